@@ -1,0 +1,163 @@
+/** The JWS algorithms authbridge verifies and signs. `none` is never accepted. */
+export type Algorithm =
+  | 'HS256' | 'HS384' | 'HS512'
+  | 'RS256' | 'RS384' | 'RS512'
+  | 'PS256' | 'PS384' | 'PS512'
+  | 'ES256' | 'ES384' | 'ES512'
+  | 'EdDSA'
+
+/** Every error thrown by authbridge is an Error with one of these codes. */
+export type ErrorCode =
+  | 'ERR_INVALID_OPTIONS' | 'ERR_INVALID_KEY'
+  | 'ERR_TOKEN_MALFORMED' | 'ERR_TOKEN_TOO_LARGE' | 'ERR_TOKEN_WRONG_KIND' | 'ERR_TOKEN_MISSING'
+  | 'ERR_JWS_ALG_NOT_ALLOWED' | 'ERR_JWS_SIGNATURE_INVALID' | 'ERR_JWKS_NO_MATCHING_KEY'
+  | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
+  | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
+  | 'ERR_INTERNAL'
+
+export interface AuthbridgeError extends Error {
+  code: ErrorCode
+  /** The claim at fault, for ERR_JWT_* claim errors (exp, nbf, iat, iss, aud, sub, typ). */
+  claim?: string
+}
+
+export interface InspectionTime {
+  at: number
+  iso: string | null
+  /** e.g. "expired 3 min ago", "expires in 14 min" */
+  relative: string
+}
+
+/** What `inspect(token)` finds; it never repeats the signature or ciphertext. */
+export interface Inspection {
+  kind: 'jws' | 'jwe' | 'unknown'
+  /** alg `dir` with enc A256CBC-HS512 or A256GCM: an Auth.js / NextAuth session token. */
+  authJsSession: boolean
+  header: Record<string, unknown> | null
+  alg: unknown
+  enc: unknown
+  kid: unknown
+  /** The unverified claims of a JWS; null for a JWE or an unreadable token. */
+  claims: Record<string, unknown> | null
+  times: { exp?: InspectionTime; nbf?: InspectionTime; iat?: InspectionTime }
+  /** Usual mistakes found: Bearer prefix, quotes, URL-encoding, a JWE given to a JWS verifier, expiry. */
+  hints: string[]
+  /** Why the token could not be decoded, with its code; null when it could. */
+  error: string | null
+}
+
+/**
+ * Which binding artifact the generated loader actually loaded: `'native'` for
+ * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
+ * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
+ * can point the loader at a WASI artifact this package does not build itself.
+ */
+export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/** Signs JWTs with a key prepared once. */
+export declare class JwtSigner {
+  constructor(options: SignOptions & { key?: string | Buffer, jwk?: object | string })
+  sign(claims: Record<string, unknown>): string
+}
+
+/** Verifies JWTs with pinned algorithms and keys prepared once, in the constructor. */
+export declare class JwtVerifier {
+  constructor(options: VerifierOptions)
+  /** Verifies signature and claims; returns the claims. */
+  verify(token: string): Record<string, unknown>
+  /** Like verify, with the protected header too. */
+  verifyComplete(token: string): CompleteResult
+  /** Replaces the keys with a new JWK Set, atomically: on error nothing changes. */
+  setJwks(jwks: { keys: object[] } | string): void
+}
+
+export interface CompleteResult {
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+}
+
+/** Decodes a token without verifying it. Never trust the result; for diagnostics. */
+export declare function decodeUnverified(token: string): Unverified
+
+/** Explains a token without a key. Never throws. */
+export declare function inspect(token: string): Inspection
+
+/** Options of `verifyJws(token, options)`. */
+export interface JwsOptions {
+  algorithms: Algorithm[]
+  key?: string | Buffer
+  jwk?: object | string
+  jwks?: { keys: object[] } | string
+  maxTokenLength?: number
+  allowWeakSecret?: boolean
+}
+
+export interface JwsResult {
+  header: Record<string, unknown>
+  payload: Buffer
+}
+
+/** Signs one token (prepares the key each call: use JwtSigner for many). */
+export declare function sign(claims: Record<string, unknown>, key: string | Buffer | object, options: SignOptions): string
+
+export interface SignerKey {
+  key?: string | Buffer
+  jwk?: any
+}
+
+/** Options for signing (`sign`, `new JwtSigner`). */
+export interface SignOptions {
+  algorithm: Algorithm
+  /** Seconds (a number or numeric string), or '15m', '2h', '7d'. */
+  expiresIn?: number | string
+  notBefore?: number | string
+  issuer?: string
+  audience?: string | Array<string>
+  subject?: string
+  jwtid?: string
+  /** The header kid. */
+  keyid?: string
+  /** The header typ, default 'JWT'. */
+  typ?: string
+  /** Do not set iat. */
+  noTimestamp?: boolean
+  allowWeakSecret?: boolean
+}
+
+export interface Unverified {
+  header: Record<string, unknown>
+  /** null for a JWE (its payload is encrypted). */
+  payload: Record<string, unknown> | null
+}
+
+/** Options of `new JwtVerifier(options)`. */
+export interface VerifierOptions {
+  /** Required, non-empty, one key family. `none` is never accepted. */
+  algorithms: Algorithm[]
+  /** HMAC secret, or PEM public key (SPKI, PKCS#1, X.509 certificate). */
+  key?: string | Buffer
+  /** One JWK (object or JSON text). */
+  jwk?: object | string
+  /** A JWK Set; the token's kid picks the key. */
+  jwks?: { keys: object[] } | string
+  issuer?: string | Array<string>
+  audience?: string | Array<string>
+  subject?: string
+  /** Expected header typ (case-insensitive, with or without `application/`). */
+  typ?: string
+  /** Seconds, default 0. */
+  clockTolerance?: number
+  /** Seconds since iat. */
+  maxAge?: number
+  /** Default `['exp']`. */
+  requiredClaims?: Array<string>
+  /** Default 16384 bytes. */
+  maxTokenLength?: number
+  /** Default false: HMAC secrets shorter than the hash output are refused. */
+  allowWeakSecret?: boolean
+  /** Seconds since the epoch; for tests. Default: the system clock. */
+  now?: () => number
+}
+
+/** JWS-level verification: any payload bytes, no claim checks. */
+export declare function verifyJws(token: string, options: JwsOptions): JwsResult

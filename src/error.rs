@@ -1,0 +1,116 @@
+//! One error type for every failure, with a stable code (the table in README.md).
+//!
+//! Messages say what went wrong and never contain a token, a key or a secret.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    InvalidOptions,
+    InvalidKey,
+    TokenMalformed,
+    TokenTooLarge,
+    TokenWrongKind,
+    TokenMissing,
+    JwsAlgNotAllowed,
+    JwsSignatureInvalid,
+    JwksNoMatchingKey,
+    JwtExpired,
+    JwtNotActive,
+    JwtClaimInvalid,
+    JwtClaimMissing,
+    JweUnsupported,
+    JweNoMatchingSecret,
+    JweDecryptionFailed,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 17] = [
+        ErrorCode::InvalidOptions,
+        ErrorCode::InvalidKey,
+        ErrorCode::TokenMalformed,
+        ErrorCode::TokenTooLarge,
+        ErrorCode::TokenWrongKind,
+        ErrorCode::TokenMissing,
+        ErrorCode::JwsAlgNotAllowed,
+        ErrorCode::JwsSignatureInvalid,
+        ErrorCode::JwksNoMatchingKey,
+        ErrorCode::JwtExpired,
+        ErrorCode::JwtNotActive,
+        ErrorCode::JwtClaimInvalid,
+        ErrorCode::JwtClaimMissing,
+        ErrorCode::JweUnsupported,
+        ErrorCode::JweNoMatchingSecret,
+        ErrorCode::JweDecryptionFailed,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidOptions => "ERR_INVALID_OPTIONS",
+            ErrorCode::InvalidKey => "ERR_INVALID_KEY",
+            ErrorCode::TokenMalformed => "ERR_TOKEN_MALFORMED",
+            ErrorCode::TokenTooLarge => "ERR_TOKEN_TOO_LARGE",
+            ErrorCode::TokenWrongKind => "ERR_TOKEN_WRONG_KIND",
+            ErrorCode::TokenMissing => "ERR_TOKEN_MISSING",
+            ErrorCode::JwsAlgNotAllowed => "ERR_JWS_ALG_NOT_ALLOWED",
+            ErrorCode::JwsSignatureInvalid => "ERR_JWS_SIGNATURE_INVALID",
+            ErrorCode::JwksNoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
+            ErrorCode::JwtExpired => "ERR_JWT_EXPIRED",
+            ErrorCode::JwtNotActive => "ERR_JWT_NOT_ACTIVE",
+            ErrorCode::JwtClaimInvalid => "ERR_JWT_CLAIM_INVALID",
+            ErrorCode::JwtClaimMissing => "ERR_JWT_CLAIM_MISSING",
+            ErrorCode::JweUnsupported => "ERR_JWE_UNSUPPORTED",
+            ErrorCode::JweNoMatchingSecret => "ERR_JWE_NO_MATCHING_SECRET",
+            ErrorCode::JweDecryptionFailed => "ERR_JWE_DECRYPTION_FAILED",
+            ErrorCode::Internal => "ERR_INTERNAL",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure: a stable `code`, a human message, and for claim errors the claim's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub claim: Option<String>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), claim: None }
+    }
+
+    pub fn claim(code: ErrorCode, claim: &str, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), claim: Some(claim.to_string()) }
+    }
+
+    pub fn options(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidOptions, message)
+    }
+
+    pub fn key(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidKey, message)
+    }
+
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::TokenMalformed, message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}

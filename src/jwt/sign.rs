@@ -1,0 +1,178 @@
+//! Signing: `JwtSigner` (key prepared once) and the one-shot `sign`.
+
+use serde_json::{Map, Value};
+
+use crate::alg::{Algorithm, Family};
+use crate::b64;
+use crate::error::{Error, Result};
+use crate::key::{KeyInput, SignKey};
+
+/// A duration as users write it: a number of seconds, or text such as "15m".
+#[derive(Debug, Clone, PartialEq)]
+pub enum Span {
+    Seconds(f64),
+    Text(String),
+}
+
+/// Parses "90", "90s", "15m", "2h", "7d", "1w", "1y" (and long unit names) into seconds.
+/// A number or a numeric string is seconds.
+pub fn parse_span(name: &str, span: &Span) -> Result<f64> {
+    let bad = || Error::options(format!("{name} must be a number of seconds or a duration such as \"15m\", \"2h\", \"7d\""));
+    let secs = match span {
+        Span::Seconds(s) => *s,
+        Span::Text(t) => {
+            let t = t.trim();
+            let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).unwrap_or(t.len());
+            let (num, unit) = t.split_at(split);
+            let n: f64 = num.parse().map_err(|_| bad())?;
+            let mult = match unit.trim().to_ascii_lowercase().as_str() {
+                "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+                "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => 0.001,
+                "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+                "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+                "d" | "day" | "days" => 86400.0,
+                "w" | "week" | "weeks" => 604800.0,
+                "y" | "yr" | "yrs" | "year" | "years" => 31557600.0,
+                _ => return Err(bad()),
+            };
+            n * mult
+        }
+    };
+    if !secs.is_finite() {
+        return Err(bad());
+    }
+    Ok(secs.floor())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SignOptions {
+    pub algorithm: Option<String>,
+    pub expires_in: Option<Span>,
+    pub not_before: Option<Span>,
+    pub issuer: Option<String>,
+    pub audience: Option<Vec<String>>,
+    /// True when audience was given as a single string (kept a string in the token).
+    pub audience_single: bool,
+    pub subject: Option<String>,
+    pub jwtid: Option<String>,
+    pub keyid: Option<String>,
+    pub typ: Option<String>,
+    pub no_timestamp: bool,
+    pub allow_weak_secret: bool,
+}
+
+pub struct JwtSigner {
+    alg: Algorithm,
+    key: SignKey,
+    header_b64: String,
+    options: SignOptions,
+    expires_in: Option<f64>,
+    not_before: Option<f64>,
+}
+
+impl JwtSigner {
+    pub fn new(options: SignOptions, key: KeyInput<'_>) -> Result<JwtSigner> {
+        let name = options.algorithm.as_deref().ok_or_else(|| Error::options("algorithm is required"))?;
+        let alg = Algorithm::from_name(name).ok_or_else(|| {
+            Error::options(format!("unknown or refused algorithm '{}' (none is never used)", crate::util::printable(name, 16)))
+        })?;
+        let expires_in = options.expires_in.as_ref().map(|s| parse_span("expiresIn", s)).transpose()?;
+        let not_before = options.not_before.as_ref().map(|s| parse_span("notBefore", s)).transpose()?;
+        if matches!(&options.audience, Some(a) if a.is_empty()) {
+            return Err(Error::options("audience must not be an empty list"));
+        }
+        let key = SignKey::from_input(key, alg, options.allow_weak_secret)?;
+        let mut header = Map::new();
+        header.insert("alg".into(), Value::String(alg.name().into()));
+        header.insert("typ".into(), Value::String(options.typ.clone().unwrap_or_else(|| "JWT".into())));
+        if let Some(kid) = &options.keyid {
+            header.insert("kid".into(), Value::String(kid.clone()));
+        }
+        let header_b64 = b64::encode(serde_json::to_string(&header).unwrap_or_default().as_bytes());
+        debug_assert!(alg.family() == Family::Hmac || !matches!(key, SignKey::Hmac(_)));
+        Ok(JwtSigner { alg, key, header_b64, options, expires_in, not_before })
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// Signs a claims set, adding iat/exp/nbf/iss/aud/sub/jti from the options.
+    pub fn sign(&self, claims: &Value, now: f64) -> Result<String> {
+        let mut claims: Map<String, Value> = match claims {
+            Value::Object(m) => m.clone(),
+            _ => return Err(Error::options("claims must be a plain object")),
+        };
+        let o = &self.options;
+        let iat = match claims.get("iat") {
+            Some(Value::Number(n)) => n.as_f64().unwrap_or(now.floor()),
+            Some(_) => return Err(Error::options("claims.iat must be a number")),
+            None => now.floor(),
+        };
+        if o.no_timestamp {
+            claims.remove("iat");
+        } else {
+            claims.insert("iat".into(), number(iat));
+        }
+        let mut set = |name: &str, value: Option<Value>| -> Result<()> {
+            if let Some(v) = value {
+                if claims.contains_key(name) {
+                    return Err(Error::options(format!("the claims already have {name}; set it either in the claims or in the options")));
+                }
+                claims.insert(name.to_string(), v);
+            }
+            Ok(())
+        };
+        set("exp", self.expires_in.map(|s| number(iat + s)))?;
+        set("nbf", self.not_before.map(|s| number(iat + s)))?;
+        set("iss", o.issuer.clone().map(Value::String))?;
+        set("sub", o.subject.clone().map(Value::String))?;
+        set("jti", o.jwtid.clone().map(Value::String))?;
+        set(
+            "aud",
+            o.audience.as_ref().map(|a| {
+                if o.audience_single && a.len() == 1 {
+                    Value::String(a[0].clone())
+                } else {
+                    Value::Array(a.iter().cloned().map(Value::String).collect())
+                }
+            }),
+        )?;
+        let payload = serde_json::to_vec(&claims).map_err(|_| Error::options("claims could not be serialized to JSON"))?;
+        let mut out = String::with_capacity(self.header_b64.len() + payload.len() * 4 / 3 + 100);
+        out.push_str(&self.header_b64);
+        out.push('.');
+        out.push_str(&b64::encode(&payload));
+        let signature = self.key.sign(out.as_bytes())?;
+        out.push('.');
+        out.push_str(&b64::encode(&signature));
+        Ok(out)
+    }
+}
+
+/// A whole number stays an integer in JSON (1700000000, not 1700000000.0).
+fn number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::from(x as i64)
+    } else {
+        serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans() {
+        let s = |t: &str| parse_span("x", &Span::Text(t.into()));
+        assert_eq!(s("15m").unwrap(), 900.0);
+        assert_eq!(s("2h").unwrap(), 7200.0);
+        assert_eq!(s("7d").unwrap(), 604800.0);
+        assert_eq!(s("120").unwrap(), 120.0);
+        assert_eq!(s("1.5h").unwrap(), 5400.0);
+        assert!(s("soon").is_err());
+        assert!(s("").is_err());
+        assert_eq!(parse_span("x", &Span::Seconds(60.0)).unwrap(), 60.0);
+    }
+}

@@ -1,0 +1,120 @@
+//! `JwtVerifier`: a verifier built once from its options (keys prepared, validation
+//! fixed), then used for every token.
+
+use serde_json::{Map, Value};
+
+use super::claims::{normalize_typ, Validation};
+use crate::alg::{parse_algorithms, Algorithm};
+use crate::error::{Error, Result};
+use crate::jws::{self, DEFAULT_MAX_TOKEN_LENGTH};
+use crate::key::{KeyStore, VerifyKey};
+use crate::token::parse_json_object;
+
+/// Where the verification key comes from.
+pub enum KeySource {
+    /// An HMAC secret, or a PEM public key / certificate.
+    Bytes(Vec<u8>),
+    /// One JWK.
+    Jwk(Value),
+    /// A JWK Set; the token's kid selects the key.
+    Jwks(Value),
+}
+
+/// The options of `new JwtVerifier(options)`, already converted from JS.
+#[derive(Default)]
+pub struct VerifierOptions {
+    pub algorithms: Vec<String>,
+    pub key: Option<KeySource>,
+    pub issuer: Option<Vec<String>>,
+    pub audience: Option<Vec<String>>,
+    pub subject: Option<String>,
+    pub typ: Option<String>,
+    pub clock_tolerance: Option<f64>,
+    pub max_age: Option<f64>,
+    pub required_claims: Option<Vec<String>>,
+    pub max_token_length: Option<f64>,
+    pub allow_weak_secret: bool,
+}
+
+pub struct JwtVerifier {
+    algorithms: Vec<Algorithm>,
+    keys: KeyStore,
+    validation: Validation,
+    max_len: usize,
+    allow_weak: bool,
+}
+
+/// A checked non-negative, finite number of seconds.
+pub fn seconds_option(name: &str, v: Option<f64>) -> Result<Option<f64>> {
+    match v {
+        Some(x) if !x.is_finite() || x < 0.0 => Err(Error::options(format!("{name} must be a finite number of seconds, 0 or more"))),
+        other => Ok(other),
+    }
+}
+
+/// A checked positive whole number (byte limits).
+pub fn length_option(name: &str, v: Option<f64>, default: usize) -> Result<usize> {
+    match v {
+        None => Ok(default),
+        Some(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= 1e9 => Ok(x as usize),
+        Some(_) => Err(Error::options(format!("{name} must be a whole number of bytes, at least 1"))),
+    }
+}
+
+fn non_empty_list(name: &str, v: Option<Vec<String>>) -> Result<Option<Vec<String>>> {
+    match v {
+        Some(list) if list.is_empty() => Err(Error::options(format!("{name} must not be an empty list"))),
+        other => Ok(other),
+    }
+}
+
+impl JwtVerifier {
+    pub fn new(options: VerifierOptions) -> Result<JwtVerifier> {
+        // Options first, keys after: a bad option never reaches key parsing.
+        let algorithms = parse_algorithms(&options.algorithms)?;
+        let clock_tolerance = seconds_option("clockTolerance", options.clock_tolerance)?.unwrap_or(0.0);
+        let max_age = seconds_option("maxAge", options.max_age)?;
+        let max_len = length_option("maxTokenLength", options.max_token_length, DEFAULT_MAX_TOKEN_LENGTH)?;
+        let issuer = non_empty_list("issuer", options.issuer)?;
+        let audience = non_empty_list("audience", options.audience)?;
+        let validation = Validation {
+            issuer,
+            audience,
+            subject: options.subject,
+            typ: options.typ.as_deref().map(normalize_typ),
+            clock_tolerance,
+            max_age,
+            required: options.required_claims.unwrap_or_else(|| vec!["exp".to_string()]),
+        };
+        let source = options.key.ok_or_else(|| Error::options("one of key, jwk or jwks is required"))?;
+        let keys = build_keys(&source, &algorithms, options.allow_weak_secret)?;
+        Ok(JwtVerifier { algorithms, keys, validation, max_len, allow_weak: options.allow_weak_secret })
+    }
+
+    /// Replaces the keys with a new JWK Set. Either the whole set is accepted and
+    /// swapped in, or nothing changes.
+    pub fn set_jwks(&mut self, jwks: &Value) -> Result<()> {
+        self.keys = KeyStore::from_jwks(jwks, &self.algorithms, self.allow_weak)?;
+        Ok(())
+    }
+
+    /// Verifies signature and claims; returns (header, claims).
+    pub fn verify(&self, token: &str, now: f64) -> Result<(Map<String, Value>, Map<String, Value>)> {
+        let jws = jws::verify_compact(token, &self.algorithms, &self.keys, self.max_len)?;
+        let claims = parse_json_object(&jws.payload, "claims set (payload)")?;
+        self.validation.check(&jws.header, &claims, now)?;
+        Ok((jws.header, claims))
+    }
+
+    pub fn clock_tolerance(&self) -> f64 {
+        self.validation.clock_tolerance
+    }
+}
+
+pub fn build_keys(source: &KeySource, algorithms: &[Algorithm], allow_weak: bool) -> Result<KeyStore> {
+    Ok(match source {
+        KeySource::Bytes(b) => KeyStore::Single(VerifyKey::from_bytes(b, algorithms, allow_weak)?),
+        KeySource::Jwk(v) => KeyStore::Single(VerifyKey::from_jwk(v, algorithms, allow_weak, true)?),
+        KeySource::Jwks(v) => KeyStore::from_jwks(v, algorithms, allow_weak)?,
+    })
+}

@@ -1,0 +1,596 @@
+//! Keys, prepared once: HMAC secrets, PEM public keys and certificates, JWKs and JWK Sets.
+//!
+//! Every rule about which key may verify which algorithm lives here and runs in the
+//! constructor, never per token: a key of the wrong family is refused (so a public
+//! key can never be used as an HMAC secret), short HMAC secrets and small RSA keys
+//! are refused, and an EC key serves only its own curve's algorithm.
+
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
+use josekit::jwk::Jwk;
+use josekit::jws::{JwsSigner, JwsVerifier};
+use openssl::nid::Nid;
+use openssl::pkey::{Id, PKey, Public};
+use serde_json::{Map, Value};
+use sha2::{Sha256, Sha384, Sha512};
+
+use crate::alg::{Algorithm, Family};
+use crate::b64;
+use crate::error::{Error, Result};
+
+/// Raw key material as a caller passes it.
+pub enum KeyInput<'a> {
+    /// An HMAC secret or a PEM text (public key, certificate, or private key for signing).
+    Bytes(&'a [u8]),
+    /// One JWK, parsed JSON.
+    Jwk(&'a Value),
+}
+
+/// A prepared HMAC key: the keyed hash state, cloned per use (no re-keying per token).
+#[derive(Clone)]
+pub enum HmacKey {
+    S256(Hmac<Sha256>),
+    S384(Hmac<Sha384>),
+    S512(Hmac<Sha512>),
+}
+
+impl HmacKey {
+    fn new(alg: Algorithm, secret: &[u8]) -> Result<HmacKey> {
+        let bad = |_| Error::key("the HMAC secret could not be prepared");
+        Ok(match alg {
+            Algorithm::HS256 => HmacKey::S256(<Hmac<Sha256> as KeyInit>::new_from_slice(secret).map_err(bad)?),
+            Algorithm::HS384 => HmacKey::S384(<Hmac<Sha384> as KeyInit>::new_from_slice(secret).map_err(bad)?),
+            Algorithm::HS512 => HmacKey::S512(<Hmac<Sha512> as KeyInit>::new_from_slice(secret).map_err(bad)?),
+            _ => return Err(Error::key(format!("{} is not an HMAC algorithm", alg.name()))),
+        })
+    }
+
+    /// Constant-time comparison (hmac's `verify_slice`, built on `subtle`).
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            HmacKey::S256(m) => {
+                let mut m = m.clone();
+                m.update(message);
+                m.verify_slice(signature).is_ok()
+            }
+            HmacKey::S384(m) => {
+                let mut m = m.clone();
+                m.update(message);
+                m.verify_slice(signature).is_ok()
+            }
+            HmacKey::S512(m) => {
+                let mut m = m.clone();
+                m.update(message);
+                m.verify_slice(signature).is_ok()
+            }
+        }
+    }
+
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match self {
+            HmacKey::S256(m) => {
+                let mut m = m.clone();
+                m.update(message);
+                m.finalize().into_bytes().to_vec()
+            }
+            HmacKey::S384(m) => {
+                let mut m = m.clone();
+                m.update(message);
+                m.finalize().into_bytes().to_vec()
+            }
+            HmacKey::S512(m) => {
+                let mut m = m.clone();
+                m.update(message);
+                m.finalize().into_bytes().to_vec()
+            }
+        }
+    }
+}
+
+/// One prepared verification key: a verifier for each algorithm it may check.
+pub struct VerifyKey {
+    pub kid: Option<String>,
+    verifiers: Vec<(Algorithm, Verifier)>,
+}
+
+enum Verifier {
+    Hmac(HmacKey),
+    Asym(Box<dyn JwsVerifier>),
+}
+
+impl VerifyKey {
+    pub fn supports(&self, alg: Algorithm) -> bool {
+        self.verifiers.iter().any(|(a, _)| *a == alg)
+    }
+
+    /// Checks `signature` over `message` with `alg`; false when it does not match
+    /// or when this key does not serve `alg`.
+    pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        match self.verifiers.iter().find(|(a, _)| *a == alg) {
+            Some((_, Verifier::Hmac(k))) => k.verify(message, signature),
+            Some((_, Verifier::Asym(v))) => v.verify(message, signature).is_ok(),
+            None => false,
+        }
+    }
+
+    pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
+        self.verifiers.iter().map(|(a, _)| *a)
+    }
+}
+
+/// What kind of key a PEM or JWK holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Rsa,
+    Ec(&'static str),
+    Okp,
+    Oct,
+}
+
+impl KeyKind {
+    fn family(self) -> Family {
+        match self {
+            KeyKind::Rsa => Family::Rsa,
+            KeyKind::Ec(_) => Family::Ec,
+            KeyKind::Okp => Family::EdDsa,
+            KeyKind::Oct => Family::Hmac,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            KeyKind::Rsa => "an RSA key".into(),
+            KeyKind::Ec(crv) => format!("an EC {crv} key"),
+            KeyKind::Okp => "an Ed25519/Ed448 key".into(),
+            KeyKind::Oct => "a symmetric (oct) key".into(),
+        }
+    }
+
+    fn serves(self, alg: Algorithm) -> bool {
+        match self {
+            KeyKind::Ec(crv) => alg.curve() == Some(crv),
+            _ => self.family() == alg.family(),
+        }
+    }
+}
+
+/// True when the bytes look like a PEM block or a JWK: text that must never be used
+/// as an HMAC secret (the RS256 -> HS256 confusion and its JWK variant).
+pub fn looks_like_asymmetric_key(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    if text.contains("-----BEGIN") {
+        return true;
+    }
+    let trimmed = text.trim();
+    if trimmed.starts_with('{') {
+        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) {
+            return map.contains_key("kty");
+        }
+    }
+    false
+}
+
+fn check_hmac_secret(secret: &[u8], algorithms: &[Algorithm], allow_weak: bool) -> Result<()> {
+    if secret.is_empty() {
+        return Err(Error::key("the HMAC secret is empty"));
+    }
+    if looks_like_asymmetric_key(secret) {
+        return Err(Error::key(
+            "an HMAC algorithm was given a PEM or JWK key: public keys can never be HMAC secrets (algorithm confusion); use the RS/PS/ES/EdDSA algorithm the key is for",
+        ));
+    }
+    let need = algorithms.iter().map(|a| a.hash_len()).max().unwrap_or(32);
+    if secret.len() < need && !allow_weak {
+        return Err(Error::key(format!(
+            "the HMAC secret is {} bytes; {} needs at least {} (RFC 7518 3.2); pass allowWeakSecret: true to accept it",
+            secret.len(),
+            algorithms.iter().map(|a| a.name()).collect::<Vec<_>>().join("/"),
+            need
+        )));
+    }
+    Ok(())
+}
+
+/// Parses a PEM text into a public key: SPKI `PUBLIC KEY`, PKCS#1 `RSA PUBLIC KEY`,
+/// an X.509 `CERTIFICATE`, or a private key (its public half is used). Text before
+/// the PEM block is ignored, as OpenSSL does.
+fn public_key_from_pem(pem: &[u8]) -> Result<PKey<Public>> {
+    let text = String::from_utf8_lossy(pem);
+    let bad = |what: &str| Error::key(format!("the key is not a valid {what} PEM"));
+    if text.contains("-----BEGIN CERTIFICATE-----") {
+        let cert = openssl::x509::X509::from_pem(pem).map_err(|_| bad("X.509 certificate"))?;
+        return cert.public_key().map_err(|_| bad("X.509 certificate"));
+    }
+    if text.contains("-----BEGIN RSA PUBLIC KEY-----") {
+        let rsa = openssl::rsa::Rsa::public_key_from_pem_pkcs1(pem).map_err(|_| bad("PKCS#1 RSA public key"))?;
+        return PKey::from_rsa(rsa).map_err(|_| bad("PKCS#1 RSA public key"));
+    }
+    if text.contains("-----BEGIN PUBLIC KEY-----") {
+        return PKey::public_key_from_pem(pem).map_err(|_| bad("SubjectPublicKeyInfo"));
+    }
+    if text.contains("PRIVATE KEY-----") {
+        let private = PKey::private_key_from_pem(pem).map_err(|_| bad("private key"))?;
+        let der = private.public_key_to_der().map_err(|_| bad("private key"))?;
+        return PKey::public_key_from_der(&der).map_err(|_| bad("private key"));
+    }
+    Err(Error::key(
+        "the key is not a PEM public key, certificate or private key (expected -----BEGIN PUBLIC KEY-----, RSA PUBLIC KEY, CERTIFICATE or PRIVATE KEY)",
+    ))
+}
+
+fn pkey_kind<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<KeyKind> {
+    match pkey.id() {
+        Id::RSA | Id::RSA_PSS => Ok(KeyKind::Rsa),
+        Id::ED25519 | Id::ED448 => Ok(KeyKind::Okp),
+        Id::EC => {
+            let ec = pkey.ec_key().map_err(|_| Error::key("the EC key could not be read"))?;
+            match ec.group().curve_name() {
+                Some(Nid::X9_62_PRIME256V1) => Ok(KeyKind::Ec("P-256")),
+                Some(Nid::SECP384R1) => Ok(KeyKind::Ec("P-384")),
+                Some(Nid::SECP521R1) => Ok(KeyKind::Ec("P-521")),
+                _ => Err(Error::key("the EC key is on an unsupported curve (P-256, P-384 and P-521 are supported)")),
+            }
+        }
+        _ => Err(Error::key("unsupported key type (RSA, EC P-256/P-384/P-521, Ed25519 and Ed448 are supported)")),
+    }
+}
+
+fn check_rsa<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<()> {
+    let rsa = pkey.rsa().map_err(|_| Error::key("the RSA key could not be read"))?;
+    if rsa.n().num_bits() < 2048 {
+        return Err(Error::key(format!("the RSA key has {} bits; at least 2048 are required", rsa.n().num_bits())));
+    }
+    let e = rsa.e();
+    if e.num_bits() < 2 || !e.is_bit_set(0) {
+        return Err(Error::key("the RSA public exponent is invalid (it must be odd and at least 3)"));
+    }
+    Ok(())
+}
+
+/// Runs `$body` with `$a` bound to josekit's algorithm object for an asymmetric
+/// algorithm; HMAC algorithms give `None` (they never reach josekit).
+macro_rules! with_josekit_alg {
+    ($alg:expr, $a:ident => $body:expr) => {{
+        use josekit::jws::*;
+        match $alg {
+            Algorithm::RS256 => { let $a = &RS256; Some($body) }
+            Algorithm::RS384 => { let $a = &RS384; Some($body) }
+            Algorithm::RS512 => { let $a = &RS512; Some($body) }
+            Algorithm::PS256 => { let $a = &PS256; Some($body) }
+            Algorithm::PS384 => { let $a = &PS384; Some($body) }
+            Algorithm::PS512 => { let $a = &PS512; Some($body) }
+            Algorithm::ES256 => { let $a = &ES256; Some($body) }
+            Algorithm::ES384 => { let $a = &ES384; Some($body) }
+            Algorithm::ES512 => { let $a = &ES512; Some($body) }
+            Algorithm::EdDSA => { let $a = &EdDSA; Some($body) }
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => None,
+        }
+    }};
+}
+
+fn boxed_verifier<V: JwsVerifier + 'static>(r: std::result::Result<V, josekit::JoseError>) -> Option<Box<dyn JwsVerifier>> {
+    r.ok().map(|v| Box::new(v) as Box<dyn JwsVerifier>)
+}
+
+fn boxed_signer<S: JwsSigner + 'static>(r: std::result::Result<S, josekit::JoseError>) -> Option<Box<dyn JwsSigner>> {
+    r.ok().map(|v| Box::new(v) as Box<dyn JwsSigner>)
+}
+
+/// A JWK's kind from its `kty` (and `crv`), with the checks that make it a usable key.
+fn jwk_kind(map: &Map<String, Value>) -> Result<KeyKind> {
+    let kty = match map.get("kty") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => return Err(Error::key("the JWK's kty must be a string")),
+        None => return Err(Error::key("the JWK has no kty")),
+    };
+    let crv = map.get("crv").and_then(Value::as_str);
+    match kty {
+        "RSA" => Ok(KeyKind::Rsa),
+        "oct" => Ok(KeyKind::Oct),
+        "EC" => match crv {
+            Some("P-256") => Ok(KeyKind::Ec("P-256")),
+            Some("P-384") => Ok(KeyKind::Ec("P-384")),
+            Some("P-521") => Ok(KeyKind::Ec("P-521")),
+            _ => Err(Error::key("the EC JWK's crv must be P-256, P-384 or P-521")),
+        },
+        "OKP" => match crv {
+            Some("Ed25519") | Some("Ed448") => Ok(KeyKind::Okp),
+            _ => Err(Error::key("the OKP JWK's crv must be Ed25519 or Ed448")),
+        },
+        other => Err(Error::key(format!("unsupported JWK kty '{}'", crate::util::printable(other, 12)))),
+    }
+}
+
+/// `use`, `key_ops` and `alg` of a JWK, checked against what the caller will do with it.
+fn check_jwk_intent(map: &Map<String, Value>, op: &str, algorithms: &[Algorithm]) -> Result<Vec<Algorithm>> {
+    match map.get("use") {
+        None => {}
+        Some(Value::String(u)) if u == "sig" => {}
+        Some(_) => return Err(Error::key("the JWK's use is not \"sig\"")),
+    }
+    match map.get("key_ops") {
+        None => {}
+        Some(Value::Array(ops)) => {
+            if !ops.iter().any(|o| o.as_str() == Some(op)) {
+                return Err(Error::key(format!("the JWK's key_ops does not include \"{op}\"")));
+            }
+        }
+        Some(_) => return Err(Error::key("the JWK's key_ops must be an array")),
+    }
+    match map.get("alg") {
+        None => Ok(algorithms.to_vec()),
+        Some(Value::String(a)) => match algorithms.iter().find(|x| x.name() == a) {
+            Some(x) => Ok(vec![*x]),
+            None => Err(Error::key(format!(
+                "the JWK's alg '{}' is not one of the allowed algorithms",
+                crate::util::printable(a, 16)
+            ))),
+        },
+        Some(_) => Err(Error::key("the JWK's alg must be a string")),
+    }
+}
+
+fn jwk_kid(map: &Map<String, Value>) -> Result<Option<String>> {
+    match map.get("kid") {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::key("the JWK's kid must be a string")),
+    }
+}
+
+fn as_jwk_object(value: &Value) -> Result<&Map<String, Value>> {
+    value.as_object().ok_or_else(|| Error::key("a JWK must be a JSON object"))
+}
+
+fn oct_secret(map: &Map<String, Value>) -> Result<Vec<u8>> {
+    match map.get("k") {
+        Some(Value::String(k)) => b64::decode(k.as_bytes(), "JWK's k").map_err(|_| Error::key("the oct JWK's k is not base64url")),
+        _ => Err(Error::key("the oct JWK has no k")),
+    }
+}
+
+/// A JWK with only its public members, for josekit (which would otherwise treat a
+/// private JWK as a key pair) and with `alg`/`use`/`key_ops` removed, already checked.
+fn public_jwk(map: &Map<String, Value>, kind: KeyKind) -> Result<Jwk> {
+    let keep: &[&str] = match kind {
+        KeyKind::Rsa => &["kty", "n", "e"],
+        KeyKind::Ec(_) => &["kty", "crv", "x", "y"],
+        KeyKind::Okp => &["kty", "crv", "x"],
+        KeyKind::Oct => &["kty", "k"],
+    };
+    let mut out = Map::new();
+    for k in keep {
+        if let Some(v) = map.get(*k) {
+            if !v.is_string() {
+                return Err(Error::key(format!("the JWK's {k} must be a string")));
+            }
+            out.insert((*k).to_string(), v.clone());
+        }
+    }
+    Jwk::from_map(out).map_err(|_| Error::key("the JWK is not valid"))
+}
+
+/// Checks an RSA JWK's modulus size and exponent before josekit builds it.
+fn check_rsa_jwk(map: &Map<String, Value>) -> Result<()> {
+    let get = |k: &str| -> Result<Vec<u8>> {
+        match map.get(k) {
+            Some(Value::String(s)) => b64::decode(s.as_bytes(), "JWK member").map_err(|_| Error::key(format!("the RSA JWK's {k} is not base64url"))),
+            _ => Err(Error::key(format!("the RSA JWK has no {k}"))),
+        }
+    };
+    let n = openssl::bn::BigNum::from_slice(&get("n")?).map_err(|_| Error::key("the RSA JWK's n is invalid"))?;
+    let e = openssl::bn::BigNum::from_slice(&get("e")?).map_err(|_| Error::key("the RSA JWK's e is invalid"))?;
+    if n.num_bits() < 2048 {
+        return Err(Error::key(format!("the RSA key has {} bits; at least 2048 are required", n.num_bits())));
+    }
+    if e.num_bits() < 2 || !e.is_bit_set(0) {
+        return Err(Error::key("the RSA public exponent is invalid (it must be odd and at least 3)"));
+    }
+    Ok(())
+}
+
+impl VerifyKey {
+    /// A key given as bytes: an HMAC secret (HS*) or a PEM (other families).
+    pub fn from_bytes(bytes: &[u8], algorithms: &[Algorithm], allow_weak: bool) -> Result<VerifyKey> {
+        let family = algorithms[0].family();
+        if family == Family::Hmac {
+            check_hmac_secret(bytes, algorithms, allow_weak)?;
+            let verifiers = algorithms
+                .iter()
+                .map(|a| Ok((*a, Verifier::Hmac(HmacKey::new(*a, bytes)?))))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(VerifyKey { kid: None, verifiers });
+        }
+        let pkey = public_key_from_pem(bytes)?;
+        let kind = pkey_kind(&pkey)?;
+        check_kind(kind, algorithms)?;
+        if kind == KeyKind::Rsa {
+            check_rsa(&pkey)?;
+        }
+        let spki = pkey.public_key_to_der().map_err(|_| Error::key("the public key could not be encoded"))?;
+        let verifiers = algorithms
+            .iter()
+            .map(|a| {
+                with_josekit_alg!(*a, j => boxed_verifier(j.verifier_from_der(&spki)))
+                    .flatten()
+                    .map(|v| (*a, Verifier::Asym(v)))
+                    .ok_or_else(|| Error::key(format!("the key cannot verify {}", a.name())))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(VerifyKey { kid: None, verifiers })
+    }
+
+    /// One JWK. With `strict`, every listed algorithm must be usable with it; in a set
+    /// (`strict` false) the key serves those of the listed algorithms it can.
+    pub fn from_jwk(value: &Value, algorithms: &[Algorithm], allow_weak: bool, strict: bool) -> Result<VerifyKey> {
+        let map = as_jwk_object(value)?;
+        let kind = jwk_kind(map)?;
+        let kid = jwk_kid(map)?;
+        let allowed = check_jwk_intent(map, "verify", algorithms)?;
+        if strict {
+            check_kind(kind, &allowed)?;
+        }
+        let usable: Vec<Algorithm> = allowed.into_iter().filter(|a| kind.serves(*a)).collect();
+        if usable.is_empty() {
+            return Err(Error::key(format!(
+                "{} cannot verify {}",
+                kind.describe(),
+                algorithms.iter().map(|a| a.name()).collect::<Vec<_>>().join("/")
+            )));
+        }
+        let verifiers = if kind == KeyKind::Oct {
+            let secret = oct_secret(map)?;
+            check_hmac_secret(&secret, &usable, allow_weak)?;
+            usable
+                .iter()
+                .map(|a| Ok((*a, Verifier::Hmac(HmacKey::new(*a, &secret)?))))
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            if kind == KeyKind::Rsa {
+                check_rsa_jwk(map)?;
+            }
+            let jwk = public_jwk(map, kind)?;
+            usable
+                .iter()
+                .map(|a| {
+                    with_josekit_alg!(*a, j => boxed_verifier(j.verifier_from_jwk(&jwk)))
+                        .flatten()
+                        .map(|v| (*a, Verifier::Asym(v)))
+                        .ok_or_else(|| Error::key(format!("the JWK is not a valid {} key", a.name())))
+                })
+                .collect::<Result<Vec<_>>>()?
+        };
+        Ok(VerifyKey { kid, verifiers })
+    }
+}
+
+fn check_kind(kind: KeyKind, algorithms: &[Algorithm]) -> Result<()> {
+    if let Some(bad) = algorithms.iter().find(|a| !kind.serves(**a)) {
+        let hint = if kind != KeyKind::Oct && bad.family() == Family::Hmac {
+            " (a public key can never be an HMAC secret)"
+        } else {
+            ""
+        };
+        return Err(Error::key(format!("{} cannot verify {}{hint}", kind.describe(), bad.name())));
+    }
+    Ok(())
+}
+
+/// The keys a verifier holds: one key (kid ignored) or a JWK Set (kid selects).
+pub enum KeyStore {
+    Single(VerifyKey),
+    Set(Vec<VerifyKey>),
+}
+
+impl KeyStore {
+    /// Parses a JWK Set. Keys that cannot serve the listed algorithms, or whose
+    /// `use`/`key_ops`/`alg` forbid verification with them, are skipped; a set with
+    /// no usable key at all is refused.
+    pub fn from_jwks(value: &Value, algorithms: &[Algorithm], allow_weak: bool) -> Result<KeyStore> {
+        let keys = value
+            .as_object()
+            .and_then(|o| o.get("keys"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::key("a JWK Set must be an object with a keys array"))?;
+        let mut out = Vec::new();
+        let mut first_err: Option<Error> = None;
+        for k in keys {
+            match VerifyKey::from_jwk(k, algorithms, allow_weak, false) {
+                Ok(key) => out.push(key),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        if out.is_empty() {
+            let why = first_err.map(|e| format!(" (first problem: {})", e.message)).unwrap_or_default();
+            return Err(Error::key(format!("the JWK Set has no key usable with the allowed algorithms{why}")));
+        }
+        Ok(KeyStore::Set(out))
+    }
+
+    /// Keys to try for a token's `alg` and `kid`, in order. A single key ignores kid;
+    /// in a set, a kid selects the keys with that kid, and no kid means every key that
+    /// serves the algorithm (each is tried, as jose does with several matching keys).
+    pub fn candidates<'a>(&'a self, alg: Algorithm, kid: Option<&'a str>) -> Box<dyn Iterator<Item = &'a VerifyKey> + 'a> {
+        match self {
+            KeyStore::Single(k) => Box::new(std::iter::once(k).filter(move |k| k.supports(alg))),
+            KeyStore::Set(keys) => Box::new(
+                keys.iter()
+                    .filter(move |k| k.supports(alg))
+                    .filter(move |k| kid.is_none() || k.kid.as_deref() == kid),
+            ),
+        }
+    }
+}
+
+/// A prepared signing key for one algorithm.
+pub enum SignKey {
+    Hmac(HmacKey),
+    Asym(Box<dyn JwsSigner>),
+}
+
+impl SignKey {
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+        match self {
+            SignKey::Hmac(k) => Ok(k.sign(message)),
+            SignKey::Asym(s) => s.sign(message).map_err(|_| Error::new(crate::error::ErrorCode::Internal, "signing failed")),
+        }
+    }
+
+    pub fn from_input(input: KeyInput<'_>, alg: Algorithm, allow_weak: bool) -> Result<SignKey> {
+        match input {
+            KeyInput::Bytes(bytes) => SignKey::from_bytes(bytes, alg, allow_weak),
+            KeyInput::Jwk(v) => SignKey::from_jwk(v, alg, allow_weak),
+        }
+    }
+
+    fn from_bytes(bytes: &[u8], alg: Algorithm, allow_weak: bool) -> Result<SignKey> {
+        if alg.family() == Family::Hmac {
+            check_hmac_secret(bytes, &[alg], allow_weak)?;
+            return Ok(SignKey::Hmac(HmacKey::new(alg, bytes)?));
+        }
+        let text = String::from_utf8_lossy(bytes);
+        if !text.contains("PRIVATE KEY-----") {
+            return Err(Error::key(format!("{} signing needs a PEM private key (PKCS#8, PKCS#1 or SEC1)", alg.name())));
+        }
+        let pkey = PKey::private_key_from_pem(bytes).map_err(|_| Error::key("the private key PEM is not valid"))?;
+        let kind = pkey_kind(&pkey)?;
+        check_kind(kind, &[alg])?;
+        if kind == KeyKind::Rsa {
+            check_rsa(&pkey)?;
+        }
+        let der = pkey.private_key_to_pkcs8().map_err(|_| Error::key("the private key could not be encoded"))?;
+        with_josekit_alg!(alg, j => boxed_signer(j.signer_from_der(&der)))
+            .flatten()
+            .map(SignKey::Asym)
+            .ok_or_else(|| Error::key(format!("the private key cannot sign {}", alg.name())))
+    }
+
+    fn from_jwk(value: &Value, alg: Algorithm, allow_weak: bool) -> Result<SignKey> {
+        let map = as_jwk_object(value)?;
+        let kind = jwk_kind(map)?;
+        check_jwk_intent(map, "sign", &[alg])?;
+        check_kind(kind, &[alg])?;
+        if kind == KeyKind::Oct {
+            let secret = oct_secret(map)?;
+            check_hmac_secret(&secret, &[alg], allow_weak)?;
+            return Ok(SignKey::Hmac(HmacKey::new(alg, &secret)?));
+        }
+        if kind == KeyKind::Rsa {
+            check_rsa_jwk(map)?;
+        }
+        if !map.contains_key("d") {
+            return Err(Error::key("signing needs a private JWK (with d)"));
+        }
+        let mut clean = map.clone();
+        for k in ["alg", "use", "key_ops"] {
+            clean.remove(k);
+        }
+        let jwk = Jwk::from_map(clean).map_err(|_| Error::key("the JWK is not valid"))?;
+        with_josekit_alg!(alg, j => boxed_signer(j.signer_from_jwk(&jwk)))
+            .flatten()
+            .map(SignKey::Asym)
+            .ok_or_else(|| Error::key(format!("the private JWK cannot sign {}", alg.name())))
+    }
+}

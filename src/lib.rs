@@ -1,0 +1,20 @@
+//! authbridge: algorithm-pinned JWS verification, Auth.js session (JWE) decoding and
+//! a Socket.IO handshake authenticator, as a plain Rust core with a thin napi layer
+//! (`src/node`, behind the default `node` feature).
+
+pub mod alg;
+pub mod b64;
+pub mod error;
+pub mod inspect;
+pub mod json;
+pub mod jws;
+pub mod jwt;
+pub mod key;
+pub mod token;
+pub mod util;
+
+#[cfg(feature = "node")]
+mod node;
+
+pub use alg::Algorithm;
+pub use error::{Error, ErrorCode, Result};

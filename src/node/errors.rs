@@ -1,0 +1,79 @@
+//! Core errors to JS errors, argument checks, and the panic guard every export uses.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Status, Unknown, ValueType};
+
+use crate::error::{Error as CoreError, ErrorCode};
+
+/// A JS `Error` with `code` (and `claim` for claim errors), returned as a napi error
+/// that rethrows this exact object.
+pub fn to_js(env: &Env, e: CoreError) -> napi::Error {
+    let build = || -> napi::Result<Object<'_>> {
+        let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, e.message.clone()))?;
+        obj.set_named_property("code", e.code.as_str())?;
+        if let Some(claim) = &e.claim {
+            obj.set_named_property("claim", claim.as_str())?;
+        }
+        Ok(obj)
+    };
+    match build() {
+        Ok(obj) => napi::Error::from(obj.to_unknown()),
+        Err(_) => napi::Error::new(Status::GenericFailure, format!("{}: {}", e.code, e.message)),
+    }
+}
+
+/// Runs `f`, turning a core error into a JS error and a panic into ERR_INTERNAL:
+/// no panic ever unwinds into Node.
+pub fn guard<T>(env: &Env, f: impl FnOnce() -> crate::Result<T>) -> napi::Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(to_js(env, e)),
+        Err(_) => Err(to_js(env, CoreError::new(ErrorCode::Internal, "internal error (a bug in authbridge: please report it)"))),
+    }
+}
+
+pub fn type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "boolean",
+        ValueType::Number => "number",
+        ValueType::String => "string",
+        ValueType::Symbol => "symbol",
+        ValueType::Object => "object",
+        ValueType::Function => "function",
+        ValueType::External => "external",
+        ValueType::BigInt => "bigint",
+        _ => "unknown",
+    }
+}
+
+/// A token argument: a string, or ERR_TOKEN_MALFORMED naming what was passed.
+pub fn token_arg(env: &Env, v: &Unknown<'_>) -> napi::Result<String> {
+    let t = v.get_type()?;
+    if t != ValueType::String {
+        return Err(to_js(env, CoreError::malformed(format!("the token must be a string, got {}", type_name(t)))));
+    }
+    // SAFETY: the value was just checked to be a string.
+    unsafe { v.cast::<String>() }
+}
+
+/// Converts an options object into its #[napi(object)] struct; a missing object or a
+/// field of the wrong type is ERR_INVALID_OPTIONS with napi's description.
+pub fn options_arg<T: FromNapiValue>(env: &Env, v: &Unknown<'_>, what: &str) -> napi::Result<T> {
+    let t = v.get_type()?;
+    if t != ValueType::Object {
+        return Err(to_js(env, CoreError::options(format!("{what} must be an object, got {}", type_name(t)))));
+    }
+    // SAFETY: from_napi_value checks each field's type and returns an error on mismatch.
+    unsafe { v.cast::<T>() }.map_err(|e| to_js(env, CoreError::options(format!("{what}: {}", e.reason))))
+}
+
+pub fn string_or_list(v: Option<Either<String, Vec<String>>>) -> Option<Vec<String>> {
+    v.map(|e| match e {
+        Either::A(s) => vec![s],
+        Either::B(list) => list,
+    })
+}

@@ -1,0 +1,303 @@
+//! JS classes and functions for JWS/JWT: JwtVerifier, verifyJws, JwtSigner, sign.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Unknown};
+use napi_derive::napi;
+use serde_json::Value;
+
+use super::errors::{guard, options_arg, string_or_list, to_js, token_arg};
+use crate::alg::parse_algorithms;
+use crate::error::Error as CoreError;
+use crate::jws;
+use crate::jwt::{self, KeySource, Span};
+use crate::key::KeyInput;
+use crate::util::now_seconds;
+
+/// Options of `new JwtVerifier(options)`.
+#[napi(object, object_to_js = false)]
+pub struct VerifierOptions {
+    /// Required, non-empty, one key family. `none` is never accepted.
+    #[napi(ts_type = "Algorithm[]")]
+    pub algorithms: Vec<String>,
+    /// HMAC secret, or PEM public key (SPKI, PKCS#1, X.509 certificate).
+    pub key: Option<Either<String, Buffer>>,
+    /// One JWK (object or JSON text).
+    #[napi(ts_type = "object | string")]
+    pub jwk: Option<Value>,
+    /// A JWK Set; the token's kid picks the key.
+    #[napi(ts_type = "{ keys: object[] } | string")]
+    pub jwks: Option<Value>,
+    pub issuer: Option<Either<String, Vec<String>>>,
+    pub audience: Option<Either<String, Vec<String>>>,
+    pub subject: Option<String>,
+    /// Expected header typ (case-insensitive, with or without `application/`).
+    pub typ: Option<String>,
+    /// Seconds, default 0.
+    pub clock_tolerance: Option<f64>,
+    /// Seconds since iat.
+    pub max_age: Option<f64>,
+    /// Default `['exp']`.
+    pub required_claims: Option<Vec<String>>,
+    /// Default 16384 bytes.
+    pub max_token_length: Option<f64>,
+    /// Default false: HMAC secrets shorter than the hash output are refused.
+    pub allow_weak_secret: Option<bool>,
+    /// Seconds since the epoch; for tests. Default: the system clock.
+    pub now: Option<FunctionRef<(), f64>>,
+}
+
+/// Options of `verifyJws(token, options)`.
+#[napi(object, object_to_js = false)]
+pub struct JwsOptions {
+    #[napi(ts_type = "Algorithm[]")]
+    pub algorithms: Vec<String>,
+    pub key: Option<Either<String, Buffer>>,
+    #[napi(ts_type = "object | string")]
+    pub jwk: Option<Value>,
+    #[napi(ts_type = "{ keys: object[] } | string")]
+    pub jwks: Option<Value>,
+    pub max_token_length: Option<f64>,
+    pub allow_weak_secret: Option<bool>,
+}
+
+#[napi(object)]
+pub struct CompleteResult {
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub header: Value,
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub payload: Value,
+}
+
+#[napi(object)]
+pub struct JwsResult {
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub header: Value,
+    pub payload: Buffer,
+}
+
+/// A JSON value given as an object or as JSON text.
+fn json_arg(v: Value, what: &str) -> crate::Result<Value> {
+    match v {
+        Value::String(s) => crate::json::parse_strict(&s).map_err(|why| CoreError::key(format!("{what} is not valid JSON ({why})"))),
+        other => Ok(other),
+    }
+}
+
+fn key_source(key: Option<Either<String, Buffer>>, jwk: Option<Value>, jwks: Option<Value>) -> crate::Result<Option<KeySource>> {
+    let given = key.is_some() as u8 + jwk.is_some() as u8 + jwks.is_some() as u8;
+    if given > 1 {
+        return Err(CoreError::options("give only one of key, jwk or jwks"));
+    }
+    Ok(if let Some(k) = key {
+        Some(KeySource::Bytes(match k {
+            Either::A(s) => s.into_bytes(),
+            Either::B(b) => b.to_vec(),
+        }))
+    } else if let Some(j) = jwk {
+        Some(KeySource::Jwk(json_arg(j, "jwk")?))
+    } else if let Some(j) = jwks {
+        Some(KeySource::Jwks(json_arg(j, "jwks")?))
+    } else {
+        None
+    })
+}
+
+/// Reads the clock: the `now` option if given (it must return a finite number).
+pub fn clock(env: &Env, now: &Option<FunctionRef<(), f64>>) -> napi::Result<f64> {
+    match now {
+        None => Ok(now_seconds()),
+        Some(f) => {
+            let t = f.borrow_back(env)?.call(())?;
+            if t.is_finite() {
+                Ok(t)
+            } else {
+                Err(to_js(env, CoreError::options("now() must return a finite number of seconds")))
+            }
+        }
+    }
+}
+
+/// Converts the JS verifier options into the core's (options first, keys after).
+pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::VerifierOptions, Option<FunctionRef<(), f64>>)> {
+    parse_algorithms(&o.algorithms)?;
+    let key = key_source(o.key, o.jwk, o.jwks)?;
+    Ok((
+        jwt::VerifierOptions {
+            algorithms: o.algorithms,
+            key,
+            issuer: string_or_list(o.issuer),
+            audience: string_or_list(o.audience),
+            subject: o.subject,
+            typ: o.typ,
+            clock_tolerance: o.clock_tolerance,
+            max_age: o.max_age,
+            required_claims: o.required_claims,
+            max_token_length: o.max_token_length,
+            allow_weak_secret: o.allow_weak_secret.unwrap_or(false),
+        },
+        o.now,
+    ))
+}
+
+/// Verifies JWTs with pinned algorithms and keys prepared once, in the constructor.
+#[napi]
+pub struct JwtVerifier {
+    inner: jwt::JwtVerifier,
+    now: Option<FunctionRef<(), f64>>,
+}
+
+#[napi]
+impl JwtVerifier {
+    #[napi(constructor, ts_args_type = "options: VerifierOptions")]
+    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
+        let o: VerifierOptions = options_arg(&env, &options, "JwtVerifier options")?;
+        let (opts, now) = guard(&env, || core_verifier_options(o))?;
+        let inner = guard(&env, || jwt::JwtVerifier::new(opts))?;
+        Ok(JwtVerifier { inner, now })
+    }
+
+    /// Verifies signature and claims; returns the claims.
+    #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
+    pub fn verify(&self, env: Env, token: Unknown) -> napi::Result<Value> {
+        let token = token_arg(&env, &token)?;
+        let now = clock(&env, &self.now)?;
+        guard(&env, || self.inner.verify(&token, now)).map(|(_, claims)| Value::Object(claims))
+    }
+
+    /// Like verify, with the protected header too.
+    #[napi(ts_args_type = "token: string")]
+    pub fn verify_complete(&self, env: Env, token: Unknown) -> napi::Result<CompleteResult> {
+        let token = token_arg(&env, &token)?;
+        let now = clock(&env, &self.now)?;
+        let (header, claims) = guard(&env, || self.inner.verify(&token, now))?;
+        Ok(CompleteResult { header: Value::Object(header), payload: Value::Object(claims) })
+    }
+
+    /// Replaces the keys with a new JWK Set, atomically: on error nothing changes.
+    #[napi(ts_args_type = "jwks: { keys: object[] } | string")]
+    pub fn set_jwks(&mut self, env: Env, jwks: Value) -> napi::Result<()> {
+        let inner = &mut self.inner;
+        guard(&env, || inner.set_jwks(&json_arg(jwks, "jwks")?))
+    }
+}
+
+/// JWS-level verification: any payload bytes, no claim checks.
+#[napi(ts_args_type = "token: string, options: JwsOptions")]
+pub fn verify_jws(env: Env, token: Unknown, options: Unknown) -> napi::Result<JwsResult> {
+    let token = token_arg(&env, &token)?;
+    let o: JwsOptions = options_arg(&env, &options, "verifyJws options")?;
+    let verified = guard(&env, || {
+        let algorithms = parse_algorithms(&o.algorithms)?;
+        let max_len = jwt::verify::length_option("maxTokenLength", o.max_token_length, jws::DEFAULT_MAX_TOKEN_LENGTH)?;
+        let source = key_source(o.key, o.jwk, o.jwks)?.ok_or_else(|| CoreError::options("one of key, jwk or jwks is required"))?;
+        let keys = jwt::verify::build_keys(&source, &algorithms, o.allow_weak_secret.unwrap_or(false))?;
+        jws::verify_compact(&token, &algorithms, &keys, max_len)
+    })?;
+    Ok(JwsResult { header: Value::Object(verified.header), payload: verified.payload.into() })
+}
+
+/// Options for signing (`sign`, `new JwtSigner`).
+#[napi(object, object_to_js = false)]
+pub struct SignOptions {
+    #[napi(ts_type = "Algorithm")]
+    pub algorithm: String,
+    /// Seconds (a number or numeric string), or '15m', '2h', '7d'.
+    pub expires_in: Option<Either<f64, String>>,
+    pub not_before: Option<Either<f64, String>>,
+    pub issuer: Option<String>,
+    pub audience: Option<Either<String, Vec<String>>>,
+    pub subject: Option<String>,
+    pub jwtid: Option<String>,
+    /// The header kid.
+    pub keyid: Option<String>,
+    /// The header typ, default 'JWT'.
+    pub typ: Option<String>,
+    /// Do not set iat.
+    pub no_timestamp: Option<bool>,
+    pub allow_weak_secret: Option<bool>,
+}
+
+#[napi(object, object_to_js = false)]
+pub struct SignerKey {
+    pub key: Option<Either<String, Buffer>>,
+    pub jwk: Option<Value>,
+}
+
+fn span(v: Option<Either<f64, String>>) -> Option<Span> {
+    v.map(|e| match e {
+        Either::A(n) => Span::Seconds(n),
+        Either::B(s) => Span::Text(s),
+    })
+}
+
+fn core_sign_options(o: SignOptions) -> jwt::SignOptions {
+    let audience_single = matches!(o.audience, Some(Either::A(_)));
+    jwt::SignOptions {
+        algorithm: Some(o.algorithm),
+        expires_in: span(o.expires_in),
+        not_before: span(o.not_before),
+        issuer: o.issuer,
+        audience: string_or_list(o.audience),
+        audience_single,
+        subject: o.subject,
+        jwtid: o.jwtid,
+        keyid: o.keyid,
+        typ: o.typ,
+        no_timestamp: o.no_timestamp.unwrap_or(false),
+        allow_weak_secret: o.allow_weak_secret.unwrap_or(false),
+    }
+}
+
+/// Signs JWTs with a key prepared once.
+#[napi]
+pub struct JwtSigner {
+    inner: jwt::JwtSigner,
+}
+
+#[napi]
+impl JwtSigner {
+    #[napi(constructor, ts_args_type = "options: SignOptions & { key?: string | Buffer, jwk?: object | string }")]
+    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
+        let o: SignOptions = options_arg(&env, &options, "JwtSigner options")?;
+        let k: SignerKey = options_arg(&env, &options, "JwtSigner options")?;
+        let inner = guard(&env, || {
+            let opts = core_sign_options(o);
+            match (k.key, k.jwk) {
+                (Some(_), Some(_)) => Err(CoreError::options("give only one of key or jwk")),
+                (Some(Either::A(s)), None) => jwt::JwtSigner::new(opts, KeyInput::Bytes(s.as_bytes())),
+                (Some(Either::B(b)), None) => jwt::JwtSigner::new(opts, KeyInput::Bytes(&b)),
+                (None, Some(j)) => jwt::JwtSigner::new(opts, KeyInput::Jwk(&json_arg(j, "jwk")?)),
+                (None, None) => Err(CoreError::options("one of key or jwk is required")),
+            }
+        })?;
+        Ok(JwtSigner { inner })
+    }
+
+    #[napi(ts_args_type = "claims: Record<string, unknown>")]
+    pub fn sign(&self, env: Env, claims: Value) -> napi::Result<String> {
+        guard(&env, || self.inner.sign(&claims, now_seconds()))
+    }
+}
+
+/// Signs one token (prepares the key each call: use JwtSigner for many).
+#[napi(ts_args_type = "claims: Record<string, unknown>, key: string | Buffer | object, options: SignOptions")]
+pub fn sign(env: Env, claims: Value, key: Unknown, options: Unknown) -> napi::Result<String> {
+    let o: SignOptions = options_arg(&env, &options, "sign options")?;
+    // SAFETY: each cast checks the value's type and fails cleanly on a mismatch.
+    let key: Either<Either<String, Buffer>, Value> = match unsafe { key.cast::<Either<String, Buffer>>() } {
+        Ok(k) => Either::A(k),
+        Err(_) => match key.get_type()? {
+            napi::ValueType::Object => Either::B(unsafe { key.cast::<Value>() }?),
+            _ => return Err(to_js(&env, CoreError::key("the key must be a string, a Buffer or a JWK object"))),
+        },
+    };
+    guard(&env, || {
+        let opts = core_sign_options(o);
+        let signer = match &key {
+            Either::A(Either::A(s)) => jwt::JwtSigner::new(opts, KeyInput::Bytes(s.as_bytes()))?,
+            Either::A(Either::B(b)) => jwt::JwtSigner::new(opts, KeyInput::Bytes(b))?,
+            Either::B(v) => jwt::JwtSigner::new(opts, KeyInput::Jwk(v))?,
+        };
+        signer.sign(&claims, now_seconds())
+    })
+}

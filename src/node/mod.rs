@@ -1,0 +1,6 @@
+//! The napi binding: thin wrappers that convert arguments, call the core and convert
+//! results and errors. No token logic lives here.
+
+mod errors;
+mod jwt;
+mod inspect;
