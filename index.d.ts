@@ -54,6 +54,21 @@ export interface Inspection {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** Decodes (and encodes) Auth.js / NextAuth session tokens; keys are derived once. */
+export declare class AuthJsSession {
+  constructor(options: AuthJsOptions)
+  /** The session cookie name this instance reads. */
+  get cookieName(): string
+  /** Decrypts and checks a session token; returns its claims. */
+  decode(token: string): Record<string, unknown>
+  /** Encrypts claims as @auth/core's encode does (iat, exp, jti set here). */
+  encode(claims: Record<string, unknown>, options?: EncodeOptions): string
+  /** The session in a Cookie header (chunks joined); null when no session cookie is present. */
+  fromCookieHeader(cookieHeader: string): Record<string, unknown> | null
+  /** As getToken(): the session cookie first, then `Authorization: Bearer`; null when neither is present. */
+  fromHeaders(headers: { cookie?: string | string[], authorization?: string }): Record<string, unknown> | null
+}
+
 /** Signs JWTs with a key prepared once. */
 export declare class JwtSigner {
   constructor(options: SignOptions & { key?: string | Buffer, jwk?: object | string })
@@ -71,6 +86,29 @@ export declare class JwtVerifier {
   setJwks(jwks: { keys: object[] } | string): void
 }
 
+/** Options of `new AuthJsSession(options)`. */
+export interface AuthJsOptions {
+  /** AUTH_SECRET; a list for rotation (the first encrypts). */
+  secret: string | Array<string>
+  /**
+   * Default from secureCookie and format: authjs.session-token, __Secure-authjs.session-token,
+   * next-auth.session-token (v4).
+   */
+  cookieName?: string
+  /** Default false, as in getToken(). */
+  secureCookie?: boolean
+  /** Default: the cookie name (v5), '' (v4). */
+  salt?: string
+  /** Default 'v5'. */
+  format?: 'v5' | 'v4'
+  /** Seconds, default 15. */
+  clockTolerance?: number
+  /** Default 65536. */
+  maxTokenLength?: number
+  /** Seconds since the epoch; for tests. */
+  now?: () => number
+}
+
 export interface CompleteResult {
   header: Record<string, unknown>
   payload: Record<string, unknown>
@@ -78,6 +116,11 @@ export interface CompleteResult {
 
 /** Decodes a token without verifying it. Never trust the result; for diagnostics. */
 export declare function decodeUnverified(token: string): Unverified
+
+export interface EncodeOptions {
+  /** Seconds, default 30 days. */
+  maxAge?: number
+}
 
 /** Explains a token without a key. Never throws. */
 export declare function inspect(token: string): Inspection
@@ -95,6 +138,11 @@ export interface JwsOptions {
 export interface JwsResult {
   header: Record<string, unknown>
   payload: Buffer
+}
+
+export interface SessionHeaders {
+  cookie?: string | Array<string>
+  authorization?: string
 }
 
 /** Signs one token (prepares the key each call: use JwtSigner for many). */

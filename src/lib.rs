@@ -3,10 +3,12 @@
 //! (`src/node`, behind the default `node` feature).
 
 pub mod alg;
+pub mod authjs;
 pub mod b64;
 pub mod error;
 pub mod inspect;
 pub mod json;
+pub mod jwe;
 pub mod jws;
 pub mod jwt;
 pub mod key;

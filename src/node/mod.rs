@@ -4,3 +4,4 @@
 mod errors;
 mod jwt;
 mod inspect;
+mod authjs;

@@ -1,0 +1,119 @@
+//! Cookie headers as @auth/core reads them (its vendored `cookie` parser and its
+//! SessionStore), plus the chunk rules: `<name>` or `<name>.0`, `<name>.1`, ...
+
+use crate::error::{Error, Result};
+use crate::inspect::percent_decode;
+
+/// Splits a Cookie header into (name, value) pairs in order: pairs separated by ';',
+/// name and value split at the first '=', trimmed of spaces and tabs; a segment
+/// without '=' is skipped. A value with '%' is percent-decoded when it decodes as
+/// UTF-8 (kept as it is otherwise), and a value in double quotes loses its quotes.
+pub fn pairs(header: &str) -> impl Iterator<Item = (&str, std::borrow::Cow<'_, str>)> {
+    header.split(';').filter_map(|seg| {
+        let (name, value) = seg.split_once('=')?;
+        let name = name.trim_matches([' ', '\t']);
+        let mut value = value.trim_matches([' ', '\t']);
+        if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
+            value = &value[1..value.len() - 1];
+        }
+        let value = if value.contains('%') {
+            match percent_decode(value) {
+                Some(d) => std::borrow::Cow::Owned(d),
+                None => std::borrow::Cow::Borrowed(value),
+            }
+        } else {
+            std::borrow::Cow::Borrowed(value)
+        };
+        Some((name, value))
+    })
+}
+
+/// The session token in a Cookie header: None when no cookie of that name is present.
+/// The plain cookie counts unless chunks (`<name>.<digits>`) exist; chunks are joined in
+/// numeric order and must be exactly 0..n-1 (a gap or a repeated index is malformed).
+/// For the plain name the first occurrence wins, as in @auth/core's parser.
+pub fn session_token(header: &str, name: &str, max_len: usize) -> Result<Option<String>> {
+    let mut plain: Option<String> = None;
+    let mut chunks: Vec<(u64, String)> = Vec::new();
+    let mut total = 0usize;
+    for (n, v) in pairs(header) {
+        if n == name {
+            if plain.is_none() && !v.is_empty() {
+                plain = Some(v.into_owned());
+            }
+            continue;
+        }
+        let Some(suffix) = n.strip_prefix(name).and_then(|s| s.strip_prefix('.')) else { continue };
+        if suffix.is_empty() || !suffix.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let index: u64 = suffix
+            .parse()
+            .map_err(|_| Error::malformed(format!("the session cookie chunk index of {name} is out of range")))?;
+        if chunks.iter().any(|(i, _)| *i == index) {
+            return Err(Error::malformed(format!("the session cookie chunk {name}.{index} appears twice")));
+        }
+        total += v.len();
+        if total > max_len {
+            return Err(Error::new(
+                crate::error::ErrorCode::TokenTooLarge,
+                format!("the session cookie chunks add up to more than the limit of {max_len} bytes"),
+            ));
+        }
+        chunks.push((index, v.into_owned()));
+    }
+    if chunks.is_empty() {
+        return Ok(plain);
+    }
+    chunks.sort_by_key(|(i, _)| *i);
+    for (expected, (i, _)) in chunks.iter().enumerate() {
+        if *i != expected as u64 {
+            return Err(Error::malformed(format!(
+                "the session cookie chunks of {name} are not numbered 0..{} (chunk {expected} is missing)",
+                chunks.len() - 1
+            )));
+        }
+    }
+    Ok(Some(chunks.into_iter().map(|(_, v)| v).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    const N: &str = "authjs.session-token";
+
+    #[test]
+    fn parser_rules_match_auth_core() {
+        let got: Vec<(String, String)> = pairs("a=1;a=2; b=\"q%20v\" ;c=%E0%A4%A;d=x%20y;e=f=g;=h;junk;  t\t=\tv ")
+            .map(|(n, v)| (n.to_string(), v.into_owned()))
+            .collect();
+        let want = [("a", "1"), ("a", "2"), ("b", "q v"), ("c", "%E0%A4%A"), ("d", "x y"), ("e", "f=g"), ("", "h"), ("t", "v")];
+        assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    }
+
+    #[test]
+    fn plain_and_chunks() {
+        assert_eq!(session_token("x=1", N, 1000).unwrap(), None);
+        assert_eq!(session_token(&format!("x=1; {N}=abc"), N, 1000).unwrap().unwrap(), "abc");
+        let h = format!("{N}.2=C; other=1; {N}.0=A; {N}.1=B; {N}=P");
+        assert_eq!(session_token(&h, N, 1000).unwrap().unwrap(), "ABC");
+        let h = format!("{N}.10=K; {N}.0=0; {N}.1=1; {N}.2=2; {N}.3=3; {N}.4=4; {N}.5=5; {N}.6=6; {N}.7=7; {N}.8=8; {N}.9=9");
+        assert_eq!(session_token(&h, N, 1000).unwrap().unwrap(), "0123456789K");
+    }
+
+    #[test]
+    fn chunk_errors() {
+        let code = |h: String| session_token(&h, N, 1000).unwrap_err().code;
+        assert_eq!(code(format!("{N}.0=A; {N}.2=C")), ErrorCode::TokenMalformed);
+        assert_eq!(code(format!("{N}.0=A; {N}.0=B")), ErrorCode::TokenMalformed);
+        assert_eq!(code(format!("{N}.99999999999=A")), ErrorCode::TokenMalformed);
+        assert_eq!(code(format!("{N}.999999999999999999999999=A")), ErrorCode::TokenMalformed);
+        assert_eq!(code(format!("{N}.0={}; {N}.1={}", "a".repeat(600), "b".repeat(600))), ErrorCode::TokenTooLarge);
+        // Non-numeric suffixes are other cookies, not chunks.
+        assert_eq!(session_token(&format!("{N}.x=A; {N}.1a=B; {N}=P"), N, 1000).unwrap().unwrap(), "P");
+        // The __Secure- cookie is a different name.
+        assert_eq!(session_token(&format!("__Secure-{N}=S"), N, 1000).unwrap(), None);
+    }
+}

@@ -1,0 +1,317 @@
+//! Auth.js (NextAuth v5) and NextAuth v4 session tokens: compact JWE, alg `dir`,
+//! decoded synchronously with keys derived once, in the constructor.
+
+pub mod cookie;
+pub mod keys;
+
+use serde_json::{Map, Value};
+
+use crate::b64;
+use crate::error::{Error, ErrorCode, Result};
+use crate::jwe::{self, Enc};
+use crate::jwt::claims::check_times;
+use crate::token::{self, header_str, parse_json_object, Parts};
+pub use keys::Format;
+use keys::{derive, DerivedSecret};
+
+pub const DEFAULT_MAX_LENGTH: usize = 65536;
+pub const DEFAULT_CLOCK_TOLERANCE: f64 = 15.0;
+pub const DEFAULT_MAX_AGE: f64 = 30.0 * 24.0 * 60.0 * 60.0;
+
+/// The message for a 3-part token given to the session decoder.
+pub const JWS_GIVEN_TO_JWE: &str = "the token has 3 parts: it is a signed JWS (such as an access token), not an Auth.js session JWE; verify it with JwtVerifier (or HandshakeAuthenticator with jwt options)";
+
+#[derive(Debug, Clone, Default)]
+pub struct AuthJsOptions {
+    pub secrets: Vec<String>,
+    pub cookie_name: Option<String>,
+    pub secure_cookie: bool,
+    pub salt: Option<String>,
+    pub format: Option<String>,
+    pub clock_tolerance: Option<f64>,
+    pub max_token_length: Option<f64>,
+}
+
+pub struct AuthJsSession {
+    format: Format,
+    cookie_name: String,
+    secrets: Vec<DerivedSecret>,
+    tolerance: f64,
+    max_len: usize,
+}
+
+/// The default session cookie name of each format.
+pub fn default_cookie_name(format: Format, secure: bool) -> String {
+    let base = match format {
+        Format::V5 => "authjs.session-token",
+        Format::V4 => "next-auth.session-token",
+    };
+    if secure {
+        format!("__Secure-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+/// A random RFC 4122 version 4 UUID, as `jti`.
+fn uuid_v4() -> Result<String> {
+    let mut b = [0u8; 16];
+    openssl::rand::rand_bytes(&mut b).map_err(|_| Error::new(ErrorCode::Internal, "no random bytes for jti"))?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
+}
+
+impl AuthJsSession {
+    pub fn new(o: AuthJsOptions) -> Result<AuthJsSession> {
+        let format = match o.format.as_deref() {
+            None | Some("v5") => Format::V5,
+            Some("v4") => Format::V4,
+            Some(other) => return Err(Error::options(format!("format must be 'v5' or 'v4', not '{}'", crate::util::printable(other, 8)))),
+        };
+        if o.secrets.is_empty() {
+            return Err(Error::options("secret is required (AUTH_SECRET; a list for rotation)"));
+        }
+        if o.secrets.iter().any(|s| s.is_empty()) {
+            return Err(Error::options("secret must not be empty"));
+        }
+        let tolerance = crate::jwt::verify::seconds_option("clockTolerance", o.clock_tolerance)?.unwrap_or(DEFAULT_CLOCK_TOLERANCE);
+        let max_len = crate::jwt::verify::length_option("maxTokenLength", o.max_token_length, DEFAULT_MAX_LENGTH)?;
+        let cookie_name = match o.cookie_name {
+            Some(n) if n.is_empty() || n.contains([';', '=', ' ', ',']) => {
+                return Err(Error::options("cookieName must be a non-empty cookie name"))
+            }
+            Some(n) => n,
+            None => default_cookie_name(format, o.secure_cookie),
+        };
+        let salt = match (o.salt, format) {
+            (Some(s), _) => s,
+            (None, Format::V5) => cookie_name.clone(),
+            (None, Format::V4) => String::new(),
+        };
+        let secrets = o.secrets.iter().map(|s| derive(format, s, &salt)).collect();
+        Ok(AuthJsSession { format, cookie_name, secrets, tolerance, max_len })
+    }
+
+    pub fn cookie_name(&self) -> &str {
+        &self.cookie_name
+    }
+
+    pub fn clock_tolerance(&self) -> f64 {
+        self.tolerance
+    }
+
+    /// Decodes and checks a session token; returns its claims.
+    pub fn decode(&self, token: &str, now: f64) -> Result<Map<String, Value>> {
+        let [h, ek, iv, ct, tag] = match token::split(token, self.max_len)? {
+            Parts::Jwe(parts) => parts,
+            Parts::Jws(_) => return Err(Error::new(ErrorCode::TokenWrongKind, JWS_GIVEN_TO_JWE)),
+        };
+        let header = token::decode_header(h)?;
+        let enc = self.check_header(&header)?;
+        if !ek.is_empty() {
+            return Err(Error::malformed("alg dir uses an empty encrypted key part, this token has one"));
+        }
+        let iv = b64::decode(iv.as_bytes(), "IV")?;
+        let ct = b64::decode(ct.as_bytes(), "ciphertext")?;
+        let tag = b64::decode(tag.as_bytes(), "tag")?;
+        let aad = h.as_bytes();
+        let plaintext = match header_str(&header, "kid")? {
+            Some(kid) => {
+                let key = self
+                    .secrets
+                    .iter()
+                    .filter_map(|s| s.key_for(enc))
+                    .find(|(_, k)| *k == kid)
+                    .map(|(key, _)| key)
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorCode::JweNoMatchingSecret,
+                            "no configured secret matches the token's kid (a different AUTH_SECRET or salt/cookie name made it)",
+                        )
+                    })?;
+                jwe::decrypt(enc, key, &iv, &ct, aad, &tag)?
+            }
+            None => {
+                // v5 without kid: the first secret, as @auth/core does; v4 has no kid,
+                // so each secret is tried in order.
+                let candidates: Vec<&[u8]> = match self.format {
+                    Format::V5 => self.secrets.iter().take(1).filter_map(|s| s.key_for(enc)).map(|(k, _)| k).collect(),
+                    Format::V4 => self.secrets.iter().filter_map(|s| s.key_for(enc)).map(|(k, _)| k).collect(),
+                };
+                let mut result = Err(Error::new(ErrorCode::JweDecryptionFailed, "decryption failed"));
+                for key in candidates {
+                    result = jwe::decrypt(enc, key, &iv, &ct, aad, &tag);
+                    if result.is_ok() {
+                        break;
+                    }
+                }
+                result?
+            }
+        };
+        let claims = parse_json_object(&plaintext, "session payload")?;
+        check_times(&claims, now, self.tolerance)?;
+        Ok(claims)
+    }
+
+    /// Header checks, reported before anything is decrypted: alg, enc, zip, crit, kid.
+    fn check_header(&self, header: &Map<String, Value>) -> Result<Enc> {
+        let unsupported = |m: String| Error::new(ErrorCode::JweUnsupported, m);
+        match header_str(header, "alg")? {
+            Some("dir") => {}
+            Some(other) => {
+                return Err(unsupported(format!(
+                    "the JWE alg '{}' is not accepted: Auth.js session tokens use alg 'dir'",
+                    crate::util::printable(other, 20)
+                )))
+            }
+            None => return Err(Error::malformed("the JWE header has no alg")),
+        }
+        let enc_name = header_str(header, "enc")?.ok_or_else(|| Error::malformed("the JWE header has no enc"))?;
+        let enc = match (Enc::from_name(enc_name), self.format) {
+            (Some(e), Format::V5) => e,
+            (Some(Enc::A256Gcm), Format::V4) => Enc::A256Gcm,
+            _ => {
+                let allowed = match self.format {
+                    Format::V5 => "A256CBC-HS512 or A256GCM",
+                    Format::V4 => "A256GCM (NextAuth v4)",
+                };
+                return Err(unsupported(format!(
+                    "the JWE enc '{}' is not accepted; expected {allowed}",
+                    crate::util::printable(enc_name, 20)
+                )));
+            }
+        };
+        if header.contains_key("zip") {
+            return Err(unsupported("compressed JWE (zip) is never accepted".into()));
+        }
+        if header.contains_key("crit") {
+            return Err(Error::malformed("the JWE header marks an extension as critical (crit), which this decoder does not understand"));
+        }
+        Ok(enc)
+    }
+
+    /// Encrypts claims as Auth.js's `encode` does: iat, exp (iat + maxAge) and jti set
+    /// here, with the first secret.
+    pub fn encode(&self, claims: &Value, max_age: Option<f64>, now: f64) -> Result<String> {
+        let mut claims = match claims {
+            Value::Object(m) => m.clone(),
+            _ => return Err(Error::options("claims must be a plain object")),
+        };
+        let max_age = crate::jwt::verify::seconds_option("maxAge", max_age)?.unwrap_or(DEFAULT_MAX_AGE);
+        let iat = now.floor() as i64;
+        claims.insert("iat".into(), Value::from(iat));
+        claims.insert("exp".into(), Value::from(iat + max_age.floor() as i64));
+        claims.insert("jti".into(), Value::String(uuid_v4()?));
+        let (enc, header) = match self.format {
+            Format::V5 => {
+                let (_, kid) = self.secrets[0].key_for(Enc::A256CbcHs512).ok_or_else(|| Error::new(ErrorCode::Internal, "no key"))?;
+                (Enc::A256CbcHs512, format!(r#"{{"alg":"dir","enc":"A256CBC-HS512","kid":"{kid}"}}"#))
+            }
+            Format::V4 => (Enc::A256Gcm, r#"{"alg":"dir","enc":"A256GCM"}"#.to_string()),
+        };
+        let (key, _) = self.secrets[0].key_for(enc).ok_or_else(|| Error::new(ErrorCode::Internal, "no key"))?;
+        let h = b64::encode(header.as_bytes());
+        let payload = serde_json::to_vec(&claims).map_err(|_| Error::options("claims could not be serialized to JSON"))?;
+        let (iv, ct, tag) = jwe::encrypt(enc, key, &payload, h.as_bytes())?;
+        Ok(format!("{h}..{}.{}.{}", b64::encode(&iv), b64::encode(&ct), b64::encode(&tag)))
+    }
+
+    /// The session in a Cookie header; None when the session cookie is absent.
+    pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<Map<String, Value>>> {
+        match cookie::session_token(header, &self.cookie_name, self.max_len)? {
+            Some(token) => self.decode(&token, now).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// As getToken(): the cookie first, then `Authorization: Bearer <url-encoded token>`.
+    pub fn from_headers(&self, cookie: Option<&str>, authorization: Option<&str>, now: f64) -> Result<Option<Map<String, Value>>> {
+        if let Some(c) = cookie {
+            if let Some(claims) = self.from_cookie_header(c, now)? {
+                return Ok(Some(claims));
+            }
+        }
+        match authorization.and_then(bearer_token) {
+            Some(raw) => {
+                let token = crate::inspect::percent_decode(raw)
+                    .ok_or_else(|| Error::malformed("the Bearer token is not valid URL encoding"))?;
+                self.decode(&token, now).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive,
+/// RFC 7235); None for another scheme or an empty token.
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let h = header.trim();
+    let (scheme, rest) = h.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let t = rest.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn session(secrets: &[&str]) -> AuthJsSession {
+        AuthJsSession::new(AuthJsOptions { secrets: secrets.iter().map(|s| s.to_string()).collect(), ..Default::default() }).unwrap()
+    }
+
+    #[test]
+    fn roundtrip_and_rotation() {
+        let now = 1_800_000_000.0;
+        let a = session(&["secret-a-secret-a-secret-a-secret-a"]);
+        let t = a.encode(&json!({"sub": "u1", "name": "Zoë"}), None, now).unwrap();
+        let c = a.decode(&t, now).unwrap();
+        assert_eq!(c["sub"], "u1");
+        assert_eq!(c["name"], "Zoë");
+        assert_eq!(c["exp"].as_i64().unwrap(), 1_800_000_000 + 2_592_000);
+        // Rotation: the old secret listed second still decodes by kid.
+        let rotated = session(&["secret-b-secret-b-secret-b-secret-b", "secret-a-secret-a-secret-a-secret-a"]);
+        assert_eq!(rotated.decode(&t, now).unwrap()["sub"], "u1");
+        let other = session(&["secret-c-secret-c-secret-c-secret-c"]);
+        assert_eq!(other.decode(&t, now).unwrap_err().code, ErrorCode::JweNoMatchingSecret);
+    }
+
+    #[test]
+    fn expiry_with_fifteen_seconds() {
+        let a = session(&["s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"]);
+        let t = a.encode(&json!({}), Some(60.0), 1000.0).unwrap();
+        assert!(a.decode(&t, 1074.0).is_ok());
+        let e = a.decode(&t, 1076.0).unwrap_err();
+        assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtExpired, Some("exp")));
+    }
+
+    #[test]
+    fn header_errors_first() {
+        let a = session(&["s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t"]);
+        let mk = |h: &str| format!("{}..AAAA.AAAA.AAAA", b64::encode(h.as_bytes()));
+        let code = |t: String| a.decode(&t, 0.0).unwrap_err().code;
+        assert_eq!(code(mk(r#"{"alg":"A256KW","enc":"A256CBC-HS512"}"#)), ErrorCode::JweUnsupported);
+        assert_eq!(code(mk(r#"{"alg":"PBES2-HS256+A128KW","p2c":999999999,"enc":"A256CBC-HS512"}"#)), ErrorCode::JweUnsupported);
+        assert_eq!(code(mk(r#"{"alg":"dir","enc":"A128GCM"}"#)), ErrorCode::JweUnsupported);
+        assert_eq!(code(mk(r#"{"alg":"dir","enc":"A256GCM","zip":"DEF"}"#)), ErrorCode::JweUnsupported);
+        assert_eq!(code(mk(r#"{"alg":"dir","enc":"A256GCM","crit":["x"]}"#)), ErrorCode::TokenMalformed);
+        assert_eq!(code(mk(r#"{"alg":"dir","enc":"A256GCM","kid":7}"#)), ErrorCode::TokenMalformed);
+        assert_eq!(code("a.b.c".into()), ErrorCode::TokenWrongKind);
+        assert_eq!(code("".into()), ErrorCode::TokenMalformed);
+        // No kid: the first secret, and a wrong IV length is a decryption failure.
+        assert_eq!(code(mk(r#"{"alg":"dir","enc":"A256GCM"}"#)), ErrorCode::JweDecryptionFailed);
+    }
+
+    #[test]
+    fn bearer_parsing() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+    }
+}

@@ -1,0 +1,127 @@
+//! The AuthJsSession class: Auth.js / NextAuth session tokens (JWE).
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Unknown};
+use napi_derive::napi;
+use serde_json::Value;
+
+use super::errors::{guard, options_arg, string_or_list, token_arg};
+use super::jwt::clock;
+use crate::authjs;
+
+/// Options of `new AuthJsSession(options)`.
+#[napi(object, object_to_js = false)]
+pub struct AuthJsOptions {
+    /// AUTH_SECRET; a list for rotation (the first encrypts).
+    pub secret: Either<String, Vec<String>>,
+    /// Default from secureCookie and format: authjs.session-token, __Secure-authjs.session-token,
+    /// next-auth.session-token (v4).
+    pub cookie_name: Option<String>,
+    /// Default false, as in getToken().
+    pub secure_cookie: Option<bool>,
+    /// Default: the cookie name (v5), '' (v4).
+    pub salt: Option<String>,
+    /// Default 'v5'.
+    #[napi(ts_type = "'v5' | 'v4'")]
+    pub format: Option<String>,
+    /// Seconds, default 15.
+    pub clock_tolerance: Option<f64>,
+    /// Default 65536.
+    pub max_token_length: Option<f64>,
+    /// Seconds since the epoch; for tests.
+    pub now: Option<FunctionRef<(), f64>>,
+}
+
+pub fn core_authjs_options(o: AuthJsOptions) -> (authjs::AuthJsOptions, Option<FunctionRef<(), f64>>) {
+    (
+        authjs::AuthJsOptions {
+            secrets: string_or_list(Some(o.secret)).unwrap_or_default(),
+            cookie_name: o.cookie_name,
+            secure_cookie: o.secure_cookie.unwrap_or(false),
+            salt: o.salt,
+            format: o.format,
+            clock_tolerance: o.clock_tolerance,
+            max_token_length: o.max_token_length,
+        },
+        o.now,
+    )
+}
+
+#[napi(object, object_to_js = false)]
+pub struct EncodeOptions {
+    /// Seconds, default 30 days.
+    pub max_age: Option<f64>,
+}
+
+#[napi(object, object_to_js = false)]
+pub struct SessionHeaders {
+    pub cookie: Option<Either<String, Vec<String>>>,
+    pub authorization: Option<String>,
+}
+
+/// Decodes (and encodes) Auth.js / NextAuth session tokens; keys are derived once.
+#[napi]
+pub struct AuthJsSession {
+    inner: authjs::AuthJsSession,
+    now: Option<FunctionRef<(), f64>>,
+}
+
+fn claims_or_null(v: Option<serde_json::Map<String, Value>>) -> Value {
+    v.map(Value::Object).unwrap_or(Value::Null)
+}
+
+#[napi]
+impl AuthJsSession {
+    #[napi(constructor, ts_args_type = "options: AuthJsOptions")]
+    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
+        let o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
+        let (opts, now) = core_authjs_options(o);
+        let inner = guard(&env, || authjs::AuthJsSession::new(opts))?;
+        Ok(AuthJsSession { inner, now })
+    }
+
+    /// The session cookie name this instance reads.
+    #[napi(getter)]
+    pub fn cookie_name(&self) -> String {
+        self.inner.cookie_name().to_string()
+    }
+
+    /// Decrypts and checks a session token; returns its claims.
+    #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
+    pub fn decode(&self, env: Env, token: Unknown) -> napi::Result<Value> {
+        let token = token_arg(&env, &token)?;
+        let now = clock(&env, &self.now)?;
+        guard(&env, || self.inner.decode(&token, now)).map(Value::Object)
+    }
+
+    /// Encrypts claims as @auth/core's encode does (iat, exp, jti set here).
+    #[napi(ts_args_type = "claims: Record<string, unknown>, options?: EncodeOptions")]
+    pub fn encode(&self, env: Env, claims: Value, options: Option<EncodeOptions>) -> napi::Result<String> {
+        let now = clock(&env, &self.now)?;
+        let max_age = options.and_then(|o| o.max_age);
+        guard(&env, || self.inner.encode(&claims, max_age, now))
+    }
+
+    /// The session in a Cookie header (chunks joined); null when no session cookie is present.
+    #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "Record<string, unknown> | null")]
+    pub fn from_cookie_header(&self, env: Env, cookie_header: Unknown) -> napi::Result<Value> {
+        let header = token_arg(&env, &cookie_header)?;
+        let now = clock(&env, &self.now)?;
+        guard(&env, || self.inner.from_cookie_header(&header, now)).map(claims_or_null)
+    }
+
+    /// As getToken(): the session cookie first, then `Authorization: Bearer`; null when neither is present.
+    #[napi(
+        ts_args_type = "headers: { cookie?: string | string[], authorization?: string }",
+        ts_return_type = "Record<string, unknown> | null"
+    )]
+    pub fn from_headers(&self, env: Env, headers: Unknown) -> napi::Result<Value> {
+        let h: SessionHeaders = options_arg(&env, &headers, "headers")?;
+        let cookie = h.cookie.map(|c| match c {
+            Either::A(s) => s,
+            Either::B(list) => list.join("; "),
+        });
+        let now = clock(&env, &self.now)?;
+        guard(&env, || self.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now)).map(claims_or_null)
+    }
+}
