@@ -6,6 +6,7 @@ pub mod alg;
 pub mod authjs;
 pub mod b64;
 pub mod error;
+pub mod handshake;
 pub mod inspect;
 pub mod json;
 pub mod jwe;

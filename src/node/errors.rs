@@ -10,11 +10,22 @@ use crate::error::{Error as CoreError, ErrorCode};
 /// A JS `Error` with `code` (and `claim` for claim errors), returned as a napi error
 /// that rethrows this exact object.
 pub fn to_js(env: &Env, e: CoreError) -> napi::Error {
+    to_js_with(env, e, &[])
+}
+
+/// As `to_js`, with extra properties (null when None).
+pub fn to_js_with(env: &Env, e: CoreError, extra: &[(&str, Option<&str>)]) -> napi::Error {
     let build = || -> napi::Result<Object<'_>> {
         let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, e.message.clone()))?;
         obj.set_named_property("code", e.code.as_str())?;
         if let Some(claim) = &e.claim {
             obj.set_named_property("claim", claim.as_str())?;
+        }
+        for (name, value) in extra {
+            match value {
+                Some(v) => obj.set_named_property(name, *v)?,
+                None => obj.set_named_property(name, Null)?,
+            }
         }
         Ok(obj)
     };

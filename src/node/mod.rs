@@ -5,3 +5,4 @@ mod errors;
 mod jwt;
 mod inspect;
 mod authjs;
+mod handshake;
