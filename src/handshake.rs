@@ -107,7 +107,7 @@ pub struct HandshakeAuthenticator {
 pub const DEFAULT_SOURCES: [Source; 3] = [Source::Auth, Source::Header, Source::Cookie];
 
 /// Strips an optional `Bearer ` prefix (any case) and surrounding whitespace.
-fn strip_bearer(s: &str) -> &str {
+pub fn strip_bearer(s: &str) -> &str {
     let t = s.trim();
     if t.len() >= 7 && t.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
         t[7..].trim_start()

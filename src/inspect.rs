@@ -87,16 +87,16 @@ pub fn inspect(input: &str, now: f64) -> Value {
     if token.len() > INSPECT_MAX_LENGTH {
         return json!({
             "kind": "unknown", "authJsSession": false, "header": null, "alg": null, "enc": null, "kid": null,
-            "claims": null, "times": {}, "length": input.len(),
+            "claims": null, "times": {},
             "hints": [format!("the input is {} bytes, far larger than any token; not parsed", input.len())],
-            "error": "too large",
+            "error": format!("ERR_TOKEN_TOO_LARGE: the input is over {INSPECT_MAX_LENGTH} bytes"),
         });
     }
     if token.trim() != token {
         hints.push("the token has whitespace around it: trim it".into());
         token = token.trim().to_string();
     }
-    if token.len() >= 7 && token[..7].eq_ignore_ascii_case("bearer ") {
+    if token.len() >= 7 && token.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
         hints.push("the token starts with 'Bearer ': pass only the token (verifiers do not strip it; the handshake authenticator does)".into());
         token = token[7..].trim_start().to_string();
     }
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn inspect_never_fails() {
-        for s in ["", ".", "....", "a.b.c", "Bearer x", "\"a.b.c\"", "%zz", "\u{0}"] {
+        for s in ["", ".", "....", "a.b.c", "Bearer x", "\"a.b.c\"", "%zz", "\u{0}", "ééééé", "€€€a.b.c", "bearer€x"] {
             let v = inspect(s, 0.0);
             assert!(v["hints"].is_array(), "{s}");
         }

@@ -82,6 +82,11 @@ pub fn verify_compact(token: &str, algorithms: &[Algorithm], keys: &KeyStore, ma
         }
         if ok {
             Ok(())
+        } else if tried == 0 && matches!(keys, KeyStore::Single(_)) {
+            Err(Error::new(
+                ErrorCode::JwsAlgNotAllowed,
+                format!("the key's own alg (JWK) does not allow {}", alg.name()),
+            ))
         } else if tried == 0 {
             let msg = match kid {
                 Some(k) => format!("no key in the JWK Set has kid '{}' and serves {}", crate::util::printable(k, 40), alg.name()),

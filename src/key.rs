@@ -154,8 +154,19 @@ impl KeyKind {
     }
 }
 
-/// True when the bytes look like a PEM block or a JWK: text that must never be used
-/// as an HMAC secret (the RS256 -> HS256 confusion and its JWK variant).
+/// True when the bytes are a DER public key, private key or certificate.
+fn is_der_key(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&0x30)
+        && (PKey::public_key_from_der(bytes).is_ok()
+            || openssl::rsa::Rsa::public_key_from_der_pkcs1(bytes).is_ok()
+            || PKey::private_key_from_der(bytes).is_ok()
+            || openssl::x509::X509::from_der(bytes).is_ok())
+}
+
+/// True when the bytes hold a public or private key in any usual form: a PEM block
+/// (anywhere in the text), a JWK or JWK Set, DER, or a PEM body without its armor
+/// (base64 of DER, as keys are often kept in environment variables). Such bytes must
+/// never be used as an HMAC secret (the RS256 -> HS256 confusion and its variants).
 pub fn looks_like_asymmetric_key(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
     if text.contains("-----BEGIN") {
@@ -164,7 +175,30 @@ pub fn looks_like_asymmetric_key(bytes: &[u8]) -> bool {
     let trimmed = text.trim();
     if trimmed.starts_with('{') {
         if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) {
-            return map.contains_key("kty");
+            return map.contains_key("kty") || map.contains_key("keys");
+        }
+    }
+    if is_der_key(bytes) {
+        return true;
+    }
+    let compact: String = trimmed.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact.len() >= 64 {
+        use base64::Engine;
+        let engines = [&base64::engine::general_purpose::STANDARD, &base64::engine::general_purpose::URL_SAFE];
+        for engine in engines {
+            if let Ok(der) = engine.decode(compact.trim_end_matches('=')).or_else(|_| engine.decode(&compact)) {
+                if is_der_key(&der) {
+                    return true;
+                }
+            }
+        }
+        let no_pad = [&base64::engine::general_purpose::STANDARD_NO_PAD, &base64::engine::general_purpose::URL_SAFE_NO_PAD];
+        for engine in no_pad {
+            if let Ok(der) = engine.decode(compact.trim_end_matches('=')) {
+                if is_der_key(&der) {
+                    return true;
+                }
+            }
         }
     }
     false

@@ -38,11 +38,24 @@ pub fn to_js_with(env: &Env, e: CoreError, extra: &[(&str, Option<&str>)]) -> na
 /// Runs `f`, turning a core error into a JS error and a panic into ERR_INTERNAL:
 /// no panic ever unwinds into Node.
 pub fn guard<T>(env: &Env, f: impl FnOnce() -> crate::Result<T>) -> napi::Result<T> {
+    quiet_panics();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(to_js(env, e)),
         Err(_) => Err(to_js(env, CoreError::new(ErrorCode::Internal, "internal error (a bug in authbridge: please report it)"))),
     }
+}
+
+/// Replaces the default panic hook, whose message can quote its input (a token), with
+/// one that says only where the panic happened.
+pub fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            eprintln!("authbridge: internal error (panic){at}; the call failed with ERR_INTERNAL");
+        }));
+    });
 }
 
 pub fn type_name(t: ValueType) -> &'static str {

@@ -36,6 +36,14 @@ pub struct AuthenticateResult {
     pub source: String,
 }
 
+#[napi(object)]
+pub struct TokenResult {
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub claims: Value,
+    #[napi(ts_type = "'jwt' | 'authjs'")]
+    pub kind: String,
+}
+
 /// Authenticates Socket.IO handshakes (and HTTP requests) from whichever token the client has.
 #[napi]
 pub struct HandshakeAuthenticator {
@@ -129,6 +137,7 @@ impl HandshakeAuthenticator {
         };
         let now_jwt = clock(&env, &self.now_jwt)?;
         let now_authjs = clock(&env, &self.now_authjs)?;
+        super::errors::quiet_panics();
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate(&input, now_jwt, now_authjs)));
         match result {
             Ok(Ok(a)) => Ok(AuthenticateResult {
@@ -142,6 +151,20 @@ impl HandshakeAuthenticator {
                 &[("source", f.source.map(|s| s.name())), ("fingerprint", f.fingerprint.as_deref())],
             )),
             Err(_) => guard(&env, || Err(CoreError::new(crate::error::ErrorCode::Internal, "internal error"))),
+        }
+    }
+
+    /// Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
+    /// `auth_refresh` and for callers that already hold the token.
+    #[napi(ts_args_type = "token: string")]
+    pub fn verify_token(&self, env: Env, token: Unknown) -> napi::Result<TokenResult> {
+        let token = super::errors::token_arg(&env, &token)?;
+        let now_jwt = clock(&env, &self.now_jwt)?;
+        let now_authjs = clock(&env, &self.now_authjs)?;
+        let t = handshake::strip_bearer(&token);
+        match guard(&env, || Ok(self.inner.dispatch(t, now_jwt, now_authjs))) ? {
+            Ok((claims, kind)) => Ok(TokenResult { claims: Value::Object(claims), kind: kind.name().to_string() }),
+            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&handshake::fingerprint(t)))])),
         }
     }
 

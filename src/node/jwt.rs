@@ -107,11 +107,13 @@ pub fn clock(env: &Env, now: &Option<FunctionRef<(), f64>>) -> napi::Result<f64>
     match now {
         None => Ok(now_seconds()),
         Some(f) => {
-            let t = f.borrow_back(env)?.call(())?;
-            if t.is_finite() {
-                Ok(t)
-            } else {
-                Err(to_js(env, CoreError::options("now() must return a finite number of seconds")))
+            let bad = || to_js(env, CoreError::options("now() must return a finite number of seconds"));
+            match f.borrow_back(env)?.call(()) {
+                Ok(t) if t.is_finite() => Ok(t),
+                Ok(_) => Err(bad()),
+                // An exception thrown by now() itself goes to the caller as it is.
+                Err(e) if e.status == napi::Status::PendingException => Err(e),
+                Err(_) => Err(bad()),
             }
         }
     }
