@@ -754,3 +754,19 @@ test('now returning a non-number (string, Date) is ERR_INVALID_OPTIONS, like NaN
   const token = await validHs256()
   for (const bad of [String(now()), new Date()]) expectError(() => hs256Verifier({ now: () => bad }).verify(token), 'ERR_INVALID_OPTIONS')
 })
+
+test('a __proto__ claim becomes an own property, never the prototype (as with jose)', () => {
+  const secret = 'p'.repeat(32)
+  const enc = (o) => Buffer.from(o).toString('base64url')
+  const input = `${enc('{"alg":"HS256","typ":"JWT"}')}.${enc('{"sub":"u","__proto__":{"admin":true},"nested":{"__proto__":{"x":1}},"exp":9999999999}')}`
+  const sig = require('node:crypto').createHmac('sha256', secret).update(input).digest('base64url')
+  const token = `${input}.${sig}`
+  const claims = new JwtVerifier({ algorithms: ['HS256'], key: secret }).verify(token)
+  assert.equal(claims.admin, undefined)
+  assert.equal(Object.hasOwn(claims, '__proto__'), true)
+  assert.equal(Object.getPrototypeOf(claims), Object.prototype)
+  assert.equal(claims.nested.x, undefined)
+  const { payload } = decodeUnverified(token)
+  assert.equal(payload.admin, undefined)
+  assert.equal(inspect(token).claims.admin, undefined)
+})

@@ -2,11 +2,11 @@
 //! sends it to the decoder for its kind (3 parts: the JWS verifier; 5 parts: the
 //! Auth.js session decoder), each pinned by its own options.
 
-use serde_json::{Map, Value};
 
 use crate::authjs::{self, cookie, AuthJsSession};
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::JwtVerifier;
+use crate::token::Claims;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -75,7 +75,7 @@ pub struct Handshake<'a> {
 
 #[derive(Debug)]
 pub struct Authenticated {
-    pub claims: Map<String, Value>,
+    pub claims: Claims,
     pub kind: Kind,
     pub source: Source,
 }
@@ -222,7 +222,7 @@ impl HandshakeAuthenticator {
     }
 
     /// Sends a token to the decoder for its kind.
-    pub fn dispatch(&self, token: &str, now_jwt: f64, now_authjs: f64) -> Result<(Map<String, Value>, Kind)> {
+    pub fn dispatch(&self, token: &str, now_jwt: f64, now_authjs: f64) -> Result<(Claims, Kind)> {
         let dots = token.bytes().filter(|b| *b == b'.').count();
         match dots {
             4 => match &self.authjs {
@@ -252,7 +252,7 @@ mod tests {
     use super::*;
     use crate::authjs::AuthJsOptions;
     use crate::jwt::{KeySource, VerifierOptions};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const SECRET: &str = "an-hs256-secret-of-at-least-32-bytes!!";
 

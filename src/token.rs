@@ -81,6 +81,29 @@ pub fn parse_json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>>
     }
 }
 
+/// A verified claims set: the parsed object (for checks) and its exact JSON text
+/// (handed to JS's JSON.parse, which makes every member, `__proto__` included, an own
+/// property, as jose and @auth/core do).
+#[derive(Debug, Clone)]
+pub struct Claims {
+    pub map: Map<String, Value>,
+    pub json: Vec<u8>,
+}
+
+impl Claims {
+    pub fn parse(json: Vec<u8>, what: &str) -> Result<Claims> {
+        let map = parse_json_object(&json, what)?;
+        Ok(Claims { map, json })
+    }
+}
+
+impl std::ops::Deref for Claims {
+    type Target = Map<String, Value>;
+    fn deref(&self) -> &Map<String, Value> {
+        &self.map
+    }
+}
+
 /// The header's `alg` as a string, or a clear error.
 pub fn header_str<'h>(header: &'h Map<String, Value>, name: &str) -> Result<Option<&'h str>> {
     match header.get(name) {

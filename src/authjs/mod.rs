@@ -10,7 +10,7 @@ use crate::b64;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwe::{self, Enc};
 use crate::jwt::claims::check_times;
-use crate::token::{self, header_str, parse_json_object, Parts};
+use crate::token::{self, header_str, Claims, Parts};
 pub use keys::Format;
 use keys::{derive, DerivedSecret};
 
@@ -103,7 +103,7 @@ impl AuthJsSession {
     }
 
     /// Decodes and checks a session token; returns its claims.
-    pub fn decode(&self, token: &str, now: f64) -> Result<Map<String, Value>> {
+    pub fn decode(&self, token: &str, now: f64) -> Result<Claims> {
         let [h, ek, iv, ct, tag] = match token::split(token, self.max_len)? {
             Parts::Jwe(parts) => parts,
             Parts::Jws(_) => return Err(Error::new(ErrorCode::TokenWrongKind, JWS_GIVEN_TO_JWE)),
@@ -150,7 +150,7 @@ impl AuthJsSession {
                 result?
             }
         };
-        let claims = parse_json_object(&plaintext, "session payload")?;
+        let claims = Claims::parse(plaintext, "session payload")?;
         check_times(&claims, now, self.tolerance)?;
         Ok(claims)
     }
@@ -219,7 +219,7 @@ impl AuthJsSession {
     }
 
     /// The session in a Cookie header; None when the session cookie is absent.
-    pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<Map<String, Value>>> {
+    pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<Claims>> {
         match cookie::session_token(header, &self.cookie_name, self.max_len)? {
             Some(token) => self.decode(&token, now).map(Some),
             None => Ok(None),
@@ -227,7 +227,7 @@ impl AuthJsSession {
     }
 
     /// As getToken(): the cookie first, then `Authorization: Bearer <url-encoded token>`.
-    pub fn from_headers(&self, cookie: Option<&str>, authorization: Option<&str>, now: f64) -> Result<Option<Map<String, Value>>> {
+    pub fn from_headers(&self, cookie: Option<&str>, authorization: Option<&str>, now: f64) -> Result<Option<Claims>> {
         if let Some(c) = cookie {
             if let Some(claims) = self.from_cookie_header(c, now)? {
                 return Ok(Some(claims));

@@ -8,7 +8,7 @@ use crate::alg::{parse_algorithms, Algorithm};
 use crate::error::{Error, Result};
 use crate::jws::{self, DEFAULT_MAX_TOKEN_LENGTH};
 use crate::key::{KeyStore, VerifyKey};
-use crate::token::parse_json_object;
+use crate::token::Claims;
 
 /// Where the verification key comes from.
 pub enum KeySource {
@@ -99,9 +99,9 @@ impl JwtVerifier {
     }
 
     /// Verifies signature and claims; returns (header, claims).
-    pub fn verify(&self, token: &str, now: f64) -> Result<(Map<String, Value>, Map<String, Value>)> {
+    pub fn verify(&self, token: &str, now: f64) -> Result<(Map<String, Value>, Claims)> {
         let jws = jws::verify_compact(token, &self.algorithms, &self.keys, self.max_len)?;
-        let claims = parse_json_object(&jws.payload, "claims set (payload)")?;
+        let claims = Claims::parse(jws.payload, "claims set (payload)")?;
         self.validation.check(&jws.header, &claims, now)?;
         Ok((jws.header, claims))
     }

@@ -6,6 +6,8 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::errors::{guard, options_arg, string_or_list, token_arg};
+use super::json;
+use crate::token::Claims;
 use super::jwt::clock;
 use crate::authjs;
 
@@ -66,8 +68,11 @@ pub struct AuthJsSession {
     now: Option<FunctionRef<(), f64>>,
 }
 
-fn claims_or_null(v: Option<serde_json::Map<String, Value>>) -> Value {
-    v.map(Value::Object).unwrap_or(Value::Null)
+fn claims_or_null<'e>(env: &'e Env, v: Option<Claims>) -> napi::Result<Unknown<'e>> {
+    match v {
+        Some(c) => json::parse(env, &c.json),
+        None => Null.into_unknown(env),
+    }
 }
 
 #[napi]
@@ -88,10 +93,11 @@ impl AuthJsSession {
 
     /// Decrypts and checks a session token; returns its claims.
     #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
-    pub fn decode(&self, env: Env, token: Unknown) -> napi::Result<Value> {
-        let token = token_arg(&env, &token)?;
-        let now = clock(&env, &self.now)?;
-        guard(&env, || self.inner.decode(&token, now)).map(Value::Object)
+    pub fn decode<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
+        let token = token_arg(env, &token)?;
+        let now = clock(env, &self.now)?;
+        let claims = guard(env, || self.inner.decode(&token, now))?;
+        json::parse(env, &claims.json)
     }
 
     /// Encrypts claims as @auth/core's encode does (iat, exp, jti set here).
@@ -104,10 +110,11 @@ impl AuthJsSession {
 
     /// The session in a Cookie header (chunks joined); null when no session cookie is present.
     #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "Record<string, unknown> | null")]
-    pub fn from_cookie_header(&self, env: Env, cookie_header: Unknown) -> napi::Result<Value> {
-        let header = token_arg(&env, &cookie_header)?;
-        let now = clock(&env, &self.now)?;
-        guard(&env, || self.inner.from_cookie_header(&header, now)).map(claims_or_null)
+    pub fn from_cookie_header<'e>(&self, env: &'e Env, cookie_header: Unknown) -> napi::Result<Unknown<'e>> {
+        let header = token_arg(env, &cookie_header)?;
+        let now = clock(env, &self.now)?;
+        let claims = guard(env, || self.inner.from_cookie_header(&header, now))?;
+        claims_or_null(env, claims)
     }
 
     /// As getToken(): the session cookie first, then `Authorization: Bearer`; null when neither is present.
@@ -115,13 +122,14 @@ impl AuthJsSession {
         ts_args_type = "headers: { cookie?: string | string[], authorization?: string }",
         ts_return_type = "Record<string, unknown> | null"
     )]
-    pub fn from_headers(&self, env: Env, headers: Unknown) -> napi::Result<Value> {
-        let h: SessionHeaders = options_arg(&env, &headers, "headers")?;
+    pub fn from_headers<'e>(&self, env: &'e Env, headers: Unknown) -> napi::Result<Unknown<'e>> {
+        let h: SessionHeaders = options_arg(env, &headers, "headers")?;
         let cookie = h.cookie.map(|c| match c {
             Either::A(s) => s,
             Either::B(list) => list.join("; "),
         });
-        let now = clock(&env, &self.now)?;
-        guard(&env, || self.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now)).map(claims_or_null)
+        let now = clock(env, &self.now)?;
+        let claims = guard(env, || self.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now))?;
+        claims_or_null(env, claims)
     }
 }

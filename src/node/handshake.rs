@@ -3,10 +3,10 @@
 use napi::bindgen_prelude::*;
 use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
-use serde_json::Value;
 
 use super::authjs::{core_authjs_options, AuthJsOptions};
 use super::errors::{guard, options_arg, to_js, to_js_with, type_name};
+use super::json;
 use super::jwt::{clock, core_verifier_options, VerifierOptions};
 use crate::error::Error as CoreError;
 use crate::handshake::{self, Field, Kind};
@@ -26,20 +26,20 @@ pub struct HandshakeOptions {
     pub auth_field: Option<String>,
 }
 
-#[napi(object)]
-pub struct AuthenticateResult {
+#[napi(object, object_from_js = false)]
+pub struct AuthenticateResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
-    pub claims: Value,
+    pub claims: Unknown<'e>,
     #[napi(ts_type = "'jwt' | 'authjs'")]
     pub kind: String,
     #[napi(ts_type = "'auth' | 'header' | 'cookie' | 'query'")]
     pub source: String,
 }
 
-#[napi(object)]
-pub struct TokenResult {
+#[napi(object, object_from_js = false)]
+pub struct TokenResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
-    pub claims: Value,
+    pub claims: Unknown<'e>,
     #[napi(ts_type = "'jwt' | 'authjs'")]
     pub kind: String,
 }
@@ -108,7 +108,9 @@ impl HandshakeAuthenticator {
     /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
     /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
     #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }")]
-    pub fn authenticate(&self, env: Env, handshake: Unknown) -> napi::Result<AuthenticateResult> {
+    pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown) -> napi::Result<AuthenticateResult<'e>> {
+        let env_ref = env;
+        let env = *env;
         if handshake.get_type()? != ValueType::Object {
             return Err(to_js(&env, CoreError::options("handshake must be an object with auth, headers and query")));
         }
@@ -141,7 +143,7 @@ impl HandshakeAuthenticator {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate(&input, now_jwt, now_authjs)));
         match result {
             Ok(Ok(a)) => Ok(AuthenticateResult {
-                claims: Value::Object(a.claims),
+                claims: json::parse(env_ref, &a.claims.json)?,
                 kind: a.kind.name().to_string(),
                 source: a.source.name().to_string(),
             }),
@@ -157,13 +159,15 @@ impl HandshakeAuthenticator {
     /// Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
     /// `auth_refresh` and for callers that already hold the token.
     #[napi(ts_args_type = "token: string")]
-    pub fn verify_token(&self, env: Env, token: Unknown) -> napi::Result<TokenResult> {
+    pub fn verify_token<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<TokenResult<'e>> {
+        let env_ref = env;
+        let env = *env;
         let token = super::errors::token_arg(&env, &token)?;
         let now_jwt = clock(&env, &self.now_jwt)?;
         let now_authjs = clock(&env, &self.now_authjs)?;
         let t = handshake::strip_bearer(&token);
         match guard(&env, || Ok(self.inner.dispatch(t, now_jwt, now_authjs))) ? {
-            Ok((claims, kind)) => Ok(TokenResult { claims: Value::Object(claims), kind: kind.name().to_string() }),
+            Ok((claims, kind)) => Ok(TokenResult { claims: json::parse(env_ref, &claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&handshake::fingerprint(t)))])),
         }
     }

@@ -6,6 +6,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::errors::{guard, options_arg, string_or_list, to_js, token_arg};
+use super::json;
 use crate::alg::parse_algorithms;
 use crate::error::Error as CoreError;
 use crate::jws;
@@ -60,18 +61,18 @@ pub struct JwsOptions {
     pub allow_weak_secret: Option<bool>,
 }
 
-#[napi(object)]
-pub struct CompleteResult {
+#[napi(object, object_from_js = false)]
+pub struct CompleteResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
-    pub header: Value,
+    pub header: Unknown<'e>,
     #[napi(ts_type = "Record<string, unknown>")]
-    pub payload: Value,
+    pub payload: Unknown<'e>,
 }
 
-#[napi(object)]
-pub struct JwsResult {
+#[napi(object, object_from_js = false)]
+pub struct JwsResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
-    pub header: Value,
+    pub header: Unknown<'e>,
     pub payload: Buffer,
 }
 
@@ -160,19 +161,20 @@ impl JwtVerifier {
 
     /// Verifies signature and claims; returns the claims.
     #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
-    pub fn verify(&self, env: Env, token: Unknown) -> napi::Result<Value> {
-        let token = token_arg(&env, &token)?;
-        let now = clock(&env, &self.now)?;
-        guard(&env, || self.inner.verify(&token, now)).map(|(_, claims)| Value::Object(claims))
+    pub fn verify<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
+        let token = token_arg(env, &token)?;
+        let now = clock(env, &self.now)?;
+        let (_, claims) = guard(env, || self.inner.verify(&token, now))?;
+        json::parse(env, &claims.json)
     }
 
     /// Like verify, with the protected header too.
     #[napi(ts_args_type = "token: string")]
-    pub fn verify_complete(&self, env: Env, token: Unknown) -> napi::Result<CompleteResult> {
-        let token = token_arg(&env, &token)?;
-        let now = clock(&env, &self.now)?;
-        let (header, claims) = guard(&env, || self.inner.verify(&token, now))?;
-        Ok(CompleteResult { header: Value::Object(header), payload: Value::Object(claims) })
+    pub fn verify_complete<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<CompleteResult<'e>> {
+        let token = token_arg(env, &token)?;
+        let now = clock(env, &self.now)?;
+        let (header, claims) = guard(env, || self.inner.verify(&token, now))?;
+        Ok(CompleteResult { header: json::value(env, &Value::Object(header))?, payload: json::parse(env, &claims.json)? })
     }
 
     /// Replaces the keys with a new JWK Set, atomically: on error nothing changes.
@@ -185,17 +187,17 @@ impl JwtVerifier {
 
 /// JWS-level verification: any payload bytes, no claim checks.
 #[napi(ts_args_type = "token: string, options: JwsOptions")]
-pub fn verify_jws(env: Env, token: Unknown, options: Unknown) -> napi::Result<JwsResult> {
-    let token = token_arg(&env, &token)?;
-    let o: JwsOptions = options_arg(&env, &options, "verifyJws options")?;
-    let verified = guard(&env, || {
+pub fn verify_jws<'e>(env: &'e Env, token: Unknown, options: Unknown) -> napi::Result<JwsResult<'e>> {
+    let token = token_arg(env, &token)?;
+    let o: JwsOptions = options_arg(env, &options, "verifyJws options")?;
+    let verified = guard(env, || {
         let algorithms = parse_algorithms(&o.algorithms)?;
         let max_len = jwt::verify::length_option("maxTokenLength", o.max_token_length, jws::DEFAULT_MAX_TOKEN_LENGTH)?;
         let source = key_source(o.key, o.jwk, o.jwks)?.ok_or_else(|| CoreError::options("one of key, jwk or jwks is required"))?;
         let keys = jwt::verify::build_keys(&source, &algorithms, o.allow_weak_secret.unwrap_or(false))?;
         jws::verify_compact(&token, &algorithms, &keys, max_len)
     })?;
-    Ok(JwsResult { header: Value::Object(verified.header), payload: verified.payload.into() })
+    Ok(JwsResult { header: json::value(env, &Value::Object(verified.header))?, payload: verified.payload.into() })
 }
 
 /// Options for signing (`sign`, `new JwtSigner`).

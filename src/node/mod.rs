@@ -6,3 +6,4 @@ mod jwt;
 mod inspect;
 mod authjs;
 mod handshake;
+mod json;

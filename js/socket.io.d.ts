@@ -1,0 +1,55 @@
+import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode } from '../index'
+
+export { HandshakeAuthenticator }
+
+export interface AuthFailure {
+  code: ErrorCode | string
+  /** Where the token was found ('auth' | 'header' | 'cookie' | 'query' | 'refresh'), null when none was. */
+  source: string | null
+  /** First 16 characters of the base64url SHA-256 of the token; never the token. */
+  fingerprint: string | null
+  namespace?: string
+}
+
+export interface AuthSuccess {
+  kind: 'jwt' | 'authjs'
+  source: string
+  sub: unknown
+  namespace?: string
+}
+
+export interface ExpirySettings {
+  /** Event emitted before the server closes an expired connection. Default 'auth_expired'. */
+  event?: string
+  /** Event a client emits with `{ token }` and an ack to extend its connection. Default 'auth_refresh'. */
+  refreshEvent?: string
+}
+
+export interface SocketIoAuthSettings {
+  onFailure?: (info: AuthFailure) => void
+  onSuccess?: (info: AuthSuccess) => void
+  /** Close connections when their token expires (default true); false to keep them open. */
+  expiry?: boolean | ExpirySettings
+}
+
+/** What the middleware stores in `socket.data.auth`. */
+export interface SocketAuth {
+  kind: 'jwt' | 'authjs'
+  source: 'auth' | 'header' | 'cookie' | 'query'
+  /** Milliseconds since the epoch (exp * 1000), null when the token has no exp. */
+  expiresAt: number | null
+}
+
+export type SocketIoMiddleware = (socket: any, next: (err?: Error) => void) => void
+
+export declare function socketIoAuth(
+  options: HandshakeOptions | HandshakeAuthenticator,
+  settings?: SocketIoAuthSettings,
+): SocketIoMiddleware
+
+/** Applies a middleware to every namespace of a Socket.IO server, present and future. */
+export declare function useOnAllNamespaces<T>(io: T, middleware: SocketIoMiddleware): T
+
+export declare function expiresAtOf(claims: Record<string, unknown>): number | null
+
+export declare const MAX_TIMER_MS: number
