@@ -1,0 +1,17 @@
+import { Inject, Injectable } from '@nestjs/common'
+import { PassportStrategy } from '@nestjs/passport'
+import { Strategy } from 'authbridge/passport'
+import type { HandshakeOptions } from 'authbridge'
+import { AUTH_OPTIONS } from './auth.config.mjs'
+
+/** HTTP routes accept the same tokens as the sockets: a Bearer access token or the session cookie. */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(@Inject(AUTH_OPTIONS) options: HandshakeOptions) {
+    super(options)
+  }
+
+  validate(claims: Record<string, unknown>) {
+    return { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null }
+  }
+}
