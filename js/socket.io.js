@@ -140,6 +140,9 @@ function useOnAllNamespaces(io, middleware) {
   const apply = (nsp) => {
     if (!nsp || applied.has(nsp)) return
     applied.add(nsp)
+    // A child of a dynamic namespace inherits its parent's middleware before
+    // 'new_namespace' is emitted for it: never add it twice.
+    if (Array.isArray(nsp._fns) && nsp._fns.includes(middleware)) return
     nsp.use(middleware)
   }
   for (const nsp of io._nsps.values()) apply(nsp)

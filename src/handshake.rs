@@ -174,34 +174,39 @@ impl HandshakeAuthenticator {
 
     /// Finds the token: the first source holding one decides (a bad token there is
     /// refused, never skipped for the next source).
-    pub fn find<'a>(&self, h: &Handshake<'a>) -> Result<Option<(std::borrow::Cow<'a, str>, Source)>> {
+    pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<(std::borrow::Cow<'a, str>, Source)>, (Error, Source)> {
         for &source in &self.sources {
-            let found: Option<std::borrow::Cow<'a, str>> = match source {
-                Source::Auth | Source::Query => match if source == Source::Auth { h.auth } else { h.query } {
-                    Field::Absent => None,
-                    Field::NotString(t) => {
-                        return Err(Error::malformed(format!(
-                            "{}.{} must be a string, got {t}",
-                            if source == Source::Auth { "handshake.auth" } else { "handshake.query" },
-                            self.auth_field
-                        )))
-                    }
-                    Field::Str(s) => {
-                        let t = strip_bearer(s);
-                        (!t.is_empty()).then_some(std::borrow::Cow::Borrowed(t))
-                    }
-                },
-                Source::Header => h.authorization.and_then(authjs::bearer_token).map(std::borrow::Cow::Borrowed),
-                Source::Cookie => match (&self.authjs, h.cookie) {
-                    (Some(a), Some(c)) => cookie::session_token(c, a.cookie_name(), usize::MAX)?.map(std::borrow::Cow::Owned),
-                    _ => None,
-                },
-            };
+            let found = self.find_in(h, source).map_err(|e| (e, source))?;
             if let Some(t) = found {
                 return Ok(Some((t, source)));
             }
         }
         Ok(None)
+    }
+
+    fn find_in<'a>(&self, h: &Handshake<'a>, source: Source) -> Result<Option<std::borrow::Cow<'a, str>>> {
+        let found: Option<std::borrow::Cow<'a, str>> = match source {
+            Source::Auth | Source::Query => match if source == Source::Auth { h.auth } else { h.query } {
+                Field::Absent => None,
+                Field::NotString(t) => {
+                    return Err(Error::malformed(format!(
+                        "{}.{} must be a string, got {t}",
+                        if source == Source::Auth { "handshake.auth" } else { "handshake.query" },
+                        self.auth_field
+                    )))
+                }
+                Field::Str(s) => {
+                    let t = strip_bearer(s);
+                    (!t.is_empty()).then_some(std::borrow::Cow::Borrowed(t))
+                }
+            },
+            Source::Header => h.authorization.and_then(authjs::bearer_token).map(std::borrow::Cow::Borrowed),
+            Source::Cookie => match (&self.authjs, h.cookie) {
+                (Some(a), Some(c)) => cookie::session_token(c, a.cookie_name(), a.max_token_length())?.map(std::borrow::Cow::Owned),
+                _ => None,
+            },
+        };
+        Ok(found)
     }
 
     /// Authenticates a handshake. `now_jwt`/`now_authjs` are each decoder's clock.
@@ -213,7 +218,7 @@ impl HandshakeAuthenticator {
                 let e = Error::new(ErrorCode::TokenMissing, format!("no token found; looked in {}", self.places()));
                 return Err(Failure { error: e, source: None, fingerprint: None });
             }
-            Err(error) => return Err(Failure { error, source: None, fingerprint: None }),
+            Err((error, source)) => return Err(Failure { error, source: Some(source), fingerprint: None }),
         };
         match self.dispatch(&token, now_jwt, now_authjs) {
             Ok((claims, kind)) => Ok(Authenticated { claims, kind, source }),

@@ -102,6 +102,10 @@ impl AuthJsSession {
         self.tolerance
     }
 
+    pub fn max_token_length(&self) -> usize {
+        self.max_len
+    }
+
     /// Decodes and checks a session token; returns its claims.
     pub fn decode(&self, token: &str, now: f64) -> Result<Claims> {
         let [h, ek, iv, ct, tag] = match token::split(token, self.max_len)? {

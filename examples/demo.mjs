@@ -1,0 +1,91 @@
+// npm run demo: boots examples/nest-app (a real NestJS app), connects real
+// socket.io-client clients with the tokens a Next.js + Auth.js front end produces,
+// and prints who got in, with the code of each refusal.
+import { createRequire } from 'node:module'
+import { io } from 'socket.io-client'
+import { encode } from '@auth/core/jwt'
+import { createApp, EventsGateway, ChatGateway } from './nest-app/dist/main.mjs'
+
+const require = createRequire(import.meta.url)
+const jwt = require('jsonwebtoken')
+
+const AUTH_SECRET = 'demo-auth-secret-' + 'x'.repeat(24) // the Next.js app's AUTH_SECRET
+const JWT_SECRET = 'demo-access-token-secret-' + 'y'.repeat(16) // signs the session callback's accessToken
+
+const failures = []
+const app = await createApp({ authSecret: AUTH_SECRET, jwtSecret: JWT_SECRET }, { onFailure: (info) => failures.push(info) })
+await app.listen(0, '127.0.0.1')
+const url = (await app.getUrl()).replace('[::1]', '127.0.0.1')
+
+// What the front end has: the Auth.js session cookie (JWE) ...
+const session = await encode({ token: { sub: 'user-42', name: 'Ada', email: 'ada@example.com' }, secret: AUTH_SECRET, salt: 'authjs.session-token' })
+// ... and an HS256 access token as a NextAuth session callback mints it (15 min).
+const accessToken = jwt.sign({ sub: 'user-42', email: 'ada@example.com' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '15m' })
+const expired = jwt.sign({ sub: 'user-42', exp: Math.floor(Date.now() / 1000) - 60 }, JWT_SECRET, { algorithm: 'HS256' })
+const forged = jwt.sign({ sub: 'admin' }, 'a-guessed-secret-' + 'z'.repeat(20), { algorithm: 'HS256', expiresIn: '15m' })
+const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'admin', exp: 9999999999 })}.`
+const otherSession = await encode({ token: { sub: 'intruder' }, secret: 'another-apps-secret-' + 'w'.repeat(20), salt: 'authjs.session-token' })
+
+const clients = [
+  { name: 'browser, session cookie', nsp: '/', token: 'Auth.js session (JWE)', opts: { extraHeaders: { cookie: `theme=dark; authjs.session-token=${session}` } } },
+  { name: 'browser, auth.token', nsp: '/', token: 'HS256 accessToken, 15 min', opts: { auth: { token: accessToken } } },
+  { name: 'node, Authorization', nsp: '/', token: 'HS256 accessToken (Bearer)', opts: { extraHeaders: { authorization: `Bearer ${accessToken}` } } },
+  { name: 'chat, session cookie', nsp: '/chat', token: 'Auth.js session (JWE)', opts: { extraHeaders: { cookie: `authjs.session-token=${session}` } } },
+  { name: 'stale tab', nsp: '/', token: 'HS256, expired 1 min ago', opts: { auth: { token: expired } } },
+  { name: 'attacker', nsp: '/', token: 'HS256, wrong secret', opts: { auth: { token: forged } } },
+  { name: 'attacker', nsp: '/', token: 'alg: none', opts: { auth: { token: algNone } } },
+  { name: 'other app', nsp: '/', token: 'session of another AUTH_SECRET', opts: { extraHeaders: { cookie: `authjs.session-token=${otherSession}` } } },
+  { name: 'anonymous', nsp: '/chat', token: '(none)', opts: {} },
+]
+
+const connect = (c) =>
+  new Promise((resolve) => {
+    const socket = io(url + c.nsp, { ...c.opts, transports: ['websocket'], reconnection: false, forceNew: true })
+    const got = []
+    socket.onAny((event, data) => got.push(event))
+    const done = (result) => resolve({ ...c, socket, got, ...result })
+    socket.on('connect', () => done({ accepted: true, code: '' }))
+    socket.on('connect_error', (err) => done({ accepted: false, code: (err.data && err.data.code) || err.message }))
+    setTimeout(() => done({ accepted: false, code: 'timeout' }), 5000)
+  })
+
+const results = []
+for (const c of clients) results.push(await connect(c))
+
+// Broadcast on both namespaces: only authenticated sockets can receive it.
+app.get(EventsGateway).broadcast('news', { text: 'hello, signed-in users' })
+app.get(ChatGateway).broadcast('news', { text: 'hello, chat' })
+await new Promise((r) => setTimeout(r, 300))
+
+const http = async (headers) => (await fetch(url + '/me', { headers })).status
+const httpRows = [
+  ['GET /me, session cookie', await http({ cookie: `authjs.session-token=${session}` })],
+  ['GET /me, Bearer accessToken', await http({ authorization: `Bearer ${accessToken}` })],
+  ['GET /me, Bearer forged', await http({ authorization: `Bearer ${forged}` })],
+  ['GET /me, no token', await http({})],
+]
+
+const pad = (s, n) => String(s).padEnd(n)
+console.log(`\nauthbridge demo: NestJS app at ${url}, Socket.IO handshakes authenticated natively\n`)
+console.log(pad('client', 24) + pad('namespace', 11) + pad('token', 34) + pad('result', 10) + pad('code', 28) + 'got broadcast')
+console.log('-'.repeat(120))
+for (const r of results) {
+  const broadcast = r.got.includes('news') ? 'yes' : 'no'
+  console.log(pad(r.name, 24) + pad(r.nsp, 11) + pad(r.token, 34) + pad(r.accepted ? 'accepted' : 'REFUSED', 10) + pad(r.code, 28) + broadcast)
+}
+console.log('\nHTTP through the passport strategy (same rules):')
+for (const [what, status] of httpRows) console.log('  ' + pad(what, 34) + status)
+console.log('\nonFailure saw (code, source, token fingerprint; never the token):')
+for (const f of failures) console.log(`  ${pad(f.namespace, 7)}${pad(f.code, 28)}${pad(f.source ?? '-', 8)}${f.fingerprint ?? '-'}`)
+
+for (const r of results) r.socket.close()
+await app.close()
+
+const expectAccepted = [true, true, true, true, false, false, false, false, false]
+const wrong = results.filter((r, i) => r.accepted !== expectAccepted[i] || r.got.includes('news') !== expectAccepted[i])
+if (wrong.length || httpRows.map(([, s]) => s).join() !== '200,200,401,401') {
+  console.error('\nunexpected result: the demo does not match what authbridge promises')
+  process.exit(1)
+}
+console.log('\nall as expected.')
