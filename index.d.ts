@@ -69,6 +69,23 @@ export declare class AuthJsSession {
   fromHeaders(headers: { cookie?: string | string[], authorization?: string }): Record<string, unknown> | null
 }
 
+/** Authenticates Socket.IO handshakes (and HTTP requests) from whichever token the client has. */
+export declare class HandshakeAuthenticator {
+  constructor(options: HandshakeOptions)
+  /**
+   * Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
+   * error has `code`, `source` (where the token was found, or null) and `fingerprint`.
+   */
+  authenticate(handshake: { auth?: object, headers?: object, query?: object }): AuthenticateResult
+  /**
+   * Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
+   * `auth_refresh` and for callers that already hold the token.
+   */
+  verifyToken(token: string): TokenResult
+  /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
+  clockTolerance(kind: 'jwt' | 'authjs'): number
+}
+
 /** Signs JWTs with a key prepared once. */
 export declare class JwtSigner {
   constructor(options: SignOptions & { key?: string | Buffer, jwk?: object | string })
@@ -84,6 +101,12 @@ export declare class JwtVerifier {
   verifyComplete(token: string): CompleteResult
   /** Replaces the keys with a new JWK Set, atomically: on error nothing changes. */
   setJwks(jwks: { keys: object[] } | string): void
+}
+
+export interface AuthenticateResult {
+  claims: Record<string, unknown>
+  kind: 'jwt' | 'authjs'
+  source: 'auth' | 'header' | 'cookie' | 'query'
 }
 
 /** Options of `new AuthJsSession(options)`. */
@@ -120,6 +143,21 @@ export declare function decodeUnverified(token: string): Unverified
 export interface EncodeOptions {
   /** Seconds, default 30 days. */
   maxAge?: number
+}
+
+/** Options of `new HandshakeAuthenticator(options)`. */
+export interface HandshakeOptions {
+  /** Access tokens (JWS), as for JwtVerifier. */
+  jwt?: VerifierOptions
+  /** Auth.js session cookies / tokens (JWE), as for AuthJsSession. */
+  authjs?: AuthJsOptions
+  /**
+   * Where to look, in order. Default ['auth', 'header', 'cookie']. 'query' is off by
+   * default: tokens in URLs end up in access logs.
+   */
+  sources?: Array<'auth' | 'header' | 'cookie' | 'query'>
+  /** Default 'token': handshake.auth.token (and the query parameter of that name). */
+  authField?: string
 }
 
 /** Explains a token without a key. Never throws. */
@@ -170,6 +208,11 @@ export interface SignOptions {
   /** Do not set iat. */
   noTimestamp?: boolean
   allowWeakSecret?: boolean
+}
+
+export interface TokenResult {
+  claims: Record<string, unknown>
+  kind: 'jwt' | 'authjs'
 }
 
 export interface Unverified {

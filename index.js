@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.AuthJsSession = nativeBinding.AuthJsSession
+module.exports.HandshakeAuthenticator = nativeBinding.HandshakeAuthenticator
 module.exports.JwtSigner = nativeBinding.JwtSigner
 module.exports.JwtVerifier = nativeBinding.JwtVerifier
 module.exports.decodeUnverified = nativeBinding.decodeUnverified
