@@ -293,7 +293,7 @@ mod tests {
         let t: &'static str = Box::leak(hs_token(json!({"sub": "u1", "exp": 5000})).into_boxed_str());
         let bearer: &'static str = Box::leak(format!("Bearer {t}").into_boxed_str());
         let r = a.authenticate(&hs(Field::Str(bearer), None, None), 1000.0, 1000.0).unwrap();
-        assert_eq!((r.kind, r.source, r.claims["sub"].as_str()), (Kind::Jwt, Source::Auth, Some("u1")));
+        assert_eq!((r.kind, r.source, r.claims.to_map()["sub"].as_str()), (Kind::Jwt, Source::Auth, Some("u1")));
         let r = a.authenticate(&hs(Field::Absent, Some(bearer), None), 1000.0, 1000.0).unwrap();
         assert_eq!(r.source, Source::Header);
         // A bad token in auth is refused even though the header holds a good one.

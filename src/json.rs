@@ -5,6 +5,8 @@
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 struct StrictValue(Value);
@@ -85,12 +87,193 @@ fn describe(e: &serde_json::Error) -> String {
     let s = e.to_string();
     if s.contains("duplicate member name") {
         "duplicate member name".into()
+    } else if s.contains(NOT_OBJECT) {
+        NOT_OBJECT.into()
     } else if s.contains("recursion limit") {
         "nested too deeply".into()
     } else {
         format!("syntax error at line {} column {}", e.line(), e.column())
     }
 }
+
+/// A string key, borrowed from the input when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Member names seen in one object; a linear scan while small, a hash set beyond.
+struct Seen<'de> {
+    small: Vec<Cow<'de, str>>,
+    large: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> Seen<'de> {
+    fn new() -> Self {
+        Seen { small: Vec::new(), large: None }
+    }
+
+    /// False when the name was already seen.
+    fn insert(&mut self, k: Cow<'de, str>) -> bool {
+        if let Some(set) = &mut self.large {
+            return set.insert(k);
+        }
+        if self.small.iter().any(|x| *x == k) {
+            return false;
+        }
+        self.small.push(k);
+        if self.small.len() > 16 {
+            self.large = Some(self.small.drain(..).collect());
+        }
+        true
+    }
+}
+
+/// Walks any JSON value, refusing duplicate member names, building nothing.
+struct Check;
+
+impl<'de> de::Deserialize<'de> for Check {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckVisitor)
+    }
+}
+
+struct CheckVisitor;
+
+impl<'de> Visitor<'de> for CheckVisitor {
+    type Value = Check;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Check, E> {
+        Ok(Check)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Check, E> {
+        Ok(Check)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Check, E> {
+        Ok(Check)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Check, E> {
+        Ok(Check)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Check, E> {
+        Ok(Check)
+    }
+    fn visit_unit<E>(self) -> Result<Check, E> {
+        Ok(Check)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Check, A::Error> {
+        while seq.next_element::<Check>()?.is_some() {}
+        Ok(Check)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Check, A::Error> {
+        let mut seen = Seen::new();
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            if !seen.insert(k) {
+                return Err(de::Error::custom("duplicate member name"));
+            }
+            map.next_value::<Check>()?;
+        }
+        Ok(Check)
+    }
+}
+
+/// Top level of `members`: an object; the named members are built as values, the
+/// rest only checked.
+struct Members<'n> {
+    names: &'n [&'n str],
+}
+
+impl<'de, 'n> Visitor<'de> for Members<'n> {
+    type Value = Vec<Option<Value>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = vec![None; self.names.len()];
+        let mut seen = Seen::new();
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            let wanted = self.names.iter().position(|n| *n == k);
+            if !seen.insert(k) {
+                return Err(de::Error::custom("duplicate member name"));
+            }
+            match wanted {
+                Some(i) => out[i] = Some(map.next_value::<StrictValue>()?.0),
+                None => {
+                    map.next_value::<Check>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Checks that `bytes` is one strict JSON object (UTF-8, no duplicate member names at
+/// any depth, nesting bounded) and returns the members named in `names`, in that
+/// order, without building the rest. `Err` is ("not a JSON object" or the problem).
+pub fn members(bytes: &[u8], names: &[&str]) -> Result<Vec<Option<Value>>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let out = de.deserialize_any(MembersAny(Members { names })).map_err(|e| describe(&e))?;
+    de.end().map_err(|e| describe(&e))?;
+    Ok(out)
+}
+
+/// Accepts any value at the top but yields an error for anything but an object.
+struct MembersAny<'n>(Members<'n>);
+
+impl<'de, 'n> Visitor<'de> for MembersAny<'n> {
+    type Value = Vec<Option<Value>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.0.visit_map(map)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_OBJECT))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_OBJECT))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_OBJECT))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_OBJECT))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_OBJECT))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(E::custom(NOT_OBJECT))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(de::Error::custom(NOT_OBJECT))
+    }
+}
+
+pub const NOT_OBJECT: &str = "not a JSON object";
 
 #[cfg(test)]
 mod tests {
@@ -114,6 +297,25 @@ mod tests {
     #[test]
     fn trailing_garbage_rejected() {
         assert!(parse_strict(r#"{"a":1} x"#).is_err());
+    }
+
+    #[test]
+    fn members_picks_names_and_checks_the_rest() {
+        let v = members(br#"{"sub":"a","exp":5,"x":{"y":[1,{"z":null}]},"aud":["p","q"]}"#, &["exp", "aud", "nbf"]).unwrap();
+        assert_eq!(v, vec![Some(Value::from(5)), Some(serde_json::json!(["p", "q"])), None]);
+        assert!(members(br#"{"a":1,"a":2}"#, &[]).unwrap_err().contains("duplicate"));
+        assert!(members(br#"{"x":{"a":1,"a":2}}"#, &[]).unwrap_err().contains("duplicate"));
+        assert!(members(br#"{"x":[{"a":1,"\u0061":2}]}"#, &[]).unwrap_err().contains("duplicate"));
+        assert_eq!(members(b"[1]", &[]).unwrap_err(), NOT_OBJECT);
+        assert_eq!(members(b"\"s\"", &[]).unwrap_err(), NOT_OBJECT);
+        assert!(members(b"{} x", &[]).is_err());
+        assert!(members(b"\xff", &[]).is_err());
+        let many: String = (0..100).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",");
+        assert!(members(format!("{{{many}}}").as_bytes(), &["k99"]).unwrap()[0].is_some());
+        let dup = format!("{{{many},\"k3\":0}}");
+        assert!(members(dup.as_bytes(), &[]).unwrap_err().contains("duplicate"));
+        let deep = "{\"a\":".repeat(200) + "1" + &"}".repeat(200);
+        assert!(members(deep.as_bytes(), &[]).is_err());
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! JWS compact verification (RFC 7515), algorithm-pinned: the header `alg` must be
 //! one of the caller's algorithms, and the key for it was prepared beforehand.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::alg::Algorithm;
 use crate::b64;
 use crate::error::{Error, ErrorCode, Result};
 use crate::key::KeyStore;
-use crate::token::{self, header_str, Parts};
+use crate::token::{self, Header, Parts};
 
 pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 16384;
 
@@ -16,14 +16,14 @@ pub const JWE_GIVEN_TO_JWS: &str = "the token has 5 parts: it is a JWE (encrypte
 
 /// A verified JWS: its protected header and payload bytes.
 pub struct VerifiedJws {
-    pub header: Map<String, Value>,
+    pub header: Header,
     pub alg: Algorithm,
     pub payload: Vec<u8>,
 }
 
 /// Checks the header of a JWS against the pinned algorithms; returns the algorithm.
-pub fn check_header(header: &Map<String, Value>, algorithms: &[Algorithm]) -> Result<Algorithm> {
-    let alg_name = header_str(header, "alg")?.ok_or_else(|| Error::malformed("the header has no alg"))?;
+pub fn check_header(header: &Header, algorithms: &[Algorithm]) -> Result<Algorithm> {
+    let alg_name = header.alg.as_deref().ok_or_else(|| Error::malformed("the header has no alg"))?;
     let alg = match Algorithm::from_name(alg_name) {
         Some(a) if algorithms.contains(&a) => a,
         _ => {
@@ -41,18 +41,17 @@ pub fn check_header(header: &Map<String, Value>, algorithms: &[Algorithm]) -> Re
             ));
         }
     };
-    if let Some(crit) = header.get("crit") {
+    if let Some(crit) = &header.crit {
         let names: Vec<&str> = crit.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         let shown = names.first().map(|n| crate::util::printable(n, 24)).unwrap_or_default();
         return Err(Error::malformed(format!(
             "the header marks '{shown}' as critical (crit), an extension this verifier does not understand"
         )));
     }
-    match header.get("b64") {
+    match &header.b64 {
         None | Some(Value::Bool(true)) => {}
         Some(_) => return Err(Error::malformed("unencoded payloads (b64: false, RFC 7797) are not accepted")),
     }
-    header_str(header, "kid")?;
     Ok(alg)
 }
 
@@ -62,7 +61,7 @@ pub fn verify_compact(token: &str, algorithms: &[Algorithm], keys: &KeyStore, ma
         Parts::Jws(parts) => parts,
         Parts::Jwe(_) => return Err(Error::new(ErrorCode::TokenWrongKind, JWE_GIVEN_TO_JWS)),
     };
-    let header = token::decode_header(h)?;
+    let header = Header::decode(h)?;
     let alg = check_header(&header, algorithms)?;
     let signature = b64::decode(s.as_bytes(), "signature")?;
     // Decoded before the signature check so that a non-canonical payload encoding is
@@ -70,7 +69,7 @@ pub fn verify_compact(token: &str, algorithms: &[Algorithm], keys: &KeyStore, ma
     let payload = b64::decode(p.as_bytes(), "payload")?;
     let signing_input = &token.as_bytes()[..h.len() + 1 + p.len()];
     let outcome = {
-        let kid = header_str(&header, "kid")?;
+        let kid = header.kid.as_deref();
         let mut tried = 0usize;
         let mut ok = false;
         for key in keys.candidates(alg, kid) {

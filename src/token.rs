@@ -81,27 +81,68 @@ pub fn parse_json_object(bytes: &[u8], what: &str) -> Result<Map<String, Value>>
     }
 }
 
-/// A verified claims set: the parsed object (for checks) and its exact JSON text
-/// (handed to JS's JSON.parse, which makes every member, `__proto__` included, an own
-/// property, as jose and @auth/core do).
+/// A protected header: its exact JSON (for JS) and the members the decoders act on.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub json: Vec<u8>,
+    pub alg: Option<String>,
+    pub enc: Option<String>,
+    pub kid: Option<String>,
+    pub typ: Option<String>,
+    pub crit: Option<Value>,
+    pub b64: Option<Value>,
+    pub zip: bool,
+}
+
+impl Header {
+    /// Decodes a protected header: strict base64url, UTF-8, one JSON object without
+    /// duplicate member names; alg, enc, kid and typ must be strings when present.
+    pub fn decode(part: &str) -> Result<Header> {
+        if part.is_empty() {
+            return Err(Error::malformed("the protected header is empty"));
+        }
+        let json = b64::decode(part.as_bytes(), "protected header")?;
+        let mut m = crate::json::members(&json, &["alg", "enc", "kid", "typ", "crit", "b64", "zip"])
+            .map_err(|why| Error::malformed(format!("the protected header is not a valid JSON object ({why})")))?;
+        let mut string = |i: usize, name: &str| -> Result<Option<String>> {
+            match m[i].take() {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(Error::malformed(format!("the header's {name} must be a string"))),
+            }
+        };
+        let alg = string(0, "alg")?;
+        let enc = string(1, "enc")?;
+        let kid = string(2, "kid")?;
+        let typ = string(3, "typ")?;
+        Ok(Header { json, alg, enc, kid, typ, crit: m[4].take(), b64: m[5].take(), zip: m[6].is_some() })
+    }
+}
+
+/// A verified claims set as its exact JSON text: JS gets it through JSON.parse, which
+/// makes every member, `__proto__` included, an own property (as jose and
+/// @auth/core return claims). Only the members a check needs are ever parsed in Rust.
 #[derive(Debug, Clone)]
 pub struct Claims {
-    pub map: Map<String, Value>,
     pub json: Vec<u8>,
 }
 
 impl Claims {
-    pub fn parse(json: Vec<u8>, what: &str) -> Result<Claims> {
-        let map = parse_json_object(&json, what)?;
-        Ok(Claims { map, json })
+    /// The whole claims set as a map (tests and diagnostics; not on the hot path).
+    pub fn to_map(&self) -> Map<String, Value> {
+        parse_json_object(&self.json, "claims").unwrap_or_default()
     }
 }
 
-impl std::ops::Deref for Claims {
-    type Target = Map<String, Value>;
-    fn deref(&self) -> &Map<String, Value> {
-        &self.map
-    }
+/// Parses a claims set: one strict JSON object; returns the members in `names`.
+pub fn claim_members(json: &[u8], what: &str, names: &[&str]) -> Result<Vec<Option<Value>>> {
+    crate::json::members(json, names).map_err(|why| {
+        if why == crate::json::NOT_OBJECT {
+            Error::malformed(format!("the {what} is not a JSON object"))
+        } else {
+            Error::malformed(format!("the {what} is not valid JSON ({why})"))
+        }
+    })
 }
 
 /// The header's `alg` as a string, or a clear error.

@@ -1,8 +1,9 @@
 //! Registered-claim checks (RFC 7519 4.1), configured once in a `Validation`.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::token::{claim_members, Header};
 
 #[derive(Debug, Clone)]
 pub struct Validation {
@@ -40,8 +41,8 @@ pub fn normalize_typ(t: &str) -> String {
 }
 
 /// A NumericDate claim: absent, or a JSON number. Anything else is ERR_JWT_CLAIM_INVALID.
-pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
-    match claims.get(name) {
+pub fn numeric_date(value: Option<&Value>, name: &str) -> Result<Option<f64>> {
+    match value {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
             Some(f) if f.is_finite() => Ok(Some(f)),
@@ -65,18 +66,15 @@ pub fn span_words(seconds: f64) -> String {
     }
 }
 
-/// exp and nbf with a tolerance; used by the JWT verifier and the Auth.js decoder.
-pub fn check_times(claims: &Map<String, Value>, now: f64, tolerance: f64) -> Result<()> {
-    let exp = numeric_date(claims, "exp")?;
-    let nbf = numeric_date(claims, "nbf")?;
-    numeric_date(claims, "iat")?;
+/// exp and nbf with a tolerance (iat must be a number when present); used by the JWT
+/// verifier and the Auth.js decoder.
+pub fn check_times(exp: Option<&Value>, nbf: Option<&Value>, iat: Option<&Value>, now: f64, tolerance: f64) -> Result<()> {
+    let exp = numeric_date(exp, "exp")?;
+    let nbf = numeric_date(nbf, "nbf")?;
+    numeric_date(iat, "iat")?;
     if let Some(exp) = exp {
         if exp <= now - tolerance {
-            return Err(Error::claim(
-                ErrorCode::JwtExpired,
-                "exp",
-                format!("the token expired {} ago", span_words(now - exp)),
-            ));
+            return Err(Error::claim(ErrorCode::JwtExpired, "exp", format!("the token expired {} ago", span_words(now - exp))));
         }
     }
     if let Some(nbf) = nbf {
@@ -91,24 +89,38 @@ pub fn check_times(claims: &Map<String, Value>, now: f64, tolerance: f64) -> Res
     Ok(())
 }
 
-fn string_claim<'c>(claims: &'c Map<String, Value>, name: &str) -> Result<&'c str> {
-    match claims.get(name) {
+fn string_claim<'c>(value: Option<&'c Value>, name: &str) -> Result<&'c str> {
+    match value {
         None => Err(Error::claim(ErrorCode::JwtClaimMissing, name, format!("the token has no {name} claim"))),
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(Error::claim(ErrorCode::JwtClaimInvalid, name, format!("the {name} claim must be a string"))),
     }
 }
 
+/// The registered claims a check reads, always parsed; required claims are appended.
+const REGISTERED: [&str; 6] = ["exp", "nbf", "iat", "iss", "sub", "aud"];
+
 impl Validation {
-    pub fn check(&self, header: &Map<String, Value>, claims: &Map<String, Value>, now: f64) -> Result<()> {
-        for name in &self.required {
-            if !claims.contains_key(name) {
-                return Err(Error::claim(ErrorCode::JwtClaimMissing, name, format!("the token has no {name} claim, which is required")));
+    /// Checks a claims set given as its JSON text (one strict JSON object), reading only
+    /// the members the checks need.
+    pub fn check(&self, header: &Header, json: &[u8], now: f64) -> Result<()> {
+        let mut names: Vec<&str> = REGISTERED.to_vec();
+        for r in &self.required {
+            if !names.contains(&r.as_str()) {
+                names.push(r);
             }
         }
-        check_times(claims, now, self.clock_tolerance)?;
+        let m = claim_members(json, "claims set (payload)", &names)?;
+        for r in &self.required {
+            let i = names.iter().position(|n| n == r).unwrap_or(0);
+            if m[i].is_none() {
+                return Err(Error::claim(ErrorCode::JwtClaimMissing, r, format!("the token has no {r} claim, which is required")));
+            }
+        }
+        let (exp, nbf, iat, iss, sub, aud) = (m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), m[3].as_ref(), m[4].as_ref(), m[5].as_ref());
+        check_times(exp, nbf, iat, now, self.clock_tolerance)?;
         if let Some(max_age) = self.max_age {
-            let iat = numeric_date(claims, "iat")?
+            let iat = numeric_date(iat, "iat")?
                 .ok_or_else(|| Error::claim(ErrorCode::JwtClaimMissing, "iat", "maxAge is set but the token has no iat claim"))?;
             if iat > now + self.clock_tolerance {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "iat", "the iat claim is in the future"));
@@ -122,44 +134,37 @@ impl Validation {
             }
         }
         if let Some(issuers) = &self.issuer {
-            let iss = string_claim(claims, "iss")?;
+            let iss = string_claim(iss, "iss")?;
             if !issuers.iter().any(|i| i == iss) {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "iss", "the iss claim is not an accepted issuer"));
             }
         }
-        if let Some(sub) = &self.subject {
-            if string_claim(claims, "sub")? != sub {
+        if let Some(expected) = &self.subject {
+            if string_claim(sub, "sub")? != expected {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "sub", "the sub claim does not match"));
             }
         }
         if let Some(audiences) = &self.audience {
-            let ok = match claims.get("aud") {
+            let bad_type = || Error::claim(ErrorCode::JwtClaimInvalid, "aud", "the aud claim must be a string or an array of strings");
+            let ok = match aud {
                 None => return Err(Error::claim(ErrorCode::JwtClaimMissing, "aud", "the token has no aud claim")),
                 Some(Value::String(a)) => audiences.iter().any(|x| x == a),
                 Some(Value::Array(list)) => {
                     let mut any = false;
                     for item in list {
-                        let a = item.as_str().ok_or_else(|| {
-                            Error::claim(ErrorCode::JwtClaimInvalid, "aud", "the aud claim must be a string or an array of strings")
-                        })?;
+                        let a = item.as_str().ok_or_else(bad_type)?;
                         any |= audiences.iter().any(|x| x == a);
                     }
                     any
                 }
-                Some(_) => {
-                    return Err(Error::claim(ErrorCode::JwtClaimInvalid, "aud", "the aud claim must be a string or an array of strings"))
-                }
+                Some(_) => return Err(bad_type()),
             };
             if !ok {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "aud", "the aud claim does not include an accepted audience"));
             }
         }
         if let Some(expected) = &self.typ {
-            let ok = match header.get("typ") {
-                Some(Value::String(t)) => &normalize_typ(t) == expected,
-                _ => false,
-            };
-            if !ok {
+            if header.typ.as_deref().map(normalize_typ).as_ref() != Some(expected) {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "typ", "the header typ is not the expected type"));
             }
         }
@@ -172,58 +177,65 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+    fn check(v: &Validation, h: &Header, claims: Value, now: f64) -> Result<()> {
+        v.check(h, claims.to_string().as_bytes(), now)
     }
 
     #[test]
     fn exp_with_tolerance() {
         let v = Validation { clock_tolerance: 10.0, ..Default::default() };
-        let h = Map::new();
-        assert!(v.check(&h, &obj(json!({"exp": 995})), 1000.0).is_ok());
-        let e = v.check(&h, &obj(json!({"exp": 990})), 1000.0).unwrap_err();
+        let h = Header::default();
+        assert!(check(&v, &h, json!({"exp": 995}), 1000.0).is_ok());
+        let e = check(&v, &h, json!({"exp": 990}), 1000.0).unwrap_err();
         assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtExpired, Some("exp")));
     }
 
     #[test]
     fn required_and_types() {
         let v = Validation::default();
-        let h = Map::new();
-        let e = v.check(&h, &obj(json!({"sub": "a"})), 1000.0).unwrap_err();
+        let h = Header::default();
+        let e = check(&v, &h, json!({"sub": "a"}), 1000.0).unwrap_err();
         assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtClaimMissing, Some("exp")));
-        let e = v.check(&h, &obj(json!({"exp": "2000"})), 1000.0).unwrap_err();
+        let e = check(&v, &h, json!({"exp": "2000"}), 1000.0).unwrap_err();
         assert_eq!(e.code, ErrorCode::JwtClaimInvalid);
-        assert!(v.check(&h, &obj(json!({"exp": 1e300})), 1000.0).is_ok());
-        let e = v.check(&h, &obj(json!({"exp": -5})), 1000.0).unwrap_err();
+        assert!(check(&v, &h, json!({"exp": 1e300}), 1000.0).is_ok());
+        let e = check(&v, &h, json!({"exp": -5}), 1000.0).unwrap_err();
         assert_eq!(e.code, ErrorCode::JwtExpired);
+        let custom = Validation { required: vec!["exp".into(), "role".into()], ..Default::default() };
+        let e = check(&custom, &h, json!({"exp": 2000}), 1000.0).unwrap_err();
+        assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtClaimMissing, Some("role")));
+        assert!(check(&custom, &h, json!({"exp": 2000, "role": null}), 1000.0).is_ok());
+        assert_eq!(v.check(&h, b"[1]", 0.0).unwrap_err().code, ErrorCode::TokenMalformed);
+        assert_eq!(v.check(&h, br#"{"exp":1,"exp":2}"#, 0.0).unwrap_err().code, ErrorCode::TokenMalformed);
     }
 
     #[test]
     fn audience_forms() {
         let v = Validation { audience: Some(vec!["api".into()]), required: vec![], ..Default::default() };
-        let h = Map::new();
-        assert!(v.check(&h, &obj(json!({"aud": "api"})), 0.0).is_ok());
-        assert!(v.check(&h, &obj(json!({"aud": ["x", "api"]})), 0.0).is_ok());
-        assert_eq!(v.check(&h, &obj(json!({"aud": ["x"]})), 0.0).unwrap_err().code, ErrorCode::JwtClaimInvalid);
-        assert_eq!(v.check(&h, &obj(json!({"aud": [["api"]]})), 0.0).unwrap_err().code, ErrorCode::JwtClaimInvalid);
-        assert_eq!(v.check(&h, &obj(json!({})), 0.0).unwrap_err().code, ErrorCode::JwtClaimMissing);
+        let h = Header::default();
+        assert!(check(&v, &h, json!({"aud": "api"}), 0.0).is_ok());
+        assert!(check(&v, &h, json!({"aud": ["x", "api"]}), 0.0).is_ok());
+        assert_eq!(check(&v, &h, json!({"aud": ["x"]}), 0.0).unwrap_err().code, ErrorCode::JwtClaimInvalid);
+        assert_eq!(check(&v, &h, json!({"aud": [["api"]]}), 0.0).unwrap_err().code, ErrorCode::JwtClaimInvalid);
+        assert_eq!(check(&v, &h, json!({}), 0.0).unwrap_err().code, ErrorCode::JwtClaimMissing);
     }
 
     #[test]
     fn max_age_uses_iat() {
         let v = Validation { max_age: Some(60.0), required: vec![], ..Default::default() };
-        let h = Map::new();
-        assert!(v.check(&h, &obj(json!({"iat": 950})), 1000.0).is_ok());
-        let e = v.check(&h, &obj(json!({"iat": 900})), 1000.0).unwrap_err();
+        let h = Header::default();
+        assert!(check(&v, &h, json!({"iat": 950}), 1000.0).is_ok());
+        let e = check(&v, &h, json!({"iat": 900}), 1000.0).unwrap_err();
         assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtExpired, Some("iat")));
-        assert_eq!(v.check(&h, &obj(json!({"iat": 2000})), 1000.0).unwrap_err().code, ErrorCode::JwtClaimInvalid);
+        assert_eq!(check(&v, &h, json!({"iat": 2000}), 1000.0).unwrap_err().code, ErrorCode::JwtClaimInvalid);
     }
 
     #[test]
     fn typ_normalized() {
         let v = Validation { typ: Some(normalize_typ("at+jwt")), required: vec![], ..Default::default() };
-        let ok = obj(json!({"typ": "application/AT+JWT"}));
-        assert!(v.check(&ok, &Map::new(), 0.0).is_ok());
-        assert_eq!(v.check(&obj(json!({"typ": "JWT"})), &Map::new(), 0.0).unwrap_err().claim.as_deref(), Some("typ"));
+        let ok = Header { typ: Some("application/AT+JWT".into()), ..Default::default() };
+        assert!(check(&v, &ok, json!({}), 0.0).is_ok());
+        let bad = Header { typ: Some("JWT".into()), ..Default::default() };
+        assert_eq!(check(&v, &bad, json!({}), 0.0).unwrap_err().claim.as_deref(), Some("typ"));
     }
 }

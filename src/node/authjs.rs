@@ -66,11 +66,12 @@ pub struct SessionHeaders {
 pub struct AuthJsSession {
     inner: authjs::AuthJsSession,
     now: Option<FunctionRef<(), f64>>,
+    json: json::JsonParse,
 }
 
-fn claims_or_null<'e>(env: &'e Env, v: Option<Claims>) -> napi::Result<Unknown<'e>> {
+fn claims_or_null<'e>(env: &'e Env, parser: &json::JsonParse, v: Option<Claims>) -> napi::Result<Unknown<'e>> {
     match v {
-        Some(c) => json::parse(env, &c.json),
+        Some(c) => parser.parse(env, &c.json),
         None => Null.into_unknown(env),
     }
 }
@@ -82,7 +83,7 @@ impl AuthJsSession {
         let o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
         let (opts, now) = core_authjs_options(o);
         let inner = guard(&env, || authjs::AuthJsSession::new(opts))?;
-        Ok(AuthJsSession { inner, now })
+        Ok(AuthJsSession { inner, now, json: json::JsonParse::new(&env)? })
     }
 
     /// The session cookie name this instance reads.
@@ -97,7 +98,7 @@ impl AuthJsSession {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.now)?;
         let claims = guard(env, || self.inner.decode(&token, now))?;
-        json::parse(env, &claims.json)
+        self.json.parse(env, &claims.json)
     }
 
     /// Encrypts claims as @auth/core's encode does (iat, exp, jti set here).
@@ -114,7 +115,7 @@ impl AuthJsSession {
         let header = token_arg(env, &cookie_header)?;
         let now = clock(env, &self.now)?;
         let claims = guard(env, || self.inner.from_cookie_header(&header, now))?;
-        claims_or_null(env, claims)
+        claims_or_null(env, &self.json, claims)
     }
 
     /// As getToken(): the session cookie first, then `Authorization: Bearer`; null when neither is present.
@@ -130,6 +131,6 @@ impl AuthJsSession {
         });
         let now = clock(env, &self.now)?;
         let claims = guard(env, || self.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now))?;
-        claims_or_null(env, claims)
+        claims_or_null(env, &self.json, claims)
     }
 }

@@ -48,6 +48,7 @@ pub struct TokenResult<'e> {
 #[napi]
 pub struct HandshakeAuthenticator {
     inner: handshake::HandshakeAuthenticator,
+    json: json::JsonParse,
     now_jwt: Option<FunctionRef<(), f64>>,
     now_authjs: Option<FunctionRef<(), f64>>,
 }
@@ -102,7 +103,7 @@ impl HandshakeAuthenticator {
             None => (None, None),
         };
         let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
-        Ok(HandshakeAuthenticator { inner, now_jwt, now_authjs })
+        Ok(HandshakeAuthenticator { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs })
     }
 
     /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
@@ -143,7 +144,7 @@ impl HandshakeAuthenticator {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate(&input, now_jwt, now_authjs)));
         match result {
             Ok(Ok(a)) => Ok(AuthenticateResult {
-                claims: json::parse(env_ref, &a.claims.json)?,
+                claims: self.json.parse(env_ref, &a.claims.json)?,
                 kind: a.kind.name().to_string(),
                 source: a.source.name().to_string(),
             }),
@@ -167,7 +168,7 @@ impl HandshakeAuthenticator {
         let now_authjs = clock(&env, &self.now_authjs)?;
         let t = handshake::strip_bearer(&token);
         match guard(&env, || Ok(self.inner.dispatch(t, now_jwt, now_authjs))) ? {
-            Ok((claims, kind)) => Ok(TokenResult { claims: json::parse(env_ref, &claims.json)?, kind: kind.name().to_string() }),
+            Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, &claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&handshake::fingerprint(t)))])),
         }
     }

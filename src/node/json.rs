@@ -6,13 +6,37 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Unknown};
 use serde_json::Value;
 
-pub fn parse<'e>(env: &'e Env, text: &[u8]) -> napi::Result<Unknown<'e>> {
-    // The bytes were parsed as strict UTF-8 JSON before this point.
-    let text = std::str::from_utf8(text).map_err(|_| napi::Error::from_reason("invalid UTF-8"))?;
+type ParseFn = FunctionRef<String, Unknown<'static>>;
+
+/// `JSON.parse`, looked up once per instance (a reference is per JS environment, so each
+/// class instance keeps its own).
+pub struct JsonParse(ParseFn);
+
+fn lookup(env: &Env) -> napi::Result<Function<'_, String, Unknown<'static>>> {
     let global = env.get_global()?;
     let json: Object = global.get_named_property("JSON")?;
-    let parse: Function<&str, Unknown> = json.get_named_property("parse")?;
-    parse.call(text)
+    json.get_named_property("parse")
+}
+
+impl JsonParse {
+    pub fn new(env: &Env) -> napi::Result<JsonParse> {
+        Ok(JsonParse(lookup(env)?.create_ref()?))
+    }
+
+    pub fn parse<'e>(&self, env: &'e Env, text: &[u8]) -> napi::Result<Unknown<'e>> {
+        let text = utf8(text)?;
+        self.0.borrow_back(env)?.call(text)
+    }
+}
+
+fn utf8(text: &[u8]) -> napi::Result<String> {
+    // The bytes were parsed as strict UTF-8 JSON before this point.
+    String::from_utf8(text.to_vec()).map_err(|_| napi::Error::from_reason("invalid UTF-8"))
+}
+
+/// One-off parse (free functions, diagnostics).
+pub fn parse<'e>(env: &'e Env, text: &[u8]) -> napi::Result<Unknown<'e>> {
+    lookup(env)?.call(utf8(text)?)
 }
 
 pub fn value<'e>(env: &'e Env, v: &Value) -> napi::Result<Unknown<'e>> {

@@ -147,6 +147,7 @@ pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::Verifier
 pub struct JwtVerifier {
     inner: jwt::JwtVerifier,
     now: Option<FunctionRef<(), f64>>,
+    json: json::JsonParse,
 }
 
 #[napi]
@@ -156,7 +157,7 @@ impl JwtVerifier {
         let o: VerifierOptions = options_arg(&env, &options, "JwtVerifier options")?;
         let (opts, now) = guard(&env, || core_verifier_options(o))?;
         let inner = guard(&env, || jwt::JwtVerifier::new(opts))?;
-        Ok(JwtVerifier { inner, now })
+        Ok(JwtVerifier { inner, now, json: json::JsonParse::new(&env)? })
     }
 
     /// Verifies signature and claims; returns the claims.
@@ -165,7 +166,7 @@ impl JwtVerifier {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.now)?;
         let (_, claims) = guard(env, || self.inner.verify(&token, now))?;
-        json::parse(env, &claims.json)
+        self.json.parse(env, &claims.json)
     }
 
     /// Like verify, with the protected header too.
@@ -174,7 +175,7 @@ impl JwtVerifier {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.now)?;
         let (header, claims) = guard(env, || self.inner.verify(&token, now))?;
-        Ok(CompleteResult { header: json::value(env, &Value::Object(header))?, payload: json::parse(env, &claims.json)? })
+        Ok(CompleteResult { header: self.json.parse(env, &header.json)?, payload: self.json.parse(env, &claims.json)? })
     }
 
     /// Replaces the keys with a new JWK Set, atomically: on error nothing changes.
@@ -197,7 +198,7 @@ pub fn verify_jws<'e>(env: &'e Env, token: Unknown, options: Unknown) -> napi::R
         let keys = jwt::verify::build_keys(&source, &algorithms, o.allow_weak_secret.unwrap_or(false))?;
         jws::verify_compact(&token, &algorithms, &keys, max_len)
     })?;
-    Ok(JwsResult { header: json::value(env, &Value::Object(verified.header))?, payload: verified.payload.into() })
+    Ok(JwsResult { header: json::parse(env, &verified.header.json)?, payload: verified.payload.into() })
 }
 
 /// Options for signing (`sign`, `new JwtSigner`).

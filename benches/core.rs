@@ -1,0 +1,72 @@
+//! The Rust core alone (no Node): `cargo bench --no-default-features --bench core`.
+//! Shows how much of a verify is the core and how much is the napi boundary; also
+//! the target to profile with `valgrind --tool=callgrind`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use authbridge::authjs::{AuthJsOptions, AuthJsSession};
+use authbridge::jwt::{JwtSigner, JwtVerifier, KeySource, SignOptions, Span, VerifierOptions};
+use authbridge::key::KeyInput;
+use serde_json::json;
+
+fn bench(name: &str, n: u32, mut f: impl FnMut()) {
+    for _ in 0..n / 10 {
+        f();
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    println!("{name:<32} {:>8.3} us", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+}
+
+fn main() {
+    let n: u32 = std::env::var("N").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let secret = b"ssssssssssssssssssssssssssssssss";
+    let signer = JwtSigner::new(
+        SignOptions { algorithm: Some("HS256".into()), expires_in: Some(Span::Text("15m".into())), issuer: Some("https://app".into()), ..Default::default() },
+        KeyInput::Bytes(secret),
+    )
+    .unwrap();
+    let token = signer.sign(&json!({"sub": "user-42", "email": "ada@example.com", "name": "Ada", "role": "admin", "aud": "api"}), now).unwrap();
+    let verifier = JwtVerifier::new(VerifierOptions { algorithms: vec!["HS256".into()], key: Some(KeySource::Bytes(secret.to_vec())), ..Default::default() }).unwrap();
+    bench("HS256 verify (core)", n, || {
+        black_box(verifier.verify(black_box(&token), now).unwrap());
+    });
+    parts(&token, n);
+    let session = AuthJsSession::new(AuthJsOptions { secrets: vec!["s".repeat(32)], ..Default::default() }).unwrap();
+    let st = session.encode(&json!({"sub": "u", "name": "Ada", "email": "a@b.c"}), None, now).unwrap();
+    bench("Auth.js decode (core)", n, || {
+        black_box(session.decode(black_box(&st), now).unwrap());
+    });
+}
+
+#[allow(dead_code)]
+fn parts(token: &str, n: u32) {
+    let mut it = token.split('.');
+    let (h, p) = (it.next().unwrap(), it.next().unwrap());
+    bench("  b64 header+payload+sig", n, || {
+        black_box(authbridge::b64::decode(black_box(h.as_bytes()), "x").unwrap());
+        black_box(authbridge::b64::decode(black_box(p.as_bytes()), "x").unwrap());
+    });
+    bench("  Header::decode", n, || {
+        black_box(authbridge::token::Header::decode(black_box(h)).unwrap());
+    });
+    let pb = authbridge::b64::decode(p.as_bytes(), "x").unwrap();
+    bench("  claim_members (registered)", n, || {
+        black_box(authbridge::token::claim_members(black_box(&pb), "x", &["exp", "nbf", "iat", "iss", "sub", "aud"]).unwrap());
+    });
+    bench("  serde_json IgnoredAny", n, || {
+        black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&pb)).unwrap());
+    });
+    use hmac::Mac;
+    let mac = <hmac::Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new_from_slice(b"ssssssssssssssssssssssssssssssss").unwrap();
+    let input = &token.as_bytes()[..h.len() + 1 + p.len()];
+    bench("  hmac-sha256 (prepared)", n, || {
+        let mut m = mac.clone();
+        m.update(black_box(input));
+        black_box(m.finalize());
+    });
+}
