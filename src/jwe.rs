@@ -61,29 +61,66 @@ fn failed() -> Error {
     Error::new(ErrorCode::JweDecryptionFailed, "decryption failed (wrong secret or salt, or the token was altered)")
 }
 
+/// A content encryption key, prepared once: for A256CBC-HS512 the keyed HMAC state.
+#[derive(Clone)]
+pub struct ContentKey {
+    enc: Enc,
+    key: Vec<u8>,
+    mac: Option<Hmac<Sha512>>,
+}
+
+impl ContentKey {
+    pub fn new(enc: Enc, key: &[u8]) -> Result<ContentKey> {
+        if key.len() != enc.key_len() {
+            return Err(Error::new(ErrorCode::Internal, "wrong content encryption key length"));
+        }
+        let mac = match enc {
+            Enc::A256CbcHs512 => Some(<Hmac<Sha512> as Mac>::new_from_slice(&key[..32]).map_err(|_| failed())?),
+            Enc::A256Gcm => None,
+        };
+        Ok(ContentKey { enc, key: key.to_vec(), mac })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// Decrypts and authenticates (the tag first, for CBC-HMAC).
+    pub fn decrypt(&self, iv: &[u8], ciphertext: &[u8], aad: &[u8], tag: &[u8]) -> Result<Vec<u8>> {
+        let enc = self.enc;
+        if iv.len() != enc.iv_len() || tag.len() != enc.tag_len() {
+            return Err(failed());
+        }
+        match (&self.mac, enc) {
+            (Some(mac), Enc::A256CbcHs512) => {
+                cbc_tag_input(mac.clone(), aad, iv, ciphertext).verify_truncated_left(tag).map_err(|_| failed())?;
+                symm::decrypt(Cipher::aes_256_cbc(), &self.key[32..], Some(iv), ciphertext).map_err(|_| failed())
+            }
+            _ => symm::decrypt_aead(Cipher::aes_256_gcm(), &self.key, Some(iv), aad, ciphertext, tag).map_err(|_| failed()),
+        }
+    }
+}
+
 /// The AES_CBC_HMAC_SHA2 tag input: AAD || IV || ciphertext || AL (RFC 7518 5.2.2.1).
-fn cbc_mac(mac_key: &[u8], aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Hmac<Sha512>> {
-    let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(mac_key).map_err(|_| failed())?;
+fn cbc_tag_input(mut mac: Hmac<Sha512>, aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> Hmac<Sha512> {
     mac.update(aad);
     mac.update(iv);
     mac.update(ciphertext);
     mac.update(&((aad.len() as u64) * 8).to_be_bytes());
-    Ok(mac)
+    mac
 }
 
-/// Decrypts and authenticates. `key` must be `enc.key_len()` bytes.
+fn cbc_mac(mac_key: &[u8], aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<Hmac<Sha512>> {
+    let mac = <Hmac<Sha512> as Mac>::new_from_slice(mac_key).map_err(|_| failed())?;
+    Ok(cbc_tag_input(mac, aad, iv, ciphertext))
+}
+
+/// Decrypts and authenticates with a raw key (`enc.key_len()` bytes).
 pub fn decrypt(enc: Enc, key: &[u8], iv: &[u8], ciphertext: &[u8], aad: &[u8], tag: &[u8]) -> Result<Vec<u8>> {
-    if key.len() != enc.key_len() || iv.len() != enc.iv_len() || tag.len() != enc.tag_len() {
+    if key.len() != enc.key_len() {
         return Err(failed());
     }
-    match enc {
-        Enc::A256CbcHs512 => {
-            let (mac_key, enc_key) = key.split_at(32);
-            cbc_mac(mac_key, aad, iv, ciphertext)?.verify_truncated_left(tag).map_err(|_| failed())?;
-            symm::decrypt(Cipher::aes_256_cbc(), enc_key, Some(iv), ciphertext).map_err(|_| failed())
-        }
-        Enc::A256Gcm => symm::decrypt_aead(Cipher::aes_256_gcm(), key, Some(iv), aad, ciphertext, tag).map_err(|_| failed()),
-    }
+    ContentKey::new(enc, key)?.decrypt(iv, ciphertext, aad, tag)
 }
 
 /// Encrypts with a fresh random IV; returns (iv, ciphertext, tag).

@@ -6,6 +6,8 @@ pub mod alg;
 pub mod authjs;
 pub mod b64;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod handshake;
 pub mod inspect;
 pub mod json;

@@ -5,7 +5,7 @@ use hkdf::Hkdf;
 use sha2::{Digest, Sha256, Sha512};
 
 use crate::b64;
-use crate::jwe::Enc;
+use crate::jwe::{ContentKey, Enc};
 
 /// Which generation of the library made the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,12 +18,12 @@ pub enum Format {
 
 /// One secret's derived keys (one per accepted `enc`) and their kids.
 pub struct DerivedSecret {
-    pub keys: Vec<(Enc, Vec<u8>, String)>,
+    pub keys: Vec<(Enc, ContentKey, String)>,
 }
 
 impl DerivedSecret {
-    pub fn key_for(&self, enc: Enc) -> Option<(&[u8], &str)> {
-        self.keys.iter().find(|(e, _, _)| *e == enc).map(|(_, k, kid)| (k.as_slice(), kid.as_str()))
+    pub fn key_for(&self, enc: Enc) -> Option<(&ContentKey, &str)> {
+        self.keys.iter().find(|(e, _, _)| *e == enc).map(|(_, k, kid)| (k, kid.as_str()))
     }
 }
 
@@ -46,7 +46,7 @@ pub fn thumbprint(key: &[u8]) -> String {
     }
 }
 
-pub fn derive(format: Format, secret: &str, salt: &str) -> DerivedSecret {
+pub fn derive(format: Format, secret: &str, salt: &str) -> crate::Result<DerivedSecret> {
     let encs: &[Enc] = match format {
         Format::V5 => &[Enc::A256CbcHs512, Enc::A256Gcm],
         Format::V4 => &[Enc::A256Gcm],
@@ -61,10 +61,10 @@ pub fn derive(format: Format, secret: &str, salt: &str) -> DerivedSecret {
         .map(|enc| {
             let key = hkdf(secret.as_bytes(), salt.as_bytes(), &info, enc.key_len());
             let kid = thumbprint(&key);
-            (*enc, key, kid)
+            Ok((*enc, ContentKey::new(*enc, &key)?, kid))
         })
-        .collect();
-    DerivedSecret { keys }
+        .collect::<crate::Result<Vec<_>>>()?;
+    Ok(DerivedSecret { keys })
 }
 
 #[cfg(test)]
@@ -81,16 +81,16 @@ mod tests {
     #[test]
     fn matches_auth_core_and_next_auth_v4() {
         let s = "x".repeat(32);
-        let v5 = derive(Format::V5, &s, "authjs.session-token");
+        let v5 = derive(Format::V5, &s, "authjs.session-token").unwrap();
         let (k, kid) = v5.key_for(Enc::A256CbcHs512).unwrap();
-        assert_eq!(hex(k), "8403bbfa95ba55f602f753dfd792b5fa344e2207c0f8707e2e4ae6c98f1febb22ad458b1d108399f2fdfc328ceba4bdb32dcb247e62ed56903b8620416c83db9");
+        assert_eq!(hex(k.bytes()), "8403bbfa95ba55f602f753dfd792b5fa344e2207c0f8707e2e4ae6c98f1febb22ad458b1d108399f2fdfc328ceba4bdb32dcb247e62ed56903b8620416c83db9");
         assert_eq!(kid, "4og_j_dAJMt82swb-ZBSxSAJ3tovdqujwfXbqPNjIxAqWI4PWyfebiRcXCMGdUgqy1dCQSacxvpZJimmRq1F5w");
         let (k, kid) = v5.key_for(Enc::A256Gcm).unwrap();
-        assert_eq!(hex(k), "8403bbfa95ba55f602f753dfd792b5fa344e2207c0f8707e2e4ae6c98f1febb2");
+        assert_eq!(hex(k.bytes()), "8403bbfa95ba55f602f753dfd792b5fa344e2207c0f8707e2e4ae6c98f1febb2");
         assert_eq!(kid, "zzTGwsT9K03q0fLXFNfJDR3HD11Sv_ybeTaS5BHrNRo");
-        let v4 = derive(Format::V4, &s, "");
+        let v4 = derive(Format::V4, &s, "").unwrap();
         let (k, _) = v4.key_for(Enc::A256Gcm).unwrap();
-        assert_eq!(hex(k), "9b526479e56127dcf844ba73f252b255c43cc1d6ae67e6be60943666e3d8e4eb");
+        assert_eq!(hex(k.bytes()), "9b526479e56127dcf844ba73f252b255c43cc1d6ae67e6be60943666e3d8e4eb");
         assert!(v4.key_for(Enc::A256CbcHs512).is_none());
     }
 }

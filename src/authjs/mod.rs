@@ -33,6 +33,7 @@ pub struct AuthJsOptions {
 }
 
 pub struct AuthJsSession {
+    headers: crate::jws::HeaderCache,
     format: Format,
     cookie_name: String,
     secrets: Vec<DerivedSecret>,
@@ -90,8 +91,8 @@ impl AuthJsSession {
             (None, Format::V5) => cookie_name.clone(),
             (None, Format::V4) => String::new(),
         };
-        let secrets = o.secrets.iter().map(|s| derive(format, s, &salt)).collect();
-        Ok(AuthJsSession { format, cookie_name, secrets, tolerance, max_len })
+        let secrets = o.secrets.iter().map(|s| derive(format, s, &salt)).collect::<Result<Vec<_>>>()?;
+        Ok(AuthJsSession { headers: crate::jws::HeaderCache::default(), format, cookie_name, secrets, tolerance, max_len })
     }
 
     pub fn cookie_name(&self) -> &str {
@@ -112,7 +113,7 @@ impl AuthJsSession {
             Parts::Jwe(parts) => parts,
             Parts::Jws(_) => return Err(Error::new(ErrorCode::TokenWrongKind, JWS_GIVEN_TO_JWE)),
         };
-        let header = Header::decode(h)?;
+        let header = self.headers.decode(h)?;
         let enc = self.check_header(&header)?;
         if !ek.is_empty() {
             return Err(Error::malformed("alg dir uses an empty encrypted key part, this token has one"));
@@ -135,18 +136,18 @@ impl AuthJsSession {
                             "no configured secret matches the token's kid (a different AUTH_SECRET or salt/cookie name made it)",
                         )
                     })?;
-                jwe::decrypt(enc, key, &iv, &ct, aad, &tag)?
+                key.decrypt(&iv, &ct, aad, &tag)?
             }
             None => {
                 // v5 without kid: the first secret, as @auth/core does; v4 has no kid,
                 // so each secret is tried in order.
-                let candidates: Vec<&[u8]> = match self.format {
+                let candidates: Vec<&jwe::ContentKey> = match self.format {
                     Format::V5 => self.secrets.iter().take(1).filter_map(|s| s.key_for(enc)).map(|(k, _)| k).collect(),
                     Format::V4 => self.secrets.iter().filter_map(|s| s.key_for(enc)).map(|(k, _)| k).collect(),
                 };
                 let mut result = Err(Error::new(ErrorCode::JweDecryptionFailed, "decryption failed"));
                 for key in candidates {
-                    result = jwe::decrypt(enc, key, &iv, &ct, aad, &tag);
+                    result = key.decrypt(&iv, &ct, aad, &tag);
                     if result.is_ok() {
                         break;
                     }
@@ -218,7 +219,7 @@ impl AuthJsSession {
         let (key, _) = self.secrets[0].key_for(enc).ok_or_else(|| Error::new(ErrorCode::Internal, "no key"))?;
         let h = b64::encode(header.as_bytes());
         let payload = serde_json::to_vec(&claims).map_err(|_| Error::options("claims could not be serialized to JSON"))?;
-        let (iv, ct, tag) = jwe::encrypt(enc, key, &payload, h.as_bytes())?;
+        let (iv, ct, tag) = jwe::encrypt(enc, key.bytes(), &payload, h.as_bytes())?;
         Ok(format!("{h}..{}.{}.{}", b64::encode(&iv), b64::encode(&ct), b64::encode(&tag)))
     }
 

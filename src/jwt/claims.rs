@@ -97,27 +97,37 @@ fn string_claim<'c>(value: Option<&'c Value>, name: &str) -> Result<&'c str> {
     }
 }
 
-/// The registered claims a check reads, always parsed; required claims are appended.
-const REGISTERED: [&str; 6] = ["exp", "nbf", "iat", "iss", "sub", "aud"];
 
 impl Validation {
     /// Checks a claims set given as its JSON text (one strict JSON object), reading only
     /// the members the checks need.
     pub fn check(&self, header: &Header, json: &[u8], now: f64) -> Result<()> {
-        let mut names: Vec<&str> = REGISTERED.to_vec();
+        // Only the members some check reads are built: the time claims always, the
+        // others when configured, and the required ones.
+        let mut names: Vec<&str> = Vec::with_capacity(6 + self.required.len());
+        names.extend(["exp", "nbf", "iat"]);
+        if self.issuer.is_some() {
+            names.push("iss");
+        }
+        if self.subject.is_some() {
+            names.push("sub");
+        }
+        if self.audience.is_some() {
+            names.push("aud");
+        }
         for r in &self.required {
             if !names.contains(&r.as_str()) {
                 names.push(r);
             }
         }
         let m = claim_members(json, "claims set (payload)", &names)?;
+        let get = |name: &str| names.iter().position(|n| *n == name).and_then(|i| m[i].as_ref());
         for r in &self.required {
-            let i = names.iter().position(|n| n == r).unwrap_or(0);
-            if m[i].is_none() {
+            if get(r).is_none() {
                 return Err(Error::claim(ErrorCode::JwtClaimMissing, r, format!("the token has no {r} claim, which is required")));
             }
         }
-        let (exp, nbf, iat, iss, sub, aud) = (m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), m[3].as_ref(), m[4].as_ref(), m[5].as_ref());
+        let (exp, nbf, iat, iss, sub, aud) = (m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), get("iss"), get("sub"), get("aud"));
         check_times(exp, nbf, iat, now, self.clock_tolerance)?;
         if let Some(max_age) = self.max_age {
             let iat = numeric_date(iat, "iat")?

@@ -1,6 +1,8 @@
 //! `JwtVerifier`: a verifier built once from its options (keys prepared, validation
 //! fixed), then used for every token.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::claims::{normalize_typ, Validation};
@@ -37,6 +39,7 @@ pub struct VerifierOptions {
 }
 
 pub struct JwtVerifier {
+    headers: jws::HeaderCache,
     algorithms: Vec<Algorithm>,
     keys: KeyStore,
     validation: Validation,
@@ -88,7 +91,7 @@ impl JwtVerifier {
         };
         let source = options.key.ok_or_else(|| Error::options("one of key, jwk or jwks is required"))?;
         let keys = build_keys(&source, &algorithms, options.allow_weak_secret)?;
-        Ok(JwtVerifier { algorithms, keys, validation, max_len, allow_weak: options.allow_weak_secret })
+        Ok(JwtVerifier { headers: jws::HeaderCache::default(), algorithms, keys, validation, max_len, allow_weak: options.allow_weak_secret })
     }
 
     /// Replaces the keys with a new JWK Set. Either the whole set is accepted and
@@ -99,8 +102,8 @@ impl JwtVerifier {
     }
 
     /// Verifies signature and claims; returns (header, claims).
-    pub fn verify(&self, token: &str, now: f64) -> Result<(Header, Claims)> {
-        let jws = jws::verify_compact(token, &self.algorithms, &self.keys, self.max_len)?;
+    pub fn verify(&self, token: &str, now: f64) -> Result<(Arc<Header>, Claims)> {
+        let jws = jws::verify_compact_cached(token, &self.algorithms, &self.keys, self.max_len, &self.headers)?;
         self.validation.check(&jws.header, &jws.payload, now)?;
         Ok((jws.header, Claims { json: jws.payload }))
     }

@@ -71,7 +71,7 @@ pub struct AuthJsSession {
 
 fn claims_or_null<'e>(env: &'e Env, parser: &json::JsonParse, v: Option<Claims>) -> napi::Result<Unknown<'e>> {
     match v {
-        Some(c) => parser.parse(env, &c.json),
+        Some(c) => parser.parse(env, c.json),
         None => Null.into_unknown(env),
     }
 }
@@ -98,7 +98,7 @@ impl AuthJsSession {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.now)?;
         let claims = guard(env, || self.inner.decode(&token, now))?;
-        self.json.parse(env, &claims.json)
+        self.json.parse(env, claims.json)
     }
 
     /// Encrypts claims as @auth/core's encode does (iat, exp, jti set here).

@@ -144,7 +144,7 @@ impl HandshakeAuthenticator {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate(&input, now_jwt, now_authjs)));
         match result {
             Ok(Ok(a)) => Ok(AuthenticateResult {
-                claims: self.json.parse(env_ref, &a.claims.json)?,
+                claims: self.json.parse(env_ref, a.claims.json)?,
                 kind: a.kind.name().to_string(),
                 source: a.source.name().to_string(),
             }),
@@ -168,7 +168,7 @@ impl HandshakeAuthenticator {
         let now_authjs = clock(&env, &self.now_authjs)?;
         let t = handshake::strip_bearer(&token);
         match guard(&env, || Ok(self.inner.dispatch(t, now_jwt, now_authjs))) ? {
-            Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, &claims.json)?, kind: kind.name().to_string() }),
+            Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&handshake::fingerprint(t)))])),
         }
     }

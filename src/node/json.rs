@@ -23,23 +23,22 @@ impl JsonParse {
         Ok(JsonParse(lookup(env)?.create_ref()?))
     }
 
-    pub fn parse<'e>(&self, env: &'e Env, text: &[u8]) -> napi::Result<Unknown<'e>> {
-        let text = utf8(text)?;
-        self.0.borrow_back(env)?.call(text)
+    pub fn parse<'e>(&self, env: &'e Env, text: Vec<u8>) -> napi::Result<Unknown<'e>> {
+        self.0.borrow_back(env)?.call(utf8(text)?)
     }
 }
 
-fn utf8(text: &[u8]) -> napi::Result<String> {
-    // The bytes were parsed as strict UTF-8 JSON before this point.
-    String::from_utf8(text.to_vec()).map_err(|_| napi::Error::from_reason("invalid UTF-8"))
+fn utf8(text: Vec<u8>) -> napi::Result<String> {
+    // The bytes were parsed as strict UTF-8 JSON before this point: no copy is made.
+    String::from_utf8(text).map_err(|_| napi::Error::from_reason("invalid UTF-8"))
 }
 
 /// One-off parse (free functions, diagnostics).
-pub fn parse<'e>(env: &'e Env, text: &[u8]) -> napi::Result<Unknown<'e>> {
+pub fn parse<'e>(env: &'e Env, text: Vec<u8>) -> napi::Result<Unknown<'e>> {
     lookup(env)?.call(utf8(text)?)
 }
 
 pub fn value<'e>(env: &'e Env, v: &Value) -> napi::Result<Unknown<'e>> {
     let text = serde_json::to_vec(v).map_err(|_| napi::Error::from_reason("unserializable JSON"))?;
-    parse(env, &text)
+    parse(env, text)
 }

@@ -166,7 +166,7 @@ impl JwtVerifier {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.now)?;
         let (_, claims) = guard(env, || self.inner.verify(&token, now))?;
-        self.json.parse(env, &claims.json)
+        self.json.parse(env, claims.json)
     }
 
     /// Like verify, with the protected header too.
@@ -175,7 +175,7 @@ impl JwtVerifier {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.now)?;
         let (header, claims) = guard(env, || self.inner.verify(&token, now))?;
-        Ok(CompleteResult { header: self.json.parse(env, &header.json)?, payload: self.json.parse(env, &claims.json)? })
+        Ok(CompleteResult { header: self.json.parse(env, header.json.clone())?, payload: self.json.parse(env, claims.json)? })
     }
 
     /// Replaces the keys with a new JWK Set, atomically: on error nothing changes.
@@ -198,7 +198,7 @@ pub fn verify_jws<'e>(env: &'e Env, token: Unknown, options: Unknown) -> napi::R
         let keys = jwt::verify::build_keys(&source, &algorithms, o.allow_weak_secret.unwrap_or(false))?;
         jws::verify_compact(&token, &algorithms, &keys, max_len)
     })?;
-    Ok(JwsResult { header: json::parse(env, &verified.header.json)?, payload: verified.payload.into() })
+    Ok(JwsResult { header: json::parse(env, verified.header.json.clone())?, payload: verified.payload.into() })
 }
 
 /// Options for signing (`sign`, `new JwtSigner`).
