@@ -154,6 +154,33 @@ impl KeyKind {
     }
 }
 
+/// Reads a PEM private key without ever asking for a passphrase: OpenSSL's default
+/// would prompt on the terminal and block; an encrypted key is simply refused.
+fn private_key_from_pem(pem: &[u8]) -> std::result::Result<PKey<openssl::pkey::Private>, openssl::error::ErrorStack> {
+    PKey::private_key_from_pem_callback(pem, |_buf| Ok(0))
+}
+
+/// True for an OpenSSH public key line or its bare base64 body ("ssh-ed25519 AAAA...").
+fn is_openssh_key(text: &str) -> bool {
+    let t = text.trim_start();
+    const PREFIXES: [&str; 6] = ["ssh-rsa", "ssh-ed25519", "ssh-ed448", "ssh-dss", "ecdsa-sha2-", "sk-"];
+    if PREFIXES.iter().any(|p| t.starts_with(p)) && t.contains(' ') {
+        return true;
+    }
+    use base64::Engine;
+    let body = t.split_whitespace().next().unwrap_or("");
+    match base64::engine::general_purpose::STANDARD.decode(body) {
+        Ok(b) if b.len() > 11 => {
+            let n = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+            n <= 64 && b.len() >= 4 + n && {
+                let name = &b[4..4 + n];
+                name.starts_with(b"ssh-") || name.starts_with(b"ecdsa-sha2-") || name.starts_with(b"sk-")
+            }
+        }
+        _ => false,
+    }
+}
+
 /// True when the bytes are a DER public key, private key or certificate.
 fn is_der_key(bytes: &[u8]) -> bool {
     bytes.first() == Some(&0x30)
@@ -178,7 +205,7 @@ pub fn looks_like_asymmetric_key(bytes: &[u8]) -> bool {
             return map.contains_key("kty") || map.contains_key("keys");
         }
     }
-    if is_der_key(bytes) {
+    if is_der_key(bytes) || is_openssh_key(trimmed) {
         return true;
     }
     let compact: String = trimmed.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -243,7 +270,7 @@ fn public_key_from_pem(pem: &[u8]) -> Result<PKey<Public>> {
         return PKey::public_key_from_pem(pem).map_err(|_| bad("SubjectPublicKeyInfo"));
     }
     if text.contains("PRIVATE KEY-----") {
-        let private = PKey::private_key_from_pem(pem).map_err(|_| bad("private key"))?;
+        let private = private_key_from_pem(pem).map_err(|_| bad("private key"))?;
         let der = private.public_key_to_der().map_err(|_| bad("private key"))?;
         return PKey::public_key_from_der(&der).map_err(|_| bad("private key"));
     }
@@ -588,7 +615,7 @@ impl SignKey {
         if !text.contains("PRIVATE KEY-----") {
             return Err(Error::key(format!("{} signing needs a PEM private key (PKCS#8, PKCS#1 or SEC1)", alg.name())));
         }
-        let pkey = PKey::private_key_from_pem(bytes).map_err(|_| Error::key("the private key PEM is not valid"))?;
+        let pkey = private_key_from_pem(bytes).map_err(|_| Error::key("the private key PEM is not valid"))?;
         let kind = pkey_kind(&pkey)?;
         check_kind(kind, &[alg])?;
         if kind == KeyKind::Rsa {

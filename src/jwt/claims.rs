@@ -55,7 +55,9 @@ pub fn numeric_date(value: Option<&Value>, name: &str) -> Result<Option<f64>> {
 /// Describes a span of seconds in words: "3 min", "2 h", "45 s".
 pub fn span_words(seconds: f64) -> String {
     let s = seconds.abs();
-    if s < 120.0 {
+    if !s.is_finite() || s >= 3.2e10 {
+        "more than a thousand years".to_string()
+    } else if s < 120.0 {
         format!("{} s", s.round() as i64)
     } else if s < 7200.0 {
         format!("{} min", (s / 60.0).round() as i64)

@@ -92,7 +92,23 @@ pub fn options_arg<T: FromNapiValue>(env: &Env, v: &Unknown<'_>, what: &str) -> 
         return Err(to_js(env, CoreError::options(format!("{what} must be an object, got {}", type_name(t)))));
     }
     // SAFETY: from_napi_value checks each field's type and returns an error on mismatch.
-    unsafe { v.cast::<T>() }.map_err(|e| to_js(env, CoreError::options(format!("{what}: {}", e.reason))))
+    unsafe { v.cast::<T>() }.map_err(|e| to_js(env, CoreError::options(format!("{what}: {}", conversion_problem(&e.reason)))))
+}
+
+/// napi's conversion messages quote the offending value (which may be a token or a
+/// secret): keep only which field was wrong.
+fn conversion_problem(reason: &str) -> String {
+    if let Some(rest) = reason.strip_prefix("Missing field `") {
+        let field = rest.split('`').next().unwrap_or("");
+        return format!("missing field {}", crate::util::printable(field, 40));
+    }
+    match reason.rsplit_once(" on ") {
+        Some((_, place)) if place.len() < 80 && !place.contains(' ') => {
+            let field = place.rsplit('.').next().unwrap_or(place);
+            format!("{} has the wrong type", crate::util::printable(field, 40))
+        }
+        _ => "a field has the wrong type".to_string(),
+    }
 }
 
 pub fn string_or_list(v: Option<Either<String, Vec<String>>>) -> Option<Vec<String>> {
