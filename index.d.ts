@@ -248,6 +248,11 @@ export interface VerifierOptions {
   allowWeakSecret?: boolean
   /** Seconds since the epoch; for tests. Default: the system clock. */
   now?: () => number
+  /**
+   * Keep verified tokens (true: 1000 entries, or a number of entries); a hit skips the
+   * signature and re-checks only exp/nbf/maxAge. Default off.
+   */
+  cache?: boolean | number
 }
 
 /** JWS-level verification: any payload bytes, no claim checks. */

@@ -68,12 +68,29 @@ pub fn span_words(seconds: f64) -> String {
     }
 }
 
+/// The time claims of a token, as numbers (each checked to be a number when present).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Times {
+    pub exp: Option<f64>,
+    pub nbf: Option<f64>,
+    pub iat: Option<f64>,
+}
+
+impl Times {
+    pub fn from_values(exp: Option<&Value>, nbf: Option<&Value>, iat: Option<&Value>) -> Result<Times> {
+        Ok(Times { exp: numeric_date(exp, "exp")?, nbf: numeric_date(nbf, "nbf")?, iat: numeric_date(iat, "iat")? })
+    }
+}
+
 /// exp and nbf with a tolerance (iat must be a number when present); used by the JWT
 /// verifier and the Auth.js decoder.
 pub fn check_times(exp: Option<&Value>, nbf: Option<&Value>, iat: Option<&Value>, now: f64, tolerance: f64) -> Result<()> {
-    let exp = numeric_date(exp, "exp")?;
-    let nbf = numeric_date(nbf, "nbf")?;
-    numeric_date(iat, "iat")?;
+    times_ok(&Times::from_values(exp, nbf, iat)?, now, tolerance)
+}
+
+/// exp and nbf of already-read time claims, with a tolerance.
+pub fn times_ok(t: &Times, now: f64, tolerance: f64) -> Result<()> {
+    let (exp, nbf) = (t.exp, t.nbf);
     if let Some(exp) = exp {
         if exp <= now - tolerance {
             return Err(Error::claim(ErrorCode::JwtExpired, "exp", format!("the token expired {} ago", span_words(now - exp))));
@@ -101,9 +118,28 @@ fn string_claim<'c>(value: Option<&'c Value>, name: &str) -> Result<&'c str> {
 
 
 impl Validation {
+    /// The checks that depend on the clock: exp, nbf (with tolerance) and maxAge.
+    pub fn check_clock(&self, t: &Times, now: f64) -> Result<()> {
+        times_ok(t, now, self.clock_tolerance)?;
+        if let Some(max_age) = self.max_age {
+            let iat = t.iat.ok_or_else(|| Error::claim(ErrorCode::JwtClaimMissing, "iat", "maxAge is set but the token has no iat claim"))?;
+            if iat > now + self.clock_tolerance {
+                return Err(Error::claim(ErrorCode::JwtClaimInvalid, "iat", "the iat claim is in the future"));
+            }
+            if now - iat > max_age + self.clock_tolerance {
+                return Err(Error::claim(
+                    ErrorCode::JwtExpired,
+                    "iat",
+                    format!("the token was issued {} ago, more than maxAge ({} s)", span_words(now - iat), max_age),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks a claims set given as its JSON text (one strict JSON object), reading only
-    /// the members the checks need.
-    pub fn check(&self, header: &Header, json: &[u8], now: f64) -> Result<()> {
+    /// the members the checks need. Returns the time claims, for re-checking later.
+    pub fn check(&self, header: &Header, json: &[u8], now: f64) -> Result<Times> {
         // Only the members some check reads are built: the time claims always, the
         // others when configured, and the required ones.
         let mut names: Vec<&str> = Vec::with_capacity(6 + self.required.len());
@@ -129,22 +165,9 @@ impl Validation {
                 return Err(Error::claim(ErrorCode::JwtClaimMissing, r, format!("the token has no {r} claim, which is required")));
             }
         }
-        let (exp, nbf, iat, iss, sub, aud) = (m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), get("iss"), get("sub"), get("aud"));
-        check_times(exp, nbf, iat, now, self.clock_tolerance)?;
-        if let Some(max_age) = self.max_age {
-            let iat = numeric_date(iat, "iat")?
-                .ok_or_else(|| Error::claim(ErrorCode::JwtClaimMissing, "iat", "maxAge is set but the token has no iat claim"))?;
-            if iat > now + self.clock_tolerance {
-                return Err(Error::claim(ErrorCode::JwtClaimInvalid, "iat", "the iat claim is in the future"));
-            }
-            if now - iat > max_age + self.clock_tolerance {
-                return Err(Error::claim(
-                    ErrorCode::JwtExpired,
-                    "iat",
-                    format!("the token was issued {} ago, more than maxAge ({} s)", span_words(now - iat), max_age),
-                ));
-            }
-        }
+        let (iss, sub, aud) = (get("iss"), get("sub"), get("aud"));
+        let times = Times::from_values(m[0].as_ref(), m[1].as_ref(), m[2].as_ref())?;
+        self.check_clock(&times, now)?;
         if let Some(issuers) = &self.issuer {
             let iss = string_claim(iss, "iss")?;
             if !issuers.iter().any(|i| i == iss) {
@@ -180,7 +203,7 @@ impl Validation {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "typ", "the header typ is not the expected type"));
             }
         }
-        Ok(())
+        Ok(times)
     }
 }
 
@@ -189,7 +212,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn check(v: &Validation, h: &Header, claims: Value, now: f64) -> Result<()> {
+    fn check(v: &Validation, h: &Header, claims: Value, now: f64) -> Result<Times> {
         v.check(h, claims.to_string().as_bytes(), now)
     }
 

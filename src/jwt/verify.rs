@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::cache::{Entry, VerifyCache};
 use super::claims::{normalize_typ, Validation};
 use crate::alg::{parse_algorithms, Algorithm};
 use crate::error::{Error, Result};
@@ -36,10 +37,13 @@ pub struct VerifierOptions {
     pub required_claims: Option<Vec<String>>,
     pub max_token_length: Option<f64>,
     pub allow_weak_secret: bool,
+    /// Entries kept in the verified-token cache; None or 0: no cache.
+    pub cache: Option<f64>,
 }
 
 pub struct JwtVerifier {
     headers: jws::HeaderCache,
+    cache: Option<VerifyCache>,
     algorithms: Vec<Algorithm>,
     keys: KeyStore,
     validation: Validation,
@@ -91,20 +95,36 @@ impl JwtVerifier {
         };
         let source = options.key.ok_or_else(|| Error::options("one of key, jwk or jwks is required"))?;
         let keys = build_keys(&source, &algorithms, options.allow_weak_secret)?;
-        Ok(JwtVerifier { headers: jws::HeaderCache::default(), algorithms, keys, validation, max_len, allow_weak: options.allow_weak_secret })
+        let cache = match length_option("cache", options.cache.filter(|c| *c != 0.0), 0)? {
+            0 => None,
+            n => Some(VerifyCache::new(n)),
+        };
+        Ok(JwtVerifier { headers: jws::HeaderCache::default(), cache, algorithms, keys, validation, max_len, allow_weak: options.allow_weak_secret })
     }
 
     /// Replaces the keys with a new JWK Set. Either the whole set is accepted and
     /// swapped in, or nothing changes.
     pub fn set_jwks(&mut self, jwks: &Value) -> Result<()> {
         self.keys = KeyStore::from_jwks(jwks, &self.algorithms, self.allow_weak)?;
+        if let Some(c) = &self.cache {
+            c.clear();
+        }
         Ok(())
     }
 
     /// Verifies signature and claims; returns (header, claims).
     pub fn verify(&self, token: &str, now: f64) -> Result<(Arc<Header>, Claims)> {
+        if let Some(cache) = &self.cache {
+            if let Some(hit) = cache.get(token) {
+                self.validation.check_clock(&hit.times, now)?;
+                return Ok((hit.header.clone(), Claims { json: hit.json.to_vec() }));
+            }
+        }
         let jws = jws::verify_compact_cached(token, &self.algorithms, &self.keys, self.max_len, &self.headers)?;
-        self.validation.check(&jws.header, &jws.payload, now)?;
+        let times = self.validation.check(&jws.header, &jws.payload, now)?;
+        if let Some(cache) = &self.cache {
+            cache.put(token, Entry { header: jws.header.clone(), json: jws.payload.as_slice().into(), times });
+        }
         Ok((jws.header, Claims { json: jws.payload }))
     }
 
@@ -119,4 +139,58 @@ pub fn build_keys(source: &KeySource, algorithms: &[Algorithm], allow_weak: bool
         KeySource::Jwk(v) => KeyStore::Single(VerifyKey::from_jwk(v, algorithms, allow_weak, true)?),
         KeySource::Jwks(v) => KeyStore::from_jwks(v, algorithms, allow_weak)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::jwt::{JwtSigner, SignOptions};
+    use crate::key::KeyInput;
+    use serde_json::json;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn token(exp: f64) -> String {
+        let s = JwtSigner::new(SignOptions { algorithm: Some("HS256".into()), ..Default::default() }, KeyInput::Bytes(SECRET)).unwrap();
+        s.sign(&json!({"sub": "u", "exp": exp}), 1000.0).unwrap()
+    }
+
+    fn verifier(cache: Option<f64>) -> JwtVerifier {
+        JwtVerifier::new(VerifierOptions {
+            algorithms: vec!["HS256".into()],
+            key: Some(KeySource::Bytes(SECRET.to_vec())),
+            cache,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn cache_rechecks_the_clock_and_keeps_only_successes() {
+        let v = verifier(Some(2.0));
+        let t = token(2000.0);
+        assert!(v.verify(&t, 1000.0).is_ok());
+        // A hit: still valid before exp, expired after it.
+        assert!(v.verify(&t, 1500.0).is_ok());
+        let e = v.verify(&t, 2500.0).unwrap_err();
+        assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtExpired, Some("exp")));
+        // A tampered token is never served from the cache.
+        let bad = format!("{}x", &t[..t.len() - 1]);
+        assert!(v.verify(&bad, 1000.0).is_err());
+        // Bounded: more tokens than capacity still verify.
+        for exp in [3000.0, 3001.0, 3002.0, 3003.0] {
+            assert!(v.verify(&token(exp), 1000.0).is_ok());
+        }
+    }
+
+    #[test]
+    fn cache_is_emptied_when_keys_change() {
+        let mut v = verifier(Some(10.0));
+        let t = token(2000.0);
+        assert!(v.verify(&t, 1000.0).is_ok());
+        let other = json!({"keys": [{"kty": "oct", "k": crate::b64::encode(b"another-secret-another-secret-32")}]});
+        v.set_jwks(&other).unwrap();
+        assert_eq!(v.verify(&t, 1000.0).unwrap_err().code, ErrorCode::JwsSignatureInvalid);
+    }
 }

@@ -45,6 +45,10 @@ pub struct VerifierOptions {
     pub allow_weak_secret: Option<bool>,
     /// Seconds since the epoch; for tests. Default: the system clock.
     pub now: Option<FunctionRef<(), f64>>,
+    /// Keep verified tokens (true: 1000 entries, or a number of entries); a hit skips the
+    /// signature and re-checks only exp/nbf/maxAge. Default off.
+    #[napi(ts_type = "boolean | number")]
+    pub cache: Option<Either<bool, f64>>,
 }
 
 /// Options of `verifyJws(token, options)`.
@@ -137,6 +141,11 @@ pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::Verifier
             required_claims: o.required_claims,
             max_token_length: o.max_token_length,
             allow_weak_secret: o.allow_weak_secret.unwrap_or(false),
+            cache: match o.cache {
+                None | Some(Either::A(false)) => None,
+                Some(Either::A(true)) => Some(1000.0),
+                Some(Either::B(n)) => Some(n),
+            },
         },
         o.now,
     ))
