@@ -231,6 +231,7 @@ cases.push({
 })
 
 // ---------------------------------------------------------------- run
+const version = (name) => JSON.parse(fs.readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
 const fmtOps = (ns) => Math.round(1e9 / ns).toLocaleString('en-US')
 const fmtUs = (ns) => (ns / 1000).toFixed(2)
 const results = []
@@ -260,7 +261,7 @@ if (WRITE && !FILTER) {
     '',
     `- Date: ${new Date().toISOString().slice(0, 10)}`,
     `- Machine: ${cpu ? cpu.model : 'unknown'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
-    `- Node ${process.version}; peers: fast-jwt ${require('fast-jwt/package.json').version}, jsonwebtoken ${require('jsonwebtoken/package.json').version}, jose ${require('jose/package.json').version}, @node-rs/jsonwebtoken ${require('@node-rs/jsonwebtoken/package.json').version}, @auth/core ${require('@auth/core/package.json').version}`,
+    `- Node ${process.version}; peers: ${['fast-jwt', 'jsonwebtoken', 'jose', '@node-rs/jsonwebtoken', '@auth/core'].map((p) => `${p} ${version(p)}`).join(', ')}`,
     `- Method: ${ROUNDS} rounds of about ${ROUND_MS} ms per peer, after calibration; median and min time per operation. "ratio" is the row's median time divided by that of the first authbridge row (above 1: authbridge is faster). Same token and same checks (signature, alg pinned, exp) for every peer; keys prepared once where the peer allows it.`,
     '',
   ]
