@@ -1,5 +1,5 @@
 //! JWE content encryption for the two `enc` values Auth.js uses (RFC 7518 5.2 and 5.3),
-//! built from library primitives: OpenSSL's AES (CBC and GCM) and RustCrypto's HMAC.
+//! built from library primitives: RustCrypto's AES-CBC and HMAC, OpenSSL's AES-GCM.
 //!
 //! A256CBC-HS512 is composed here rather than taken from josekit because josekit's
 //! decrypt removes the CBC padding before it checks the tag and compares tags with
@@ -7,6 +7,8 @@
 //! `verify_truncated_left`, built on `subtle`), and only then is anything decrypted.
 //! Every failure (tag, padding, IV or tag length) is the same error: no oracle.
 
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use hmac::{Hmac, Mac};
 use openssl::symm::{self, Cipher};
 use sha2::Sha512;
@@ -94,7 +96,10 @@ impl ContentKey {
         match (&self.mac, enc) {
             (Some(mac), Enc::A256CbcHs512) => {
                 cbc_tag_input(mac.clone(), aad, iv, ciphertext).verify_truncated_left(tag).map_err(|_| failed())?;
-                symm::decrypt(Cipher::aes_256_cbc(), &self.key[32..], Some(iv), ciphertext).map_err(|_| failed())
+                cbc::Decryptor::<aes::Aes256>::new_from_slices(&self.key[32..], iv)
+                    .map_err(|_| failed())?
+                    .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+                    .map_err(|_| failed())
             }
             _ => symm::decrypt_aead(Cipher::aes_256_gcm(), &self.key, Some(iv), aad, ciphertext, tag).map_err(|_| failed()),
         }
@@ -139,7 +144,9 @@ fn encrypt_with_iv(enc: Enc, key: &[u8], iv: &[u8], plaintext: &[u8], aad: &[u8]
     match enc {
         Enc::A256CbcHs512 => {
             let (mac_key, enc_key) = key.split_at(32);
-            let ct = symm::encrypt(Cipher::aes_256_cbc(), enc_key, Some(iv), plaintext).map_err(internal)?;
+            let ct = cbc::Encryptor::<aes::Aes256>::new_from_slices(enc_key, iv)
+                .map_err(|_| Error::new(ErrorCode::Internal, "encryption failed"))?
+                .encrypt_padded_vec_mut::<Pkcs7>(plaintext);
             let tag = cbc_mac(mac_key, aad, iv, &ct)?.finalize().into_bytes()[..32].to_vec();
             Ok((ct, tag))
         }
