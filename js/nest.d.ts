@@ -16,3 +16,22 @@ export declare class AuthenticatedSocketAdapter extends IoAdapter {
   readonly authenticator: HandshakeAuthenticator
   readonly authMiddleware: SocketIoMiddleware
 }
+
+export {
+  JwtModule,
+  JwtService,
+  JsonWebTokenError,
+  TokenExpiredError,
+  NotBeforeError,
+  WrongSecretProviderError,
+  JwtSecretRequestType,
+} from './nest-jwt'
+export type {
+  JwtModuleOptions,
+  JwtModuleAsyncOptions,
+  JwtOptionsFactory,
+  JwtSignOptions,
+  JwtVerifyOptions,
+  JwtSecret,
+  CompleteJwt,
+} from './nest-jwt'

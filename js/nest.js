@@ -1,10 +1,37 @@
 'use strict'
 // authbridge/nest: an IoAdapter that authenticates every Socket.IO connection, on every
-// namespace, before it is established (Nest guards run per event, after connection).
-// @nestjs/platform-socket.io is an optional peer dependency, loaded only here.
+// namespace, before it is established (Nest guards run per event, after connection), and
+// JwtModule / JwtService, a drop-in for @nestjs/jwt (js/nest-jwt.js).
+// @nestjs/common and @nestjs/platform-socket.io are optional peer dependencies, loaded only
+// here; an app that uses only JwtModule does not need @nestjs/platform-socket.io.
 
-const { IoAdapter } = require('@nestjs/platform-socket.io')
 const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator } = require('./socket.io.js')
+const {
+  JwtModule,
+  JwtService,
+  JsonWebTokenError,
+  TokenExpiredError,
+  NotBeforeError,
+  WrongSecretProviderError,
+  JwtSecretRequestType,
+} = require('./nest-jwt.js')
+
+let IoAdapter
+try {
+  IoAdapter = require('@nestjs/platform-socket.io').IoAdapter
+} catch (err) {
+  if (!err || (err.code !== 'MODULE_NOT_FOUND' && err.code !== 'ERR_MODULE_NOT_FOUND')) throw err
+  const missing = err
+  // Constructing the adapter says what is missing; the rest of authbridge/nest works.
+  IoAdapter = class IoAdapterUnavailable {
+    constructor() {
+      throw Object.assign(new Error(`AuthenticatedSocketAdapter needs @nestjs/platform-socket.io (and socket.io): ${missing.message}`), {
+        code: 'MODULE_NOT_FOUND',
+        cause: missing,
+      })
+    }
+  }
+}
 
 let Logger = null
 try {
@@ -41,4 +68,15 @@ class AuthenticatedSocketAdapter extends IoAdapter {
   }
 }
 
-module.exports = { AuthenticatedSocketAdapter, HandshakeAuthenticator, socketIoAuth }
+module.exports = {
+  AuthenticatedSocketAdapter,
+  HandshakeAuthenticator,
+  socketIoAuth,
+  JwtModule,
+  JwtService,
+  JsonWebTokenError,
+  TokenExpiredError,
+  NotBeforeError,
+  WrongSecretProviderError,
+  JwtSecretRequestType,
+}
