@@ -253,6 +253,10 @@ export interface VerifierOptions {
    * signature and re-checks only exp/nbf/maxAge. Default off.
    */
   cache?: boolean | number
+  /** Skip the exp check (and do not require exp). Default false. */
+  ignoreExpiration?: boolean
+  /** Skip the nbf check. Default false. */
+  ignoreNotBefore?: boolean
 }
 
 /** JWS-level verification: any payload bytes, no claim checks. */

@@ -770,3 +770,17 @@ test('a __proto__ claim becomes an own property, never the prototype (as with jo
   assert.equal(payload.admin, undefined)
   assert.equal(inspect(token).claims.admin, undefined)
 })
+
+test('ignoreExpiration and ignoreNotBefore skip only their own check', () => {
+  const secret = 'i'.repeat(32)
+  const now = Math.floor(Date.now() / 1000)
+  const expired = jsonwebtoken.sign({ sub: 'u', exp: now - 100, nbf: now + 100 }, secret, { algorithm: 'HS256' })
+  const code = (opts) => { try { new JwtVerifier({ algorithms: ['HS256'], key: secret, ...opts }).verify(expired); return 'accepted' } catch (e) { return e.code } }
+  assert.equal(code({}), 'ERR_JWT_EXPIRED')
+  assert.equal(code({ ignoreExpiration: true }), 'ERR_JWT_NOT_ACTIVE')
+  assert.equal(code({ ignoreExpiration: true, ignoreNotBefore: true }), 'accepted')
+  const noExp = jsonwebtoken.sign({ sub: 'u' }, secret, { algorithm: 'HS256' })
+  assert.equal(new JwtVerifier({ algorithms: ['HS256'], key: secret, ignoreExpiration: true }).verify(noExp).sub, 'u')
+  const badExp = jsonwebtoken.sign({ sub: 'u', exp: 'soon' }, secret, { algorithm: 'HS256' })
+  assert.throws(() => new JwtVerifier({ algorithms: ['HS256'], key: secret, ignoreExpiration: true }).verify(badExp), { code: 'ERR_JWT_CLAIM_INVALID' })
+})

@@ -352,10 +352,6 @@ class JwtService {
     ])
     let entry = lruGet(this._verifiers, cacheKey)
     if (entry) return entry
-    // The core always checks exp when present; it has no switch to skip it. To ignore exp
-    // (or nbf) its time window is opened fully and the time checks still wanted (exp or
-    // nbf, maxAge) are redone here on the verified claims, with the real tolerance.
-    const relaxed = spec.ignoreExpiration || spec.ignoreNotBefore
     const requiredClaims = spec.requiredClaims !== undefined ? spec.requiredClaims : spec.ignoreExpiration ? [] : ['exp']
     const verifier = new native.JwtVerifier({
       algorithms: spec.algorithms,
@@ -363,13 +359,15 @@ class JwtService {
       issuer: spec.issuer,
       audience: spec.audience,
       subject: spec.subject,
-      clockTolerance: relaxed ? Number.MAX_VALUE : spec.clockTolerance,
-      maxAge: relaxed ? undefined : spec.maxAge,
+      clockTolerance: spec.clockTolerance,
+      maxAge: spec.maxAge,
+      ignoreExpiration: spec.ignoreExpiration,
+      ignoreNotBefore: spec.ignoreNotBefore,
       requiredClaims,
       allowWeakSecret: spec.allowWeakSecret,
       now: spec.clock ? this._clockFn : undefined,
     })
-    entry = { verifier, relaxed, spec }
+    entry = { verifier, spec }
     lruSet(this._verifiers, cacheKey, entry)
     return entry
   }
@@ -388,7 +386,6 @@ class JwtService {
     } finally {
       this._clock = undefined
     }
-    if (entry.relaxed) checkTimes(payload, entry.spec, clock !== undefined ? clock : Date.now() / 1000)
     if (v !== undefined) {
       if (v.jwtid !== undefined && payload.jti !== v.jwtid) {
         throw claimError(JsonWebTokenError, 'ERR_JWT_CLAIM_INVALID', 'jti', 'the jti claim does not match (jwtid)')
@@ -576,45 +573,6 @@ function mergeOptions(moduleOptions, options, keyName) {
     delete merged.publicKey
   }
   return merged
-}
-
-function spanWords(seconds) {
-  const s = Math.abs(seconds)
-  if (s < 120) return `${Math.round(s)} s`
-  if (s < 7200) return `${Math.round(s / 60)} min`
-  if (s < 172800) return `${Math.round(s / 3600)} h`
-  return `${Math.round(s / 86400)} days`
-}
-
-/**
- * The time checks of the core (src/jwt/claims.rs), for a verifier whose own time window
- * was opened to ignore exp or nbf. The claims are verified; their types were checked.
- */
-function checkTimes(p, spec, now) {
-  const tol = spec.clockTolerance
-  if (!spec.ignoreExpiration && typeof p.exp === 'number' && p.exp <= now - tol) {
-    throw claimError(TokenExpiredError, 'ERR_JWT_EXPIRED', 'exp', `the token expired ${spanWords(now - p.exp)} ago`, { expiredAt: dateOf(p.exp) })
-  }
-  if (!spec.ignoreNotBefore && typeof p.nbf === 'number' && p.nbf > now + tol) {
-    throw claimError(NotBeforeError, 'ERR_JWT_NOT_ACTIVE', 'nbf', `the token is not valid until ${spanWords(p.nbf - now)} from now (nbf)`, {
-      date: dateOf(p.nbf),
-    })
-  }
-  if (spec.maxAge !== undefined) {
-    if (typeof p.iat !== 'number') {
-      throw claimError(JsonWebTokenError, 'ERR_JWT_CLAIM_MISSING', 'iat', 'maxAge is set but the token has no iat claim')
-    }
-    if (p.iat > now + tol) throw claimError(JsonWebTokenError, 'ERR_JWT_CLAIM_INVALID', 'iat', 'the iat claim is in the future')
-    if (now - p.iat > spec.maxAge + tol) {
-      throw claimError(
-        TokenExpiredError,
-        'ERR_JWT_EXPIRED',
-        'iat',
-        `the token was issued ${spanWords(now - p.iat)} ago, more than maxAge (${spec.maxAge} s)`,
-        { expiredAt: dateOf(p.iat + spec.maxAge) },
-      )
-    }
-  }
 }
 
 // Decorated as TypeScript would: @Injectable(), constructor(@Optional() @Inject(JWT_MODULE_OPTIONS) options).

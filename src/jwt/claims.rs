@@ -15,6 +15,10 @@ pub struct Validation {
     pub clock_tolerance: f64,
     pub max_age: Option<f64>,
     pub required: Vec<String>,
+    /// Skip the exp check (exp must still be a number when present).
+    pub ignore_expiration: bool,
+    /// Skip the nbf check (nbf must still be a number when present).
+    pub ignore_not_before: bool,
 }
 
 impl Default for Validation {
@@ -27,6 +31,8 @@ impl Default for Validation {
             clock_tolerance: 0.0,
             max_age: None,
             required: vec!["exp".to_string()],
+            ignore_expiration: false,
+            ignore_not_before: false,
         }
     }
 }
@@ -120,7 +126,12 @@ fn string_claim<'c>(value: Option<&'c Value>, name: &str) -> Result<&'c str> {
 impl Validation {
     /// The checks that depend on the clock: exp, nbf (with tolerance) and maxAge.
     pub fn check_clock(&self, t: &Times, now: f64) -> Result<()> {
-        times_ok(t, now, self.clock_tolerance)?;
+        let skip = Times {
+            exp: if self.ignore_expiration { None } else { t.exp },
+            nbf: if self.ignore_not_before { None } else { t.nbf },
+            iat: t.iat,
+        };
+        times_ok(&skip, now, self.clock_tolerance)?;
         if let Some(max_age) = self.max_age {
             let iat = t.iat.ok_or_else(|| Error::claim(ErrorCode::JwtClaimMissing, "iat", "maxAge is set but the token has no iat claim"))?;
             if iat > now + self.clock_tolerance {
@@ -242,6 +253,16 @@ mod tests {
         assert!(check(&custom, &h, json!({"exp": 2000, "role": null}), 1000.0).is_ok());
         assert_eq!(v.check(&h, b"[1]", 0.0).unwrap_err().code, ErrorCode::TokenMalformed);
         assert_eq!(v.check(&h, br#"{"exp":1,"exp":2}"#, 0.0).unwrap_err().code, ErrorCode::TokenMalformed);
+    }
+
+    #[test]
+    fn ignore_expiration_and_not_before() {
+        let v = Validation { ignore_expiration: true, ignore_not_before: true, required: vec![], ..Default::default() };
+        let h = Header::default();
+        assert!(check(&v, &h, json!({"exp": 1, "nbf": 5000}), 1000.0).is_ok());
+        assert_eq!(check(&v, &h, json!({"exp": "1"}), 1000.0).unwrap_err().code, ErrorCode::JwtClaimInvalid);
+        let only_exp = Validation { ignore_expiration: true, required: vec![], ..Default::default() };
+        assert_eq!(check(&only_exp, &h, json!({"exp": 1, "nbf": 5000}), 1000.0).unwrap_err().code, ErrorCode::JwtNotActive);
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct VerifierOptions {
     pub allow_weak_secret: bool,
     /// Entries kept in the verified-token cache; None or 0: no cache.
     pub cache: Option<f64>,
+    /// Skip the exp check, and do not require exp unless requiredClaims says so.
+    pub ignore_expiration: bool,
+    /// Skip the nbf check.
+    pub ignore_not_before: bool,
 }
 
 pub struct JwtVerifier {
@@ -91,7 +95,11 @@ impl JwtVerifier {
             typ: options.typ.as_deref().map(normalize_typ),
             clock_tolerance,
             max_age,
-            required: options.required_claims.unwrap_or_else(|| vec!["exp".to_string()]),
+            required: options
+                .required_claims
+                .unwrap_or_else(|| if options.ignore_expiration { vec![] } else { vec!["exp".to_string()] }),
+            ignore_expiration: options.ignore_expiration,
+            ignore_not_before: options.ignore_not_before,
         };
         let source = options.key.ok_or_else(|| Error::options("one of key, jwk or jwks is required"))?;
         let keys = build_keys(&source, &algorithms, options.allow_weak_secret)?;

@@ -49,6 +49,10 @@ pub struct VerifierOptions {
     /// signature and re-checks only exp/nbf/maxAge. Default off.
     #[napi(ts_type = "boolean | number")]
     pub cache: Option<Either<bool, f64>>,
+    /// Skip the exp check (and do not require exp). Default false.
+    pub ignore_expiration: Option<bool>,
+    /// Skip the nbf check. Default false.
+    pub ignore_not_before: Option<bool>,
 }
 
 /// Options of `verifyJws(token, options)`.
@@ -146,6 +150,8 @@ pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::Verifier
                 Some(Either::A(true)) => Some(1000.0),
                 Some(Either::B(n)) => Some(n),
             },
+            ignore_expiration: o.ignore_expiration.unwrap_or(false),
+            ignore_not_before: o.ignore_not_before.unwrap_or(false),
         },
         o.now,
     ))
