@@ -66,6 +66,9 @@ function unverifiedClaims(token) {
   }
 }
 
+/** The first 16 characters of the base64url SHA-256 of a token, for logs; never the token. */
+const fingerprint = (token) =>
+  typeof token === 'string' ? require('node:crypto').createHash('sha256').update(token).digest('base64url').slice(0, 16) : null
 const dateOf = (seconds) => (typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined)
 
 function rename(err, Class, name) {
@@ -382,7 +385,9 @@ class JwtService {
       if (complete) ({ header, payload } = entry.verifier.verifyComplete(token))
       else payload = entry.verifier.verify(token)
     } catch (err) {
-      throw asJwtError(err, token, entry.spec.maxAge)
+      const out = asJwtError(err, token, entry.spec.maxAge)
+      this.logger.debug(`verify refused: ${out.code} (token ${fingerprint(token)})`)
+      throw out
     } finally {
       this._clock = undefined
     }
