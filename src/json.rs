@@ -137,7 +137,7 @@ impl<'de> Seen<'de> {
         if let Some(set) = &mut self.large {
             return set.insert(k);
         }
-        if self.small.iter().any(|x| *x == k) {
+        if self.small.contains(&k) {
             return false;
         }
         self.small.push(k);

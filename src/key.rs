@@ -371,11 +371,10 @@ fn check_jwk_intent(map: &Map<String, Value>, op: &str, algorithms: &[Algorithm]
     }
     match map.get("key_ops") {
         None => {}
-        Some(Value::Array(ops)) => {
-            if !ops.iter().any(|o| o.as_str() == Some(op)) {
-                return Err(Error::key(format!("the JWK's key_ops does not include \"{op}\"")));
-            }
+        Some(Value::Array(ops)) if !ops.iter().any(|o| o.as_str() == Some(op)) => {
+            return Err(Error::key(format!("the JWK's key_ops does not include \"{op}\"")));
         }
+        Some(Value::Array(_)) => {}
         Some(_) => return Err(Error::key("the JWK's key_ops must be an array")),
     }
     match map.get("alg") {
