@@ -114,3 +114,21 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    /// Every code is typed for users (index.d.ts comes from src/node/header.d.ts) and
+    /// documented in the README's error table.
+    #[test]
+    fn every_code_is_typed_and_documented() {
+        let dts = include_str!("node/header.d.ts");
+        let readme = include_str!("../README.md");
+        for code in ErrorCode::ALL {
+            let name = code.as_str();
+            assert!(dts.contains(&format!("'{name}'")), "{name} missing from header.d.ts");
+            assert!(readme.contains(&format!("| `{name}` |")), "{name} missing from the README error table");
+        }
+    }
+}

@@ -120,14 +120,6 @@ fn cbc_mac(mac_key: &[u8], aad: &[u8], iv: &[u8], ciphertext: &[u8]) -> Result<H
     Ok(cbc_tag_input(mac, aad, iv, ciphertext))
 }
 
-/// Decrypts and authenticates with a raw key (`enc.key_len()` bytes).
-pub fn decrypt(enc: Enc, key: &[u8], iv: &[u8], ciphertext: &[u8], aad: &[u8], tag: &[u8]) -> Result<Vec<u8>> {
-    if key.len() != enc.key_len() {
-        return Err(failed());
-    }
-    ContentKey::new(enc, key)?.decrypt(iv, ciphertext, aad, tag)
-}
-
 /// Encrypts with a fresh random IV; returns (iv, ciphertext, tag).
 pub fn encrypt(enc: Enc, key: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>)> {
     let mut iv = vec![0u8; enc.iv_len()];
@@ -161,6 +153,11 @@ fn encrypt_with_iv(enc: Enc, key: &[u8], iv: &[u8], plaintext: &[u8], aad: &[u8]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decrypts with a raw key, through the prepared-key path the decoder uses.
+    fn decrypt(enc: Enc, key: &[u8], iv: &[u8], ciphertext: &[u8], aad: &[u8], tag: &[u8]) -> Result<Vec<u8>> {
+        ContentKey::new(enc, key)?.decrypt(iv, ciphertext, aad, tag)
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()

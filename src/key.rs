@@ -112,10 +112,6 @@ impl VerifyKey {
             None => false,
         }
     }
-
-    pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
-        self.verifiers.iter().map(|(a, _)| *a)
-    }
 }
 
 /// What kind of key a PEM or JWK holds.

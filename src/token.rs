@@ -145,11 +145,3 @@ pub fn claim_members(json: &[u8], what: &str, names: &[&str]) -> Result<Vec<Opti
     })
 }
 
-/// The header's `alg` as a string, or a clear error.
-pub fn header_str<'h>(header: &'h Map<String, Value>, name: &str) -> Result<Option<&'h str>> {
-    match header.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(Error::malformed(format!("the header's {name} must be a string"))),
-    }
-}

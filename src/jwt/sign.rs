@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::alg::{Algorithm, Family};
+use crate::alg::Algorithm;
 use crate::b64;
 use crate::error::{Error, Result};
 use crate::key::{KeyInput, SignKey};
@@ -62,7 +62,6 @@ pub struct SignOptions {
 }
 
 pub struct JwtSigner {
-    alg: Algorithm,
     key: SignKey,
     header_b64: String,
     options: SignOptions,
@@ -89,12 +88,7 @@ impl JwtSigner {
             header.insert("kid".into(), Value::String(kid.clone()));
         }
         let header_b64 = b64::encode(serde_json::to_string(&header).unwrap_or_default().as_bytes());
-        debug_assert!(alg.family() == Family::Hmac || !matches!(key, SignKey::Hmac(_)));
-        Ok(JwtSigner { alg, key, header_b64, options, expires_in, not_before })
-    }
-
-    pub fn algorithm(&self) -> Algorithm {
-        self.alg
+        Ok(JwtSigner { key, header_b64, options, expires_in, not_before })
     }
 
     /// Signs a claims set, adding iat/exp/nbf/iss/aud/sub/jti from the options.
