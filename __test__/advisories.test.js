@@ -31,19 +31,7 @@ const nowSec = () => Math.floor(Date.now() / 1000)
 const b64u = (x) => (Buffer.isBuffer(x) ? x : Buffer.from(typeof x === 'string' ? x : JSON.stringify(x))).toString('base64url')
 const authCore = () => import('@auth/core/jwt')
 
-/** fn must throw an Error with exactly `code`; returns the error. */
-function throwsCode(fn, code, why = '') {
-  let err
-  try {
-    fn()
-  } catch (e) {
-    err = e
-  }
-  assert.ok(err, `expected ${code}, nothing was thrown ${why}`)
-  assert.ok(err instanceof Error, 'not an Error')
-  assert.equal(err.code, code, `${why}: got ${err.code}: ${err.message}`)
-  return err
-}
+const { throwsCode } = require('./helpers/assert.js')
 /** HS256 over a signing input with `secret`. */
 const hmac = (input, secret, hash = 'sha256') => crypto.createHmac(hash, secret).update(input).digest('base64url')
 const handSigned = (header, claims, secret = SECRET, hash = 'sha256') => {

@@ -89,21 +89,7 @@ function mutatePart(token, index, fn) {
   return parts.join('.')
 }
 
-/** Runs fn, which must throw an Error with `code`; returns the error. */
-function throwsCode(fn, code, why = '') {
-  let err
-  try {
-    fn()
-  } catch (e) {
-    err = e
-  }
-  assert.ok(err, `expected ${code}, nothing was thrown ${why}`)
-  assert.ok(err instanceof Error, `expected an Error, got ${typeof err}`)
-  assert.equal(err.code, code, `${why} (message: ${err.message})`)
-  assert.equal(typeof err.message, 'string')
-  assert.ok(err.message.length > 0)
-  return err
-}
+const { throwsCode } = require('./helpers/assert.js')
 
 async function rejectsAny(promise) {
   await assert.rejects(promise)

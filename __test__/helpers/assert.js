@@ -1,0 +1,18 @@
+'use strict'
+const assert = require('node:assert/strict')
+
+/** Runs fn, which must throw an Error with exactly `code`; returns the error. */
+function throwsCode(fn, code, why = '') {
+  let err
+  try {
+    fn()
+  } catch (e) {
+    err = e
+  }
+  assert.ok(err, `expected ${code}, nothing was thrown ${why}`)
+  assert.ok(err instanceof Error, `expected an Error, got ${typeof err}`)
+  assert.equal(err.code, code, `${why}: got ${err.code} (message: ${err.message})`)
+  return err
+}
+
+module.exports = { throwsCode }
