@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
+  | 'ERR_TOKEN_REVOKED'
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode
