@@ -839,6 +839,7 @@ module.exports.AuthJsSession = nativeBinding.AuthJsSession
 module.exports.HandshakeAuthenticator = nativeBinding.HandshakeAuthenticator
 module.exports.JwtSigner = nativeBinding.JwtSigner
 module.exports.JwtVerifier = nativeBinding.JwtVerifier
+module.exports.RevocationList = nativeBinding.RevocationList
 module.exports.decodeUnverified = nativeBinding.decodeUnverified
 module.exports.inspect = nativeBinding.inspect
 module.exports.sign = nativeBinding.sign

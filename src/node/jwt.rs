@@ -53,6 +53,9 @@ pub struct VerifierOptions {
     pub ignore_expiration: Option<bool>,
     /// Skip the nbf check. Default false.
     pub ignore_not_before: Option<bool>,
+    /// Refuse revoked tokens (ERR_TOKEN_REVOKED), checked after signature and claims.
+    #[napi(ts_type = "RevocationList")]
+    pub revocation: Option<super::revocation::RevocationRef>,
 }
 
 /// Options of `verifyJws(token, options)`.
@@ -152,6 +155,7 @@ pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::Verifier
             },
             ignore_expiration: o.ignore_expiration.unwrap_or(false),
             ignore_not_before: o.ignore_not_before.unwrap_or(false),
+            revocation: o.revocation.map(|r| r.0),
         },
         o.now,
     ))
