@@ -14,7 +14,7 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
-  | 'ERR_TOKEN_REVOKED'
+  | 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE'
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode
@@ -117,6 +117,18 @@ export declare class RevocationList {
    * without `iat` counts as issued before.
    */
   revokeSubject(sub: string, before?: number): void
+  /**
+   * Why verified claims would be refused now: 'ERR_TOKEN_REVOKED',
+   * 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
+   */
+  refusal(claims: object): 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null
+  /**
+   * Refuse every token with ERR_REVOCATION_STALE (true) or stop (false). Used by a store
+   * (authbridge/redis) whose sync is lost for too long with onStale 'refuse'.
+   */
+  setStale(refuse: boolean): void
+  /** Whether every token is refused as stale (see setStale). */
+  get stale(): boolean
   /** Whether verified claims (jti, sub, iat) are revoked now. */
   isRevoked(claims: object): boolean
   /** Calls `listener(change)` after every change. Only 'change' exists. */
@@ -224,8 +236,11 @@ export interface JwsResult {
 
 /** What changed, given to 'change' listeners. */
 export interface RevocationChange {
-  /** 'token' (a jti), 'subject', 'reload' (every entry replaced) or 'prune'. */
-  type: 'token' | 'subject' | 'reload' | 'prune'
+  /**
+   * 'token' (a jti), 'subject', 'reload' (every entry replaced), 'prune', or 'stale' /
+   * 'fresh' (every token refused while a store's sync is lost, and back).
+   */
+  type: 'token' | 'subject' | 'reload' | 'prune' | 'stale' | 'fresh'
   jti?: string
   exp?: number
   sub?: string

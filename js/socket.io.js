@@ -66,6 +66,48 @@ function scheduleExpiry(socket, closeAtMs, expiredEvent) {
 }
 
 /**
+ * Closes the sockets a revocation change refuses: each change of `revocation` (local, or
+ * applied from Redis by authbridge/redis) re-checks every socket this middleware
+ * authenticated; a refused one gets `event` with { code } (ERR_TOKEN_REVOKED, or
+ * ERR_REVOCATION_STALE while a lost sync refuses every token), then is
+ * disconnected. Returns { track(socket) }.
+ */
+function revocationWatch(revocation, event) {
+  const namespaces = new Set()
+  const authed = new WeakSet()
+  const check = (socket) => {
+    if (!socket.connected || !authed.has(socket) || !socket.data.user) return
+    let code = null
+    try {
+      code = revocation.refusal(socket.data.user)
+    } catch {
+      code = null
+    }
+    if (code) {
+      authed.delete(socket)
+      socket.emit(event, { code })
+      socket.disconnect(true)
+    }
+  }
+  const checkAll = () => {
+    for (const nsp of namespaces) for (const socket of nsp.sockets.values()) check(socket)
+  }
+  revocation.on('change', checkAll)
+  return {
+    track(socket) {
+      authed.add(socket)
+      if (socket.nsp) namespaces.add(socket.nsp)
+      // A change between the handshake check and the socket joining its namespace.
+      const version = revocation.version
+      setImmediate(() => {
+        if (revocation.version !== version) check(socket)
+      })
+    },
+    checkAll,
+  }
+}
+
+/**
  * Socket.IO middleware: `io.use(socketIoAuth(options))`, or `nsp.use(...)` per namespace.
  * On success: socket.data.user = claims, socket.data.auth = { kind, source, expiresAt }.
  * On failure: next(err) with err.message 'Unauthorized' and err.data = { code }.
@@ -76,6 +118,11 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
   const expiry = settings.expiry === undefined ? true : settings.expiry
   const expiredEvent = (expiry && expiry.event) || 'auth_expired'
   const refreshEvent = (expiry && expiry.refreshEvent) || 'auth_refresh'
+  const revocation =
+    settings.revocation ||
+    (optionsOrAuthenticator && !(optionsOrAuthenticator instanceof HandshakeAuthenticator) ? optionsOrAuthenticator.revocation : null) ||
+    null
+  const watch = revocation ? revocationWatch(revocation, settings.revokedEvent || 'auth_revoked') : null
 
   return function authbridgeSocketIoAuth(socket, next) {
     let result
@@ -95,6 +142,7 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
     socket.data.user = result.claims
     socket.data.auth = { kind: result.kind, source: result.source, expiresAt }
     safeCall(onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
+    if (watch) watch.track(socket)
 
     if (expiry) {
       let cancel = null

@@ -24,10 +24,11 @@ pub enum ErrorCode {
     JweDecryptionFailed,
     Internal,
     TokenRevoked,
+    RevocationStale,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidKey,
         ErrorCode::TokenMalformed,
@@ -46,6 +47,7 @@ impl ErrorCode {
         ErrorCode::JweDecryptionFailed,
         ErrorCode::Internal,
         ErrorCode::TokenRevoked,
+        ErrorCode::RevocationStale,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +70,7 @@ impl ErrorCode {
             ErrorCode::JweDecryptionFailed => "ERR_JWE_DECRYPTION_FAILED",
             ErrorCode::Internal => "ERR_INTERNAL",
             ErrorCode::TokenRevoked => "ERR_TOKEN_REVOKED",
+            ErrorCode::RevocationStale => "ERR_REVOCATION_STALE",
         }
     }
 }

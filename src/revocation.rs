@@ -38,6 +38,9 @@ pub struct RevocationList {
     version: AtomicU64,
     /// True when both maps are empty: the check is then one atomic load.
     empty: AtomicBool,
+    /// Set by a store that lost its sync for too long, with onStale 'refuse': every
+    /// token is then refused with ERR_REVOCATION_STALE.
+    refuse_all: AtomicBool,
     subject_ttl: f64,
 }
 
@@ -102,7 +105,13 @@ impl RevocationList {
             Some(t) if t.is_finite() && t > 0.0 => t,
             Some(_) => return Err(Error::options("subjectTtl must be a positive, finite number of seconds")),
         };
-        Ok(RevocationList { entries: RwLock::default(), version: AtomicU64::new(0), empty: AtomicBool::new(true), subject_ttl })
+        Ok(RevocationList {
+            entries: RwLock::default(),
+            version: AtomicU64::new(0),
+            empty: AtomicBool::new(true),
+            refuse_all: AtomicBool::new(false),
+            subject_ttl,
+        })
     }
 
     pub fn subject_ttl(&self) -> f64 {
@@ -216,6 +225,20 @@ impl RevocationList {
         dropped
     }
 
+    /// Refuse every token (true) until set back (false); a change moves the version.
+    /// Returns whether it changed.
+    pub fn set_refuse_all(&self, on: bool) -> bool {
+        let was = self.refuse_all.swap(on, Ordering::AcqRel);
+        if was != on {
+            self.version.fetch_add(1, Ordering::AcqRel);
+        }
+        was != on
+    }
+
+    pub fn refuses_all(&self) -> bool {
+        self.refuse_all.load(Ordering::Acquire)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.empty.load(Ordering::Acquire)
     }
@@ -238,6 +261,12 @@ impl RevocationList {
     /// lifetime are not consulted (they are dropped by `prune`); a token entry past its
     /// exp cannot matter, as the token itself is then expired.
     pub fn check(&self, ids: &TokenIds, now: f64) -> Result<()> {
+        if self.refuse_all.load(Ordering::Acquire) {
+            return Err(Error::new(
+                ErrorCode::RevocationStale,
+                "the revocation list has lost its sync for longer than maxStaleness (onStale: 'refuse'); tokens are refused until it resyncs",
+            ));
+        }
         if self.empty.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -343,6 +372,16 @@ mod tests {
         assert_eq!(l.revoke_subject("u", f64::INFINITY, 0.0).unwrap_err().code, ErrorCode::InvalidOptions);
         assert!(RevocationList::new(Some(0.0)).is_err());
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn refuse_all_while_stale() {
+        let l = RevocationList::default();
+        assert!(l.set_refuse_all(true));
+        assert!(!l.set_refuse_all(true));
+        assert_eq!(l.check(&ids(Some("a"), Some("u"), Some(1.0)), 10.0).unwrap_err().code, ErrorCode::RevocationStale);
+        assert!(l.set_refuse_all(false));
+        assert!(l.check(&ids(Some("a"), Some("u"), Some(1.0)), 10.0).is_ok());
     }
 
     #[test]

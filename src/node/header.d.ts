@@ -14,7 +14,7 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
-  | 'ERR_TOKEN_REVOKED'
+  | 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE'
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode

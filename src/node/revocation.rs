@@ -27,8 +27,9 @@ pub struct RevocationListOptions {
 /// What changed, given to 'change' listeners.
 #[napi(object, object_from_js = false)]
 pub struct RevocationChange {
-    /// 'token' (a jti), 'subject', 'reload' (every entry replaced) or 'prune'.
-    #[napi(js_name = "type", ts_type = "'token' | 'subject' | 'reload' | 'prune'")]
+    /// 'token' (a jti), 'subject', 'reload' (every entry replaced), 'prune', or 'stale' /
+    /// 'fresh' (every token refused while a store's sync is lost, and back).
+    #[napi(js_name = "type", ts_type = "'token' | 'subject' | 'reload' | 'prune' | 'stale' | 'fresh'")]
     pub kind: String,
     pub jti: Option<String>,
     pub exp: Option<f64>,
@@ -180,13 +181,52 @@ impl RevocationList {
         Ok(())
     }
 
+    /// Why verified claims would be refused now: 'ERR_TOKEN_REVOKED',
+    /// 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
+    #[napi(ts_args_type = "claims: object", ts_return_type = "'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null")]
+    pub fn refusal(&self, env: Env, claims: Unknown) -> napi::Result<Option<&'static str>> {
+        if claims.get_type()? != ValueType::Object {
+            return Err(to_js(&env, CoreError::options("claims must be an object")));
+        }
+        if self.inner.is_empty() && !self.inner.refuses_all() {
+            return Ok(None);
+        }
+        // SAFETY: checked to be an object.
+        let obj: Object = unsafe { claims.cast() }?;
+        let ids = TokenIds {
+            jti: string_prop(&obj, "jti")?.map(Box::from),
+            sub: string_prop(&obj, "sub")?.map(Box::from),
+            iat: number_prop(&obj, "iat")?,
+        };
+        let now = self.now(&env)?;
+        Ok(self.inner.check(&ids, now).err().map(|e| e.code.as_str()))
+    }
+
+    /// Refuse every token with ERR_REVOCATION_STALE (true) or stop (false). Used by a store
+    /// (authbridge/redis) whose sync is lost for too long with onStale 'refuse'.
+    #[napi]
+    pub fn set_stale(&self, env: Env, refuse: bool) -> napi::Result<()> {
+        if self.inner.set_refuse_all(refuse) {
+            let version = self.version_f64();
+            let kind = if refuse { "stale" } else { "fresh" };
+            self.emit(&env, || RevocationChange { kind: kind.into(), jti: None, exp: None, sub: None, before: None, version })?;
+        }
+        Ok(())
+    }
+
+    /// Whether every token is refused as stale (see setStale).
+    #[napi(getter)]
+    pub fn stale(&self) -> bool {
+        self.inner.refuses_all()
+    }
+
     /// Whether verified claims (jti, sub, iat) are revoked now.
     #[napi(ts_args_type = "claims: object")]
     pub fn is_revoked(&self, env: Env, claims: Unknown) -> napi::Result<bool> {
         if claims.get_type()? != ValueType::Object {
             return Err(to_js(&env, CoreError::options("claims must be an object")));
         }
-        if self.inner.is_empty() {
+        if self.inner.is_empty() && !self.inner.refuses_all() {
             return Ok(false);
         }
         // SAFETY: checked to be an object.
