@@ -91,6 +91,8 @@ export interface JwtModuleOptions {
   ) => JwtSecret | Promise<JwtSecret>
   /** verifyOptions.algorithms (or signOptions.algorithm) is required: ERR_INVALID_OPTIONS at module set-up otherwise. */
   verifyOptions?: JwtVerifyOptionsBase
+  /** Refuse revoked tokens (ERR_TOKEN_REVOKED, a JsonWebTokenError) in every verify. */
+  revocation?: import('../index').RevocationList
 }
 
 export interface JwtOptionsFactory {

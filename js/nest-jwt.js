@@ -369,6 +369,7 @@ class JwtService {
       requiredClaims,
       allowWeakSecret: spec.allowWeakSecret,
       now: spec.clock ? this._clockFn : undefined,
+      revocation: this.options.revocation,
     })
     entry = { verifier, spec }
     lruSet(this._verifiers, cacheKey, entry)
