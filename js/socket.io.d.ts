@@ -53,3 +53,10 @@ export declare function useOnAllNamespaces<T>(io: T, middleware: SocketIoMiddlew
 export declare function expiresAtOf(claims: Record<string, unknown>): number | null
 
 export declare const MAX_TIMER_MS: number
+
+/**
+ * Sets `connectionStateRecovery.skipMiddlewares` to false on a Socket.IO server, so that a
+ * recovered socket runs the middleware (and is authenticated) again. `useOnAllNamespaces`
+ * and `socketIoAuth` call it; exported for servers that install middleware another way.
+ */
+export declare function requireMiddlewaresOnRecovery(io: unknown): void
