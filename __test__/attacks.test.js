@@ -318,3 +318,181 @@ describe('finding 2 through a real Nest app (AuthenticatedSocketAdapter, gateway
     assert.equal(seen.length, before)
   })
 })
+
+// ---------------------------------------------------------------------------
+// Finding 5: cookie-authenticated handshakes from any Origin (cross-site WebSocket hijacking)
+// ---------------------------------------------------------------------------
+
+describe('finding 5: the Origin of a cookie-sourced handshake', { concurrency: true }, () => {
+  const { HandshakeAuthenticator } = require('..')
+
+  test('HandshakeAuthenticator: default same-origin (Host), allowedOrigins as strings, RegExps, functions, "*"', async () => {
+    const session = await sessionToken({ sub: 'victim' })
+    const cookie = `${COOKIE}=${session}`
+    const host = 'api.example.com'
+    const hs = (origin, extra = {}) => ({ headers: { cookie, host, ...(origin ? { origin } : {}) }, ...extra })
+    const refusedWith = (a, h, code = 'ERR_ORIGIN_NOT_ALLOWED') => {
+      assert.throws(() => a.authenticate(h), (e) => {
+        assert.equal(e.code, code)
+        assert.equal(e.source, 'cookie')
+        assert.equal(typeof e.fingerprint, 'string')
+        assert.ok(!e.message.includes(session))
+        return true
+      })
+    }
+    const def = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET } })
+    assert.equal(def.originRule, 'same-origin')
+    assert.equal(def.authenticate(hs('https://api.example.com')).claims.sub, 'victim')
+    assert.equal(def.authenticate(hs(null)).claims.sub, 'victim', 'no Origin: not a browser page')
+    refusedWith(def, hs('https://api.example.com:8443'))
+    // (The scheme is not compared: the Host header does not carry it, and TLS often ends at a proxy.)
+    refusedWith(def, hs('https://evil.example.com')) // another subdomain of the site
+    refusedWith(def, hs('null'))
+    refusedWith(def, { headers: { cookie, origin: 'https://api.example.com' } }) // no Host: cannot be same-origin
+    // An attacker-chosen Origin never reaches the decoder: the bad-session page learns nothing.
+    refusedWith(def, { headers: { cookie: `${COOKIE}=garbage`, host, origin: 'https://evil.example.com' } })
+
+    // Tokens the browser does not send on its own are not concerned.
+    const both = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET } })
+    assert.equal(both.authenticate({ auth: { token: session }, headers: { origin: 'https://evil.example.com', host } }).source, 'auth')
+    assert.equal(both.authenticate({ headers: { authorization: `Bearer ${session}`, origin: 'https://evil.example.com', host } }).source, 'header')
+
+    const forms = [
+      ['string', 'https://app.example.com'],
+      ['list', ['https://other.example', 'https://APP.example.com:443/']],
+      ['RegExp', /^https:\/\/app\.example\.com$/],
+      ['function', (o) => o === 'https://app.example.com'],
+      ['list of mixed', [/^https:\/\/nope\./, (o) => o.startsWith('https:') && new URL(o).host === 'app.example.com']],
+    ]
+    for (const [label, allowedOrigins] of forms) {
+      const a = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET }, allowedOrigins })
+      assert.equal(a.originRule, 'list', label)
+      assert.equal(a.authenticate(hs('https://app.example.com')).claims.sub, 'victim', label)
+      refusedWith(a, hs('https://api.example.com'), undefined) // same-origin no longer implied
+      refusedWith(a, hs('https://app.example.com.evil.example'))
+      refusedWith(a, hs('http://app.example.com'))
+    }
+    const truthy = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET }, allowedOrigins: () => 1 })
+    refusedWith(truthy, hs('https://app.example.com')) // only `true` allows
+    const any = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET }, allowedOrigins: '*' })
+    assert.equal(any.originRule, 'any')
+    assert.equal(any.authenticate(hs('https://evil.example.com')).claims.sub, 'victim')
+
+    // The caller's verdict (what the middleware passes) decides when given.
+    assert.equal(def.authenticate(hs('https://app.example.com'), true).claims.sub, 'victim')
+    refusedWith({ authenticate: (h) => def.authenticate(h, false) }, hs('https://api.example.com'))
+
+    for (const bad of [42, 'not an origin', 'app.example.com', ['*'], [{}], { test: 1 }]) {
+      assert.throws(() => new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET }, allowedOrigins: bad }), { code: 'ERR_INVALID_OPTIONS' }, JSON.stringify(bad))
+    }
+    assert.throws(() => def.authenticate(hs('https://api.example.com'), 'yes'), { code: 'ERR_INVALID_OPTIONS' })
+  })
+
+  /** A browser page at `origin` whose cookie jar holds the victim's session for this host. */
+  const page = (srv, origin, cookie, extra = {}) =>
+    srv.connect('/', { extraHeaders: { cookie, ...(origin ? { origin } : {}) }, ...extra })
+
+  test('Socket.IO without cors: a page on another port of the same host is refused; the same origin connects', async (t) => {
+    const srv = await startServer(t)
+    const cookie = `${COOKIE}=${await sessionToken({ sub: 'victim' })}`
+    const err = await refused(page(srv, `http://127.0.0.1:${srv.port + 1}`, cookie))
+    assert.equal(err.message, 'Unauthorized')
+    assert.deepEqual(err.data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+    assert.equal(srv.failures.at(-1).source, 'cookie')
+    assert.equal(srv.accepted.length, 0)
+    for (const transports of [['websocket'], ['polling']]) {
+      const e2 = await refused(page(srv, 'http://localhost.evil.example', cookie, { transports }))
+      assert.deepEqual(e2.data, { code: 'ERR_ORIGIN_NOT_ALLOWED' }, transports[0])
+    }
+    await connected(page(srv, `http://127.0.0.1:${srv.port}`, cookie))
+    await connected(page(srv, null, cookie)) // a non-browser client sends no Origin
+    // An access token in auth.token from another origin is not a cookie: accepted.
+    await connected(srv.connect('/', { auth: { token: accessToken('u') }, extraHeaders: { origin: 'http://evil.example' } }))
+  })
+
+  test("Socket.IO with cors.origin: the default follows it (string, list, RegExp, function); settings.allowedOrigins overrides", async (t) => {
+    const cookie = `${COOKIE}=${await sessionToken({ sub: 'victim' })}`
+    const corsForms = [
+      ['string', 'http://app.example:3000'],
+      ['list', ['http://other.example', 'http://app.example:3000']],
+      ['RegExp', /^http:\/\/app\.example:3000$/],
+      ['function', (origin, cb) => setImmediate(() => cb(null, origin === 'http://app.example:3000'))],
+    ]
+    for (const [label, origin] of corsForms) {
+      const srv = await startServer(t, { serverOptions: { cors: { origin, credentials: true } } })
+      await connected(page(srv, 'http://app.example:3000', cookie))
+      const err = await refused(page(srv, 'http://app.example:3001', cookie))
+      assert.deepEqual(err.data, { code: 'ERR_ORIGIN_NOT_ALLOWED' }, label)
+      // The server's own origin is not implied once cors names the front end.
+      const own = await refused(page(srv, `http://127.0.0.1:${srv.port}`, cookie))
+      assert.deepEqual(own.data, { code: 'ERR_ORIGIN_NOT_ALLOWED' }, label)
+    }
+    // cors.origin true (every page) is not an allow list for cookies: same-origin applies.
+    const open = await startServer(t, { serverOptions: { cors: { origin: true, credentials: true } } })
+    assert.deepEqual((await refused(page(open, 'http://evil.example', cookie))).data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+    await connected(page(open, `http://127.0.0.1:${open.port}`, cookie))
+
+    const srv = await startServer(t, {
+      serverOptions: { cors: { origin: 'http://app.example:3000' } },
+      settings: { allowedOrigins: [/^https:\/\/[a-z]+\.example\.org$/] },
+    })
+    await connected(page(srv, 'https://www.example.org', cookie))
+    assert.deepEqual((await refused(page(srv, 'http://app.example:3000', cookie))).data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+    assert.throws(() => socketIoAuth(OPTIONS(), { allowedOrigins: 'nope' }), { code: 'ERR_INVALID_OPTIONS' })
+  })
+
+  test('an authenticator with its own allowedOrigins keeps them whatever cors says', async (t) => {
+    const authenticator = new HandshakeAuthenticator({ ...OPTIONS(), allowedOrigins: 'https://app.example.org' })
+    const srv = await startServer(t, { options: authenticator, serverOptions: { cors: { origin: 'http://app.example:3000' } } })
+    const cookie = `${COOKIE}=${await sessionToken({ sub: 'victim' })}`
+    await connected(page(srv, 'https://app.example.org', cookie))
+    assert.deepEqual((await refused(page(srv, 'http://app.example:3000', cookie))).data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+  })
+
+  test('passport Strategy: a cookie-authenticated request from another origin fails with ERR_ORIGIN_NOT_ALLOWED', async (t) => {
+    const passport = require('passport')
+    const { Strategy } = require('../js/passport.js')
+    const session = await sessionToken({ sub: 'victim' })
+    const results = []
+    const run = (strategy, headers) =>
+      new Promise((resolve) => {
+        const s = Object.create(strategy)
+        s.success = (user) => resolve({ ok: true, user })
+        s.fail = (info, status) => resolve({ ok: false, info, status })
+        s.error = (err) => resolve({ ok: false, err })
+        s.authenticate({ headers })
+      })
+    const server = http.createServer((req, res) => {
+      const strategy = new Strategy({ authjs: { secret: AUTH_SECRET } })
+      const p = new passport.Passport()
+      p.use('authbridge', strategy)
+      p.authenticate('authbridge', { session: false }, (err, user, info) => {
+        results.push(info)
+        res.writeHead(user ? 200 : 401, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(user ? { sub: user.sub } : { code: info && info.code }))
+      })(req, res, () => {})
+    })
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    t.after(() => new Promise((r) => server.close(r)))
+    const { port } = server.address()
+    const get = async (origin) => {
+      const headers = { cookie: `${COOKIE}=${session}` }
+      if (origin) headers.origin = origin
+      const res = await new Promise((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/me', headers }, resolve).on('error', reject)
+      })
+      let body = ''
+      for await (const chunk of res) body += chunk
+      return { status: res.statusCode, body: JSON.parse(body) }
+    }
+    assert.deepEqual(await get(`http://127.0.0.1:${port}`), { status: 200, body: { sub: 'victim' } })
+    assert.deepEqual(await get(null), { status: 200, body: { sub: 'victim' } })
+    assert.deepEqual(await get(`http://127.0.0.1:${port + 1}`), { status: 401, body: { code: 'ERR_ORIGIN_NOT_ALLOWED' } })
+    const allowed = new Strategy({ authjs: { secret: AUTH_SECRET }, allowedOrigins: ['http://front.example'] })
+    const ok = await run(allowed, { cookie: `${COOKIE}=${session}`, origin: 'http://front.example', host: 'api.example' })
+    assert.equal(ok.ok, true)
+    const no = await run(allowed, { cookie: `${COOKIE}=${session}`, origin: 'http://evil.example', host: 'api.example' })
+    assert.deepEqual([no.ok, no.info.code, no.status], [false, 'ERR_ORIGIN_NOT_ALLOWED', 401])
+    assert.ok(results.length >= 3)
+  })
+})

@@ -1,4 +1,4 @@
-import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins } from '../index'
 
 export { HandshakeAuthenticator }
 
@@ -30,6 +30,13 @@ export interface SocketIoAuthSettings {
   onSuccess?: (info: AuthSuccess) => void
   /** Close connections when their token expires (default true); false to keep them open. */
   expiry?: boolean | ExpirySettings
+  /**
+   * Pages whose handshakes may use the session cookie (their `Origin`). Default: the
+   * authenticator's own `allowedOrigins` if set, else the Socket.IO server's `cors.origin`
+   * (strings, RegExps, a list or a function; not `true` or '*'), else the same origin as
+   * the Host header. Refusals are ERR_ORIGIN_NOT_ALLOWED.
+   */
+  allowedOrigins?: AllowedOrigins
 }
 
 /** What the middleware stores in `socket.data.auth`. */
@@ -60,3 +67,6 @@ export declare const MAX_TIMER_MS: number
  * and `socketIoAuth` call it; exported for servers that install middleware another way.
  */
 export declare function requireMiddlewaresOnRecovery(io: unknown): void
+
+/** `scheme://host[:port]`, lowercased, without a default port; null for anything else. */
+export declare function normalizeOrigin(origin: unknown): string | null

@@ -51,6 +51,99 @@ function safeCall(fn, arg) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Origin of cookie-sourced handshakes (cross-site WebSocket hijacking)
+// ---------------------------------------------------------------------------
+
+/** `scheme://host[:port]` lowercased without a default port or trailing slash, or null. */
+function normalizeOrigin(origin) {
+  if (typeof origin !== 'string') return null
+  const m = /^(https?|wss?):\/\/([^/?#@\\\s]+)\/?$/i.exec(origin.trim())
+  if (!m) return null
+  const scheme = m[1].toLowerCase()
+  let authority = m[2].toLowerCase()
+  const defaultPort = scheme === 'http' || scheme === 'ws' ? ':80' : ':443'
+  if (authority.endsWith(defaultPort) && authority.length > defaultPort.length) authority = authority.slice(0, -defaultPort.length)
+  return `${scheme}://${authority}`
+}
+
+/** Whether `origin` matches one entry (an origin string, a RegExp, a function) of an allow list. */
+function originMatches(entry, origin) {
+  if (typeof entry === 'string') {
+    const a = normalizeOrigin(entry)
+    return a !== null && a === normalizeOrigin(origin)
+  }
+  if (entry instanceof RegExp) return entry.test(origin)
+  if (typeof entry === 'function') return entry(origin) === true
+  return false
+}
+
+/**
+ * `allowedOrigins` of socketIoAuth's settings as a predicate: '*', an origin string, a
+ * RegExp, a function (origin) => boolean, or a list of strings, RegExps and functions.
+ */
+function originPredicate(allowedOrigins) {
+  if (allowedOrigins === '*') return () => true
+  const list = Array.isArray(allowedOrigins) ? allowedOrigins : [allowedOrigins]
+  for (const entry of list) {
+    const ok = (typeof entry === 'string' && normalizeOrigin(entry) !== null) || entry instanceof RegExp || typeof entry === 'function'
+    if (!ok) {
+      const err = new TypeError('allowedOrigins: expected origin strings (scheme://host[:port]), RegExps or a function')
+      err.code = 'ERR_INVALID_OPTIONS'
+      throw err
+    }
+  }
+  return (origin) => list.some((entry) => originMatches(entry, origin))
+}
+
+/**
+ * What Socket.IO's `cors.origin` allows for `origin`: a string, a RegExp, a list of them,
+ * or a function (origin, callback) as the cors package calls it (a Promise then). `true`
+ * and '*' (every page) are not taken as an allow list for cookies: null then, and the
+ * authenticator's own rule (same origin by default) applies.
+ */
+function corsVerdict(corsOrigin, origin) {
+  if (corsOrigin === undefined || corsOrigin === null || corsOrigin === true || corsOrigin === false || corsOrigin === '*') return null
+  const allows = (value) => {
+    if (value === true) return true
+    if (Array.isArray(value)) return value.some((v) => v !== '*' && allows(v))
+    if (typeof value === 'string') return value !== '*' && originMatches(value, origin)
+    if (value instanceof RegExp) return value.test(origin)
+    return false
+  }
+  if (typeof corsOrigin === 'function') {
+    return new Promise((resolve) => {
+      try {
+        corsOrigin(origin, (err, value) => resolve(!err && allows(value)))
+      } catch {
+        resolve(false)
+      }
+    })
+  }
+  return allows(corsOrigin)
+}
+
+/**
+ * The middleware's verdict on the handshake's Origin, given to the authenticator (which
+ * applies it only when the token comes from the cookie): from `settings.allowedOrigins`;
+ * else, when the authenticator has no allowedOrigins of its own, from the server's
+ * `cors.origin`; else undefined (the authenticator's rule). May be a Promise.
+ */
+function originVerdict(ctx, socket) {
+  const headers = (socket.handshake && socket.handshake.headers) || {}
+  if (typeof headers.origin !== 'string' || !headers.cookie) return undefined
+  try {
+    if (ctx.allowOrigin) return ctx.allowOrigin(headers.origin) === true
+    if (ctx.authenticator.originRule !== 'same-origin') return undefined
+    const server = socket.nsp && socket.nsp.server
+    const cors = server && server.opts && server.opts.cors
+    const verdict = cors && typeof cors === 'object' ? corsVerdict(cors.origin, headers.origin) : null
+    return verdict === null ? undefined : verdict
+  } catch {
+    return false
+  }
+}
+
 /**
  * Closes `socket` when its token expires (exp plus the decoder's clock tolerance),
  * after emitting `auth_expired`; at once when that moment has already passed. Returns
@@ -143,6 +236,7 @@ function createContext(optionsOrAuthenticator, settings) {
     refreshEvent: (expiry && expiry.refreshEvent) || 'auth_refresh',
     // Sockets this middleware authenticated during their own handshake.
     passed: new WeakSet(),
+    allowOrigin: settings.allowedOrigins === undefined ? null : originPredicate(settings.allowedOrigins),
     onConnect: null,
   }
   ctx.onConnect = (socket) => onConnect(ctx, socket)
@@ -154,10 +248,10 @@ function createContext(optionsOrAuthenticator, settings) {
  * sets socket.data.user and socket.data.auth and returns null; on failure reports it to
  * onFailure and returns the error code. Every path that admits a socket goes through here.
  */
-function authenticateSocket(ctx, socket) {
+function authenticateSocket(ctx, socket, originAllowed) {
   let result
   try {
-    result = ctx.authenticator.authenticate(socket.handshake)
+    result = ctx.authenticator.authenticate(socket.handshake, originAllowed)
   } catch (err) {
     const code = codeOf(err)
     safeCall(ctx.onFailure, {
@@ -180,8 +274,8 @@ function authenticateSocket(ctx, socket) {
  * before the middleware was installed): the same full authentication as a new handshake.
  * A socket that fails it is disconnected at once. Returns the error code, or null.
  */
-function reauthenticate(ctx, socket) {
-  const code = authenticateSocket(ctx, socket)
+function reauthenticate(ctx, socket, originAllowed) {
+  const code = authenticateSocket(ctx, socket, originAllowed)
   if (code) {
     socket.data.user = undefined
     socket.data.auth = undefined
@@ -192,11 +286,21 @@ function reauthenticate(ctx, socket) {
 
 /** Runs first on every socket that connects to a guarded namespace. */
 function onConnect(ctx, socket) {
-  if (!ctx.passed.has(socket)) {
-    if (reauthenticate(ctx, socket)) return
-  } else {
+  if (ctx.passed.has(socket)) {
     ctx.passed.delete(socket)
+    return admitted(ctx, socket)
   }
+  const verdict = originVerdict(ctx, socket)
+  if (verdict && typeof verdict.then === 'function') {
+    verdict.then((v) => {
+      if (socket.connected && !reauthenticate(ctx, socket, v)) admitted(ctx, socket)
+    })
+    return
+  }
+  if (!reauthenticate(ctx, socket, verdict)) admitted(ctx, socket)
+}
+
+function admitted(ctx, socket) {
   if (ctx.expiry) watchExpiry(ctx, socket)
   if (socket.connected && socket.recovered) deliverMissedPackets(socket)
 }
@@ -251,10 +355,15 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
     // Installed here as well as by useOnAllNamespaces, for io.use() and nsp.use().
     requireMiddlewaresOnRecovery(socket.nsp && socket.nsp.server)
     installConnectHook(ctx, socket.nsp)
-    const code = authenticateSocket(ctx, socket)
-    if (code) return next(unauthorized(code))
-    ctx.passed.add(socket)
-    next()
+    const finish = (originAllowed) => {
+      const code = authenticateSocket(ctx, socket, originAllowed)
+      if (code) return next(unauthorized(code))
+      ctx.passed.add(socket)
+      next()
+    }
+    const verdict = originVerdict(ctx, socket)
+    if (verdict && typeof verdict.then === 'function') return void verdict.then(finish, () => finish(false))
+    finish(verdict)
   }
   Object.defineProperty(authbridgeSocketIoAuth, CONTEXT, { value: ctx })
   return authbridgeSocketIoAuth
@@ -293,6 +402,7 @@ function useOnAllNamespaces(io, middleware) {
 
 module.exports = {
   socketIoAuth,
+  normalizeOrigin,
   useOnAllNamespaces,
   requireMiddlewaresOnRecovery,
   expiresAtOf,
