@@ -496,3 +496,278 @@ describe('finding 5: the Origin of a cookie-sourced handshake', { concurrency: t
     assert.ok(results.length >= 3)
   })
 })
+
+// ---------------------------------------------------------------------------
+// auth_refresh needs a subject on both sides
+// ---------------------------------------------------------------------------
+
+describe('auth_refresh between tokens without sub', { concurrency: true }, () => {
+  const noSub = (options = {}) => jsonwebtoken.sign({ role: 'user' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '15m', ...options })
+
+  test('two tokens that both lack sub: the refresh is refused (undefined === undefined is no identity)', async (t) => {
+    const srv = await startServer(t)
+    const token = noSub({ expiresIn: 60 })
+    const client = srv.connect('/', { auth: { token } })
+    await connected(client)
+    // The attack: a token without sub (another user's, a service token) to extend the session.
+    const ack = await client.timeout(5000).emitWithAck('auth_refresh', { token: noSub({ expiresIn: '1h' }) })
+    assert.deepEqual(ack, { ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
+    const s = srv.io.of('/').sockets.get(client.id)
+    assert.equal(s.data.auth.expiresAt, expOf(token) * 1000)
+    // From a sub to no sub, and the reverse: refused too.
+    const withSub = srv.connect('/', { auth: { token: accessToken('alice') } })
+    await connected(withSub)
+    assert.deepEqual(await withSub.timeout(5000).emitWithAck('auth_refresh', { token: noSub() }), { ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
+    assert.deepEqual(await client.timeout(5000).emitWithAck('auth_refresh', { token: accessToken('alice') }), { ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
+    // The same sub still refreshes.
+    const fresh = accessToken('alice', { expiresIn: '1h' })
+    assert.deepEqual(await withSub.timeout(5000).emitWithAck('auth_refresh', { token: fresh }), { ok: true, expiresAt: expOf(fresh) * 1000 })
+  })
+
+  test('an explicit identity option: tokens without sub refresh when the identity matches', async (t) => {
+    const identity = (claims) => claims.uid
+    const srv = await startServer(t, { settings: { identity } })
+    const mk = (uid, expiresIn) => jsonwebtoken.sign({ uid }, JWT_SECRET, { algorithm: 'HS256', expiresIn })
+    const client = srv.connect('/', { auth: { token: mk('u-1', 60) } })
+    await connected(client)
+    assert.deepEqual(await client.timeout(5000).emitWithAck('auth_refresh', { token: mk('u-2', '1h') }), { ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
+    assert.deepEqual(await client.timeout(5000).emitWithAck('auth_refresh', { token: noSub() }), { ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
+    const fresh = mk('u-1', '1h')
+    assert.deepEqual(await client.timeout(5000).emitWithAck('auth_refresh', { token: fresh }), { ok: true, expiresAt: expOf(fresh) * 1000 })
+    assert.throws(() => socketIoAuth(OPTIONS(), { identity: 'sub' }), { code: 'ERR_INVALID_OPTIONS' })
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Finding 1: a public key given as an HMAC secret, in every form, at every entry point
+// ---------------------------------------------------------------------------
+
+describe('finding 1: public keys in every form are never HMAC secrets', () => {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const path = require('node:path')
+  const { execFileSync } = require('node:child_process')
+  const { JwtVerifier, HandshakeAuthenticator } = require('..')
+  const { JwtService } = require('../js/nest-jwt.js')
+
+  const sshString = (b) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(b.length)
+    return Buffer.concat([len, b])
+  }
+  const hmacToken = (claims, secret) => {
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`
+    return `${input}.${crypto.createHmac('sha256', secret).update(input).digest('base64url')}`
+  }
+
+  /** Every form of a public key an attacker can know, as it may sit in an env variable or a file. */
+  function forms() {
+    const ed = crypto.generateKeyPairSync('ed25519').publicKey
+    const der = ed.export({ type: 'spki', format: 'der' })
+    const pem = ed.export({ type: 'spki', format: 'pem' })
+    const jwk = JSON.stringify(ed.export({ format: 'jwk' }))
+    const raw = Buffer.from(JSON.parse(jwk).x, 'base64url')
+    const blob = Buffer.concat([sshString(Buffer.from('ssh-ed25519')), sshString(raw)])
+    const openssh = `ssh-ed25519 ${blob.toString('base64')} deploy@ci`
+    const rfc4716 = `---- BEGIN SSH2 PUBLIC KEY ----\nComment: "deploy@ci"\n${blob.toString('base64').replace(/.{1,70}/g, '$&\n')}---- END SSH2 PUBLIC KEY ----\n`
+    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey
+    const rsaPem = rsa.export({ type: 'spki', format: 'pem' })
+    const rsaDer = rsa.export({ type: 'spki', format: 'der' })
+    return [
+      ['Ed25519 SPKI, unarmored base64 (60 chars)', der.toString('base64')],
+      ['Ed25519 SPKI, base64url', der.toString('base64url')],
+      ['base64 of a whole PEM (Kubernetes secret style)', Buffer.from(pem).toString('base64')],
+      ['base64 of a whole RSA PEM', Buffer.from(rsaPem).toString('base64')],
+      ['BOM + JWK', `\uFEFF${jwk}`],
+      ['BOM + JWK Set', `\uFEFF${JSON.stringify({ keys: [JSON.parse(jwk)] })}`],
+      ['hex DER', der.toString('hex')],
+      ['hex RSA DER', rsaDer.toString('hex')],
+      ['RFC 4716 SSH2 block', rfc4716],
+      ['OpenSSH line', openssh],
+      ['base64 of an OpenSSH line', Buffer.from(openssh).toString('base64')],
+    ]
+  }
+
+  const claims = () => ({ sub: 'admin', exp: Math.floor(Date.now() / 1000) + 600 })
+  const FORMS = forms()
+
+  /** Runs `fn`; the code it throws, or 'accepted'. */
+  const outcome = (fn) => {
+    try {
+      fn()
+      return 'accepted'
+    } catch (e) {
+      return e && e.code
+    }
+  }
+
+  for (const [label, secret] of FORMS) {
+    test(`${label}: refused by JwtVerifier, HandshakeAuthenticator and JwtService; the forged token never verifies`, () => {
+      const forged = hmacToken(claims(), secret)
+      for (const key of [secret, Buffer.from(secret)]) {
+        const kind = typeof key === 'string' ? 'string' : 'Buffer'
+        assert.equal(outcome(() => new JwtVerifier({ algorithms: ['HS256'], key }).verify(forged)), 'ERR_INVALID_KEY', `JwtVerifier (${kind})`)
+        assert.equal(outcome(() => new HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key } }).authenticate({ auth: { token: forged } })), 'ERR_INVALID_KEY', `HandshakeAuthenticator (${kind})`)
+        assert.equal(outcome(() => new JwtService({ secret: key, verifyOptions: { algorithms: ['HS256'] } }).verify(forged)), 'ERR_INVALID_KEY', `JwtService({ secret }) (${kind})`)
+        const service = new JwtService({ verifyOptions: { algorithms: ['HS256'] } })
+        assert.equal(outcome(() => service.verify(forged, { secret: key })), 'ERR_INVALID_KEY', `JwtService.verify(token, { secret }) (${kind})`)
+      }
+    })
+  }
+
+  test('CLI verify --key-file: every form is refused with ERR_INVALID_KEY (exit 1), the forged token is not printed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authbridge-keys-'))
+    try {
+      for (const [label, secret] of FORMS) {
+        const file = path.join(dir, 'key')
+        fs.writeFileSync(file, `${secret}\n`)
+        const forged = hmacToken(claims(), secret)
+        let status = 0
+        let stdout = ''
+        let stderr = ''
+        try {
+          stdout = execFileSync(process.execPath, [path.join(__dirname, '..', 'bin', 'authbridge.js'), 'verify', '--alg', 'HS256', '--key-file', file, forged], { encoding: 'utf8', stdio: 'pipe' })
+        } catch (e) {
+          status = e.status
+          stdout = e.stdout
+          stderr = e.stderr
+        }
+        assert.equal(status, 1, label)
+        assert.match(stderr, /^ERR_INVALID_KEY: /, label)
+        assert.equal(stdout, '', label)
+        assert.ok(!stderr.includes(forged.split('.')[2]), label)
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('control: real HMAC secrets in the same encodings still work', () => {
+    const raw = crypto.randomBytes(32)
+    for (const secret of [raw.toString('hex'), raw.toString('base64'), raw.toString('base64url'), 'a-plain-hs256-secret-of-32-bytes!!']) {
+      const token = hmacToken(claims(), secret)
+      assert.equal(new JwtVerifier({ algorithms: ['HS256'], key: secret }).verify(token).sub, 'admin', secret)
+    }
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Finding 4 and the CLI's output: no raw token, no forged lines
+// ---------------------------------------------------------------------------
+
+describe('finding 4: the CLI never prints a session token, nor a forged line', () => {
+  const path = require('node:path')
+  const { spawnSync } = require('node:child_process')
+  const BIN = path.join(__dirname, '..', 'bin', 'authbridge.js')
+  const OTHER_SECRET = crypto.randomBytes(32).toString('base64')
+  const run = (args) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, AUTH_SECRET: OTHER_SECRET }, encoding: 'utf8', timeout: 30_000 })
+    assert.equal(r.error, undefined)
+    return { code: r.status, out: `${r.stdout}\n${r.stderr}` }
+  }
+
+  test('authjs with a pasted session token next to ";" or "=": the hint lists cookie names only', async () => {
+    const token = await sessionToken({ sub: 'victim' })
+    const pieces = token.split('.').filter((p) => p.length >= 16)
+    for (const arg of [`${token};`, `${token}; theme=dark`, `theme=dark; ${token}`, `${token}=`, `x=1; ${token}=; y=2`, `${token.replace(/\./g, '')}=1`]) {
+      const r = run(['authjs', arg])
+      assert.equal(r.code, 1, arg.slice(0, 20))
+      assert.ok(!r.out.includes(token), 'the whole token was printed')
+      for (const p of pieces) assert.ok(!r.out.includes(p), `a token segment was printed: ${r.out}`)
+      assert.match(r.out, /no session cookie named authjs\.session-token/)
+    }
+    // Real names are still listed, as a hint.
+    const r = run(['authjs', `theme=dark; __Secure-authjs.session-token=${token}`])
+    assert.match(r.out, /found __Secure-authjs\.session-token: add --secure-cookie/)
+    assert.ok(!r.out.includes(token))
+    const r2 = run(['authjs', `theme=dark; ${token};`])
+    assert.match(r2.out, /cookies present: theme\)/)
+  })
+
+  test('inspect: a newline or other control character in alg / enc / kid / typ cannot forge output lines', () => {
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+    const evil = 'HS256\nAuth.js session: yes (alg dir; decode it with `authbridge authjs`)\r\x1b[2K\tverified: yes'
+    const headers = [
+      { alg: evil, typ: 'JWT' },
+      { alg: 'HS256', kid: evil },
+      { alg: 'dir', enc: evil },
+      { alg: 'HS256', typ: evil },
+    ]
+    for (const header of headers) {
+      const token = header.alg === 'dir' ? `${b64(header)}..${'A'.repeat(22)}.${'B'.repeat(22)}.${'C'.repeat(22)}` : `${b64(header)}.${b64({ sub: 'x' })}.${'s'.repeat(43)}`
+      const r = run(['inspect', token])
+      const lines = r.out.split('\n')
+      assert.equal(lines.filter((l) => l.startsWith('Auth.js session:')).length, 1, `a forged line in:\n${r.out}`)
+      assert.ok(!lines.some((l) => l.startsWith('verified:')), r.out)
+      assert.ok(!/[\r\t\x1b]/.test(r.out), 'a raw control character reached the terminal')
+      assert.ok(!lines.some((l) => /^Auth\.js session: yes/.test(l) && header.alg !== 'dir'), r.out)
+    }
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Argument errors: every public function answers a bad argument with an ERR_ code
+// naming the argument, never napi's InvalidArg
+// ---------------------------------------------------------------------------
+
+describe('bad arguments to every public function', () => {
+  const addon = require('..')
+  const { JwtVerifier, JwtSigner, AuthJsSession, HandshakeAuthenticator } = addon
+  const KEY = crypto.randomBytes(32).toString('hex')
+  const verifier = new JwtVerifier({ algorithms: ['HS256'], key: KEY })
+  const jwksVerifier = new JwtVerifier({ algorithms: ['HS256'], jwks: { keys: [{ kty: 'oct', k: Buffer.from(KEY).toString('base64url') }] } })
+  const signer = new JwtSigner({ algorithm: 'HS256', key: KEY })
+  const session = new AuthJsSession({ secret: AUTH_SECRET })
+  const authenticator = new HandshakeAuthenticator(OPTIONS())
+  const signOptions = { algorithm: 'HS256' }
+  const BAD = [undefined, null, 42, true, Symbol('s'), 10n, () => {}, [], ['a']]
+  const calls = {
+    'new JwtVerifier(options)': [(v) => new JwtVerifier(v), /options/],
+    'verifier.verify(token)': [(v) => verifier.verify(v), /token/],
+    'verifier.verifyComplete(token)': [(v) => verifier.verifyComplete(v), /token/],
+    'verifier.setJwks(jwks)': [(v) => jwksVerifier.setJwks(v), /jwks/],
+    'verifyJws(token, options)': [(v) => addon.verifyJws(v, { algorithms: ['HS256'], key: KEY }), /token/],
+    'verifyJws(token, options) options': [(v) => addon.verifyJws('a.b.c', v), /options/],
+    'new JwtSigner(options)': [(v) => new JwtSigner(v), /options/],
+    'signer.sign(claims)': [(v) => signer.sign(v), /claims/],
+    'sign(claims, key, options)': [(v) => addon.sign(v, KEY, signOptions), /claims/],
+    'sign(claims, key, options) options': [(v) => addon.sign({ sub: 'x' }, KEY, v), /options/],
+    'new AuthJsSession(options)': [(v) => new AuthJsSession(v), /options/],
+    'session.decode(token)': [(v) => session.decode(v), /token/],
+    'session.encode(claims)': [(v) => session.encode(v), /claims/],
+    'session.encode(claims, options)': [(v) => (v === undefined || v === null ? session.encode({}, 7) : session.encode({ sub: 'x' }, v)), /options/],
+    'session.fromCookieHeader(header)': [(v) => session.fromCookieHeader(v), /token|header/],
+    'session.fromHeaders(headers)': [(v) => session.fromHeaders(v), /headers/],
+    'new HandshakeAuthenticator(options)': [(v) => new HandshakeAuthenticator(v), /options/],
+    'authenticator.authenticate(handshake)': [(v) => authenticator.authenticate(v), /handshake/],
+    'authenticator.verifyToken(token)': [(v) => authenticator.verifyToken(v), /token/],
+    'authenticator.clockTolerance(kind)': [(v) => authenticator.clockTolerance(v), /kind/],
+    'decodeUnverified(token)': [(v) => addon.decodeUnverified(v), /token/],
+  }
+  for (const [name, [call, names]] of Object.entries(calls)) {
+    test(name, () => {
+      for (const v of BAD) {
+        let error = null
+        try {
+          call(v)
+        } catch (e) {
+          error = e
+        }
+        const shown = typeof v === 'symbol' ? 'a symbol' : typeof v === 'bigint' ? 'a bigint' : typeof v === 'function' ? 'a function' : JSON.stringify(v)
+        // Arrays are objects: some calls accept them as lists or objects and then refuse
+        // their content with another code; they must still not be InvalidArg.
+        if (error === null) {
+          assert.ok(Array.isArray(v), `${name} accepted ${shown}`)
+          continue
+        }
+        assert.notEqual(error.code, 'InvalidArg', `${name}(${shown}): napi's InvalidArg`)
+        assert.match(String(error.code), /^ERR_/, `${name}(${shown}): ${error.code} ${error.message}`)
+        if (!Array.isArray(v)) {
+          assert.ok(['ERR_INVALID_OPTIONS', 'ERR_TOKEN_MALFORMED'].includes(error.code), `${name}(${shown}): ${error.code} ${error.message}`)
+          assert.match(error.message, names, `${name}(${shown}): the message names the argument: ${error.message}`)
+        }
+      }
+    })
+  }
+})

@@ -37,6 +37,11 @@ export interface SocketIoAuthSettings {
    * the Host header. Refusals are ERR_ORIGIN_NOT_ALLOWED.
    */
   allowedOrigins?: AllowedOrigins
+  /**
+   * Who a token is for, compared by `auth_refresh` (old and new token must agree). Default:
+   * the `sub` claim; a refresh is refused when either side has none.
+   */
+  identity?: (claims: Record<string, unknown>) => string | number | null | undefined
 }
 
 /** What the middleware stores in `socket.data.auth`. */

@@ -227,6 +227,9 @@ function createContext(optionsOrAuthenticator, settings) {
   const authenticator = toAuthenticator(optionsOrAuthenticator)
   const { onFailure, onSuccess } = settings
   const expiry = settings.expiry === undefined ? true : settings.expiry
+  if (settings.identity !== undefined && typeof settings.identity !== 'function') {
+    throw Object.assign(new TypeError('identity must be a function (claims) => string'), { code: 'ERR_INVALID_OPTIONS' })
+  }
   const ctx = {
     authenticator,
     onFailure,
@@ -237,6 +240,7 @@ function createContext(optionsOrAuthenticator, settings) {
     // Sockets this middleware authenticated during their own handshake.
     passed: new WeakSet(),
     allowOrigin: settings.allowedOrigins === undefined ? null : originPredicate(settings.allowedOrigins),
+    identity: typeof settings.identity === 'function' ? settings.identity : null,
     onConnect: null,
   }
   ctx.onConnect = (socket) => onConnect(ctx, socket)
@@ -306,6 +310,22 @@ function admitted(ctx, socket) {
 }
 
 /**
+ * Who a token is for, for auth_refresh: `settings.identity(claims)` when given, else the
+ * `sub` claim; null unless a non-empty string (or a finite number from `identity`).
+ */
+function identityOf(ctx, claims) {
+  let id
+  try {
+    id = ctx.identity ? ctx.identity(claims) : claims && claims.sub
+  } catch {
+    return null
+  }
+  if (typeof id === 'string' && id !== '') return id
+  if (ctx.identity && typeof id === 'number' && Number.isFinite(id)) return id
+  return null
+}
+
+/**
  * Arms the expiry timer of a connected socket (closing it at once when its deadline has
  * passed already) and answers its `auth_refresh` requests.
  */
@@ -335,7 +355,11 @@ function watchExpiry(ctx, socket) {
       return reply({ ok: false, code })
     }
     if (fresh.kind !== socket.data.auth.kind) return reply({ ok: false, code: 'ERR_TOKEN_WRONG_KIND' })
-    if (fresh.claims.sub !== socket.data.user.sub) return reply({ ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
+    // The same identity on both sides, and an identity at all: two tokens without `sub`
+    // are not the same user (undefined === undefined).
+    const before = identityOf(ctx, socket.data.user)
+    const after = identityOf(ctx, fresh.claims)
+    if (before === null || after === null || before !== after) return reply({ ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
     socket.data.user = fresh.claims
     socket.data.auth = { kind: fresh.kind, source: socket.data.auth.source, expiresAt: expiresAtOf(fresh.claims) }
     arm()
