@@ -771,3 +771,57 @@ describe('bad arguments to every public function', () => {
     })
   }
 })
+
+describe('finding 5 through a real Nest app (AuthenticatedSocketAdapter)', () => {
+  async function bootNest(t, gatewayOptions, adapterOptions, adapterSettings) {
+    require('reflect-metadata')
+    const { NestFactory } = require('@nestjs/core')
+    const { Module } = require('@nestjs/common')
+    const { WebSocketGateway, WebSocketServer } = require('@nestjs/websockets')
+    const { AuthenticatedSocketAdapter } = require('../js/nest.js')
+    const seen = []
+    class Gateway {
+      handleConnection(client) {
+        seen.push(client.data.user && client.data.user.sub)
+      }
+    }
+    WebSocketServer()(Gateway.prototype, 'server')
+    WebSocketGateway(gatewayOptions)(Gateway)
+    class AppModule {}
+    Module({ providers: [Gateway] })(AppModule)
+    const app = await NestFactory.create(AppModule, { logger: false })
+    app.useWebSocketAdapter(new AuthenticatedSocketAdapter(app, adapterOptions, adapterSettings))
+    await app.listen(0, '127.0.0.1')
+    const clients = []
+    t.after(async () => {
+      for (const c of clients) c.disconnect()
+      await app.close()
+    })
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1')
+    const page = (origin, cookie) => {
+      const c = ioClient(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 5000, extraHeaders: { cookie, origin } })
+      clients.push(c)
+      return c
+    }
+    return { page, seen, url }
+  }
+
+  test("the gateway's cors.origin is the default; a page on another port is refused and never reaches the gateway", async (t) => {
+    const cookie = `${COOKIE}=${await sessionToken({ sub: 'victim' })}`
+    const nest = await bootNest(t, { cors: { origin: ['http://front.example:3000'], credentials: true } }, OPTIONS())
+    await connected(nest.page('http://front.example:3000', cookie))
+    const err = await refused(nest.page('http://front.example:3001', cookie))
+    assert.deepEqual(err.data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+    assert.deepEqual(nest.seen, ['victim'])
+  })
+
+  test('allowedOrigins on the adapter (settings) and on its options', async (t) => {
+    const cookie = `${COOKIE}=${await sessionToken({ sub: 'victim' })}`
+    const a = await bootNest(t, {}, OPTIONS(), { allowedOrigins: [/^https:\/\/app\.example\.org$/] })
+    await connected(a.page('https://app.example.org', cookie))
+    assert.deepEqual((await refused(a.page(a.url, cookie))).data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+    const b = await bootNest(t, {}, { ...OPTIONS(), allowedOrigins: 'https://app.example.org' })
+    await connected(b.page('https://app.example.org', cookie))
+    assert.deepEqual((await refused(b.page('https://evil.example.org', cookie))).data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+  })
+})
