@@ -25,10 +25,11 @@ pub enum ErrorCode {
     Internal,
     TokenRevoked,
     RevocationStale,
+    OriginNotAllowed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidKey,
         ErrorCode::TokenMalformed,
@@ -48,6 +49,7 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::TokenRevoked,
         ErrorCode::RevocationStale,
+        ErrorCode::OriginNotAllowed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +73,7 @@ impl ErrorCode {
             ErrorCode::Internal => "ERR_INTERNAL",
             ErrorCode::TokenRevoked => "ERR_TOKEN_REVOKED",
             ErrorCode::RevocationStale => "ERR_REVOCATION_STALE",
+            ErrorCode::OriginNotAllowed => "ERR_ORIGIN_NOT_ALLOWED",
         }
     }
 }

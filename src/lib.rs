@@ -16,6 +16,7 @@ pub mod jws;
 pub mod jwt;
 pub mod key;
 pub mod revocation;
+pub mod origin;
 pub mod token;
 pub mod util;
 
