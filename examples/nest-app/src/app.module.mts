@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common'
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common'
 import { PassportModule } from '@nestjs/passport'
 import { RevocationModule, RevocationService } from 'authbridge/nest'
 import { AUTH_OPTIONS, AppAuthConfig, handshakeOptions } from './auth.config.mjs'
@@ -7,6 +7,17 @@ import { EventsGateway } from './events.gateway.mjs'
 import { JwtStrategy } from './jwt.strategy.mjs'
 import { MeController } from './me.controller.mjs'
 import { SignOutController } from './sign-out.controller.mjs'
+
+const REDIS_CLIENT = Symbol('REDIS_CLIENT')
+
+/** Closes the app's Redis client last, after the revocation store and the Socket.IO adapter. */
+@Injectable()
+class RedisClientCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly client: any) {}
+  async onApplicationShutdown() {
+    if (this.client && this.client.isOpen) await this.client.close()
+  }
+}
 
 @Module({})
 export class AppModule {
@@ -19,6 +30,8 @@ export class AppModule {
       providers: [
         // Sockets and HTTP share one revocation list: a sign-out refuses the token everywhere.
         { provide: AUTH_OPTIONS, useFactory: (r: RevocationService) => ({ ...handshakeOptions(config), revocation: r.list }), inject: [RevocationService] },
+        { provide: REDIS_CLIENT, useValue: redis ?? null },
+        RedisClientCloser,
         JwtStrategy,
         EventsGateway,
         ChatGateway,

@@ -30,14 +30,7 @@ export async function createApp(config: AppAuthConfig, options: CreateAppOptions
   // Every Socket.IO connection, on every namespace, is authenticated at the handshake, and
   // closed (after `auth_revoked`) when a sign-out on any node revokes its token.
   const adapter = new AuthenticatedSocketAdapter(app, { ...handshakeOptions(config), revocation: revocation.list }, { onFailure: options.onFailure })
-  if (redis) {
-    await adapter.connectToRedis(redis)
-    const close = app.close.bind(app)
-    app.close = async () => {
-      await close()
-      if (redis.isOpen) await redis.close()
-    }
-  }
+  if (redis) await adapter.connectToRedis(redis)
   app.useWebSocketAdapter(adapter)
   return app
 }
