@@ -248,3 +248,52 @@ describe('socketIoAuth and revocation', () => {
     assert.equal((await connect(t1)).code, 'ERR_TOKEN_REVOKED')
   })
 })
+
+describe('connection state recovery and revocation', () => {
+  const { next, connected, refused, wire } = require('./helpers/sio.js')
+  const { useOnAllNamespaces } = require('../js/socket.io.js')
+
+  test("a revoked user's recovering socket is refused, and reads no missed packet", async (t) => {
+    const list = new RevocationList()
+    const httpServer = http.createServer()
+    const io = new Server(httpServer, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } })
+    useOnAllNamespaces(io, socketIoAuth({ jwt: { algorithms: ['HS256'], key: JWT_SECRET }, revocation: list }))
+    await new Promise((r) => httpServer.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${httpServer.address().port}`
+    const clients = []
+    t.after(async () => {
+      for (const c of clients) c.disconnect()
+      await new Promise((r) => io.close(() => r()))
+      httpServer.closeAllConnections()
+    })
+    const token = access('gil')
+    const recovering = (tok) => {
+      const c = ioClient(url, { transports: ['websocket'], reconnection: true, reconnectionDelay: 20, reconnectionDelayMax: 50, randomizationFactor: 0, auth: { token: tok } })
+      clients.push(c)
+      return c
+    }
+    // A control: the same dance without a revocation recovers.
+    const other = recovering(access('hal'))
+    await connected(other)
+    const client = recovering(token)
+    await connected(client)
+    const packets = wire(client)
+    // A broadcast gives both a recovery offset; then their transports drop.
+    const got = Promise.all([next(client, 'news'), next(other, 'news')])
+    io.emit('news', 'offset')
+    await got
+    const closed = Promise.all([next(client, 'disconnect'), next(other, 'disconnect')])
+    client.io.engine.close()
+    other.io.engine.close()
+    await closed
+    // Signed out while away; a packet is sent meanwhile.
+    list.revokeSubject('gil', nowSec() + 1)
+    io.emit('news', 'missed-while-away')
+    const err = await refused(client)
+    assert.deepEqual(err.data, { code: 'ERR_TOKEN_REVOKED' })
+    assert.equal(client.connected, false)
+    await connected(other)
+    assert.equal(other.recovered, true, 'the control recovered')
+    assert.ok(!packets.map((d) => d[1]).includes('missed-while-away'), 'the refused client read a missed packet')
+  })
+})
