@@ -272,6 +272,9 @@ if (WRITE && !FILTER) {
     lines.push('')
   }
   const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
-  fs.writeFileSync(out, lines.join('\n'))
+  // Sections other benchmarks write (between their markers) are kept.
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : ''
+  const kept = previous.match(/<!-- [a-z-]+:start -->[\s\S]*?<!-- [a-z-]+:end -->\n?/g) || []
+  fs.writeFileSync(out, lines.join('\n') + (kept.length ? '\n' + kept.join('\n') : ''))
   console.log(`\nwrote ${out}`)
 }
