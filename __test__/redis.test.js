@@ -120,10 +120,14 @@ describe('authbridge/redis', { skip }, () => {
     assert.ok(ttl > 0 && ttl <= 3000, `the key expires with the token (PTTL ${ttl})`)
     await poll(async () => (await c.exists(`test1:revoked:jti:${jti}`)) === 0, 10000, 'the jti key is gone after exp')
 
-    // A node started later loads everything at start.
+    // A node started later loads everything at start; a key no store wrote is skipped.
+    await c.set('test1:revoked:jti:', String(nowSec() + 600))
+    await c.set('test1:revoked:sub:' + 'x'.repeat(2000), String(nowSec()))
+    await c.set('test1:revoked:sub:not-a-number', 'soon')
     const late = await store(ioredis())
     assert.equal(late.list.isRevoked(claimsOf(old)), true)
     assert.equal(late.list.isRevoked(claimsOf(keep)), false)
+    assert.equal(late.list.size().subjects, 1)
     await assert.rejects(a.revokeToken('', 5), { code: 'ERR_INVALID_OPTIONS' })
     await assert.rejects(redisRevocation({ client: {} }), { code: 'ERR_INVALID_OPTIONS' })
     await assert.rejects(redisRevocation({ client: c, maxStaleness: 5, resyncInterval: 10 }), { code: 'ERR_INVALID_OPTIONS' })

@@ -99,6 +99,11 @@ function driverOf(client) {
   return null
 }
 
+/** The ids the list accepts: 1 to 1024 bytes. */
+function validId(id) {
+  return typeof id === 'string' && id.length > 0 && Buffer.byteLength(id) <= 1024
+}
+
 function seconds(name, value, fallback, min) {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
@@ -199,7 +204,8 @@ async function redisRevocation(options) {
         if (closed) return false
         const during = pending
         pending = null
-        list.replace(entries.filter((e) => e.jti === undefined || e.jti.length > 0))
+        // A key this store did not write (an empty or oversized id) is skipped, never fatal.
+        list.replace(entries.filter((e) => validId(e.jti === undefined ? e.sub : e.jti)))
         for (const change of during) apply(change)
         lastSync = Date.now()
         setStale(false)
