@@ -180,4 +180,25 @@ describe('two Nest nodes behind Redis', { skip }, () => {
     assert.deepEqual((await revoked)[0], { code: 'ERR_TOKEN_REVOKED' })
     assert.equal((await connect(B, token)).code, 'ERR_TOKEN_REVOKED')
   })
+
+  test('shutdown: node B closes its Redis connections (client, revocation subscriber, adapter pub and sub) and exits by itself', async () => {
+    const { createClient } = require('redis')
+    const admin = createClient({ url: redis.url })
+    admin.on('error', () => {})
+    await admin.connect()
+    try {
+      const count = async () => (await admin.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length
+      const before = await count()
+      const exited = waitFor(B.child, 'exit', 15000)
+      B.child.send({ close: true })
+      const [code, signal] = await exited
+      assert.deepEqual([code, signal], [0, null])
+      // The server may take a moment to notice closed connections: poll it.
+      const deadline = Date.now() + WAIT_MS
+      while ((await count()) > before - 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      assert.equal(await count(), before - 4)
+    } finally {
+      await admin.close()
+    }
+  })
 })
