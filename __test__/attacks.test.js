@@ -825,3 +825,37 @@ describe('finding 5 through a real Nest app (AuthenticatedSocketAdapter)', () =>
     assert.deepEqual((await refused(b.page('https://evil.example.org', cookie))).data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
   })
 })
+
+describe('finding 5 over HTTP: passport Strategy behind express and the cors middleware', () => {
+  test("the app's CORS answer (with credentials) is the default; other pages of the site are refused", async (t) => {
+    const express = require('express')
+    const cors = require('cors')
+    const passport = require('passport')
+    const { Strategy } = require('../js/passport.js')
+    const session = await sessionToken({ sub: 'victim' })
+    const p = new passport.Passport()
+    p.use('authbridge', new Strategy({ authjs: { secret: AUTH_SECRET } }))
+    const app = express()
+    app.use(cors({ origin: ['http://front.example:3000'], credentials: true }))
+    app.get('/me', (req, res) =>
+      p.authenticate('authbridge', { session: false }, (err, user, info) => {
+        res.status(user ? 200 : 401).json(user ? { sub: user.sub } : { code: info && info.code })
+      })(req, res),
+    )
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    t.after(() => new Promise((r) => server.close(r)))
+    const base = `http://127.0.0.1:${server.address().port}`
+    const get = async (origin) => {
+      const headers = { cookie: `${COOKIE}=${session}` }
+      if (origin) headers.origin = origin
+      const res = await fetch(`${base}/me`, { headers })
+      return [res.status, await res.json()]
+    }
+    assert.deepEqual(await get('http://front.example:3000'), [200, { sub: 'victim' }])
+    assert.deepEqual(await get(base), [200, { sub: 'victim' }]) // same origin
+    assert.deepEqual(await get(null), [200, { sub: 'victim' }]) // no Origin: not a page
+    assert.deepEqual(await get('http://front.example:3001'), [401, { code: 'ERR_ORIGIN_NOT_ALLOWED' }])
+    assert.deepEqual(await get('http://evil.front.example:3000'), [401, { code: 'ERR_ORIGIN_NOT_ALLOWED' }])
+  })
+})
