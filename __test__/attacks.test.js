@@ -859,3 +859,87 @@ describe('finding 5 over HTTP: passport Strategy behind express and the cors mid
     assert.deepEqual(await get('http://evil.front.example:3000'), [401, { code: 'ERR_ORIGIN_NOT_ALLOWED' }])
   })
 })
+
+// ---------------------------------------------------------------------------
+// Attack classes that held, kept as regressions across every entry point
+// ---------------------------------------------------------------------------
+
+describe('attack classes that held', () => {
+  const addon = require('..')
+  const { JwtVerifier, AuthJsSession, HandshakeAuthenticator } = addon
+  const { JwtService } = require('../js/nest-jwt.js')
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const nowSec = () => Math.floor(Date.now() / 1000)
+  const codeOf = (fn) => {
+    try {
+      fn()
+      return 'accepted'
+    } catch (e) {
+      return e && e.code
+    }
+  }
+
+  test('20 MB inputs: refused by size at every entry point, before any parsing', () => {
+    const huge = `${'A'.repeat(10 * 1024 * 1024)}.${'B'.repeat(10 * 1024 * 1024)}.x`
+    const verifier = new JwtVerifier({ algorithms: ['HS256'], key: JWT_SECRET })
+    const session = new AuthJsSession({ secret: AUTH_SECRET })
+    const authenticator = new HandshakeAuthenticator(OPTIONS())
+    const service = new JwtService({ secret: JWT_SECRET, verifyOptions: { algorithms: ['HS256'] } })
+    const rows = {
+      'JwtVerifier.verify': () => verifier.verify(huge),
+      'JwtVerifier.verifyComplete': () => verifier.verifyComplete(huge),
+      verifyJws: () => addon.verifyJws(huge, { algorithms: ['HS256'], key: JWT_SECRET }),
+      'AuthJsSession.decode': () => session.decode(huge),
+      'AuthJsSession.fromCookieHeader': () => session.fromCookieHeader(`${COOKIE}=${huge}`),
+      'AuthJsSession.fromHeaders': () => session.fromHeaders({ cookie: `${COOKIE}=${huge}` }),
+      'authenticate (auth.token)': () => authenticator.authenticate({ auth: { token: huge } }),
+      'authenticate (Authorization)': () => authenticator.authenticate({ headers: { authorization: `Bearer ${huge}` } }),
+      'authenticate (cookie)': () => authenticator.authenticate({ headers: { cookie: `${COOKIE}=${huge}` } }),
+      verifyToken: () => authenticator.verifyToken(huge),
+    }
+    for (const [name, fn] of Object.entries(rows)) assert.equal(codeOf(fn), 'ERR_TOKEN_TOO_LARGE', name)
+    assert.equal(codeOf(() => service.verify(huge)), 'ERR_TOKEN_TOO_LARGE', 'JwtService.verify')
+    const report = addon.inspect(huge)
+    assert.match(String(report.error), /ERR_TOKEN_TOO_LARGE/)
+  })
+
+  test("alg 'none' (any case) and RS256 to HS256 with the PEM, the JWK and the JWK Set as secret: refused everywhere", () => {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pem = publicKey.export({ type: 'spki', format: 'pem' })
+    const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'k1' }
+    const claims = { sub: 'admin', exp: nowSec() + 600 }
+    const hs = (secret, header = { alg: 'HS256', typ: 'JWT' }) => {
+      const input = `${b64(header)}.${b64(claims)}`
+      return `${input}.${crypto.createHmac('sha256', secret).update(input).digest('base64url')}`
+    }
+    const forged = [
+      ...['none', 'None', 'NONE', 'nOnE'].map((alg) => [`alg ${alg}`, `${b64({ alg, typ: 'JWT' })}.${b64(claims)}.`]),
+      ['HS256 with the PEM', hs(pem)],
+      ['HS256 with the PEM without its last newline', hs(pem.trimEnd())],
+      ['HS256 with the JWK as JSON', hs(JSON.stringify(jwk))],
+      ['HS256 with the JWK Set as JSON', hs(JSON.stringify({ keys: [jwk] }))],
+      ['HS256 with the kid of the JWK', hs(pem, { alg: 'HS256', kid: 'k1' })],
+    ]
+    const input = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64(claims)}`
+    const genuine = `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
+    const keySources = [['key (PEM)', { key: pem }], ['jwk', { jwk }], ['jwks', { jwks: { keys: [jwk] } }]]
+    for (const [sourceName, source] of keySources) {
+      const verifier = new JwtVerifier({ algorithms: ['RS256'], ...source })
+      const authenticator = new HandshakeAuthenticator({ jwt: { algorithms: ['RS256'], ...source } })
+      assert.equal(verifier.verify(genuine).sub, 'admin', sourceName)
+      for (const [name, token] of forged) {
+        const where = `${name}, ${sourceName}`
+        assert.equal(codeOf(() => verifier.verify(token)), 'ERR_JWS_ALG_NOT_ALLOWED', `JwtVerifier: ${where}`)
+        assert.equal(codeOf(() => addon.verifyJws(token, { algorithms: ['RS256'], ...source })), 'ERR_JWS_ALG_NOT_ALLOWED', `verifyJws: ${where}`)
+        assert.equal(codeOf(() => authenticator.authenticate({ auth: { token } })), 'ERR_JWS_ALG_NOT_ALLOWED', `authenticate: ${where}`)
+        assert.equal(codeOf(() => authenticator.verifyToken(token)), 'ERR_JWS_ALG_NOT_ALLOWED', `verifyToken: ${where}`)
+      }
+    }
+    const service = new JwtService({ publicKey: pem, verifyOptions: { algorithms: ['RS256'] } })
+    for (const [name, token] of forged) assert.equal(codeOf(() => service.verify(token)), 'ERR_JWS_ALG_NOT_ALLOWED', `JwtService: ${name}`)
+    // And a verifier configured for HS256 never takes the public key as its secret.
+    for (const key of [pem, JSON.stringify(jwk), JSON.stringify({ keys: [jwk] })]) {
+      assert.equal(codeOf(() => new JwtVerifier({ algorithms: ['HS256'], key })), 'ERR_INVALID_KEY')
+    }
+  })
+})
