@@ -943,3 +943,24 @@ describe('attack classes that held', () => {
     }
   })
 })
+
+describe('bad arguments to the JS glue', () => {
+  test('socketIoAuth, useOnAllNamespaces, expiresAtOf, Strategy: ERR_INVALID_OPTIONS naming the argument, no TypeError from inside', () => {
+    const { expiresAtOf } = require('../js/socket.io.js')
+    const { Strategy } = require('../js/passport.js')
+    const io = new Server() // not attached to any HTTP server: nothing to close
+    {
+      const mw = socketIoAuth(OPTIONS())
+      for (const v of [undefined, null, 42, 'x', {}, []]) {
+        assert.throws(() => useOnAllNamespaces(v, mw), (e) => e.code === 'ERR_INVALID_OPTIONS' && /io/.test(e.message), String(v))
+        assert.throws(() => useOnAllNamespaces(io, v), (e) => e.code === 'ERR_INVALID_OPTIONS' && /middleware/.test(e.message), String(v))
+        assert.throws(() => socketIoAuth(v), { code: 'ERR_INVALID_OPTIONS' })
+        assert.equal(expiresAtOf(v), null)
+        assert.throws(() => new Strategy(v), { code: 'ERR_INVALID_OPTIONS' })
+      }
+      for (const v of [42, 'x', [], true]) {
+        assert.throws(() => socketIoAuth(OPTIONS(), v), (e) => e.code === 'ERR_INVALID_OPTIONS' && /settings/.test(e.message), String(v))
+      }
+    }
+  })
+})
