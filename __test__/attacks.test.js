@@ -603,7 +603,7 @@ describe('finding 1: public keys in every form are never HMAC secrets', () => {
   }
 
   for (const [label, secret] of FORMS) {
-    test(`${label}: refused by JwtVerifier, HandshakeAuthenticator and JwtService; the forged token never verifies`, () => {
+    test(`${label}: refused by JwtVerifier, verifyJws, HandshakeAuthenticator, JwtService, JwtSigner and sign(); the forged token never verifies`, () => {
       const forged = hmacToken(claims(), secret)
       for (const key of [secret, Buffer.from(secret)]) {
         const kind = typeof key === 'string' ? 'string' : 'Buffer'
@@ -612,6 +612,10 @@ describe('finding 1: public keys in every form are never HMAC secrets', () => {
         assert.equal(outcome(() => new JwtService({ secret: key, verifyOptions: { algorithms: ['HS256'] } }).verify(forged)), 'ERR_INVALID_KEY', `JwtService({ secret }) (${kind})`)
         const service = new JwtService({ verifyOptions: { algorithms: ['HS256'] } })
         assert.equal(outcome(() => service.verify(forged, { secret: key })), 'ERR_INVALID_KEY', `JwtService.verify(token, { secret }) (${kind})`)
+        assert.equal(outcome(() => require('..').verifyJws(forged, { algorithms: ['HS256'], key })), 'ERR_INVALID_KEY', `verifyJws (${kind})`)
+        // Signing side: a public key is never an HMAC signing secret either.
+        assert.equal(outcome(() => new (require('..').JwtSigner)({ algorithm: 'HS256', key }).sign({ sub: 'x' })), 'ERR_INVALID_KEY', `JwtSigner (${kind})`)
+        assert.equal(outcome(() => require('..').sign({ sub: 'x' }, key, { algorithm: 'HS256' })), 'ERR_INVALID_KEY', `sign() (${kind})`)
       }
     })
   }
