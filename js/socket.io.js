@@ -211,8 +211,10 @@ function holdMissedPackets(nsp) {
 function installConnectHook(ctx, nsp) {
   if (!nsp || typeof nsp.prependListener !== 'function') return
   holdMissedPackets(nsp)
-  if (nsp.listeners('connect').includes(ctx.onConnect)) return
-  nsp.prependListener('connect', ctx.onConnect)
+  if (ctx.hooked.has(nsp)) return
+  ctx.hooked.add(nsp)
+  // A dynamic namespace's child copies its parent's listeners, this one included.
+  if (!nsp.listeners('connect').includes(ctx.onConnect)) nsp.prependListener('connect', ctx.onConnect)
 }
 
 /** Sends an authenticated recovered socket the packets held back by holdMissedPackets. */
@@ -240,6 +242,8 @@ function createContext(optionsOrAuthenticator, settings) {
     refreshEvent: (expiry && expiry.refreshEvent) || 'auth_refresh',
     // Sockets this middleware authenticated during their own handshake.
     passed: new WeakSet(),
+    // Namespaces whose 'connect' runs onConnect first.
+    hooked: new WeakSet(),
     allowOrigin: settings.allowedOrigins === undefined ? null : originPredicate(settings.allowedOrigins),
     identity: typeof settings.identity === 'function' ? settings.identity : null,
     onConnect: null,
