@@ -968,3 +968,25 @@ describe('bad arguments to the JS glue', () => {
     }
   })
 })
+
+describe('ROCA (Wycheproof JWK test 7): refused as a JWK, a JWK Set and a PEM', () => {
+  test('every way of giving the key is ERR_INVALID_KEY; the genuine signature never verifies', () => {
+    const { JwtVerifier, HandshakeAuthenticator, verifyJws } = require('..')
+    const file = require('./fixtures/wycheproof/json_web_key_test.json')
+    const group = file.testGroups.find((g) => g.tests.some((t) => t.tcId === 7))
+    const t = group.tests.find((x) => x.tcId === 7)
+    const jwk = group.public.keys[0]
+    const pem = crypto.createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' })
+    const pkcs1 = crypto.createPublicKey(pem).export({ type: 'pkcs1', format: 'pem' })
+    // The signature is genuine: node:crypto verifies it with the same key.
+    const [h, p, sig] = t.jws.split('.')
+    assert.ok(crypto.verify('sha256', Buffer.from(`${h}.${p}`), pem, Buffer.from(sig, 'base64url')))
+    const sources = [['jwk', { jwk }], ['jwks', { jwks: { keys: [jwk] } }], ['SPKI PEM', { key: pem }], ['PKCS#1 PEM', { key: pkcs1 }]]
+    for (const [name, source] of sources) {
+      assert.throws(() => new JwtVerifier({ algorithms: ['RS256'], ...source }), { code: 'ERR_INVALID_KEY' }, name)
+      assert.throws(() => new HandshakeAuthenticator({ jwt: { algorithms: ['RS256'], ...source } }), { code: 'ERR_INVALID_KEY' }, name)
+      assert.throws(() => verifyJws(t.jws, { algorithms: ['RS256'], ...source }), { code: 'ERR_INVALID_KEY' }, name)
+    }
+    assert.throws(() => new JwtVerifier({ algorithms: ['RS256'], key: pem }), /ROCA/)
+  })
+})
