@@ -603,7 +603,7 @@ describe('finding 1: public keys in every form are never HMAC secrets', () => {
   }
 
   for (const [label, secret] of FORMS) {
-    test(`${label}: refused by JwtVerifier, HandshakeAuthenticator and JwtService; the forged token never verifies`, () => {
+    test(`${label}: refused by JwtVerifier, verifyJws, HandshakeAuthenticator, JwtService, JwtSigner and sign(); the forged token never verifies`, () => {
       const forged = hmacToken(claims(), secret)
       for (const key of [secret, Buffer.from(secret)]) {
         const kind = typeof key === 'string' ? 'string' : 'Buffer'
@@ -612,6 +612,10 @@ describe('finding 1: public keys in every form are never HMAC secrets', () => {
         assert.equal(outcome(() => new JwtService({ secret: key, verifyOptions: { algorithms: ['HS256'] } }).verify(forged)), 'ERR_INVALID_KEY', `JwtService({ secret }) (${kind})`)
         const service = new JwtService({ verifyOptions: { algorithms: ['HS256'] } })
         assert.equal(outcome(() => service.verify(forged, { secret: key })), 'ERR_INVALID_KEY', `JwtService.verify(token, { secret }) (${kind})`)
+        assert.equal(outcome(() => require('..').verifyJws(forged, { algorithms: ['HS256'], key })), 'ERR_INVALID_KEY', `verifyJws (${kind})`)
+        // Signing side: a public key is never an HMAC signing secret either.
+        assert.equal(outcome(() => new (require('..').JwtSigner)({ algorithm: 'HS256', key }).sign({ sub: 'x' })), 'ERR_INVALID_KEY', `JwtSigner (${kind})`)
+        assert.equal(outcome(() => require('..').sign({ sub: 'x' }, key, { algorithm: 'HS256' })), 'ERR_INVALID_KEY', `sign() (${kind})`)
       }
     })
   }
@@ -823,5 +827,166 @@ describe('finding 5 through a real Nest app (AuthenticatedSocketAdapter)', () =>
     const b = await bootNest(t, {}, { ...OPTIONS(), allowedOrigins: 'https://app.example.org' })
     await connected(b.page('https://app.example.org', cookie))
     assert.deepEqual((await refused(b.page('https://evil.example.org', cookie))).data, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+  })
+})
+
+describe('finding 5 over HTTP: passport Strategy behind express and the cors middleware', () => {
+  test("the app's CORS answer (with credentials) is the default; other pages of the site are refused", async (t) => {
+    const express = require('express')
+    const cors = require('cors')
+    const passport = require('passport')
+    const { Strategy } = require('../js/passport.js')
+    const session = await sessionToken({ sub: 'victim' })
+    const p = new passport.Passport()
+    p.use('authbridge', new Strategy({ authjs: { secret: AUTH_SECRET } }))
+    const app = express()
+    app.use(cors({ origin: ['http://front.example:3000'], credentials: true }))
+    app.get('/me', (req, res) =>
+      p.authenticate('authbridge', { session: false }, (err, user, info) => {
+        res.status(user ? 200 : 401).json(user ? { sub: user.sub } : { code: info && info.code })
+      })(req, res),
+    )
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    t.after(() => new Promise((r) => server.close(r)))
+    const base = `http://127.0.0.1:${server.address().port}`
+    const get = async (origin) => {
+      const headers = { cookie: `${COOKIE}=${session}` }
+      if (origin) headers.origin = origin
+      const res = await fetch(`${base}/me`, { headers })
+      return [res.status, await res.json()]
+    }
+    assert.deepEqual(await get('http://front.example:3000'), [200, { sub: 'victim' }])
+    assert.deepEqual(await get(base), [200, { sub: 'victim' }]) // same origin
+    assert.deepEqual(await get(null), [200, { sub: 'victim' }]) // no Origin: not a page
+    assert.deepEqual(await get('http://front.example:3001'), [401, { code: 'ERR_ORIGIN_NOT_ALLOWED' }])
+    assert.deepEqual(await get('http://evil.front.example:3000'), [401, { code: 'ERR_ORIGIN_NOT_ALLOWED' }])
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Attack classes that held, kept as regressions across every entry point
+// ---------------------------------------------------------------------------
+
+describe('attack classes that held', () => {
+  const addon = require('..')
+  const { JwtVerifier, AuthJsSession, HandshakeAuthenticator } = addon
+  const { JwtService } = require('../js/nest-jwt.js')
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const nowSec = () => Math.floor(Date.now() / 1000)
+  const codeOf = (fn) => {
+    try {
+      fn()
+      return 'accepted'
+    } catch (e) {
+      return e && e.code
+    }
+  }
+
+  test('20 MB inputs: refused by size at every entry point, before any parsing', () => {
+    const huge = `${'A'.repeat(10 * 1024 * 1024)}.${'B'.repeat(10 * 1024 * 1024)}.x`
+    const verifier = new JwtVerifier({ algorithms: ['HS256'], key: JWT_SECRET })
+    const session = new AuthJsSession({ secret: AUTH_SECRET })
+    const authenticator = new HandshakeAuthenticator(OPTIONS())
+    const service = new JwtService({ secret: JWT_SECRET, verifyOptions: { algorithms: ['HS256'] } })
+    const rows = {
+      'JwtVerifier.verify': () => verifier.verify(huge),
+      'JwtVerifier.verifyComplete': () => verifier.verifyComplete(huge),
+      verifyJws: () => addon.verifyJws(huge, { algorithms: ['HS256'], key: JWT_SECRET }),
+      'AuthJsSession.decode': () => session.decode(huge),
+      'AuthJsSession.fromCookieHeader': () => session.fromCookieHeader(`${COOKIE}=${huge}`),
+      'AuthJsSession.fromHeaders': () => session.fromHeaders({ cookie: `${COOKIE}=${huge}` }),
+      'authenticate (auth.token)': () => authenticator.authenticate({ auth: { token: huge } }),
+      'authenticate (Authorization)': () => authenticator.authenticate({ headers: { authorization: `Bearer ${huge}` } }),
+      'authenticate (cookie)': () => authenticator.authenticate({ headers: { cookie: `${COOKIE}=${huge}` } }),
+      verifyToken: () => authenticator.verifyToken(huge),
+    }
+    for (const [name, fn] of Object.entries(rows)) assert.equal(codeOf(fn), 'ERR_TOKEN_TOO_LARGE', name)
+    assert.equal(codeOf(() => service.verify(huge)), 'ERR_TOKEN_TOO_LARGE', 'JwtService.verify')
+    const report = addon.inspect(huge)
+    assert.match(String(report.error), /ERR_TOKEN_TOO_LARGE/)
+  })
+
+  test("alg 'none' (any case) and RS256 to HS256 with the PEM, the JWK and the JWK Set as secret: refused everywhere", () => {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pem = publicKey.export({ type: 'spki', format: 'pem' })
+    const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'k1' }
+    const claims = { sub: 'admin', exp: nowSec() + 600 }
+    const hs = (secret, header = { alg: 'HS256', typ: 'JWT' }) => {
+      const input = `${b64(header)}.${b64(claims)}`
+      return `${input}.${crypto.createHmac('sha256', secret).update(input).digest('base64url')}`
+    }
+    const forged = [
+      ...['none', 'None', 'NONE', 'nOnE'].map((alg) => [`alg ${alg}`, `${b64({ alg, typ: 'JWT' })}.${b64(claims)}.`]),
+      ['HS256 with the PEM', hs(pem)],
+      ['HS256 with the PEM without its last newline', hs(pem.trimEnd())],
+      ['HS256 with the JWK as JSON', hs(JSON.stringify(jwk))],
+      ['HS256 with the JWK Set as JSON', hs(JSON.stringify({ keys: [jwk] }))],
+      ['HS256 with the kid of the JWK', hs(pem, { alg: 'HS256', kid: 'k1' })],
+    ]
+    const input = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64(claims)}`
+    const genuine = `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
+    const keySources = [['key (PEM)', { key: pem }], ['jwk', { jwk }], ['jwks', { jwks: { keys: [jwk] } }]]
+    for (const [sourceName, source] of keySources) {
+      const verifier = new JwtVerifier({ algorithms: ['RS256'], ...source })
+      const authenticator = new HandshakeAuthenticator({ jwt: { algorithms: ['RS256'], ...source } })
+      assert.equal(verifier.verify(genuine).sub, 'admin', sourceName)
+      for (const [name, token] of forged) {
+        const where = `${name}, ${sourceName}`
+        assert.equal(codeOf(() => verifier.verify(token)), 'ERR_JWS_ALG_NOT_ALLOWED', `JwtVerifier: ${where}`)
+        assert.equal(codeOf(() => addon.verifyJws(token, { algorithms: ['RS256'], ...source })), 'ERR_JWS_ALG_NOT_ALLOWED', `verifyJws: ${where}`)
+        assert.equal(codeOf(() => authenticator.authenticate({ auth: { token } })), 'ERR_JWS_ALG_NOT_ALLOWED', `authenticate: ${where}`)
+        assert.equal(codeOf(() => authenticator.verifyToken(token)), 'ERR_JWS_ALG_NOT_ALLOWED', `verifyToken: ${where}`)
+      }
+    }
+    const service = new JwtService({ publicKey: pem, verifyOptions: { algorithms: ['RS256'] } })
+    for (const [name, token] of forged) assert.equal(codeOf(() => service.verify(token)), 'ERR_JWS_ALG_NOT_ALLOWED', `JwtService: ${name}`)
+    // And a verifier configured for HS256 never takes the public key as its secret.
+    for (const key of [pem, JSON.stringify(jwk), JSON.stringify({ keys: [jwk] })]) {
+      assert.equal(codeOf(() => new JwtVerifier({ algorithms: ['HS256'], key })), 'ERR_INVALID_KEY')
+    }
+  })
+})
+
+describe('bad arguments to the JS glue', () => {
+  test('socketIoAuth, useOnAllNamespaces, expiresAtOf, Strategy: ERR_INVALID_OPTIONS naming the argument, no TypeError from inside', () => {
+    const { expiresAtOf } = require('../js/socket.io.js')
+    const { Strategy } = require('../js/passport.js')
+    const io = new Server() // not attached to any HTTP server: nothing to close
+    {
+      const mw = socketIoAuth(OPTIONS())
+      for (const v of [undefined, null, 42, 'x', {}, []]) {
+        assert.throws(() => useOnAllNamespaces(v, mw), (e) => e.code === 'ERR_INVALID_OPTIONS' && /io/.test(e.message), String(v))
+        assert.throws(() => useOnAllNamespaces(io, v), (e) => e.code === 'ERR_INVALID_OPTIONS' && /middleware/.test(e.message), String(v))
+        assert.throws(() => socketIoAuth(v), { code: 'ERR_INVALID_OPTIONS' })
+        assert.equal(expiresAtOf(v), null)
+        assert.throws(() => new Strategy(v), { code: 'ERR_INVALID_OPTIONS' })
+      }
+      for (const v of [42, 'x', [], true]) {
+        assert.throws(() => socketIoAuth(OPTIONS(), v), (e) => e.code === 'ERR_INVALID_OPTIONS' && /settings/.test(e.message), String(v))
+      }
+    }
+  })
+})
+
+describe('ROCA (Wycheproof JWK test 7): refused as a JWK, a JWK Set and a PEM', () => {
+  test('every way of giving the key is ERR_INVALID_KEY; the genuine signature never verifies', () => {
+    const { JwtVerifier, HandshakeAuthenticator, verifyJws } = require('..')
+    const file = require('./fixtures/wycheproof/json_web_key_test.json')
+    const group = file.testGroups.find((g) => g.tests.some((t) => t.tcId === 7))
+    const t = group.tests.find((x) => x.tcId === 7)
+    const jwk = group.public.keys[0]
+    const pem = crypto.createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' })
+    const pkcs1 = crypto.createPublicKey(pem).export({ type: 'pkcs1', format: 'pem' })
+    // The signature is genuine: node:crypto verifies it with the same key.
+    const [h, p, sig] = t.jws.split('.')
+    assert.ok(crypto.verify('sha256', Buffer.from(`${h}.${p}`), pem, Buffer.from(sig, 'base64url')))
+    const sources = [['jwk', { jwk }], ['jwks', { jwks: { keys: [jwk] } }], ['SPKI PEM', { key: pem }], ['PKCS#1 PEM', { key: pkcs1 }]]
+    for (const [name, source] of sources) {
+      assert.throws(() => new JwtVerifier({ algorithms: ['RS256'], ...source }), { code: 'ERR_INVALID_KEY' }, name)
+      assert.throws(() => new HandshakeAuthenticator({ jwt: { algorithms: ['RS256'], ...source } }), { code: 'ERR_INVALID_KEY' }, name)
+      assert.throws(() => verifyJws(t.jws, { algorithms: ['RS256'], ...source }), { code: 'ERR_INVALID_KEY' }, name)
+    }
+    assert.throws(() => new JwtVerifier({ algorithms: ['RS256'], key: pem }), /ROCA/)
   })
 })

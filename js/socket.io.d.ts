@@ -71,7 +71,8 @@ export declare function socketIoAuth(
 /** Applies a middleware to every namespace of a Socket.IO server, present and future. */
 export declare function useOnAllNamespaces<T>(io: T, middleware: SocketIoMiddleware): T
 
-export declare function expiresAtOf(claims: Record<string, unknown>): number | null
+
+export declare function expiresAtOf(claims: Record<string, unknown> | null | undefined): number | null
 
 export declare const MAX_TIMER_MS: number
 

@@ -33,6 +33,7 @@ function codeOf(err) {
 
 /** Milliseconds since the epoch at which the token stops being valid (exp), or null. */
 function expiresAtOf(claims) {
+  if (!claims || typeof claims !== 'object') return null
   return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp * 1000 : null
 }
 
@@ -210,8 +211,10 @@ function holdMissedPackets(nsp) {
 function installConnectHook(ctx, nsp) {
   if (!nsp || typeof nsp.prependListener !== 'function') return
   holdMissedPackets(nsp)
-  if (nsp.listeners('connect').includes(ctx.onConnect)) return
-  nsp.prependListener('connect', ctx.onConnect)
+  if (ctx.hooked.has(nsp)) return
+  ctx.hooked.add(nsp)
+  // A dynamic namespace's child copies its parent's listeners, this one included.
+  if (!nsp.listeners('connect').includes(ctx.onConnect)) nsp.prependListener('connect', ctx.onConnect)
 }
 
 /** Sends an authenticated recovered socket the packets held back by holdMissedPackets. */
@@ -275,6 +278,8 @@ function createContext(optionsOrAuthenticator, settings) {
     refreshEvent: (expiry && expiry.refreshEvent) || 'auth_refresh',
     // Sockets this middleware authenticated during their own handshake.
     passed: new WeakSet(),
+    // Namespaces whose 'connect' runs onConnect first.
+    hooked: new WeakSet(),
     allowOrigin: settings.allowedOrigins === undefined ? null : originPredicate(settings.allowedOrigins),
     identity: typeof settings.identity === 'function' ? settings.identity : null,
     onConnect: null,
@@ -418,7 +423,14 @@ function watchExpiry(ctx, socket) {
  * On success: socket.data.user = claims, socket.data.auth = { kind, source, expiresAt }.
  * On failure: next(err) with err.message 'Unauthorized' and err.data = { code }.
  */
+function optionsError(message) {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_OPTIONS' })
+}
+
 function socketIoAuth(optionsOrAuthenticator, settings = {}) {
+  if (settings !== undefined && settings !== null && (typeof settings !== 'object' || Array.isArray(settings))) {
+    throw optionsError('socketIoAuth settings must be an object ({ onFailure, onSuccess, expiry, allowedOrigins, identity })')
+  }
   const ctx = createContext(optionsOrAuthenticator, settings || {})
   function authbridgeSocketIoAuth(socket, next) {
     // Installed here as well as by useOnAllNamespaces, for io.use() and nsp.use().
@@ -445,6 +457,8 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
  * (`skipMiddlewares` is set to false).
  */
 function useOnAllNamespaces(io, middleware) {
+  if (!io || typeof io.of !== 'function' || !(io._nsps instanceof Map)) throw optionsError('useOnAllNamespaces needs a Socket.IO Server as io')
+  if (typeof middleware !== 'function') throw optionsError('useOnAllNamespaces needs a middleware function, e.g. socketIoAuth(options)')
   requireMiddlewaresOnRecovery(io)
   const ctx = middleware && middleware[CONTEXT]
   const applied = new WeakSet()

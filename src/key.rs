@@ -262,7 +262,7 @@ fn decodings(text: &str) -> Vec<Vec<u8>> {
         }
     }
     let hex: String = compact.chars().filter(|c| *c != ':').collect();
-    if hex.len() >= 2 && hex.len() % 2 == 0 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex.len() >= 2 && hex.len().is_multiple_of(2) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         let d: Vec<u8> = (0..hex.len()).step_by(2).filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect();
         if !out.contains(&d) {
             out.push(d);

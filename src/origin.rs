@@ -65,7 +65,7 @@ pub fn same_origin(origin: &str, host: Option<&str>) -> bool {
 /// Whether `origin` equals one of the normalized `allowed` origins.
 pub fn listed(origin: &str, allowed: &[String]) -> bool {
     match normalize(origin) {
-        Some(o) => allowed.iter().any(|a| *a == o),
+        Some(o) => allowed.contains(&o),
         None => false,
     }
 }
