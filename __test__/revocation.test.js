@@ -297,3 +297,7 @@ describe('connection state recovery and revocation', () => {
     assert.ok(!packets.map((d) => d[1]).includes('missed-while-away'), 'the refused client read a missed packet')
   })
 })
+
+test('socketIoAuth: a revocation that is not a RevocationList is ERR_INVALID_OPTIONS', () => {
+  throwsCode(() => socketIoAuth({ jwt: { algorithms: ['HS256'], key: JWT_SECRET } }, { revocation: { on() {} } }), 'ERR_INVALID_OPTIONS')
+})

@@ -13,7 +13,7 @@
 // - its expiry timer is armed when it connects, so a deadline that passed while later
 //   middleware ran (an async lookup, a rate limiter) closes it at once.
 
-const { HandshakeAuthenticator } = require('../index.js')
+const { HandshakeAuthenticator, RevocationList } = require('../index.js')
 
 // setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days), so long
 // expiries are reached in steps.
@@ -288,6 +288,7 @@ function createContext(optionsOrAuthenticator, settings) {
   const revocation =
     settings.revocation ||
     (optionsOrAuthenticator && !(optionsOrAuthenticator instanceof HandshakeAuthenticator) ? optionsOrAuthenticator.revocation : null)
+  if (revocation && !(revocation instanceof RevocationList)) throw optionsError('revocation must be a RevocationList')
   if (revocation) ctx.revocation = revocationWatch(revocation, settings.revokedEvent || 'auth_revoked')
   ctx.onConnect = (socket) => onConnect(ctx, socket)
   return ctx
