@@ -38,7 +38,7 @@ test('npm pack, install into fresh CommonJS (TypeScript) and ESM projects, use e
     const platformTgz = run('npm', ['pack', '--silent', '--pack-destination', tmp], platformDir).trim().split('\n').pop()
     const mainTgz = run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', tmp], root).trim().split('\n').pop()
     const listing = execFileSync('tar', ['-tzf', path.join(tmp, mainTgz)], { encoding: 'utf8' })
-    for (const f of ['package/index.js', 'package/index.d.ts', 'package/js/nest.js', 'package/js/socket.io.js', 'package/js/passport.js', 'package/LICENSE']) {
+    for (const f of ['package/index.js', 'package/index.d.ts', 'package/js/nest.js', 'package/js/socket.io.js', 'package/js/passport.js', 'package/js/redis.js', 'package/js/redis.d.ts', 'package/js/nest-revocation.js', 'package/LICENSE']) {
       assert.ok(listing.includes(f), `${f} is in the tarball`)
     }
     assert.ok(!listing.includes('.node'), 'the main package ships no binary: platform packages do')
@@ -60,6 +60,11 @@ test('npm pack, install into fresh CommonJS (TypeScript) and ESM projects, use e
 import { JwtVerifier, JwtSigner, AuthJsSession, HandshakeAuthenticator, inspect, type VerifierOptions, type AuthbridgeError } from 'authbridge'
 import { socketIoAuth, type AuthFailure } from 'authbridge/socket.io'
 import type { Strategy } from 'authbridge/passport'
+import { RevocationList, type RevocationChange } from 'authbridge'
+import { redisRevocation, type RedisRevocation } from 'authbridge/redis'
+const list: RevocationList = new RevocationList({ subjectTtl: 3600 }).on('change', (c: RevocationChange) => void c.type)
+const store: (o: { client: any, list: RevocationList }) => Promise<RedisRevocation> = redisRevocation
+void store
 const options: VerifierOptions = { algorithms: ['HS256'], key: 'k'.repeat(32), issuer: ['a', 'b'] }
 const verifier = new JwtVerifier(options)
 const token: string = new JwtSigner({ algorithm: 'HS256', key: 'k'.repeat(32), expiresIn: '15m', issuer: 'a' }).sign({ sub: 'u' })
@@ -67,7 +72,7 @@ const claims: Record<string, unknown> = verifier.verify(token)
 const kind: 'jws' | 'jwe' | 'unknown' = inspect(token).kind
 const session = new AuthJsSession({ secret: ['s1', 's2'], secureCookie: true })
 const fromCookie: Record<string, unknown> | null = session.fromCookieHeader('a=b')
-const auth = new HandshakeAuthenticator({ jwt: options, sources: ['auth', 'header'] })
+const auth = new HandshakeAuthenticator({ jwt: options, sources: ['auth', 'header'], revocation: list })
 const mw = socketIoAuth(auth, { onFailure: (f: AuthFailure) => void f.code })
 try { verifier.verify('x') } catch (e) { const code: string = (e as AuthbridgeError).code; void code }
 type S = typeof Strategy
@@ -78,12 +83,13 @@ export { claims, kind, fromCookie, mw }
 const ab = require('authbridge')
 const { socketIoAuth } = require('authbridge/socket.io')
 const { Strategy } = require('authbridge/passport')
-const { AuthenticatedSocketAdapter } = require('authbridge/nest')
+const { AuthenticatedSocketAdapter, RevocationModule } = require('authbridge/nest')
+const { redisRevocation } = require('authbridge/redis')
 const key = 'k'.repeat(32)
 const t = ab.sign({ sub: 'cjs' }, key, { algorithm: 'HS256', expiresIn: 60 })
-console.log(JSON.stringify({ sub: new ab.JwtVerifier({ algorithms: ['HS256'], key }).verify(t).sub, mw: typeof socketIoAuth({ jwt: { algorithms: ['HS256'], key } }), s: typeof Strategy, a: typeof AuthenticatedSocketAdapter, target: ab.__napiBindingTarget }))
+console.log(JSON.stringify({ sub: new ab.JwtVerifier({ algorithms: ['HS256'], key }).verify(t).sub, mw: typeof socketIoAuth({ jwt: { algorithms: ['HS256'], key } }), s: typeof Strategy, a: typeof AuthenticatedSocketAdapter, r: [typeof redisRevocation, typeof RevocationModule], target: ab.__napiBindingTarget }))
 `], cjs, env)
-    assert.deepEqual(JSON.parse(cjsOut), { sub: 'cjs', mw: 'function', s: 'function', a: 'function', target: 'native' })
+    assert.deepEqual(JSON.parse(cjsOut), { sub: 'cjs', mw: 'function', s: 'function', a: 'function', r: ['function', 'function'], target: 'native' })
 
     const esm = path.join(tmp, 'esm')
     fs.mkdirSync(esm)
