@@ -22,6 +22,9 @@ use crate::error::{Error, ErrorCode, Result};
 /// session maxAge.
 pub const DEFAULT_SUBJECT_TTL: f64 = 30.0 * 24.0 * 60.0 * 60.0;
 
+/// Inserts between two passes that drop entries past their lifetime, at least.
+const PRUNE_EVERY: u64 = 1024;
+
 /// Longest jti or sub kept (bytes); longer ones are refused as options errors.
 pub const MAX_ID_LENGTH: usize = 1024;
 
@@ -38,6 +41,8 @@ pub struct RevocationList {
     version: AtomicU64,
     /// True when both maps are empty: the check is then one atomic load.
     empty: AtomicBool,
+    /// Inserts left before entries past their lifetime are dropped (see `insert_pruning`).
+    budget: AtomicU64,
     /// Set by a store that lost its sync for too long, with onStale 'refuse': every
     /// token is then refused with ERR_REVOCATION_STALE.
     refuse_all: AtomicBool,
@@ -110,6 +115,7 @@ impl RevocationList {
             version: AtomicU64::new(0),
             empty: AtomicBool::new(true),
             refuse_all: AtomicBool::new(false),
+            budget: AtomicU64::new(PRUNE_EVERY),
             subject_ttl,
         })
     }
@@ -133,6 +139,20 @@ impl RevocationList {
         self.entries.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Bounds memory without a timer: after as many inserts as there were entries left by
+    /// the last pass (at least 1024), the entries past their lifetime are dropped, under the
+    /// same lock. Amortized O(1) per insert.
+    fn insert_pruning(&self, e: &mut Entries, now: f64) {
+        if self.budget.fetch_sub(1, Ordering::AcqRel) > 1 {
+            return;
+        }
+        e.tokens.retain(|_, exp| *exp > now);
+        let ttl = self.subject_ttl;
+        e.subjects.retain(|_, b| *b + ttl > now);
+        let left = (e.tokens.len() + e.subjects.len()) as u64;
+        self.budget.store(left.max(PRUNE_EVERY), Ordering::Release);
+    }
+
     fn changed(&self, e: &Entries) {
         self.empty.store(e.tokens.is_empty() && e.subjects.is_empty(), Ordering::Release);
         self.version.fetch_add(1, Ordering::AcqRel);
@@ -151,6 +171,7 @@ impl RevocationList {
             Some(old) if *old >= exp => Ok(false),
             _ => {
                 e.tokens.insert(jti.into(), exp);
+                self.insert_pruning(&mut e, now);
                 self.changed(&e);
                 Ok(true)
             }
@@ -171,6 +192,7 @@ impl RevocationList {
             Some(old) if *old >= before => Ok(false),
             _ => {
                 e.subjects.insert(sub.into(), before);
+                self.insert_pruning(&mut e, now);
                 self.changed(&e);
                 Ok(true)
             }
@@ -372,6 +394,22 @@ mod tests {
         assert_eq!(l.revoke_subject("u", f64::INFINITY, 0.0).unwrap_err().code, ErrorCode::InvalidOptions);
         assert!(RevocationList::new(Some(0.0)).is_err());
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn inserts_drop_expired_entries_without_a_timer() {
+        let l = RevocationList::new(Some(10.0)).unwrap();
+        for i in 0..3000 {
+            // Each entry lives 5 s; time moves 1 s per 100 inserts.
+            let now = 1000.0 + (i / 100) as f64;
+            l.revoke_token(&format!("t{i}"), now + 5.0, now).unwrap();
+        }
+        let (tokens, _) = l.len();
+        assert!(tokens < 2048, "expired entries were dropped ({tokens} kept)");
+        // The live ones are all still there.
+        for i in 2600..3000 {
+            assert!(l.is_revoked(&ids(Some(&format!("t{i}")), None, None), 1029.0), "t{i}");
+        }
     }
 
     #[test]
