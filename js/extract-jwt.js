@@ -36,7 +36,18 @@ function queryOf(req) {
   return out
 }
 
-/** Cookie header (string or list) -> { name: value }; the first of a name wins. */
+/** A cookie value as @auth/core reads it: URL-decoded, without surrounding double quotes. */
+function cookieValue(raw) {
+  let v = raw.trim()
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1)
+  try {
+    return decodeURIComponent(v)
+  } catch {
+    return v
+  }
+}
+
+/** Cookie header (string or list) -> Map name -> value; the first of a name wins. */
 function parseCookies(header) {
   const out = new Map()
   const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : []
@@ -45,10 +56,25 @@ function parseCookies(header) {
       const eq = part.indexOf('=')
       if (eq === -1) continue
       const name = part.slice(0, eq).trim()
-      if (name && !out.has(name)) out.set(name, part.slice(eq + 1).trim())
+      if (name && !out.has(name)) out.set(name, cookieValue(part.slice(eq + 1)))
     }
   }
   return out
+}
+
+/**
+ * The session token in a cookie header, as authbridge's native reader finds it: chunks
+ * name.0, name.1, ... (joined in numeric order) win over a plain name=...
+ */
+function sessionCookie(header, name) {
+  const cookies = parseCookies(header)
+  const prefix = `${name}.`
+  const chunks = []
+  for (const [key, value] of cookies) {
+    if (key.startsWith(prefix) && /^\d+$/.test(key.slice(prefix.length))) chunks.push([Number(key.slice(prefix.length)), value])
+  }
+  if (chunks.length > 0) return chunks.sort((a, b) => a[0] - b[0]).map((c) => c[1]).join('')
+  return cookies.get(name) || null
 }
 
 const ExtractJwt = {
@@ -114,11 +140,7 @@ const ExtractJwt = {
   fromSessionCookie(cookieName) {
     return function fromSessionCookie(req) {
       const name = cookieName || (this && typeof this._sessionCookieName === 'string' ? this._sessionCookieName : 'authjs.session-token')
-      const cookies = parseCookies(req && req.headers ? req.headers.cookie : undefined)
-      if (cookies.get(name)) return cookies.get(name)
-      let joined = ''
-      for (let i = 0; cookies.has(`${name}.${i}`); i++) joined += cookies.get(`${name}.${i}`)
-      return joined || null
+      return sessionCookie(req && req.headers ? req.headers.cookie : undefined, name)
     }
   },
 }
