@@ -127,17 +127,22 @@ class Strategy {
    * jwtFromRequest the token is given; without, the authenticator finds it in req.headers.
    */
   _check(authenticator, token, req) {
-    if (token === UNKNOWN) return authenticator.authenticate({ headers: (req && req.headers) || {} })
-    if (typeof token !== 'string' || /\s/.test(token)) throw o.codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
-    const result = authenticator.verifyToken(token)
+    let result
+    if (token === UNKNOWN) {
+      result = authenticator.authenticate({ headers: (req && req.headers) || {} })
+    } else {
+      if (typeof token !== 'string' || /\s/.test(token)) throw o.codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
+      const r = authenticator.verifyToken(token)
+      result = { kind: r.kind, source: null, claims: r.claims }
+    }
     if (result.kind === 'jwt' && this._spec !== null) {
       o.postChecks(result.claims, this._spec)
-      if (this._spec.complete) {
+      if (this._spec.complete && token !== UNKNOWN) {
         const header = decodeUnverified(token).header
-        return { kind: 'jwt', source: null, claims: { header, payload: result.claims, signature: token.slice(token.lastIndexOf('.') + 1) } }
+        result.claims = { header, payload: result.claims, signature: token.slice(token.lastIndexOf('.') + 1) }
       }
     }
-    return { kind: result.kind, source: null, claims: result.claims }
+    return result
   }
 
   /** The Error passport-jwt gives fail() for a refused token, with authbridge's code. */
