@@ -126,7 +126,7 @@ describe('passport-jwt and authbridge/passport, through passport.authenticate', 
     assert.equal(ours.info.code, 'ERR_TOKEN_MISSING')
   })
 
-  test('each extractor finds the same token', async () => {
+  test('each extractor finds the same token (or refuses alike)', async () => {
     const token = sign(base())
     const cases = [
       [(X) => X.fromHeader('x-token'), { headers: { 'x-token': token } }],
@@ -137,6 +137,9 @@ describe('passport-jwt and authbridge/passport, through passport.authenticate', 
       [(X) => X.fromExtractors([X.fromHeader('x-a'), X.fromBodyField('b')]), { body: { b: token } }],
       [(X) => X.versionOneCompatibility({}), { url: `/?auth_token=${token}` }],
       [(X) => X.versionOneCompatibility({ tokenBodyField: 'tk' }), { body: { tk: token } }],
+      // Refusals: a repeated query parameter (a list, not a string), an empty header.
+      [(X) => X.fromUrlQueryParameter('t'), { url: `/?t=${token}&t=${token}` }],
+      [(X) => X.fromHeader('x-token'), { headers: { 'x-token': '' } }],
     ]
     for (const [make, req] of cases) {
       const { peer, ours } = await both((X) => passportOptions(X, {}, { jwtFromRequest: make(X) }), () => request(req))
