@@ -37,6 +37,20 @@ function passportVerifyOptions(options) {
   return merged
 }
 
+/**
+ * The Origin rule for cookie-authenticated requests (README "Cookies and Origin"): when the
+ * app's CORS middleware has already allowed this request's Origin with credentials (its
+ * Access-Control-Allow-Origin and -Credentials headers on the response), that answer
+ * stands; otherwise (undefined) the authenticator's rule decides (same origin by default).
+ */
+function corsAllowsOrigin(req) {
+  const origin = req && req.headers && req.headers.origin
+  const res = req && req.res
+  if (typeof origin !== 'string' || !res || typeof res.getHeader !== 'function') return undefined
+  const allowed = res.getHeader('access-control-allow-origin') === origin && String(res.getHeader('access-control-allow-credentials')) === 'true'
+  return allowed ? true : undefined
+}
+
 class Strategy {
   /**
    * @param options passport-jwt's options, or { jwt, authjs, sources } (HandshakeOptions), or a
@@ -129,7 +143,8 @@ class Strategy {
   _check(authenticator, token, req) {
     let result
     if (token === UNKNOWN) {
-      result = authenticator.authenticate({ headers: (req && req.headers) || {} })
+      const originAllowed = authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
+      result = authenticator.authenticate({ headers: (req && req.headers) || {} }, originAllowed)
     } else {
       if (typeof token !== 'string' || /\s/.test(token)) throw o.codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
       const r = authenticator.verifyToken(token)
