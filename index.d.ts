@@ -4,7 +4,7 @@ export type Algorithm =
   | 'RS256' | 'RS384' | 'RS512'
   | 'PS256' | 'PS384' | 'PS512'
   | 'ES256' | 'ES384' | 'ES512'
-  | 'EdDSA'
+  | 'EdDSA' | 'Ed25519'
 
 /** Every error thrown by authbridge is an Error with one of these codes. */
 export type ErrorCode =
@@ -14,11 +14,19 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
+  | 'ERR_JWKS_FETCH_FAILED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JWKS_TOO_LARGE' | 'ERR_JWKS_INVALID'
+  | 'ERR_JWKS_NOT_READY' | 'ERR_JWKS_KID_UNKNOWN' | 'ERR_JWKS_STALE'
+  | 'ERR_DISCOVERY_FAILED' | 'ERR_DISCOVERY_ISSUER_MISMATCH'
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode
   /** The claim at fault, for ERR_JWT_* claim errors (exp, nbf, iat, iss, aud, sub, typ). */
   claim?: string
+  /** true for ERR_JWKS_KID_UNKNOWN and ERR_JWKS_NOT_READY: a remote key set is being
+   * refreshed; retrying shortly (or `verifyAsync`) can succeed. */
+  retryable?: boolean
+  /** The HTTP status, for ERR_JWKS_FETCH_FAILED and ERR_DISCOVERY_FAILED. */
+  status?: number
 }
 
 export interface InspectionTime {
@@ -84,6 +92,26 @@ export declare class HandshakeAuthenticator {
   verifyToken(token: string): TokenResult
   /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
   clockTolerance(kind: 'jwt' | 'authjs'): number
+}
+
+/**
+ * The native key set behind `RemoteJwks` (js/jwks.js extends it): parses and filters
+ * each fetched set and shares it with every verifier built with it. Not meant to be
+ * used directly.
+ */
+export declare class JwksKeySet {
+  constructor()
+  /**
+   * Parses a fetched JWK Set (JSON text) and swaps it in; returns the usable key ids.
+   * ERR_JWKS_INVALID / ERR_JWKS_TOO_LARGE leave the current set in place.
+   */
+  _load(text: string, maxKeys: number): Array<string>
+  /** A refresh found the set unchanged: fresh again. */
+  _markFresh(): void
+  /** A refresh failed: serve the current set until `until` (seconds since the epoch). */
+  _markFailing(until: number): void
+  /** True once refreshes have failed for longer than staleWhileError. */
+  _isStale(): boolean
 }
 
 /** Signs JWTs with a key prepared once. */
@@ -168,7 +196,7 @@ export interface JwsOptions {
   algorithms: Algorithm[]
   key?: string | Buffer
   jwk?: object | string
-  jwks?: { keys: object[] } | string
+  jwks?: { keys: object[] } | string | RemoteJwks
   maxTokenLength?: number
   allowWeakSecret?: boolean
 }
@@ -229,8 +257,11 @@ export interface VerifierOptions {
   key?: string | Buffer
   /** One JWK (object or JSON text). */
   jwk?: object | string
-  /** A JWK Set; the token's kid picks the key. */
-  jwks?: { keys: object[] } | string
+  /**
+   * A JWK Set; the token's kid selects the key. A `RemoteJwks` keeps itself current
+   * from the identity provider.
+   */
+  jwks?: { keys: object[] } | string | RemoteJwks
   issuer?: string | Array<string>
   audience?: string | Array<string>
   subject?: string
@@ -257,6 +288,12 @@ export interface VerifierOptions {
   ignoreExpiration?: boolean
   /** Skip the nbf check. Default false. */
   ignoreNotBefore?: boolean
+  /**
+   * Enforce the JWT access-token profile (RFC 9068): header typ `at+jwt`, and iss,
+   * exp, aud, sub, client_id, iat and jti required; needs issuer and audience.
+   * An ID token is then refused. Default false.
+   */
+  rfc9068?: boolean
 }
 
 /** JWS-level verification: any payload bytes, no claim checks. */

@@ -23,10 +23,19 @@ pub enum ErrorCode {
     JweNoMatchingSecret,
     JweDecryptionFailed,
     Internal,
+    JwksFetchFailed,
+    JwksTimeout,
+    JwksTooLarge,
+    JwksInvalid,
+    JwksNotReady,
+    JwksKidUnknown,
+    JwksStale,
+    DiscoveryFailed,
+    DiscoveryIssuerMismatch,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidKey,
         ErrorCode::TokenMalformed,
@@ -44,6 +53,15 @@ impl ErrorCode {
         ErrorCode::JweNoMatchingSecret,
         ErrorCode::JweDecryptionFailed,
         ErrorCode::Internal,
+        ErrorCode::JwksFetchFailed,
+        ErrorCode::JwksTimeout,
+        ErrorCode::JwksTooLarge,
+        ErrorCode::JwksInvalid,
+        ErrorCode::JwksNotReady,
+        ErrorCode::JwksKidUnknown,
+        ErrorCode::JwksStale,
+        ErrorCode::DiscoveryFailed,
+        ErrorCode::DiscoveryIssuerMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,7 +83,24 @@ impl ErrorCode {
             ErrorCode::JweNoMatchingSecret => "ERR_JWE_NO_MATCHING_SECRET",
             ErrorCode::JweDecryptionFailed => "ERR_JWE_DECRYPTION_FAILED",
             ErrorCode::Internal => "ERR_INTERNAL",
+            ErrorCode::JwksFetchFailed => "ERR_JWKS_FETCH_FAILED",
+            ErrorCode::JwksTimeout => "ERR_JWKS_TIMEOUT",
+            ErrorCode::JwksTooLarge => "ERR_JWKS_TOO_LARGE",
+            ErrorCode::JwksInvalid => "ERR_JWKS_INVALID",
+            ErrorCode::JwksNotReady => "ERR_JWKS_NOT_READY",
+            ErrorCode::JwksKidUnknown => "ERR_JWKS_KID_UNKNOWN",
+            ErrorCode::JwksStale => "ERR_JWKS_STALE",
+            ErrorCode::DiscoveryFailed => "ERR_DISCOVERY_FAILED",
+            ErrorCode::DiscoveryIssuerMismatch => "ERR_DISCOVERY_ISSUER_MISMATCH",
         }
+    }
+}
+
+impl ErrorCode {
+    /// True for failures that a retry after a short wait can cure (the key set was being
+    /// refreshed): the JS error carries `retryable: true`.
+    pub fn retryable(self) -> bool {
+        matches!(self, ErrorCode::JwksKidUnknown | ErrorCode::JwksNotReady)
     }
 }
 

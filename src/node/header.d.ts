@@ -4,7 +4,7 @@ export type Algorithm =
   | 'RS256' | 'RS384' | 'RS512'
   | 'PS256' | 'PS384' | 'PS512'
   | 'ES256' | 'ES384' | 'ES512'
-  | 'EdDSA'
+  | 'EdDSA' | 'Ed25519'
 
 /** Every error thrown by authbridge is an Error with one of these codes. */
 export type ErrorCode =
@@ -14,11 +14,19 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
+  | 'ERR_JWKS_FETCH_FAILED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JWKS_TOO_LARGE' | 'ERR_JWKS_INVALID'
+  | 'ERR_JWKS_NOT_READY' | 'ERR_JWKS_KID_UNKNOWN' | 'ERR_JWKS_STALE'
+  | 'ERR_DISCOVERY_FAILED' | 'ERR_DISCOVERY_ISSUER_MISMATCH'
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode
   /** The claim at fault, for ERR_JWT_* claim errors (exp, nbf, iat, iss, aud, sub, typ). */
   claim?: string
+  /** true for ERR_JWKS_KID_UNKNOWN and ERR_JWKS_NOT_READY: a remote key set is being
+   * refreshed; retrying shortly (or `verifyAsync`) can succeed. */
+  retryable?: boolean
+  /** The HTTP status, for ERR_JWKS_FETCH_FAILED and ERR_DISCOVERY_FAILED. */
+  status?: number
 }
 
 export interface InspectionTime {
