@@ -4,7 +4,10 @@
 // maps claims to the user. passport is an optional peer dependency; this file does not
 // load it (passport gives a strategy success/fail/error at run time).
 
-const { HandshakeAuthenticator } = require('../index.js')
+const { HandshakeAuthenticator } = require('./index.js')
+
+// Requests already retried after a key refresh (each is retried at most once).
+const retried = new WeakSet()
 
 class Strategy {
   /**
@@ -29,6 +32,15 @@ class Strategy {
     try {
       result = this._authenticator.authenticate({ headers: (req && req.headers) || {} })
     } catch (err) {
+      // A remote key set (jwt.jwks: RemoteJwks, jwksUri, issuer) is refreshing: wait, retry once.
+      if (err && err.retryable === true && typeof this._authenticator.authenticateAsync === 'function' && req && !retried.has(req)) {
+        retried.add(req)
+        this._authenticator.authenticateAsync({ headers: (req && req.headers) || {} }).then(
+          () => this.authenticate(req),
+          () => this.authenticate(req),
+        )
+        return
+      }
       const code = err && typeof err.code === 'string' ? err.code : 'ERR_INTERNAL'
       if (req) req.authbridgeError = { code, source: (err && err.source) || null, fingerprint: (err && err.fingerprint) || null }
       return this.fail({ message: 'Unauthorized', code }, 401)

@@ -4,7 +4,7 @@
 // errors between the authenticator and Socket.IO, and keeps connections inside their
 // token's lifetime.
 
-const { HandshakeAuthenticator } = require('../index.js')
+const { HandshakeAuthenticator } = require('./index.js')
 
 // setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days), so long
 // expiries are reached in steps.
@@ -77,20 +77,36 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
   const expiredEvent = (expiry && expiry.event) || 'auth_expired'
   const refreshEvent = (expiry && expiry.refreshEvent) || 'auth_refresh'
 
+  const refuse = (socket, next, err) => {
+    const code = codeOf(err)
+    safeCall(onFailure, {
+      code,
+      source: (err && err.source) || null,
+      fingerprint: (err && err.fingerprint) || null,
+      namespace: socket.nsp && socket.nsp.name,
+    })
+    return next(unauthorized(code))
+  }
+
   return function authbridgeSocketIoAuth(socket, next) {
     let result
     try {
       result = authenticator.authenticate(socket.handshake)
     } catch (err) {
-      const code = codeOf(err)
-      safeCall(onFailure, {
-        code,
-        source: (err && err.source) || null,
-        fingerprint: (err && err.fingerprint) || null,
-        namespace: socket.nsp && socket.nsp.name,
-      })
-      return next(unauthorized(code))
+      // A remote key set is refreshing (unknown kid, not loaded yet): wait for it, retry once.
+      if (err && err.retryable === true && typeof authenticator.authenticateAsync === 'function') {
+        authenticator.authenticateAsync(socket.handshake).then(
+          (r) => accept(socket, next, r),
+          (e) => refuse(socket, next, e),
+        ).catch((e) => process.nextTick(() => { throw e }))
+        return
+      }
+      return refuse(socket, next, err)
     }
+    return accept(socket, next, result)
+  }
+
+  function accept(socket, next, result) {
     const expiresAt = expiresAtOf(result.claims)
     socket.data.user = result.claims
     socket.data.auth = { kind: result.kind, source: result.source, expiresAt }
