@@ -12,7 +12,8 @@
 // @nestjs/common is an optional peer dependency, loaded only here.
 
 const crypto = require('node:crypto')
-const native = require('../index.js')
+const native = require('./index.js')
+const { RemoteJwks, missed } = require('./jwks.js')
 const { Module, Injectable, Inject, Optional, Logger } = require('@nestjs/common')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
@@ -269,6 +270,9 @@ class JwtService {
       )
     }
     if (o.secretOrKeyProvider !== undefined && typeof o.secretOrKeyProvider !== 'function') throw optionsError('secretOrKeyProvider must be a function')
+    // authbridge: keys from the identity provider (jwks: RemoteJwks, or jwksUri / issuer to build one).
+    this._remote = o.jwks instanceof RemoteJwks ? o.jwks : o.jwksUri || typeof o.issuer === 'string' ? new RemoteJwks({ ...o.jwksOptions, ...(o.jwksUri ? { jwksUri: o.jwksUri } : { issuer: o.issuer }) }) : null
+    if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
 
     // Per-call verify options that the module may also set (complete, clockTimestamp, jwtid, nonce).
     this._moduleVerifyOptions = ['complete', 'clockTimestamp', 'jwtid', 'nonce'].some((k) => vo[k] !== undefined) ? vo : undefined
@@ -279,7 +283,7 @@ class JwtService {
     const verifySpec = this._verifySpec(vo)
     const signSpec = this._signSpec(so)
     if (!o.secretOrKeyProvider && !o.secretOrPrivateKey) {
-      const vkey = keyRef(o.secret || o.publicKey)
+      const vkey = this._remote ? { material: this._remote, id: 'remote-jwks', remote: true } : keyRef(o.secret || o.publicKey)
       if (vkey) this._defaultVerifier = this._verifier(verifySpec, vkey)
       const skey = keyRef(o.secret || o.privateKey)
       if (skey) this._defaultSigner = this._signer(signSpec, skey)
@@ -358,7 +362,7 @@ class JwtService {
     const requiredClaims = spec.requiredClaims !== undefined ? spec.requiredClaims : spec.ignoreExpiration ? [] : ['exp']
     const verifier = new native.JwtVerifier({
       algorithms: spec.algorithms,
-      key: key.material,
+      ...(key.remote ? { jwks: key.material } : { key: key.material }),
       issuer: spec.issuer,
       audience: spec.audience,
       subject: spec.subject,
@@ -430,6 +434,25 @@ class JwtService {
   }
 
   verifyAsync(token, options) {
+    // With a remote key set, an unknown kid waits for the shared refresh and retries once.
+    if (this._remote) return this._verifyAsyncOnce(token, options).catch((err) => {
+      const wait = missed(this._remote, err)
+      if (!wait) throw err
+      return wait.then(() => this._verifyAsyncOnce(token, options))
+    })
+    return this._verifyAsyncOnce(token, options)
+  }
+
+  /** Nest awaits this at bootstrap: no request is served before the remote keys load. */
+  onModuleInit() {
+    if (this._remote && this.options.waitForJwks !== false) return this._remote.ready()
+  }
+
+  onModuleDestroy() {
+    if (this._remote && !(this.options.jwks instanceof RemoteJwks)) this._remote.close()
+  }
+
+  _verifyAsyncOnce(token, options) {
     return new Promise((resolve, reject) => {
       Promise.resolve()
         .then(() => {
