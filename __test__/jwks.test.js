@@ -475,3 +475,60 @@ describe('RFC 9864 and RFC 9068', () => {
     throwsCode(() => new JwtVerifier({ algorithms: ['RS256'], jwk: key.jwk, rfc9068: true, issuer: 'x', audience: 'api', typ: 'JWT' }), 'ERR_INVALID_OPTIONS', 'typ')
   })
 })
+
+describe('integrations', () => {
+  const path = require('node:path')
+  const { execFile } = require('node:child_process')
+  const cli = (args) =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [path.join(__dirname, '..', 'bin', 'authbridge.js'), ...args], { timeout: 60000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? error.code : 0, stdout, stderr })
+      })
+    })
+
+  test('CLI: verify --jwks-uri and verify --issuer (discovery)', async (t) => {
+    const { uri } = await keyServer(t)
+    const tok = await token(K1, { iss: 'x' })
+    const ok = await cli(['verify', '--alg', 'RS256', '--jwks-uri', uri, '--allow-http', tok])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.equal(JSON.parse(ok.stdout).sub, 'user-1')
+    const noHttp = await cli(['verify', '--alg', 'RS256', '--jwks-uri', uri, tok])
+    assert.equal(noHttp.code, 1)
+    assert.match(noHttp.stderr, /ERR_INVALID_OPTIONS/)
+    assert.ok(!noHttp.stderr.includes(tok), 'never the token')
+    const unknown = await cli(['verify', '--alg', 'RS256', '--jwks-uri', uri, '--allow-http', await token(K2)])
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /ERR_JWKS_KID_UNKNOWN/)
+
+    let base
+    base = await startServer(t, (req, res) => {
+      if (req.url === '/.well-known/openid-configuration') return json(res, { issuer: base, jwks_uri: uri })
+      res.writeHead(404)
+      res.end()
+    })
+    const discovered = await cli(['verify', '--alg', 'RS256', '--issuer', base, '--allow-http', await token(K1, { iss: base })])
+    assert.equal(discovered.code, 0, discovered.stderr)
+    assert.equal(JSON.parse(discovered.stdout).iss, base)
+    const wrongIss = await cli(['verify', '--alg', 'RS256', '--issuer', base, '--allow-http', tok])
+    assert.equal(wrongIss.code, 1)
+    assert.match(wrongIss.stderr, /ERR_JWT_CLAIM_INVALID/)
+  })
+
+  test('JwtService (authbridge/nest): jwks: RemoteJwks, onModuleInit awaits the first load, verifyAsync follows a rotation', async (t) => {
+    const { JwtService } = require('../js/nest-jwt.js')
+    const { state, uri } = await keyServer(t)
+    const jwks = remote(t, { jwksUri: uri, cooldown: 0 })
+    const svc = new JwtService({ jwks, verifyOptions: { algorithms: ['RS256'] } })
+    await svc.onModuleInit()
+    assert.equal(svc.verify(await token(K1)).sub, 'user-1')
+    state.keys = [K2.jwk]
+    const tok2 = await token(K2)
+    await assert.rejects(Promise.resolve().then(() => svc.verify(tok2)), (e) => e.code === 'ERR_JWKS_KID_UNKNOWN' && e.name === 'JsonWebTokenError')
+    assert.equal((await svc.verifyAsync(tok2)).sub, 'user-1')
+    // jwksUri builds one, closed with the module.
+    const built = new JwtService({ jwksUri: uri, jwksOptions: { allowHttp: true }, verifyOptions: { algorithms: ['RS256'] } })
+    t.after(() => built.onModuleDestroy())
+    await built.onModuleInit()
+    assert.equal(built.verify(tok2).sub, 'user-1')
+  })
+})
