@@ -127,6 +127,34 @@ mod tests {
     }
 
     #[test]
+    fn verification_reads_the_current_set() {
+        use crate::alg::Algorithm;
+        use crate::jwt::{JwtSigner, SignOptions};
+        use crate::key::KeyInput;
+        let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+        let pem = openssl::pkey::PKey::from_rsa(rsa.clone()).unwrap().private_key_to_pem_pkcs8().unwrap();
+        let jwk = json!({"kty": "RSA", "kid": "a", "alg": "RS256", "n": crate::b64::encode(&rsa.n().to_vec()), "e": crate::b64::encode(&rsa.e().to_vec())});
+        let sign_with = |alg: &str, kid: &str| {
+            let o = SignOptions { algorithm: Some(alg.into()), keyid: Some(kid.into()), ..Default::default() };
+            JwtSigner::new(o, KeyInput::Bytes(&pem)).unwrap().sign(&json!({"sub": "s"}), 1000.0).unwrap()
+        };
+        let sign = |kid: &str| sign_with("RS256", kid);
+        let shared = Arc::new(RemoteKeys::new());
+        let store = KeyStore::Remote(shared.clone());
+        let verify = |t: &str, algs: &[Algorithm]| crate::jws::verify_compact(t, algs, &store, 16384);
+        assert_eq!(verify(&sign("a"), &[Algorithm::RS256]).err().unwrap().code, ErrorCode::JwksNotReady);
+        shared.load(&json!({"keys": [jwk]}), 100).unwrap();
+        assert!(verify(&sign("a"), &[Algorithm::RS256]).is_ok());
+        let unknown = verify(&sign("b"), &[Algorithm::RS256]).err().unwrap();
+        assert_eq!(unknown.code, ErrorCode::JwksKidUnknown);
+        assert!(unknown.code.retryable());
+        // A known kid whose key does not serve the token's alg (its JWK alg is RS256): not retryable.
+        let e = verify(&sign_with("PS256", "a"), &[Algorithm::RS256, Algorithm::PS256]).err().unwrap();
+        assert_eq!(e.code, ErrorCode::JwksNoMatchingKey);
+        assert!(!e.code.retryable());
+    }
+
+    #[test]
     fn bad_sets_never_replace_the_good_one() {
         let r = RemoteKeys::new();
         r.load(&json!({"keys": [rsa_jwk("good")]}), 100).unwrap();
