@@ -133,8 +133,10 @@ function verifyJwsAsync(token, options) {
   return retryOnce(remote, () => native.verifyJws(token, options))
 }
 
+// Spread from require() so that ESM `import { X } from 'authbridge'` sees every name
+// (Node's CommonJS export detection follows a spread require as a re-export).
 module.exports = {
-  ...native,
+  ...require('../index.js'),
   JwtVerifier,
   HandshakeAuthenticator,
   verifyJws,
