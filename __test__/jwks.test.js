@@ -532,3 +532,35 @@ describe('integrations', () => {
     assert.equal(built.verify(tok2).sub, 'user-1')
   })
 })
+
+describe('process lifetime', () => {
+  const { execFile } = require('node:child_process')
+  const run = (script, args) =>
+    new Promise((resolve) => {
+      execFile(process.execPath, ['-e', script, ...args], { timeout: 60000 }, (error, stdout, stderr) => resolve({ code: error ? error.code ?? error.signal : 0, stdout, stderr }))
+    })
+
+  test('no unhandled rejection, and the process exits on its own (with close(), and even without it: timers are unref\'d)', async (t) => {
+    const { state, uri } = await keyServer(t)
+    const script = `
+      process.on('unhandledRejection', (e) => { console.error('UNHANDLED', e && e.code); process.exit(3) })
+      const { RemoteJwks, JwtVerifier } = require(${JSON.stringify(require.resolve('..'))})
+      const [uri, closeIt] = process.argv.slice(1)
+      const jwks = new RemoteJwks({ jwksUri: uri, allowHttp: true, timeout: 0.3, refreshInterval: 1 })
+      const v = new JwtVerifier({ algorithms: ['RS256'], jwks })
+      jwks.ready().then(() => console.log('ready'), (e) => console.log('failed', e.code))
+      try { v.verify('a.b.c') } catch (e) { console.log('sync', e.code) }
+      v.verifyAsync('a.b.c').catch((e) => console.log('async', e.code))
+      if (closeIt === 'close') setTimeout(() => jwks.close(), 500).unref()
+    `
+    const good = await run(script, [uri, 'close'])
+    assert.equal(good.code, 0, good.stderr)
+    assert.match(good.stdout, /ready/)
+    const unclosed = await run(script, [uri, 'keep'])
+    assert.equal(unclosed.code, 0, unclosed.stderr)
+    state.mode = 'hang'
+    const hung = await run(script, [uri, 'keep'])
+    assert.equal(hung.code, 0, hung.stderr)
+    assert.match(hung.stdout, /failed ERR_JWKS_TIMEOUT/)
+  })
+})
