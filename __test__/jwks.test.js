@@ -266,6 +266,15 @@ describe('RemoteJwks: faults keep the good set', () => {
     })
   }
 
+  test('a custom fetch that follows a foreign redirect itself is refused too', async (t) => {
+    const { state, uri } = await keyServer(t)
+    const jwks = remote(t, { jwksUri: uri, fetch: (u, o) => fetch(u, { ...o, redirect: 'follow' }) })
+    await jwks.ready()
+    state.mode = 'foreign-redirect'
+    await assert.rejects(jwks.refresh(), (e) => e.code === 'ERR_JWKS_FETCH_FAILED' && /another origin/.test(e.message))
+    assert.deepEqual(jwks.status().keyIds, ['k1'], 'the good set stays (the other origin serves k2)')
+  })
+
   test('a same-origin redirect is followed', async (t) => {
     const { state, uri } = await keyServer(t)
     const jwks = remote(t, { jwksUri: uri })

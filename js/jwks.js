@@ -373,6 +373,19 @@ class RemoteJwks extends JwksKeySet {
         if (signal.aborted) throw err
         throw coded(code, `could not reach ${current.origin}: ${(err && err.cause && err.cause.code) || (err && err.message) || 'network error'}`)
       }
+      // A custom fetch that followed redirects itself: the final origin must still be the same.
+      if (res.redirected && typeof res.url === 'string' && res.url) {
+        let final = null
+        try {
+          final = new URL(res.url)
+        } catch {
+          final = null
+        }
+        if (!final || final.origin !== url.origin) {
+          discard(res)
+          throw coded(code, `a redirect from ${url.origin} to another origin was refused`, { status: res.status })
+        }
+      }
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         discard(res)
         const location = res.headers.get('location')
@@ -425,7 +438,7 @@ class RemoteJwks extends JwksKeySet {
       if (meta.issuer !== issuer) {
         throw coded(
           'ERR_DISCOVERY_ISSUER_MISMATCH',
-          `the provider's metadata names issuer '${String(meta.issuer).slice(0, 200)}', not the configured '${issuer}' (they must be equal, trailing slash included)`,
+          `the provider's metadata names issuer ${JSON.stringify(String(meta.issuer).slice(0, 200))}, not the configured ${JSON.stringify(issuer)} (they must be equal, trailing slash included)`,
         )
       }
       if (typeof meta.jwks_uri !== 'string') throw coded('ERR_DISCOVERY_FAILED', `the provider's metadata has no jwks_uri`)
