@@ -534,6 +534,9 @@ describe('integrations', () => {
     const tok2 = await token(K2)
     await assert.rejects(Promise.resolve().then(() => svc.verify(tok2)), (e) => e.code === 'ERR_JWKS_KID_UNKNOWN' && e.name === 'JsonWebTokenError')
     assert.equal((await svc.verifyAsync(tok2)).sub, 'user-1')
+    // Per-call options verify with the same remote set.
+    assert.equal(svc.verify(tok2, { subject: 'user-1' }).sub, 'user-1')
+    await assert.rejects(svc.verifyAsync(tok2, { subject: 'someone-else' }), (e) => e.code === 'ERR_JWT_CLAIM_INVALID')
     // jwksUri builds one, closed with the module.
     const built = new JwtService({ jwksUri: uri, jwksOptions: { allowHttp: true }, verifyOptions: { algorithms: ['RS256'] } })
     t.after(() => built.onModuleDestroy())

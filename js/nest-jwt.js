@@ -412,7 +412,7 @@ class JwtService {
     let entry
     try {
       v = mergeOptions(this.options.verifyOptions, options, 'publicKey')
-      const ref = keyRef(key)
+      const ref = keyRef(key) || (this._remote ? { material: this._remote, id: 'remote-jwks', remote: true } : null)
       if (!ref) throw codedError('ERR_INVALID_OPTIONS', 'authbridge JwtService: secret or public key must be provided (secret, publicKey)')
       entry = this._verifier(this._verifySpec(v), ref)
     } catch (err) {
