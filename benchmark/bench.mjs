@@ -311,6 +311,9 @@ if (WRITE && !FILTER) {
     lines.push('')
   }
   const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
+  // Keep the section benchmark/remote-jwks.mjs writes.
+  const kept = fs.existsSync(out) ? /<!-- remote-jwks:start -->[\s\S]*?<!-- remote-jwks:end -->/.exec(fs.readFileSync(out, 'utf8')) : null
+  if (kept) lines.push(kept[0], '')
   fs.writeFileSync(out, lines.join('\n'))
   console.log(`\nwrote ${out}`)
 }

@@ -10,7 +10,8 @@
 // The module (JwtModule) is in js/nest-jwt.js.
 
 const crypto = require('node:crypto')
-const native = require('../index.js')
+const native = require('./index.js')
+const { RemoteJwks, missed } = require('./jwks.js')
 const { Injectable, Inject, Optional, Logger } = require('@nestjs/common')
 const { toJwtError } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
@@ -69,6 +70,9 @@ class JwtService {
       )
     }
     if (opts.secretOrKeyProvider !== undefined && typeof opts.secretOrKeyProvider !== 'function') throw fail('secretOrKeyProvider must be a function')
+    // authbridge: keys from the identity provider (jwks: RemoteJwks, or jwksUri / issuer to build one).
+    this._remote = remoteJwksOf(opts)
+    if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
 
     // The module-level verifier and signer, prepared now: a bad key or option fails at start-up.
     // (With secretOrKeyProvider or the deprecated secretOrPrivateKey, keys are looked up per call.)
@@ -77,7 +81,7 @@ class JwtService {
     this._defaultSigner = null
     const signSpec = this._signSpec(so)
     if (!opts.secretOrKeyProvider && !opts.secretOrPrivateKey) {
-      const vkey = o.keyRef(opts.secret || opts.publicKey, 'authbridge JwtService')
+      const vkey = this._remote ? this._remoteRef() : o.keyRef(opts.secret || opts.publicKey, 'authbridge JwtService')
       if (vkey) this._defaultVerifier = this._verifier(this._moduleSpec, vkey)
       const skey = o.keyRef(opts.secret || opts.privateKey, 'authbridge JwtService')
       if (skey) this._defaultSigner = this._signer(signSpec, skey)
@@ -120,7 +124,12 @@ class JwtService {
     const cacheKey = o.verifierCacheKey(spec, key.id, clock)
     let verifier = o.lruGet(this._verifiers, cacheKey)
     if (verifier) return verifier
-    verifier = new native.JwtVerifier(o.nativeVerifierOptions(spec, key.material, clock ? this._clockFn : undefined))
+    const nativeOptions = o.nativeVerifierOptions(spec, key.material, clock ? this._clockFn : undefined)
+    if (key.remote) {
+      delete nativeOptions.key
+      nativeOptions.jwks = key.material
+    }
+    verifier = new native.JwtVerifier(nativeOptions)
     o.lruSet(this._verifiers, cacheKey, verifier)
     return verifier
   }
@@ -149,7 +158,7 @@ class JwtService {
     let verifier
     try {
       spec = o.verifySpec(fail, mergeOptions(this.options.verifyOptions, options), this._algorithms)
-      const ref = o.keyRef(key, 'authbridge JwtService')
+      const ref = o.keyRef(key, 'authbridge JwtService') || (this._remote ? this._remoteRef() : null)
       if (!ref) throw o.codedError('ERR_INVALID_OPTIONS', 'secret or public key must be provided')
       verifier = this._verifier(spec, ref)
     } catch (err) {
@@ -166,6 +175,29 @@ class JwtService {
   }
 
   verifyAsync(token, options) {
+    // With a remote key set, an unknown kid waits for the shared refresh and retries once.
+    if (!this._remote) return this._verifyAsyncOnce(token, options)
+    return this._verifyAsyncOnce(token, options).catch((err) => {
+      const wait = missed(this._remote, err)
+      if (!wait) throw err
+      return wait.then(() => this._verifyAsyncOnce(token, options))
+    })
+  }
+
+  /** Nest awaits this at bootstrap: no request is served before the remote keys load. */
+  onModuleInit() {
+    if (this._remote && this.options.waitForJwks !== false) return this._remote.ready()
+  }
+
+  onModuleDestroy() {
+    if (this._remote && !(this.options.jwks instanceof RemoteJwks)) this._remote.close()
+  }
+
+  _remoteRef() {
+    return { material: this._remote, id: 'remote-jwks', remote: true }
+  }
+
+  _verifyAsyncOnce(token, options) {
     return new Promise((resolve, reject) => {
       Promise.resolve()
         .then(() => {
@@ -306,5 +338,13 @@ Injectable()(JwtService)
 Optional()(JwtService, undefined, 0)
 Inject(JWT_MODULE_OPTIONS)(JwtService, undefined, 0)
 Reflect.defineMetadata('design:paramtypes', [Object], JwtService)
+
+/** The module's RemoteJwks: given as `jwks`, or built from `jwksUri` or (discovery) `issuer`. */
+function remoteJwksOf(opts) {
+  if (opts.jwks instanceof RemoteJwks) return opts.jwks
+  if (opts.jwksUri) return new RemoteJwks({ ...opts.jwksOptions, jwksUri: opts.jwksUri })
+  if (typeof opts.issuer === 'string') return new RemoteJwks({ ...opts.jwksOptions, issuer: opts.issuer })
+  return null
+}
 
 module.exports = { JwtService, WrongSecretProviderError, JwtSecretRequestType, JWT_MODULE_OPTIONS }

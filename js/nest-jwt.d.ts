@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { DynamicModule, ModuleMetadata, Provider, Type } from '@nestjs/common'
-import type { Algorithm, ErrorCode } from '../index'
+import type { Algorithm, ErrorCode, RemoteJwks, RemoteJwksOptions } from '../index'
 
 /**
  * A key as jsonwebtoken accepts it: an HMAC secret, a PEM key, a KeyObject, or an
@@ -97,6 +97,16 @@ export interface JwtModuleOptions {
   ) => JwtSecret | Promise<JwtSecret>
   /** verifyOptions.algorithms (or signOptions.algorithm) is required: ERR_INVALID_OPTIONS at module set-up otherwise. */
   verifyOptions?: JwtVerifyOptionsBase
+  /** authbridge: verify with keys from the identity provider (a RemoteJwks shared with other verifiers). */
+  jwks?: RemoteJwks
+  /** authbridge: build a RemoteJwks from this URL. */
+  jwksUri?: string
+  /** authbridge: build a RemoteJwks by discovery from this issuer (set verifyOptions.issuer too to check iss). */
+  issuer?: string
+  /** authbridge: RemoteJwks options for the set built from jwksUri / issuer. */
+  jwksOptions?: Omit<RemoteJwksOptions, 'jwksUri' | 'issuer'>
+  /** authbridge: onModuleInit awaits the first load of the remote keys (default true). */
+  waitForJwks?: boolean
 }
 
 export interface JwtOptionsFactory {

@@ -54,6 +54,9 @@ class AuthenticatedSocketAdapter extends IoAdapter {
       if (typeof settings.onFailure === 'function') settings.onFailure(info)
     }
     this.authenticator = options instanceof HandshakeAuthenticator ? options : new HandshakeAuthenticator(options)
+    // A remote key set (jwt.jwks: RemoteJwks, jwksUri, issuer): refresh failures logged at warn, never a token.
+    const remote = this.authenticator.remoteJwks
+    if (remote && logger) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
     this.authMiddleware = socketIoAuth(this.authenticator, { ...settings, onFailure })
   }
 

@@ -7,7 +7,7 @@
 // with authbridge's `code`. passport is an optional peer dependency; this file does not load
 // it (passport gives a strategy success/fail/error at run time).
 
-const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('../index.js')
+const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('./index.js')
 const { ExtractJwt } = require('./extract-jwt.js')
 const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
@@ -142,14 +142,30 @@ class Strategy {
    */
   _check(authenticator, token, req) {
     let result
-    if (token === UNKNOWN) {
-      const originAllowed = authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
-      result = authenticator.authenticate({ headers: (req && req.headers) || {} }, originAllowed)
-    } else {
-      if (typeof token !== 'string' || /\s/.test(token)) throw o.codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
-      const r = authenticator.verifyToken(token)
-      result = { kind: r.kind, source: null, claims: r.claims }
+    try {
+      result = this._verifyToken(authenticator, token, req, false)
+    } catch (err) {
+      // A remote key set (jwks: RemoteJwks, jwksUri, issuer) is refreshing: wait for it, retry once.
+      if (!(err && err.retryable === true && authenticator.remoteJwks)) throw err
+      return this._verifyToken(authenticator, token, req, true).then((r) => this._postCheck(r, token))
     }
+    return this._postCheck(result, token)
+  }
+
+  /** The native verification of the request's token; `wait` takes the async (key refresh) path. */
+  _verifyToken(authenticator, token, req, wait) {
+    if (token === UNKNOWN) {
+      const handshake = { headers: (req && req.headers) || {} }
+      const originAllowed = authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
+      return wait ? authenticator.authenticateAsync(handshake, originAllowed) : authenticator.authenticate(handshake, originAllowed)
+    }
+    if (typeof token !== 'string' || /\s/.test(token)) throw o.codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
+    const asResult = (r) => ({ kind: r.kind, source: null, claims: r.claims })
+    return wait ? authenticator.verifyTokenAsync(token).then(asResult) : asResult(authenticator.verifyToken(token))
+  }
+
+  /** passport-jwt's claim checks the native verifier has no option for, and `complete`. */
+  _postCheck(result, token) {
     if (result.kind === 'jwt' && this._spec !== null) {
       o.postChecks(result.claims, this._spec)
       if (this._spec.complete && token !== UNKNOWN) {

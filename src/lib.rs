@@ -16,6 +16,7 @@ pub mod jws;
 pub mod jwt;
 pub mod key;
 pub mod origin;
+pub mod remote;
 pub mod token;
 pub mod util;
 
