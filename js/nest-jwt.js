@@ -13,7 +13,7 @@
 
 const crypto = require('node:crypto')
 const native = require('../index.js')
-const { Module, Injectable, Inject, Optional, Logger } = require('@nestjs/common')
+const { Module, Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
 /** Distinct (per-call) verifiers or signers kept by one JwtService; least recently used go first. */
