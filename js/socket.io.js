@@ -88,6 +88,8 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
         source: (err && err.source) || null,
         fingerprint: (err && err.fingerprint) || null,
         namespace: socket.nsp && socket.nsp.name,
+        // The reason in words (never the token; for a missing token, the cookie names seen).
+        message: err && typeof err.message === 'string' ? err.message : undefined,
       })
       return next(unauthorized(code))
     }

@@ -16,7 +16,8 @@ export class EventsGateway implements OnGatewayConnection {
 
   @SubscribeMessage('whoami')
   whoami(@ConnectedSocket() socket: Socket) {
-    return { sub: socket.data.user.sub, kind: socket.data.auth.kind, source: socket.data.auth.source }
+    const groups = socket.data.user.groups
+    return { sub: socket.data.user.sub, kind: socket.data.auth.kind, source: socket.data.auth.source, groups: Array.isArray(groups) ? groups.length : 0 }
   }
 
   /** Sends to every (authenticated) socket of '/'. */

@@ -12,6 +12,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: Record<string, unknown>) {
-    return { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null }
+    // groups: a large claim (the Next.js example's big@example.com), whose cookie comes in chunks.
+    const groups = Array.isArray(claims.groups) ? claims.groups : undefined
+    return { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null, ...(groups ? { groups } : {}) }
   }
 }
