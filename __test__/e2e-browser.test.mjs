@@ -10,7 +10,7 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { ROOT, buildNest, buildNext, startNest, startNext, freePort, stopProcess } from './helpers/stack.mjs'
+import { ROOT, buildNest, buildNext, startNest, startNext, freePort, stopProcess } from '../examples/stack.mjs'
 
 const require = createRequire(import.meta.url)
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'

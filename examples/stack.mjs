@@ -1,5 +1,5 @@
-// Starting and stopping the two example apps as real processes, for the browser test and
-// `npm run demo:browser`: examples/nest-app compiled by tsc, examples/next-app built by
+// Starting and stopping the two example apps as real processes, for `npm run demo:browser`
+// and the browser test (__test__/e2e-browser.test.mjs): examples/nest-app compiled by tsc, examples/next-app built by
 // `next build` and served by `next start`. Every process is stopped by its PID.
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const NEXT_DIR = path.join(ROOT, 'examples', 'next-app')
 export const NEST_MAIN = path.join(ROOT, 'examples', 'nest-app', 'dist', 'main.mjs')
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next')
