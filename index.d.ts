@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
+  | 'ERR_ORIGIN_NOT_ALLOWED'
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode
@@ -47,6 +48,26 @@ export interface Inspection {
 }
 
 /**
+ * Which browser pages may use the session cookie in a handshake (the `Origin` header):
+ * origins ('https://app.example.com'), RegExps, or a function returning true. '*' allows
+ * any origin. Default: the same origin as the request's Host header.
+ */
+export type AllowedOrigins =
+  | '*'
+  | string
+  | RegExp
+  | ((origin: string) => boolean)
+  | Array<string | RegExp | ((origin: string) => boolean)>
+
+export interface HandshakeOptions {
+  /**
+   * When the token comes from the session cookie, the handshake's `Origin` must be allowed
+   * (ERR_ORIGIN_NOT_ALLOWED otherwise). Tokens in `auth` or `Authorization` are not concerned.
+   */
+  allowedOrigins?: AllowedOrigins
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -75,13 +96,17 @@ export declare class HandshakeAuthenticator {
   /**
    * Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
    * error has `code`, `source` (where the token was found, or null) and `fingerprint`.
+   * A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
+   * unless `originAllowed` (a boolean) gives the caller's own verdict on it.
    */
-  authenticate(handshake: { auth?: object, headers?: object, query?: object }): AuthenticateResult
+  authenticate(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): AuthenticateResult
   /**
    * Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
    * `auth_refresh` and for callers that already hold the token.
    */
   verifyToken(token: string): TokenResult
+  /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
+  get originRule(): 'same-origin' | 'any' | 'list'
   /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
   clockTolerance(kind: 'jwt' | 'authjs'): number
 }

@@ -63,6 +63,7 @@ const JWK_EXPECT = {
   // rs256 (public set; the private set is also checked: its public half is used).
   5: { import: 'ok', verify: 'ok' },
   6: { import: 'ERR_INVALID_KEY' }, // use "enc", alg RSA1_5: not a signature key
+  7: { import: 'ERR_INVALID_KEY' }, // ROCA fingerprint (CVE-2017-15361; Nemec et al., CCS 2017): refused, as Wycheproof expects
   8: { import: 'ERR_INVALID_KEY' }, // 1024-bit RSA
   9: { import: 'ERR_INVALID_KEY' }, // e = 1
   10: { import: 'ERR_INVALID_KEY' }, // HS256 key of 31 bytes
@@ -100,11 +101,6 @@ const JWK_EXCEPTIONS = {
   // base64url (non-zero trailing bits), so that key alone is refused (asserted below)
   // and skipped from the set; with two valid duplicated keys the result is the same.
   4: { label: 'invalid', import: 'ok', verify: 'ok', reason: 'README policy: a kid shared by several keys tries each of them; the token is genuinely signed by the first' },
-  // ROCA (CVE-2017-15361): the modulus (2049 bits, e = 65537) has the Infineon RSALib
-  // structure. authbridge's RSA rules are size (>= 2048 bits) and exponent (odd, >= 3);
-  // it has no ROCA fingerprint test, so the key is accepted and the genuine signature
-  // verifies. A possible hardening, not a README promise (reported).
-  7: { label: 'invalid', import: 'ok', verify: 'ok', reason: 'no ROCA fingerprint check (size and exponent rules only)' },
 }
 
 describe('Wycheproof json_web_key_test.json (every case)', () => {

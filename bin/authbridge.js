@@ -82,9 +82,18 @@ function clean(text) {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
+/**
+ * As `clean`, and also escapes tab and newline: for a value printed on one line of its
+ * own (a header's alg, enc or kid, a hint, a message), so that no value can start a
+ * line of its own and forge output such as "Auth.js session: yes".
+ */
+function cleanLine(text) {
+  return clean(text).replace(/[\t\n]/g, (c) => (c === '\n' ? '\\n' : '\\t'))
+}
+
 const json = (value) => clean(JSON.stringify(value, null, 2))
 const out = (text) => process.stdout.write(`${text}\n`)
-const err = (text) => process.stderr.write(`${clean(text)}\n`)
+const err = (text) => process.stderr.write(`${cleanLine(text)}\n`)
 
 /** A flag name fit to echo in an error: only plain option names, never arbitrary text. */
 function flagName(arg) {
@@ -238,7 +247,7 @@ function inspectCommand(argv) {
   lines.push(`Auth.js session: ${report.authJsSession ? 'yes (alg dir; decode it with `authbridge authjs`)' : 'no'}`)
   for (const field of ['alg', 'enc', 'kid']) {
     if (report[field] !== null && report[field] !== undefined) {
-      lines.push(`${`${field}:`.padEnd(17)}${typeof report[field] === 'string' ? report[field] : JSON.stringify(report[field])}`)
+      lines.push(`${`${field}:`.padEnd(17)}${cleanLine(typeof report[field] === 'string' ? report[field] : JSON.stringify(report[field]))}`)
     }
   }
   if (report.header) lines.push('header:', indent(JSON.stringify(report.header, null, 2)))
@@ -250,13 +259,13 @@ function inspectCommand(argv) {
   const times = Object.entries(report.times || {})
   if (times.length) {
     lines.push('times:')
-    for (const [name, t] of times) lines.push(`  ${name.padEnd(4)} ${String(t.iso ?? t.at).padEnd(21)} ${t.relative}`)
+    for (const [name, t] of times) lines.push(`  ${cleanLine(name).padEnd(4)} ${cleanLine(String(t.iso ?? t.at)).padEnd(21)} ${cleanLine(t.relative)}`)
   }
   if (report.hints.length) {
     lines.push('hints:')
-    for (const hint of report.hints) lines.push(`  - ${hint}`)
+    for (const hint of report.hints) lines.push(`  - ${cleanLine(hint)}`)
   }
-  if (report.error) lines.push(`error:           ${report.error}`)
+  if (report.error) lines.push(`error:           ${cleanLine(report.error)}`)
   out(clean(lines.join('\n')))
   return report.error ? 1 : 0
 }
@@ -364,9 +373,24 @@ function authjsCommand(argv) {
   return 0
 }
 
+/**
+ * A cookie name fit to print: from a `name=value` segment, an RFC 6265 token of at most
+ * 64 characters, and nothing shaped like a JOSE segment (a token pasted without '=' or
+ * with '=' after it would otherwise be listed as a "name").
+ */
+function printableCookieName(segment) {
+  const eq = segment.indexOf('=')
+  if (eq <= 0) return null
+  const name = segment.slice(0, eq).trim()
+  if (name.length === 0 || name.length > 64) return null
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) return null
+  if (/eyJ/.test(name) || name.split('.').some((part) => /^[A-Za-z0-9_-]{20,}$/.test(part))) return null
+  return name
+}
+
 /** Names (never values) of session-like cookies present, to point at the right flags. */
 function cookieNamesHint(header, wanted) {
-  const names = [...new Set(header.split(';').map((p) => p.split('=')[0].trim()).filter(Boolean))]
+  const names = [...new Set(header.split(';').map(printableCookieName).filter(Boolean))]
   const base = (n) => n.replace(/\.\d+$/, '')
   const sessions = [...new Set(names.map(base).filter((n) => /session-token$/.test(n) && n !== wanted))]
   if (sessions.length === 0) return names.length ? ` (cookies present: ${names.slice(0, 20).join(', ')})` : ''

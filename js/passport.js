@@ -6,6 +6,20 @@
 
 const { HandshakeAuthenticator } = require('../index.js')
 
+/**
+ * The Origin rule for cookie-authenticated requests (README "Cookies and Origin"): when the
+ * app's CORS middleware has already allowed this request's Origin with credentials (its
+ * Access-Control-Allow-Origin and -Credentials headers on the response), that answer
+ * stands; otherwise (undefined) the authenticator's rule decides (same origin by default).
+ */
+function corsAllowsOrigin(req) {
+  const origin = req && req.headers && req.headers.origin
+  const res = req && req.res
+  if (typeof origin !== 'string' || !res || typeof res.getHeader !== 'function') return undefined
+  const allowed = res.getHeader('access-control-allow-origin') === origin && String(res.getHeader('access-control-allow-credentials')) === 'true'
+  return allowed ? true : undefined
+}
+
 class Strategy {
   /**
    * @param options HandshakeOptions (jwt and/or authjs), or a HandshakeAuthenticator.
@@ -27,7 +41,8 @@ class Strategy {
   authenticate(req) {
     let result
     try {
-      result = this._authenticator.authenticate({ headers: (req && req.headers) || {} })
+      const originAllowed = this._authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
+      result = this._authenticator.authenticate({ headers: (req && req.headers) || {} }, originAllowed)
     } catch (err) {
       const code = err && typeof err.code === 'string' ? err.code : 'ERR_INTERNAL'
       if (req) req.authbridgeError = { code, source: (err && err.source) || null, fingerprint: (err && err.fingerprint) || null }

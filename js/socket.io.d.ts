@@ -1,4 +1,4 @@
-import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins } from '../index'
 
 export { HandshakeAuthenticator }
 
@@ -32,6 +32,18 @@ export interface SocketIoAuthSettings {
   onSuccess?: (info: AuthSuccess) => void
   /** Close connections when their token expires (default true); false to keep them open. */
   expiry?: boolean | ExpirySettings
+  /**
+   * Pages whose handshakes may use the session cookie (their `Origin`). Default: the
+   * authenticator's own `allowedOrigins` if set, else the Socket.IO server's `cors.origin`
+   * (strings, RegExps, a list or a function; not `true` or '*'), else the same origin as
+   * the Host header. Refusals are ERR_ORIGIN_NOT_ALLOWED.
+   */
+  allowedOrigins?: AllowedOrigins
+  /**
+   * Who a token is for, compared by `auth_refresh` (old and new token must agree). Default:
+   * the `sub` claim; a refresh is refused when either side has none.
+   */
+  identity?: (claims: Record<string, unknown>) => string | number | null | undefined
 }
 
 /** What the middleware stores in `socket.data.auth`. */
@@ -55,3 +67,13 @@ export declare function useOnAllNamespaces<T>(io: T, middleware: SocketIoMiddlew
 export declare function expiresAtOf(claims: Record<string, unknown>): number | null
 
 export declare const MAX_TIMER_MS: number
+
+/**
+ * Sets `connectionStateRecovery.skipMiddlewares` to false on a Socket.IO server, so that a
+ * recovered socket runs the middleware (and is authenticated) again. `useOnAllNamespaces`
+ * and `socketIoAuth` call it; exported for servers that install middleware another way.
+ */
+export declare function requireMiddlewaresOnRecovery(io: unknown): void
+
+/** `scheme://host[:port]`, lowercased, without a default port; null for anything else. */
+export declare function normalizeOrigin(origin: unknown): string | null

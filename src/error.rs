@@ -23,10 +23,11 @@ pub enum ErrorCode {
     JweNoMatchingSecret,
     JweDecryptionFailed,
     Internal,
+    OriginNotAllowed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidKey,
         ErrorCode::TokenMalformed,
@@ -44,6 +45,7 @@ impl ErrorCode {
         ErrorCode::JweNoMatchingSecret,
         ErrorCode::JweDecryptionFailed,
         ErrorCode::Internal,
+        ErrorCode::OriginNotAllowed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +67,7 @@ impl ErrorCode {
             ErrorCode::JweNoMatchingSecret => "ERR_JWE_NO_MATCHING_SECRET",
             ErrorCode::JweDecryptionFailed => "ERR_JWE_DECRYPTION_FAILED",
             ErrorCode::Internal => "ERR_INTERNAL",
+            ErrorCode::OriginNotAllowed => "ERR_ORIGIN_NOT_ALLOWED",
         }
     }
 }

@@ -254,6 +254,19 @@ impl HandshakeAuthenticator {
     /// Authenticates a handshake. `now_jwt`/`now_authjs` are each decoder's clock.
     /// A failure says where the token was found and gives its fingerprint, never the token.
     pub fn authenticate(&self, h: &Handshake<'_>, now_jwt: f64, now_authjs: f64) -> std::result::Result<Authenticated, Failure> {
+        self.authenticate_checked(h, now_jwt, now_authjs, &mut || Ok(()))
+    }
+
+    /// As `authenticate`, with `cookie_check` run when the token comes from the cookie,
+    /// before it is decoded (the Origin rule, `crate::origin`): its error refuses the
+    /// handshake and nothing about the session is revealed.
+    pub fn authenticate_checked(
+        &self,
+        h: &Handshake<'_>,
+        now_jwt: f64,
+        now_authjs: f64,
+        cookie_check: &mut dyn FnMut() -> Result<()>,
+    ) -> std::result::Result<Authenticated, Failure> {
         let (token, source) = match self.find(h) {
             Ok(Some(found)) => found,
             Ok(None) => {
@@ -262,6 +275,11 @@ impl HandshakeAuthenticator {
             }
             Err((error, source)) => return Err(Failure { error, source: Some(source), fingerprint: None }),
         };
+        if source == Source::Cookie {
+            if let Err(error) = cookie_check() {
+                return Err(Failure { error, source: Some(source), fingerprint: Some(fingerprint(&token)) });
+            }
+        }
         match self.dispatch(&token, now_jwt, now_authjs) {
             Ok((claims, kind)) => Ok(Authenticated { claims, kind, source }),
             Err(error) => Err(Failure { error, source: Some(source), fingerprint: Some(fingerprint(&token)) }),

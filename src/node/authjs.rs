@@ -3,7 +3,6 @@
 use napi::bindgen_prelude::*;
 use napi::{Env, Unknown};
 use napi_derive::napi;
-use serde_json::Value;
 
 use super::errors::{guard, options_arg, string_or_list, token_arg};
 use super::json;
@@ -103,7 +102,14 @@ impl AuthJsSession {
 
     /// Encrypts claims as @auth/core's encode does (iat, exp, jti set here).
     #[napi(ts_args_type = "claims: Record<string, unknown>, options?: EncodeOptions")]
-    pub fn encode(&self, env: Env, claims: Value, options: Option<EncodeOptions>) -> napi::Result<String> {
+    pub fn encode(&self, env: Env, claims: Unknown, options: Option<Unknown>) -> napi::Result<String> {
+        let claims = super::errors::json_value_arg(&env, &claims, "claims", false)?;
+        let options: Option<EncodeOptions> = match &options {
+            Some(o) if !matches!(o.get_type()?, napi::ValueType::Undefined | napi::ValueType::Null) => {
+                Some(super::errors::options_arg(&env, o, "encode options")?)
+            }
+            _ => None,
+        };
         let now = clock(&env, &self.now)?;
         let max_age = options.and_then(|o| o.max_age);
         guard(&env, || self.inner.encode(&claims, max_age, now))

@@ -117,3 +117,23 @@ pub fn string_or_list(v: Option<Either<String, Vec<String>>>) -> Option<Vec<Stri
         Either::B(list) => list,
     })
 }
+
+/// A JSON argument (claims, a JWK Set): `what` must be an object (or, with `string_ok`, a
+/// string, returned as a JSON string value). Anything else, and values that JSON cannot
+/// hold, are ERR_INVALID_OPTIONS naming the argument, never napi's InvalidArg.
+pub fn json_value_arg(env: &Env, v: &Unknown<'_>, what: &str, string_ok: bool) -> napi::Result<serde_json::Value> {
+    let t = v.get_type()?;
+    let ok = match t {
+        ValueType::Object => !v.is_array()? || string_ok,
+        ValueType::String => string_ok,
+        _ => false,
+    };
+    if !ok {
+        let got = if t == ValueType::Object { "an array" } else { type_name(t) };
+        let want = if string_ok { "an object or a JSON string" } else { "a plain object" };
+        return Err(to_js(env, CoreError::options(format!("{what} must be {want}, got {got}"))));
+    }
+    // SAFETY: the conversion checks every member and fails cleanly.
+    unsafe { v.cast::<serde_json::Value>() }
+        .map_err(|_| to_js(env, CoreError::options(format!("{what} holds a value JSON cannot represent (a BigInt, a function, a symbol or a cycle)"))))
+}

@@ -51,6 +51,114 @@ pub struct HandshakeAuthenticator {
     json: json::JsonParse,
     now_jwt: Option<FunctionRef<(), f64>>,
     now_authjs: Option<FunctionRef<(), f64>>,
+    origins: OriginRule,
+}
+
+/// One entry of `allowedOrigins`.
+enum OriginMatcher {
+    /// A normalized origin (`crate::origin::normalize`).
+    Exact(String),
+    /// A RegExp (or any object with a `test(origin)` method).
+    Test(ObjectRef<false>),
+    /// A function `(origin) => boolean`.
+    Call(FunctionRef<String, bool>),
+}
+
+/// Which `Origin` may come with a cookie-sourced handshake (`crate::origin`).
+enum OriginRule {
+    /// Default: the Origin names the host the handshake was sent to (its Host header).
+    SameOrigin,
+    /// `'*'`: any origin (the check is off).
+    Any,
+    /// `allowedOrigins` given: one of these.
+    List(Vec<OriginMatcher>),
+}
+
+fn origin_matcher(env: &Env, v: Unknown<'_>) -> napi::Result<OriginMatcher> {
+    let bad = |what: &str| to_js(env, CoreError::options(format!("allowedOrigins: {what}; expected origin strings, RegExps or a function")));
+    match v.get_type()? {
+        ValueType::String => {
+            // SAFETY: the type was just checked.
+            let s: String = unsafe { v.cast::<String>() }?;
+            if s == "*" {
+                return Err(bad("'*' must be given alone, not in a list"));
+            }
+            Ok(OriginMatcher::Exact(guard(env, || crate::origin::parse_allowed(&s))?))
+        }
+        ValueType::Function => {
+            // SAFETY: the type was just checked.
+            let f: Function<'_, String, bool> = unsafe { v.cast() }?;
+            Ok(OriginMatcher::Call(f.create_ref()?))
+        }
+        ValueType::Object if !v.is_array()? => {
+            // SAFETY: the type was just checked.
+            let o: Object = unsafe { v.cast() }?;
+            let test: Option<Unknown> = o.get("test")?;
+            match test {
+                Some(t) if t.get_type()? == ValueType::Function => Ok(OriginMatcher::Test(o.create_ref::<false>()?)),
+                _ => Err(bad("an object without a test() method")),
+            }
+        }
+        t => Err(bad(&format!("got {}", type_name(t)))),
+    }
+}
+
+/// Reads `options.allowedOrigins`.
+fn origin_rule(env: &Env, options: &Unknown<'_>) -> napi::Result<OriginRule> {
+    // SAFETY: options_arg has checked that options is an object.
+    let o: Object = unsafe { options.cast() }?;
+    let v: Option<Unknown> = o.get("allowedOrigins")?;
+    let Some(v) = v else { return Ok(OriginRule::SameOrigin) };
+    match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok(OriginRule::SameOrigin),
+        ValueType::String if unsafe { v.cast::<String>() }? == "*" => Ok(OriginRule::Any),
+        ValueType::Object if v.is_array()? => {
+            // SAFETY: the type was just checked.
+            let list: Vec<Unknown> = unsafe { v.cast() }?;
+            let mut out = Vec::with_capacity(list.len());
+            for item in list {
+                out.push(origin_matcher(env, item)?);
+            }
+            Ok(OriginRule::List(out))
+        }
+        _ => Ok(OriginRule::List(vec![origin_matcher(env, v)?])),
+    }
+}
+
+impl OriginRule {
+    /// Whether a browser page at `origin` may use the session cookie here.
+    fn allows(&self, env: &Env, origin: &str, host: Option<&str>) -> napi::Result<bool> {
+        match self {
+            OriginRule::Any => Ok(true),
+            OriginRule::SameOrigin => Ok(crate::origin::same_origin(origin, host)),
+            OriginRule::List(list) => {
+                for m in list {
+                    let ok = match m {
+                        OriginMatcher::Exact(o) => crate::origin::listed(origin, std::slice::from_ref(o)),
+                        OriginMatcher::Test(r) => {
+                            let re = r.get_value(env)?;
+                            let test: Function<'_, String, bool> = re.get_named_property("test")?;
+                            call_matcher(test.apply(re, origin.to_string()))?
+                        }
+                        OriginMatcher::Call(f) => call_matcher(f.borrow_back(env)?.call(origin.to_string()))?,
+                    };
+                    if ok {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// A matcher's answer: only `true` allows; an exception thrown by it goes to the caller.
+fn call_matcher(r: napi::Result<bool>) -> napi::Result<bool> {
+    match r {
+        Ok(b) => Ok(b),
+        Err(e) if e.status == napi::Status::PendingException => Err(e),
+        Err(_) => Ok(false),
+    }
 }
 
 /// A handshake field: a string, absent (undefined/null), or another type.
@@ -103,15 +211,27 @@ impl HandshakeAuthenticator {
             None => (None, None),
         };
         let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
-        Ok(HandshakeAuthenticator { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs })
+        let origins = origin_rule(&env, &options)?;
+        Ok(HandshakeAuthenticator { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins })
     }
 
     /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
     /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
-    #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }")]
-    pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown) -> napi::Result<AuthenticateResult<'e>> {
+    /// A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
+    /// unless `originAllowed` (a boolean) gives the caller's own verdict on it.
+    #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean")]
+    pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
         let env_ref = env;
         let env = *env;
+        let verdict: Option<bool> = match &origin_allowed {
+            None => None,
+            Some(v) => match v.get_type()? {
+                ValueType::Undefined | ValueType::Null => None,
+                // SAFETY: the type was just checked.
+                ValueType::Boolean => Some(unsafe { v.cast::<bool>() }?),
+                t => return Err(to_js(&env, CoreError::options(format!("originAllowed must be a boolean, got {}", type_name(t))))),
+            },
+        };
         if handshake.get_type()? != ValueType::Object {
             return Err(to_js(&env, CoreError::options("handshake must be an object with auth, headers and query")));
         }
@@ -124,6 +244,8 @@ impl HandshakeAuthenticator {
         let (auth_s, auth_bad) = field(&auth, name)?;
         let (query_s, query_bad) = field(&query, name)?;
         let (authorization, _) = field(&headers, "authorization")?;
+        let (origin, _) = field(&headers, "origin")?;
+        let (host, _) = field(&headers, "host")?;
         let cookie: Option<String> = match &headers {
             Some(hd) => match hd.get::<Either<String, Vec<String>>>("cookie") {
                 Ok(Some(Either::A(s))) => Some(s),
@@ -140,8 +262,33 @@ impl HandshakeAuthenticator {
         };
         let now_jwt = clock(&env, &self.now_jwt)?;
         let now_authjs = clock(&env, &self.now_authjs)?;
+        // The Origin rule, run only for a token found in the cookie, before it is decoded.
+        // A handshake without Origin does not come from a browser page.
+        let mut js_error: Option<napi::Error> = None;
+        let mut cookie_check = || -> crate::Result<()> {
+            let Some(o) = origin.as_deref() else { return Ok(()) };
+            let allowed = match verdict {
+                Some(v) => v,
+                None => match self.origins.allows(&env, o, host.as_deref()) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        js_error = Some(e);
+                        false
+                    }
+                },
+            };
+            if allowed {
+                Ok(())
+            } else {
+                Err(crate::origin::not_allowed(o))
+            }
+        };
         super::errors::quiet_panics();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate(&input, now_jwt, now_authjs)));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate_checked(&input, now_jwt, now_authjs, &mut cookie_check)));
+        if let Some(e) = js_error {
+            return Err(e);
+        }
         match result {
             Ok(Ok(a)) => Ok(AuthenticateResult {
                 claims: self.json.parse(env_ref, a.claims.json)?,
@@ -173,9 +320,28 @@ impl HandshakeAuthenticator {
         }
     }
 
+    /// How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'.
+    #[napi(getter, ts_return_type = "'same-origin' | 'any' | 'list'")]
+    pub fn origin_rule(&self) -> &'static str {
+        match self.origins {
+            OriginRule::SameOrigin => "same-origin",
+            OriginRule::Any => "any",
+            OriginRule::List(_) => "list",
+        }
+    }
+
     /// The clock tolerance (seconds) of the decoder for a kind: when a connection must close.
     #[napi(ts_args_type = "kind: 'jwt' | 'authjs'")]
-    pub fn clock_tolerance(&self, kind: String) -> f64 {
-        self.inner.tolerance(if kind == "authjs" { Kind::AuthJs } else { Kind::Jwt })
+    pub fn clock_tolerance(&self, env: Env, kind: Unknown) -> napi::Result<f64> {
+        let kind = match kind.get_type()? {
+            // SAFETY: the type was just checked.
+            ValueType::String => unsafe { kind.cast::<String>() }?,
+            t => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt' or 'authjs', got {}", type_name(t))))),
+        };
+        match kind.as_str() {
+            "jwt" => Ok(self.inner.tolerance(Kind::Jwt)),
+            "authjs" => Ok(self.inner.tolerance(Kind::AuthJs)),
+            _ => Err(to_js(&env, CoreError::options("kind must be 'jwt' or 'authjs'"))),
+        }
     }
 }

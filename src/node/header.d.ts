@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
+  | 'ERR_ORIGIN_NOT_ALLOWED'
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode
@@ -44,4 +45,24 @@ export interface Inspection {
   hints: string[]
   /** Why the token could not be decoded, with its code; null when it could. */
   error: string | null
+}
+
+/**
+ * Which browser pages may use the session cookie in a handshake (the `Origin` header):
+ * origins ('https://app.example.com'), RegExps, or a function returning true. '*' allows
+ * any origin. Default: the same origin as the request's Host header.
+ */
+export type AllowedOrigins =
+  | '*'
+  | string
+  | RegExp
+  | ((origin: string) => boolean)
+  | Array<string | RegExp | ((origin: string) => boolean)>
+
+export interface HandshakeOptions {
+  /**
+   * When the token comes from the session cookie, the handshake's `Origin` must be allowed
+   * (ERR_ORIGIN_NOT_ALLOWED otherwise). Tokens in `auth` or `Authorization` are not concerned.
+   */
+  allowedOrigins?: AllowedOrigins
 }

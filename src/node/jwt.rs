@@ -195,7 +195,8 @@ impl JwtVerifier {
 
     /// Replaces the keys with a new JWK Set, atomically: on error nothing changes.
     #[napi(ts_args_type = "jwks: { keys: object[] } | string")]
-    pub fn set_jwks(&mut self, env: Env, jwks: Value) -> napi::Result<()> {
+    pub fn set_jwks(&mut self, env: Env, jwks: Unknown) -> napi::Result<()> {
+        let jwks = super::errors::json_value_arg(&env, &jwks, "jwks", true)?;
         let inner = &mut self.inner;
         guard(&env, || inner.set_jwks(&json_arg(jwks, "jwks")?))
     }
@@ -294,20 +295,22 @@ impl JwtSigner {
     }
 
     #[napi(ts_args_type = "claims: Record<string, unknown>")]
-    pub fn sign(&self, env: Env, claims: Value) -> napi::Result<String> {
+    pub fn sign(&self, env: Env, claims: Unknown) -> napi::Result<String> {
+        let claims = super::errors::json_value_arg(&env, &claims, "claims", false)?;
         guard(&env, || self.inner.sign(&claims, now_seconds()))
     }
 }
 
 /// Signs one token (prepares the key each call: use JwtSigner for many).
 #[napi(ts_args_type = "claims: Record<string, unknown>, key: string | Buffer | object, options: SignOptions")]
-pub fn sign(env: Env, claims: Value, key: Unknown, options: Unknown) -> napi::Result<String> {
+pub fn sign(env: Env, claims: Unknown, key: Unknown, options: Unknown) -> napi::Result<String> {
+    let claims = super::errors::json_value_arg(&env, &claims, "claims", false)?;
     let o: SignOptions = options_arg(&env, &options, "sign options")?;
     // SAFETY: each cast checks the value's type and fails cleanly on a mismatch.
     let key: Either<Either<String, Buffer>, Value> = match unsafe { key.cast::<Either<String, Buffer>>() } {
         Ok(k) => Either::A(k),
         Err(_) => match key.get_type()? {
-            napi::ValueType::Object => Either::B(unsafe { key.cast::<Value>() }?),
+            napi::ValueType::Object => Either::B(super::errors::json_value_arg(&env, &key, "key", false)?),
             _ => return Err(to_js(&env, CoreError::key("the key must be a string, a Buffer or a JWK object"))),
         },
     };
