@@ -74,7 +74,7 @@ before(async () => {
         DEMO_PASSWORD: PASSWORD,
       }),
     )
-    const api = await start(startNestOn(apiPort, { CORS_ORIGINS: `http://app.example.test:${frontPort}`, ALLOWED_ORIGINS: `http://app.example.test:${frontPort}` }))
+    const api = await start(startNestOn(apiPort, { CORS_ORIGINS: `http://app.example.test:${frontPort}` }))
     sub = { front, api, url: `http://app.example.test:${front.port}`, apiUrl: `http://api.example.test:${api.port}` }
   }
   // A page on another origin of the same site, which tries to open a socket to the API.
