@@ -10,7 +10,7 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { ROOT, buildNest, buildNext, startNest, startNext, freePort, stopProcess } from '../examples/stack.mjs'
+import { ROOT, buildNestIfStale, buildNext, startNest, startNext, freePort, stopProcess } from '../examples/stack.mjs'
 
 const require = createRequire(import.meta.url)
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -42,7 +42,7 @@ const start = async (p) => {
 
 before(async () => {
   if (skip) return
-  buildNest()
+  buildNestIfStale()
   buildNext()
 
   // Same host: the browser on http://localhost:N talks to http://localhost:P.

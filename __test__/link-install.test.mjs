@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, write
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ROOT, buildNest, freePort, stopProcess } from '../examples/stack.mjs'
+import { ROOT, buildNestIfStale, freePort, stopProcess } from '../examples/stack.mjs'
 
 const require = createRequire(import.meta.url)
 const { io } = require('socket.io-client')
@@ -25,7 +25,7 @@ let dir = null
 let proc = null
 
 before(() => {
-  buildNest()
+  buildNestIfStale()
   dir = mkdtempSync(path.join(tmpdir(), 'authbridge-link-app-'))
   const nm = path.join(dir, 'node_modules')
   mkdirSync(path.join(nm, '@nestjs'), { recursive: true })

@@ -3,7 +3,7 @@
 // `next build` and served by `next start`. Every process is stopped by its PID.
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -33,6 +33,15 @@ function run(cmd, args, opts) {
 
 export function buildNest() {
   run(process.execPath, [TSC_BIN, '-p', path.join(ROOT, 'examples', 'nest-app')], { cwd: ROOT })
+}
+
+/** Compiles the Nest example unless dist/ is newer than every source (npm test compiles it first). */
+export function buildNestIfStale() {
+  const app = path.join(ROOT, 'examples', 'nest-app')
+  const src = path.join(app, 'src')
+  const newest = Math.max(statSync(path.join(app, 'tsconfig.json')).mtimeMs, ...readdirSync(src).map((f) => statSync(path.join(src, f)).mtimeMs))
+  const dist = readdirSync(src).map((f) => path.join(app, 'dist', f.replace(/\.mts$/, '.mjs')))
+  if (!dist.every((f) => existsSync(f) && statSync(f).mtimeMs >= newest)) buildNest()
 }
 
 export function buildNext() {
