@@ -298,8 +298,7 @@ test('HTTPS naming: __Secure-authjs.session-token accepted with secureCookie, an
       return true
     },
   )
-  // The example back end logged that reason for the refused sockets of the plain app? No:
-  // the plain app's sockets carry no __Secure- cookie; the secure app's back end accepted them.
+  // The back end started with SECURE_COOKIE=true never missed the signed-in browser's cookie.
   assert.ok(!secure.api.output.includes('ERR_TOKEN_MISSING'), secure.api.output)
 })
 
