@@ -12,8 +12,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: Record<string, unknown>) {
-    // groups: a large claim (the Next.js example's big@example.com), whose cookie comes in chunks.
-    const groups = Array.isArray(claims.groups) ? claims.groups : undefined
-    return { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null, ...(groups ? { groups } : {}) }
+    return { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null }
   }
 }
