@@ -18,7 +18,7 @@ export class EventsGateway implements OnGatewayConnection {
   whoami(@ConnectedSocket() socket: Socket) {
     // groups: a large claim (the Next.js example's big@example.com), whose cookie comes in chunks.
     const groups = socket.data.user.groups
-    return { sub: socket.data.user.sub, kind: socket.data.auth.kind, source: socket.data.auth.source, groups: Array.isArray(groups) ? groups : [] }
+    return { sub: socket.data.user.sub, kind: socket.data.auth.kind, source: socket.data.auth.source, ...(Array.isArray(groups) ? { groups } : {}) }
   }
 
   /** Sends to every (authenticated) socket of '/'. */
