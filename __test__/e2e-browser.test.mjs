@@ -301,6 +301,15 @@ test('HTTPS naming: __Secure-authjs.session-token accepted with secureCookie, an
   )
   // The back end started with SECURE_COOKIE=true never missed the signed-in browser's cookie.
   assert.ok(!secure.api.output.includes('ERR_TOKEN_MISSING'), secure.api.output)
+
+  // The same browser on the front end whose back end was left at secureCookie: false (the
+  // host-only localhost cookie reaches every port): refused, and the log says why.
+  const logFrom = plain.api.output.length
+  const r = await visit(plain.url)
+  assert.deepEqual([r.main.state, r.main.detail, r.chat.detail], ['refused', 'ERR_TOKEN_MISSING', 'ERR_TOKEN_MISSING'])
+  const log = plain.api.output.slice(logFrom)
+  assert.match(log, /refused \/: ERR_TOKEN_MISSING - .*__Secure-authjs\.session-token cookie was present: .*set authjs\.secureCookie: true/)
+  assert.ok(!log.includes(cookies[0].value.slice(0, 24)), 'no cookie value in the log')
 })
 
 test('subdomains: app.example.test signs in, api.example.test gets the cookie (domain example.test)', { skip, timeout: 600_000 }, async () => {

@@ -124,7 +124,7 @@ export async function startNest(env, port) {
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...env },
     ready: /listening on /,
   })
-  return { ...proc, port, stop: () => stopProcess(proc) }
+  return Object.assign(proc, { port })
 }
 
 /**
@@ -138,5 +138,5 @@ export async function startNext(env, port) {
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
     ready: /Ready in|ready started|started server/i,
   })
-  return { ...proc, port, stop: () => stopProcess(proc) }
+  return Object.assign(proc, { port })
 }
