@@ -12,7 +12,7 @@
 const crypto = require('node:crypto')
 const native = require('./index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
-const { Injectable, Inject, Optional, Logger } = require('@nestjs/common')
+const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common')
 const { toJwtError } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 

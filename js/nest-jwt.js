@@ -6,7 +6,7 @@
 // options in js/jwt-options.js. @nestjs/common is an optional peer dependency, loaded only
 // here.
 
-const { Module } = require('@nestjs/common')
+const { Module } = require('./peer.js').requirePeer('@nestjs/common')
 const { JwtService, WrongSecretProviderError, JwtSecretRequestType, JWT_MODULE_OPTIONS } = require('./nest-jwt-service.js')
 const { JsonWebTokenError, TokenExpiredError, NotBeforeError } = require('./jwt-errors.js')
 const { codedError } = require('./jwt-options.js')

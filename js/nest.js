@@ -6,6 +6,8 @@
 // here; an app that uses only JwtModule does not need @nestjs/platform-socket.io.
 
 const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator } = require('./socket.io.js')
+// Nest classes from the application's copy (authbridge may be a file: link): js/peer.js.
+const { requirePeer } = require('./peer.js')
 const {
   JwtModule,
   JwtService,
@@ -18,7 +20,7 @@ const {
 
 let IoAdapter
 try {
-  IoAdapter = require('@nestjs/platform-socket.io').IoAdapter
+  IoAdapter = requirePeer('@nestjs/platform-socket.io').IoAdapter
 } catch (err) {
   if (!err || (err.code !== 'MODULE_NOT_FOUND' && err.code !== 'ERR_MODULE_NOT_FOUND')) throw err
   const missing = err
@@ -35,7 +37,7 @@ try {
 
 let Logger = null
 try {
-  Logger = require('@nestjs/common').Logger
+  Logger = requirePeer('@nestjs/common').Logger
 } catch {
   Logger = null
 }

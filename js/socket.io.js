@@ -287,6 +287,8 @@ function refusal(ctx, socket, err) {
     source: (err && err.source) || null,
     fingerprint: (err && err.fingerprint) || null,
     namespace: socket.nsp && socket.nsp.name,
+    // The reason in words (never the token; for a missing token, the cookie names seen).
+    message: err && typeof err.message === 'string' ? err.message : undefined,
   })
   return code
 }
