@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_JWT_EXPIRED' | 'ERR_JWT_NOT_ACTIVE' | 'ERR_JWT_CLAIM_INVALID' | 'ERR_JWT_CLAIM_MISSING'
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
+  | 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE'
   | 'ERR_ORIGIN_NOT_ALLOWED'
   | 'ERR_JWKS_FETCH_FAILED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JWKS_TOO_LARGE' | 'ERR_JWKS_INVALID'
   | 'ERR_JWKS_NOT_READY' | 'ERR_JWKS_KID_UNKNOWN' | 'ERR_JWKS_STALE'
@@ -248,6 +249,54 @@ export declare class JwtVerifier {
   setJwks(jwks: { keys: object[] } | string): void
 }
 
+/**
+ * Revoked token ids and subjects, in memory; every check is synchronous. Give it to
+ * JwtVerifier, AuthJsSession or HandshakeAuthenticator as `revocation`.
+ */
+export declare class RevocationList {
+  constructor(options?: RevocationListOptions)
+  /** Revokes one token by its `jti` until `exp` (seconds since the epoch). */
+  revokeToken(jti: string, exp: number): void
+  /**
+   * Revokes the tokens of `sub` issued before `before` (seconds; default now). A token
+   * without `iat` counts as issued before.
+   */
+  revokeSubject(sub: string, before?: number): void
+  /**
+   * Why verified claims would be refused now: 'ERR_TOKEN_REVOKED',
+   * 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
+   */
+  refusal(claims: object): 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null
+  /**
+   * Refuse every token with ERR_REVOCATION_STALE (true) or stop (false). Used by a store
+   * (authbridge/redis) whose sync is lost for too long with onStale 'refuse'.
+   */
+  setStale(refuse: boolean): void
+  /** Whether every token is refused as stale (see setStale). */
+  get stale(): boolean
+  /** Whether verified claims (jti, sub, iat) are revoked now. */
+  isRevoked(claims: object): boolean
+  /** Calls `listener(change)` after every change. Only 'change' exists. */
+  on(event: 'change', listener: (change: RevocationChange) => void): this
+  /** Removes a listener added with `on`. */
+  off(event: 'change', listener: (change: RevocationChange) => void): this
+  /**
+   * Replaces every entry (a full reload from a store); entries already past their
+   * lifetime are left out. All or nothing: on error nothing changes.
+   */
+  replace(entries: RevocationEntry[]): void
+  /** Drops entries past their lifetime; returns how many. */
+  prune(): number
+  /** Every entry. */
+  entries(): Array<RevocationEntry>
+  /** How many entries of each kind. */
+  size(): RevocationSize
+  /** Moves on every change. */
+  get version(): number
+  /** Seconds a subject entry lives after its `before`. */
+  get subjectTtl(): number
+}
+
 export interface AuthenticateResult {
   claims: Record<string, unknown>
   kind: 'jwt' | 'authjs'
@@ -275,6 +324,8 @@ export interface AuthJsOptions {
   maxTokenLength?: number
   /** Seconds since the epoch; for tests. */
   now?: () => number
+  /** Refuse revoked sessions (ERR_TOKEN_REVOKED), checked after decryption. */
+  revocation?: RevocationList
 }
 
 export interface CompleteResult {
@@ -303,6 +354,11 @@ export interface HandshakeOptions {
   sources?: Array<'auth' | 'header' | 'cookie' | 'query'>
   /** Default 'token': handshake.auth.token (and the query parameter of that name). */
   authField?: string
+  /**
+   * Refuse revoked tokens of both kinds (ERR_TOKEN_REVOKED); `jwt.revocation` or
+   * `authjs.revocation`, when given, take precedence for their kind.
+   */
+  revocation?: RevocationList
 }
 
 /** Explains a token without a key. Never throws. */
@@ -321,6 +377,45 @@ export interface JwsOptions {
 export interface JwsResult {
   header: Record<string, unknown>
   payload: Buffer
+}
+
+/** What changed, given to 'change' listeners. */
+export interface RevocationChange {
+  /**
+   * 'token' (a jti), 'subject', 'reload' (every entry replaced), 'prune', or 'stale' /
+   * 'fresh' (every token refused while a store's sync is lost, and back).
+   */
+  type: 'token' | 'subject' | 'reload' | 'prune' | 'stale' | 'fresh'
+  jti?: string
+  exp?: number
+  sub?: string
+  before?: number
+  /** The list's version after the change. */
+  version: number
+}
+
+/** One entry of `entries()` / `replace()`: `{ jti, exp }` or `{ sub, before }`. */
+export interface RevocationEntry {
+  jti?: string
+  exp?: number
+  sub?: string
+  before?: number
+}
+
+/** Options of `new RevocationList(options?)`. */
+export interface RevocationListOptions {
+  /**
+   * Seconds a subject entry lives after its `before` (default 30 days, Auth.js's default
+   * session maxAge). Set it to at least the longest lifetime of the tokens you accept.
+   */
+  subjectTtl?: number
+  /** Seconds since the epoch; for tests. Default: the system clock. */
+  now?: () => number
+}
+
+export interface RevocationSize {
+  tokens: number
+  subjects: number
 }
 
 export interface SessionHeaders {
@@ -411,6 +506,8 @@ export interface VerifierOptions {
    * An ID token is then refused. Default false.
    */
   rfc9068?: boolean
+  /** Refuse revoked tokens (ERR_TOKEN_REVOKED), checked after signature and claims. */
+  revocation?: RevocationList
 }
 
 /** JWS-level verification: any payload bytes, no claim checks. */

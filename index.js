@@ -840,6 +840,7 @@ module.exports.HandshakeAuthenticator = nativeBinding.HandshakeAuthenticator
 module.exports.JwksKeySet = nativeBinding.JwksKeySet
 module.exports.JwtSigner = nativeBinding.JwtSigner
 module.exports.JwtVerifier = nativeBinding.JwtVerifier
+module.exports.RevocationList = nativeBinding.RevocationList
 module.exports.decodeUnverified = nativeBinding.decodeUnverified
 module.exports.inspect = nativeBinding.inspect
 module.exports.sign = nativeBinding.sign

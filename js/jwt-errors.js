@@ -133,6 +133,10 @@ function toJwtError(err, token, expected) {
     case 'ERR_INVALID_KEY':
       out = new JsonWebTokenError('secretOrPublicKey is not valid key material')
       break
+    case 'ERR_TOKEN_REVOKED':
+      // jsonwebtoken has no revocation; express-jwt's isRevoked says 'The token has been revoked.'
+      out = new JsonWebTokenError('jwt revoked')
+      break
     case 'ERR_JWKS_NO_MATCHING_KEY':
       out = new JsonWebTokenError('secret or public key must be provided')
       break

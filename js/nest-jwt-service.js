@@ -129,6 +129,8 @@ class JwtService {
       delete nativeOptions.key
       nativeOptions.jwks = key.material
     }
+    // authbridge: revoked tokens (sign-out, ban) refused in every verify.
+    if (this.options.revocation !== undefined) nativeOptions.revocation = this.options.revocation
     verifier = new native.JwtVerifier(nativeOptions)
     o.lruSet(this._verifiers, cacheKey, verifier)
     return verifier

@@ -107,6 +107,8 @@ export interface JwtModuleOptions {
   jwksOptions?: Omit<RemoteJwksOptions, 'jwksUri' | 'issuer'>
   /** authbridge: onModuleInit awaits the first load of the remote keys (default true). */
   waitForJwks?: boolean
+  /** Refuse revoked tokens (ERR_TOKEN_REVOKED, a JsonWebTokenError) in every verify. */
+  revocation?: import('../index').RevocationList
 }
 
 export interface JwtOptionsFactory {

@@ -1,5 +1,7 @@
 import { IoAdapter } from '@nestjs/platform-socket.io'
-import type { HandshakeAuthenticator, HandshakeOptions } from '../index'
+import type { DynamicModule } from '@nestjs/common'
+import type { HandshakeAuthenticator, HandshakeOptions, RevocationList } from '../index'
+import type { RedisRevocation, RedisRevocationOptions } from './redis'
 import type { SocketIoAuthSettings, SocketIoMiddleware } from './socket.io'
 
 export { HandshakeAuthenticator }
@@ -15,7 +17,48 @@ export declare class AuthenticatedSocketAdapter extends IoAdapter {
   constructor(appOrHttpServer: any, options: HandshakeOptions | HandshakeAuthenticator, settings?: SocketIoAuthSettings)
   readonly authenticator: HandshakeAuthenticator
   readonly authMiddleware: SocketIoMiddleware
+  /**
+   * Uses the Socket.IO Redis adapter (@socket.io/redis-adapter) so broadcasts reach the
+   * sockets of every node. Its publish/subscribe connections are duplicated from
+   * `client` (node-redis v5+ or ioredis) and closed when the application shuts down.
+   * Await it before app.listen().
+   */
+  connectToRedis(client: any, adapterOptions?: Record<string, unknown>): Promise<this>
 }
+
+export interface RevocationModuleOptions {
+  /** Keep every node's list in sync through Redis (see authbridge/redis). */
+  redis?: Omit<RedisRevocationOptions, 'list'>
+  /** Seconds a subject entry lives (see RevocationList). */
+  subjectTtl?: number
+  /** Use this list instead of a new one. */
+  list?: RevocationList
+  /** Default true. */
+  global?: boolean
+}
+
+export declare class RevocationModule {
+  static forRoot(options?: RevocationModuleOptions): DynamicModule
+  static forRootAsync(options: {
+    imports?: any[]
+    useFactory: (...args: any[]) => RevocationModuleOptions | Promise<RevocationModuleOptions>
+    inject?: any[]
+    global?: boolean
+  }): DynamicModule
+}
+
+/** Injectable: revoke tokens and subjects (on every node with Redis); check claims. */
+export declare class RevocationService {
+  /** Give it to the adapter, the Strategy and JwtModule as `revocation`. */
+  readonly list: RevocationList
+  /** The authbridge/redis handle once the module is initialized (null without Redis). */
+  readonly store: RedisRevocation | null
+  revokeToken(jti: string, exp: number): Promise<void>
+  revokeSubject(sub: string, before?: number): Promise<void>
+  isRevoked(claims: Record<string, unknown>): boolean
+}
+
+export declare const REVOCATION_OPTIONS: unique symbol
 
 export {
   JwtModule,

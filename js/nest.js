@@ -17,6 +17,7 @@ const {
   WrongSecretProviderError,
   JwtSecretRequestType,
 } = require('./nest-jwt.js')
+const { RevocationModule, RevocationService, REVOCATION_OPTIONS } = require('./nest-revocation.js')
 
 let IoAdapter
 try {
@@ -59,11 +60,64 @@ class AuthenticatedSocketAdapter extends IoAdapter {
     // A remote key set (jwt.jwks: RemoteJwks, jwksUri, issuer): refresh failures logged at warn, never a token.
     const remote = this.authenticator.remoteJwks
     if (remote && logger) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
-    this.authMiddleware = socketIoAuth(this.authenticator, { ...settings, onFailure })
+    const revocation = settings.revocation || (options instanceof HandshakeAuthenticator ? undefined : options && options.revocation)
+    this.authMiddleware = socketIoAuth(this.authenticator, { ...settings, onFailure, revocation })
+    this.redisConnections = []
+    this.redisAdapter = null
+  }
+
+  /**
+   * Uses the Socket.IO Redis adapter (@socket.io/redis-adapter, an optional peer
+   * dependency) so broadcasts reach the sockets of every node. Creates its publish and
+   * subscribe connections from `client` (node-redis v5+ or ioredis) and closes them when
+   * the application shuts down. Call (and await) before app.listen().
+   */
+  async connectToRedis(client, adapterOptions) {
+    const { createAdapter } = requirePeer('@socket.io/redis-adapter')
+    if (!client || typeof client.duplicate !== 'function') {
+      throw Object.assign(new Error('connectToRedis needs a node-redis or ioredis client'), { code: 'ERR_INVALID_OPTIONS' })
+    }
+    const pub = client.duplicate()
+    const sub = client.duplicate()
+    for (const c of [pub, sub]) c.on('error', () => {})
+    this.redisConnections.push(pub, sub)
+    // node-redis connections are opened explicitly; ioredis ones connect by themselves.
+    if ('isOpen' in pub && typeof pub.connect === 'function') await Promise.all([pub.connect(), sub.connect()])
+    this.redisAdapter = createAdapter(pub, sub, adapterOptions)
+    return this
+  }
+
+  async dispose() {
+    if (typeof super.dispose === 'function') await super.dispose()
+    await this.closeRedis()
+  }
+
+  async closeRedis() {
+    const conns = this.redisConnections
+    this.redisConnections = []
+    await Promise.all(
+      conns.map(async (c) => {
+        try {
+          if ('isOpen' in c && typeof c.close === 'function') {
+            if (c.isOpen) await c.close()
+          } else await c.quit()
+        } catch {
+          try {
+            c.disconnect()
+          } catch {
+            // already closed
+          }
+        }
+      }),
+    )
   }
 
   createIOServer(port, options) {
     const server = super.createIOServer(port, options)
+    if (this.redisAdapter && !server.__authbridgeRedis) {
+      Object.defineProperty(server, '__authbridgeRedis', { value: true })
+      server.adapter(this.redisAdapter)
+    }
     // Nest calls this once per server; gateways' namespaces are created on it later.
     if (!server.__authbridge) {
       Object.defineProperty(server, '__authbridge', { value: true })
@@ -84,4 +138,7 @@ module.exports = {
   NotBeforeError,
   WrongSecretProviderError,
   JwtSecretRequestType,
+  RevocationModule,
+  RevocationService,
+  REVOCATION_OPTIONS,
 }

@@ -1,4 +1,4 @@
-import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins, RevocationList } from '../index'
 
 export { HandshakeAuthenticator }
 
@@ -32,6 +32,15 @@ export interface SocketIoAuthSettings {
   onSuccess?: (info: AuthSuccess) => void
   /** Close connections when their token expires (default true); false to keep them open. */
   expiry?: boolean | ExpirySettings
+  /**
+   * The revocation list to watch (default: `options.revocation` when options, not an
+   * authenticator, are given). On each change of the list, every socket this middleware
+   * authenticated is checked again; a revoked one receives `revokedEvent` with
+   * `{ code: 'ERR_TOKEN_REVOKED' }` and is disconnected.
+   */
+  revocation?: RevocationList
+  /** Default 'auth_revoked'. */
+  revokedEvent?: string
   /**
    * Pages whose handshakes may use the session cookie (their `Origin`). Default: the
    * authenticator's own `allowedOrigins` if set, else the Socket.IO server's `cors.origin`

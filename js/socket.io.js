@@ -226,6 +226,42 @@ function deliverMissedPackets(socket) {
   if (typeof socket.packet === 'function') for (const data of packets) socket.packet({ type: 2, data })
 }
 
+/**
+ * Closes the sockets a revocation change refuses: each change of `revocation` (local, or
+ * applied from Redis by authbridge/redis) re-checks every socket this middleware
+ * admitted; a refused one gets `event` with { code } (ERR_TOKEN_REVOKED, or
+ * ERR_REVOCATION_STALE while a lost sync refuses every token), then is disconnected.
+ */
+function revocationWatch(revocation, event) {
+  const namespaces = new Set()
+  const tracked = new WeakSet()
+  const check = (socket) => {
+    if (!socket.connected || !tracked.has(socket) || !socket.data.user) return
+    let code = null
+    try {
+      code = revocation.refusal(socket.data.user)
+    } catch {
+      code = null
+    }
+    if (code) {
+      tracked.delete(socket)
+      socket.emit(event, { code })
+      socket.disconnect(true)
+    }
+  }
+  revocation.on('change', () => {
+    for (const nsp of namespaces) for (const socket of nsp.sockets.values()) check(socket)
+  })
+  return {
+    /** From admission on; checked once now, for a change since its handshake. */
+    track(socket) {
+      tracked.add(socket)
+      if (socket.nsp) namespaces.add(socket.nsp)
+      check(socket)
+    },
+  }
+}
+
 function createContext(optionsOrAuthenticator, settings) {
   const authenticator = toAuthenticator(optionsOrAuthenticator)
   const { onFailure, onSuccess } = settings
@@ -247,7 +283,12 @@ function createContext(optionsOrAuthenticator, settings) {
     allowOrigin: settings.allowedOrigins === undefined ? null : originPredicate(settings.allowedOrigins),
     identity: typeof settings.identity === 'function' ? settings.identity : null,
     onConnect: null,
+    revocation: null,
   }
+  const revocation =
+    settings.revocation ||
+    (optionsOrAuthenticator && !(optionsOrAuthenticator instanceof HandshakeAuthenticator) ? optionsOrAuthenticator.revocation : null)
+  if (revocation) ctx.revocation = revocationWatch(revocation, settings.revokedEvent || 'auth_revoked')
   ctx.onConnect = (socket) => onConnect(ctx, socket)
   return ctx
 }
@@ -335,6 +376,10 @@ function onConnect(ctx, socket) {
 }
 
 function admitted(ctx, socket) {
+  if (ctx.revocation) {
+    ctx.revocation.track(socket)
+    if (!socket.connected) return
+  }
   if (ctx.expiry) watchExpiry(ctx, socket)
   if (socket.connected && socket.recovered) deliverMissedPackets(socket)
 }

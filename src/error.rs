@@ -32,11 +32,13 @@ pub enum ErrorCode {
     JwksStale,
     DiscoveryFailed,
     DiscoveryIssuerMismatch,
+    TokenRevoked,
+    RevocationStale,
     OriginNotAllowed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidKey,
         ErrorCode::TokenMalformed,
@@ -54,6 +56,8 @@ impl ErrorCode {
         ErrorCode::JweNoMatchingSecret,
         ErrorCode::JweDecryptionFailed,
         ErrorCode::Internal,
+        ErrorCode::TokenRevoked,
+        ErrorCode::RevocationStale,
         ErrorCode::OriginNotAllowed,
         ErrorCode::JwksFetchFailed,
         ErrorCode::JwksTimeout,
@@ -85,6 +89,8 @@ impl ErrorCode {
             ErrorCode::JweNoMatchingSecret => "ERR_JWE_NO_MATCHING_SECRET",
             ErrorCode::JweDecryptionFailed => "ERR_JWE_DECRYPTION_FAILED",
             ErrorCode::Internal => "ERR_INTERNAL",
+            ErrorCode::TokenRevoked => "ERR_TOKEN_REVOKED",
+            ErrorCode::RevocationStale => "ERR_REVOCATION_STALE",
             ErrorCode::OriginNotAllowed => "ERR_ORIGIN_NOT_ALLOWED",
             ErrorCode::JwksFetchFailed => "ERR_JWKS_FETCH_FAILED",
             ErrorCode::JwksTimeout => "ERR_JWKS_TIMEOUT",

@@ -15,6 +15,7 @@ pub mod jwe;
 pub mod jws;
 pub mod jwt;
 pub mod key;
+pub mod revocation;
 pub mod origin;
 pub mod remote;
 pub mod token;

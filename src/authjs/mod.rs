@@ -39,6 +39,7 @@ pub struct AuthJsSession {
     secrets: Vec<DerivedSecret>,
     tolerance: f64,
     max_len: usize,
+    revocation: Option<std::sync::Arc<crate::revocation::RevocationList>>,
 }
 
 /// The default session cookie name of each format.
@@ -92,7 +93,7 @@ impl AuthJsSession {
             (None, Format::V4) => String::new(),
         };
         let secrets = o.secrets.iter().map(|s| derive(format, s, &salt)).collect::<Result<Vec<_>>>()?;
-        Ok(AuthJsSession { headers: crate::jws::HeaderCache::default(), format, cookie_name, secrets, tolerance, max_len })
+        Ok(AuthJsSession { headers: crate::jws::HeaderCache::default(), format, cookie_name, secrets, tolerance, max_len, revocation: None })
     }
 
     pub fn cookie_name(&self) -> &str {
@@ -105,6 +106,15 @@ impl AuthJsSession {
 
     pub fn max_token_length(&self) -> usize {
         self.max_len
+    }
+
+    /// Refuse revoked sessions (ERR_TOKEN_REVOKED), checked after decryption and times.
+    pub fn set_revocation(&mut self, list: Option<std::sync::Arc<crate::revocation::RevocationList>>) {
+        self.revocation = list;
+    }
+
+    pub fn revocation(&self) -> Option<&std::sync::Arc<crate::revocation::RevocationList>> {
+        self.revocation.as_ref()
     }
 
     /// Decodes and checks a session token; returns its claims.
@@ -155,8 +165,18 @@ impl AuthJsSession {
                 result?
             }
         };
-        let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat"])?;
-        check_times(m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), now, self.tolerance)?;
+        match &self.revocation {
+            None => {
+                let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat"])?;
+                check_times(m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), now, self.tolerance)?;
+            }
+            Some(list) => {
+                let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat", "jti", "sub"])?;
+                let times = crate::jwt::claims::Times::from_values(m[0].as_ref(), m[1].as_ref(), m[2].as_ref())?;
+                crate::jwt::claims::times_ok(&times, now, self.tolerance)?;
+                list.check(&crate::revocation::TokenIds::from_values(m[3].as_ref(), m[4].as_ref(), times.iat), now)?;
+            }
+        }
         Ok(Claims { json: plaintext })
     }
 

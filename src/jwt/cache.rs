@@ -13,6 +13,8 @@ pub struct Entry {
     pub header: Arc<Header>,
     pub json: Arc<[u8]>,
     pub times: Times,
+    /// jti, sub and iat, kept when a revocation list is set: a hit is checked again.
+    pub ids: Option<crate::revocation::TokenIds>,
 }
 
 pub struct VerifyCache {

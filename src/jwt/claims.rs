@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::revocation::TokenIds;
 use crate::token::{claim_members, Header};
 
 #[derive(Debug, Clone)]
@@ -151,6 +152,12 @@ impl Validation {
     /// Checks a claims set given as its JSON text (one strict JSON object), reading only
     /// the members the checks need. Returns the time claims, for re-checking later.
     pub fn check(&self, header: &Header, json: &[u8], now: f64) -> Result<Times> {
+        self.check_ids(header, json, now, false).map(|(t, _)| t)
+    }
+
+    /// As `check`; with `want_ids`, also reads jti and sub in the same pass (for the
+    /// revocation list).
+    pub fn check_ids(&self, header: &Header, json: &[u8], now: f64, want_ids: bool) -> Result<(Times, Option<TokenIds>)> {
         // Only the members some check reads are built: the time claims always, the
         // others when configured, and the required ones.
         let mut names: Vec<&str> = Vec::with_capacity(6 + self.required.len());
@@ -167,6 +174,13 @@ impl Validation {
         for r in &self.required {
             if !names.contains(&r.as_str()) {
                 names.push(r);
+            }
+        }
+        if want_ids {
+            for id in ["jti", "sub"] {
+                if !names.contains(&id) {
+                    names.push(id);
+                }
             }
         }
         let m = claim_members(json, "claims set (payload)", &names)?;
@@ -214,7 +228,8 @@ impl Validation {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "typ", "the header typ is not the expected type"));
             }
         }
-        Ok(times)
+        let ids = want_ids.then(|| TokenIds::from_values(get("jti"), sub, times.iat));
+        Ok((times, ids))
     }
 }
 

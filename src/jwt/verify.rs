@@ -11,6 +11,7 @@ use crate::alg::{parse_algorithms, Algorithm};
 use crate::error::{Error, Result};
 use crate::jws::{self, DEFAULT_MAX_TOKEN_LENGTH};
 use crate::key::{KeyStore, VerifyKey};
+use crate::revocation::RevocationList;
 use crate::token::{Claims, Header};
 
 /// Where the verification key comes from.
@@ -47,6 +48,8 @@ pub struct VerifierOptions {
     pub ignore_not_before: bool,
     /// Enforce the JWT access-token profile (RFC 9068): typ at+jwt and the claims it requires.
     pub rfc9068: bool,
+    /// Refuse revoked tokens (ERR_TOKEN_REVOKED), checked after signature and claims.
+    pub revocation: Option<Arc<RevocationList>>,
 }
 
 /// The claims RFC 9068 section 2.2 requires in an access token.
@@ -62,6 +65,7 @@ pub struct JwtVerifier {
     allow_weak: bool,
     /// The remote set's generation the verified-token cache was filled under.
     cache_generation: std::sync::atomic::AtomicU64,
+    revocation: Option<Arc<RevocationList>>,
 }
 
 /// A checked non-negative, finite number of seconds.
@@ -135,7 +139,17 @@ impl JwtVerifier {
             0 => None,
             n => Some(VerifyCache::new(n)),
         };
-        Ok(JwtVerifier { headers: jws::HeaderCache::default(), cache, algorithms, keys, validation, max_len, allow_weak: options.allow_weak_secret, cache_generation: Default::default() })
+        Ok(JwtVerifier {
+            cache_generation: Default::default(),
+            headers: jws::HeaderCache::default(),
+            cache,
+            algorithms,
+            keys,
+            validation,
+            max_len,
+            allow_weak: options.allow_weak_secret,
+            revocation: options.revocation,
+        })
     }
 
     /// Replaces the keys with a new JWK Set. Either the whole set is accepted and
@@ -161,19 +175,38 @@ impl JwtVerifier {
             }
             if let Some(hit) = cache.get(token) {
                 self.validation.check_clock(&hit.times, now)?;
+                if let (Some(list), Some(ids)) = (&self.revocation, &hit.ids) {
+                    list.check(ids, now)?;
+                }
                 return Ok((hit.header.clone(), Claims { json: hit.json.to_vec() }));
             }
         }
         let jws = jws::verify_compact_cached(token, &self.algorithms, &self.keys, self.max_len, &self.headers)?;
-        let times = self.validation.check(&jws.header, &jws.payload, now)?;
+        let (times, ids) = self.validation.check_ids(&jws.header, &jws.payload, now, self.revocation.is_some())?;
+        if let (Some(list), Some(ids)) = (&self.revocation, &ids) {
+            list.check(ids, now)?;
+        }
         if let Some(cache) = &self.cache {
-            cache.put(token, Entry { header: jws.header.clone(), json: jws.payload.as_slice().into(), times });
+            cache.put(token, Entry { header: jws.header.clone(), json: jws.payload.as_slice().into(), times, ids });
         }
         Ok((jws.header, Claims { json: jws.payload }))
     }
 
     pub fn clock_tolerance(&self) -> f64 {
         self.validation.clock_tolerance
+    }
+
+    pub fn revocation(&self) -> Option<&Arc<RevocationList>> {
+        self.revocation.as_ref()
+    }
+
+    /// Sets (or removes) the revocation list; the cache keeps working, as every hit is
+    /// checked against the list in use.
+    pub fn set_revocation(&mut self, list: Option<Arc<RevocationList>>) {
+        self.revocation = list;
+        if let Some(c) = &self.cache {
+            c.clear();
+        }
     }
 }
 

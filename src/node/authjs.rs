@@ -31,6 +31,14 @@ pub struct AuthJsOptions {
     pub max_token_length: Option<f64>,
     /// Seconds since the epoch; for tests.
     pub now: Option<FunctionRef<(), f64>>,
+    /// Refuse revoked sessions (ERR_TOKEN_REVOKED), checked after decryption.
+    #[napi(ts_type = "RevocationList")]
+    pub revocation: Option<super::revocation::RevocationRef>,
+}
+
+/// The revocation list of the options, taken out before the conversion.
+pub fn take_revocation(o: &mut AuthJsOptions) -> Option<std::sync::Arc<crate::revocation::RevocationList>> {
+    o.revocation.take().map(|r| r.0)
 }
 
 pub fn core_authjs_options(o: AuthJsOptions) -> (authjs::AuthJsOptions, Option<FunctionRef<(), f64>>) {
@@ -79,9 +87,11 @@ fn claims_or_null<'e>(env: &'e Env, parser: &json::JsonParse, v: Option<Claims>)
 impl AuthJsSession {
     #[napi(constructor, ts_args_type = "options: AuthJsOptions")]
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
-        let o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
+        let mut o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
+        let revocation = take_revocation(&mut o);
         let (opts, now) = core_authjs_options(o);
-        let inner = guard(&env, || authjs::AuthJsSession::new(opts))?;
+        let mut inner = guard(&env, || authjs::AuthJsSession::new(opts))?;
+        inner.set_revocation(revocation);
         Ok(AuthJsSession { inner, now, json: json::JsonParse::new(&env)? })
     }
 

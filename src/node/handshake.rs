@@ -24,6 +24,10 @@ pub struct HandshakeOptions {
     pub sources: Option<Vec<String>>,
     /// Default 'token': handshake.auth.token (and the query parameter of that name).
     pub auth_field: Option<String>,
+    /// Refuse revoked tokens of both kinds (ERR_TOKEN_REVOKED); `jwt.revocation` or
+    /// `authjs.revocation`, when given, take precedence for their kind.
+    #[napi(ts_type = "RevocationList")]
+    pub revocation: Option<super::revocation::RevocationRef>,
 }
 
 #[napi(object, object_from_js = false)]
@@ -196,17 +200,24 @@ impl HandshakeAuthenticator {
     #[napi(constructor, ts_args_type = "options: HandshakeOptions")]
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
         let o: HandshakeOptions = options_arg(&env, &options, "HandshakeAuthenticator options")?;
+        let shared = o.revocation.map(|r| r.0);
         let (jwt, now_jwt) = match o.jwt {
             Some(j) => {
-                let (opts, now) = guard(&env, || core_verifier_options(j))?;
+                let (mut opts, now) = guard(&env, || core_verifier_options(j))?;
+                if opts.revocation.is_none() {
+                    opts.revocation = shared.clone();
+                }
                 (Some(guard(&env, || crate::jwt::JwtVerifier::new(opts))?), now)
             }
             None => (None, None),
         };
         let (authjs, now_authjs) = match o.authjs {
-            Some(a) => {
+            Some(mut a) => {
+                let own = super::authjs::take_revocation(&mut a);
                 let (opts, now) = core_authjs_options(a);
-                (Some(guard(&env, || crate::authjs::AuthJsSession::new(opts))?), now)
+                let mut session = guard(&env, || crate::authjs::AuthJsSession::new(opts))?;
+                session.set_revocation(own.or(shared));
+                (Some(session), now)
             }
             None => (None, None),
         };

@@ -61,6 +61,9 @@ pub struct VerifierOptions {
     /// exp, aud, sub, client_id, iat and jti required; needs issuer and audience.
     /// An ID token is then refused. Default false.
     pub rfc9068: Option<bool>,
+    /// Refuse revoked tokens (ERR_TOKEN_REVOKED), checked after signature and claims.
+    #[napi(ts_type = "RevocationList")]
+    pub revocation: Option<super::revocation::RevocationRef>,
 }
 
 /// Options of `verifyJws(token, options)`.
@@ -245,6 +248,7 @@ pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::Verifier
             ignore_expiration: o.ignore_expiration.unwrap_or(false),
             ignore_not_before: o.ignore_not_before.unwrap_or(false),
             rfc9068: o.rfc9068.unwrap_or(false),
+            revocation: o.revocation.map(|r| r.0),
         },
         o.now,
     ))

@@ -7,3 +7,4 @@ mod inspect;
 mod authjs;
 mod handshake;
 mod json;
+mod revocation;

@@ -8,6 +8,14 @@ export interface AppAuthConfig {
   jwtSecret: string
   /** true behind HTTPS: the session cookie is then __Secure-authjs.session-token. */
   secureCookie?: boolean
+  /**
+   * Several nodes: a Redis URL (REDIS_URL). Socket.IO broadcasts then go through the Redis
+   * adapter and sign-outs reach every node's revocation list. Without it the revocation
+   * list is in memory, for this node only.
+   */
+  redisUrl?: string
+  /** Revocation sync settings (see authbridge/redis); defaults when absent. */
+  revocation?: { resyncInterval?: number; maxStaleness?: number; onStale?: 'accept' | 'refuse' }
 }
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS')
@@ -25,5 +33,5 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppAuthConf
   if (authSecret.length === 0 || !env.JWT_SECRET) {
     throw new Error('set AUTH_SECRET (as in the Next.js app) and JWT_SECRET')
   }
-  return { authSecret, jwtSecret: env.JWT_SECRET, secureCookie: env.SECURE_COOKIE === 'true' }
+  return { authSecret, jwtSecret: env.JWT_SECRET, secureCookie: env.SECURE_COOKIE === 'true', redisUrl: env.REDIS_URL || undefined }
 }

@@ -12,6 +12,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(claims: Record<string, unknown>) {
-    return { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null }
+    const user = { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null }
+    // The claims ride along, not serialized: the sign-out endpoint reads jti and exp.
+    return Object.defineProperty(user, 'claims', { value: claims, enumerable: false })
   }
 }

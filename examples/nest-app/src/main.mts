@@ -2,7 +2,7 @@ import 'reflect-metadata'
 import { pathToFileURL } from 'node:url'
 import { NestFactory } from '@nestjs/core'
 import type { INestApplication } from '@nestjs/common'
-import { AuthenticatedSocketAdapter } from 'authbridge/nest'
+import { AuthenticatedSocketAdapter, RevocationService } from 'authbridge/nest'
 import type { AuthFailure } from 'authbridge/socket.io'
 import { AppModule } from './app.module.mjs'
 import { AppAuthConfig, configFromEnv, handshakeOptions } from './auth.config.mjs'
@@ -36,10 +36,30 @@ class AppSocketAdapter extends AuthenticatedSocketAdapter {
 }
 
 export async function createApp(config: AppAuthConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: ['error', 'warn'] })
-  // Every Socket.IO connection, on every namespace, is authenticated at the handshake.
+  // Several nodes: one Redis client; the revocation store and the Socket.IO adapter
+  // duplicate the connections they need from it.
+  let redis: any = null
+  if (config.redisUrl) {
+    const { createClient } = await import('redis')
+    redis = createClient({ url: config.redisUrl })
+    redis.on('error', () => {}) // it reconnects by itself; the revocation store reports staleness
+    await redis.connect()
+  }
+  const app = await NestFactory.create(AppModule.forRoot(config, redis), { logger: ['error', 'warn'] })
+  const revocation = app.get(RevocationService)
+  // Every Socket.IO connection, on every namespace, is authenticated at the handshake, and
+  // closed (after `auth_revoked`) when a sign-out on any node revokes its token.
   const corsOrigins = options.corsOrigins ?? []
-  app.useWebSocketAdapter(new AppSocketAdapter(app, handshakeOptions(config), { onFailure: options.onFailure }, corsOrigins))
+  const adapter = new AppSocketAdapter(app, { ...handshakeOptions(config), revocation: revocation.list }, { onFailure: options.onFailure }, corsOrigins)
+  if (redis) {
+    await adapter.connectToRedis(redis)
+    const close = app.close.bind(app)
+    app.close = async () => {
+      await close()
+      if (redis.isOpen) await redis.close()
+    }
+  }
+  app.useWebSocketAdapter(adapter)
   // REST: the browser sends the session cookie cross-origin only if the answer allows it.
   if (corsOrigins.length) app.enableCors({ origin: corsOrigins, credentials: true })
   return app

@@ -1,0 +1,334 @@
+//! The RevocationList class: the core list behind an `Arc` that verifiers share, plus
+//! 'change' listeners called synchronously after every change.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Unknown, ValueType};
+use napi_derive::napi;
+
+use super::errors::{guard, to_js};
+use super::jwt::clock;
+use crate::error::Error as CoreError;
+use crate::revocation::{self as core, Entry, TokenIds};
+
+/// Options of `new RevocationList(options?)`.
+#[napi(object, object_to_js = false)]
+pub struct RevocationListOptions {
+    /// Seconds a subject entry lives after its `before` (default 30 days, Auth.js's default
+    /// session maxAge). Set it to at least the longest lifetime of the tokens you accept.
+    pub subject_ttl: Option<f64>,
+    /// Seconds since the epoch; for tests. Default: the system clock.
+    pub now: Option<FunctionRef<(), f64>>,
+}
+
+/// What changed, given to 'change' listeners.
+#[napi(object, object_from_js = false)]
+pub struct RevocationChange {
+    /// 'token' (a jti), 'subject', 'reload' (every entry replaced), 'prune', or 'stale' /
+    /// 'fresh' (every token refused while a store's sync is lost, and back).
+    #[napi(js_name = "type", ts_type = "'token' | 'subject' | 'reload' | 'prune' | 'stale' | 'fresh'")]
+    pub kind: String,
+    pub jti: Option<String>,
+    pub exp: Option<f64>,
+    pub sub: Option<String>,
+    pub before: Option<f64>,
+    /// The list's version after the change.
+    pub version: f64,
+}
+
+/// One entry of `entries()` / `replace()`: `{ jti, exp }` or `{ sub, before }`.
+#[napi(object)]
+pub struct RevocationEntry {
+    pub jti: Option<String>,
+    pub exp: Option<f64>,
+    pub sub: Option<String>,
+    pub before: Option<f64>,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct RevocationSize {
+    pub tokens: u32,
+    pub subjects: u32,
+}
+
+type Listener = Rc<FunctionRef<RevocationChange, Unknown<'static>>>;
+
+/// Revoked token ids and subjects, in memory; every check is synchronous. Give it to
+/// JwtVerifier, AuthJsSession or HandshakeAuthenticator as `revocation`.
+#[napi]
+pub struct RevocationList {
+    pub(crate) inner: Arc<core::RevocationList>,
+    now: Option<FunctionRef<(), f64>>,
+    listeners: RefCell<Vec<Listener>>,
+}
+
+/// A `revocation` option: the core list of a RevocationList instance.
+pub struct RevocationRef(pub Arc<core::RevocationList>);
+
+impl TypeName for RevocationRef {
+    fn type_name() -> &'static str {
+        "RevocationList"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ValidateNapiValue for RevocationRef {}
+
+impl FromNapiValue for RevocationRef {
+    unsafe fn from_napi_value(env: napi::sys::napi_env, v: napi::sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: ClassInstance checks (by type tag) that the object wraps a RevocationList.
+        let list = unsafe { ClassInstance::<RevocationList>::from_napi_value(env, v) }
+            .map_err(|_| napi::Error::new(Status::InvalidArg, "revocation must be a RevocationList on revocation"))?;
+        Ok(RevocationRef(list.inner.clone()))
+    }
+}
+
+fn string_prop(obj: &Object<'_>, name: &str) -> napi::Result<Option<String>> {
+    let v: Option<Unknown> = obj.get(name)?;
+    match v {
+        // SAFETY: the type is checked first.
+        Some(v) if v.get_type()? == ValueType::String => Ok(Some(unsafe { v.cast::<String>() }?)),
+        _ => Ok(None),
+    }
+}
+
+fn number_prop(obj: &Object<'_>, name: &str) -> napi::Result<Option<f64>> {
+    let v: Option<Unknown> = obj.get(name)?;
+    match v {
+        // SAFETY: the type is checked first.
+        Some(v) if v.get_type()? == ValueType::Number => Ok(Some(unsafe { v.cast::<f64>() }?).filter(|x| x.is_finite())),
+        _ => Ok(None),
+    }
+}
+
+fn id_arg(env: &Env, v: &Unknown<'_>, what: &str) -> napi::Result<String> {
+    if v.get_type()? != ValueType::String {
+        return Err(to_js(env, CoreError::options(format!("{what} must be a string"))));
+    }
+    // SAFETY: checked to be a string.
+    unsafe { v.cast::<String>() }
+}
+
+fn time_arg(env: &Env, v: Option<&Unknown<'_>>, what: &str) -> napi::Result<Option<f64>> {
+    let Some(v) = v else { return Ok(None) };
+    match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok(None),
+        // SAFETY: checked to be a number.
+        ValueType::Number => Ok(Some(unsafe { v.cast::<f64>() }?)),
+        _ => Err(to_js(env, CoreError::options(format!("{what} must be a number of seconds since the epoch")))),
+    }
+}
+
+impl RevocationList {
+    fn now(&self, env: &Env) -> napi::Result<f64> {
+        clock(env, &self.now)
+    }
+
+    fn emit(&self, env: &Env, change: impl Fn() -> RevocationChange) -> napi::Result<()> {
+        let listeners: Vec<Listener> = self.listeners.borrow().clone();
+        for l in listeners {
+            l.borrow_back(env)?.call(change())?;
+        }
+        Ok(())
+    }
+
+    fn version_f64(&self) -> f64 {
+        self.inner.version() as f64
+    }
+}
+
+#[napi]
+impl RevocationList {
+    #[napi(constructor, ts_args_type = "options?: RevocationListOptions")]
+    pub fn new(env: Env, options: Option<RevocationListOptions>) -> napi::Result<Self> {
+        let (ttl, now) = match options {
+            Some(o) => (o.subject_ttl, o.now),
+            None => (None, None),
+        };
+        let inner = guard(&env, || core::RevocationList::new(ttl))?;
+        Ok(RevocationList { inner: Arc::new(inner), now, listeners: RefCell::new(Vec::new()) })
+    }
+
+    /// Revokes one token by its `jti` until `exp` (seconds since the epoch).
+    #[napi(ts_args_type = "jti: string, exp: number")]
+    pub fn revoke_token(&self, env: Env, jti: Unknown, exp: Unknown) -> napi::Result<()> {
+        let jti = id_arg(&env, &jti, "jti")?;
+        let exp = time_arg(&env, Some(&exp), "exp")?.ok_or_else(|| to_js(&env, CoreError::options("exp is required (seconds since the epoch)")))?;
+        let now = self.now(&env)?;
+        if guard(&env, || self.inner.revoke_token(&jti, exp, now))? {
+            let version = self.version_f64();
+            self.emit(&env, || RevocationChange { kind: "token".into(), jti: Some(jti.clone()), exp: Some(exp), sub: None, before: None, version })?;
+        }
+        Ok(())
+    }
+
+    /// Revokes the tokens of `sub` issued before `before` (seconds; default now). A token
+    /// without `iat` counts as issued before.
+    #[napi(ts_args_type = "sub: string, before?: number")]
+    pub fn revoke_subject(&self, env: Env, sub: Unknown, before: Option<Unknown>) -> napi::Result<()> {
+        let sub = id_arg(&env, &sub, "sub")?;
+        let now = self.now(&env)?;
+        let before = time_arg(&env, before.as_ref(), "before")?.unwrap_or(now);
+        if guard(&env, || self.inner.revoke_subject(&sub, before, now))? {
+            let version = self.version_f64();
+            self.emit(&env, || RevocationChange { kind: "subject".into(), jti: None, exp: None, sub: Some(sub.clone()), before: Some(before), version })?;
+        }
+        Ok(())
+    }
+
+    /// Why verified claims would be refused now: 'ERR_TOKEN_REVOKED',
+    /// 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
+    #[napi(ts_args_type = "claims: object", ts_return_type = "'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null")]
+    pub fn refusal(&self, env: Env, claims: Unknown) -> napi::Result<Option<&'static str>> {
+        if claims.get_type()? != ValueType::Object {
+            return Err(to_js(&env, CoreError::options("claims must be an object")));
+        }
+        if self.inner.is_empty() && !self.inner.refuses_all() {
+            return Ok(None);
+        }
+        // SAFETY: checked to be an object.
+        let obj: Object = unsafe { claims.cast() }?;
+        let ids = TokenIds {
+            jti: string_prop(&obj, "jti")?.map(Box::from),
+            sub: string_prop(&obj, "sub")?.map(Box::from),
+            iat: number_prop(&obj, "iat")?,
+        };
+        let now = self.now(&env)?;
+        Ok(self.inner.check(&ids, now).err().map(|e| e.code.as_str()))
+    }
+
+    /// Refuse every token with ERR_REVOCATION_STALE (true) or stop (false). Used by a store
+    /// (authbridge/redis) whose sync is lost for too long with onStale 'refuse'.
+    #[napi]
+    pub fn set_stale(&self, env: Env, refuse: bool) -> napi::Result<()> {
+        if self.inner.set_refuse_all(refuse) {
+            let version = self.version_f64();
+            let kind = if refuse { "stale" } else { "fresh" };
+            self.emit(&env, || RevocationChange { kind: kind.into(), jti: None, exp: None, sub: None, before: None, version })?;
+        }
+        Ok(())
+    }
+
+    /// Whether every token is refused as stale (see setStale).
+    #[napi(getter)]
+    pub fn stale(&self) -> bool {
+        self.inner.refuses_all()
+    }
+
+    /// Whether verified claims (jti, sub, iat) are revoked now.
+    #[napi(ts_args_type = "claims: object")]
+    pub fn is_revoked(&self, env: Env, claims: Unknown) -> napi::Result<bool> {
+        if claims.get_type()? != ValueType::Object {
+            return Err(to_js(&env, CoreError::options("claims must be an object")));
+        }
+        if self.inner.is_empty() && !self.inner.refuses_all() {
+            return Ok(false);
+        }
+        // SAFETY: checked to be an object.
+        let obj: Object = unsafe { claims.cast() }?;
+        let ids = TokenIds {
+            jti: string_prop(&obj, "jti")?.map(Box::from),
+            sub: string_prop(&obj, "sub")?.map(Box::from),
+            iat: number_prop(&obj, "iat")?,
+        };
+        let now = self.now(&env)?;
+        Ok(self.inner.is_revoked(&ids, now))
+    }
+
+    /// Calls `listener(change)` after every change. Only 'change' exists.
+    #[napi(ts_args_type = "event: 'change', listener: (change: RevocationChange) => void", ts_return_type = "this")]
+    pub fn on<'e>(&self, env: Env, this: This<'e>, event: String, listener: FunctionRef<RevocationChange, Unknown<'static>>) -> napi::Result<This<'e>> {
+        if event != "change" {
+            return Err(to_js(&env, CoreError::options("the only event is 'change'")));
+        }
+        self.listeners.borrow_mut().push(Rc::new(listener));
+        Ok(this)
+    }
+
+    /// Removes a listener added with `on`.
+    #[napi(ts_args_type = "event: 'change', listener: (change: RevocationChange) => void", ts_return_type = "this")]
+    pub fn off<'e>(&self, env: Env, this: This<'e>, event: String, listener: Unknown<'e>) -> napi::Result<This<'e>> {
+        if event != "change" {
+            return Ok(this);
+        }
+        let mut found = None;
+        for (i, l) in self.listeners.borrow().iter().enumerate() {
+            if env.strict_equals(l.borrow_back(&env)?.to_unknown(), listener)? {
+                found = Some(i);
+            }
+        }
+        if let Some(i) = found {
+            self.listeners.borrow_mut().remove(i);
+        }
+        Ok(this)
+    }
+
+    /// Replaces every entry (a full reload from a store); entries already past their
+    /// lifetime are left out. All or nothing: on error nothing changes.
+    #[napi(ts_args_type = "entries: RevocationEntry[]")]
+    pub fn replace(&self, env: Env, entries: Vec<RevocationEntry>) -> napi::Result<()> {
+        let now = self.now(&env)?;
+        let list = guard(&env, || {
+            entries
+                .into_iter()
+                .map(|e| match e {
+                    RevocationEntry { jti: Some(jti), exp: Some(exp), sub: None, .. } => Ok(Entry::Token { jti, exp }),
+                    RevocationEntry { sub: Some(sub), before: Some(before), jti: None, .. } => Ok(Entry::Subject { sub, before }),
+                    _ => Err(CoreError::options("each entry is { jti, exp } or { sub, before }")),
+                })
+                .collect::<crate::Result<Vec<_>>>()
+        })?;
+        guard(&env, || self.inner.replace(&list, now))?;
+        let version = self.version_f64();
+        self.emit(&env, || RevocationChange { kind: "reload".into(), jti: None, exp: None, sub: None, before: None, version })
+    }
+
+    /// Drops entries past their lifetime; returns how many.
+    #[napi]
+    pub fn prune(&self, env: Env) -> napi::Result<u32> {
+        let now = self.now(&env)?;
+        let n = self.inner.prune(now);
+        if n > 0 {
+            let version = self.version_f64();
+            self.emit(&env, || RevocationChange { kind: "prune".into(), jti: None, exp: None, sub: None, before: None, version })?;
+        }
+        Ok(n as u32)
+    }
+
+    /// Every entry.
+    #[napi]
+    pub fn entries(&self) -> Vec<RevocationEntry> {
+        self.inner
+            .entries()
+            .into_iter()
+            .map(|e| match e {
+                Entry::Token { jti, exp } => RevocationEntry { jti: Some(jti), exp: Some(exp), sub: None, before: None },
+                Entry::Subject { sub, before } => RevocationEntry { jti: None, exp: None, sub: Some(sub), before: Some(before) },
+            })
+            .collect()
+    }
+
+    /// How many entries of each kind.
+    #[napi]
+    pub fn size(&self) -> RevocationSize {
+        let (t, s) = self.inner.len();
+        RevocationSize { tokens: t as u32, subjects: s as u32 }
+    }
+
+    /// Moves on every change.
+    #[napi(getter)]
+    pub fn version(&self) -> f64 {
+        self.version_f64()
+    }
+
+    /// Seconds a subject entry lives after its `before`.
+    #[napi(getter)]
+    pub fn subject_ttl(&self) -> f64 {
+        self.inner.subject_ttl()
+    }
+}
