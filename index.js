@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.AuthJsSession = nativeBinding.AuthJsSession
 module.exports.HandshakeAuthenticator = nativeBinding.HandshakeAuthenticator
+module.exports.JwksKeySet = nativeBinding.JwksKeySet
 module.exports.JwtSigner = nativeBinding.JwtSigner
 module.exports.JwtVerifier = nativeBinding.JwtVerifier
 module.exports.RevocationList = nativeBinding.RevocationList

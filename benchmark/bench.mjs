@@ -230,6 +230,45 @@ cases.push({
   },
 })
 
+// The passport strategies, as passport calls them (authenticate on an object with success / fail).
+function passportRunner(strategy, req) {
+  const s = Object.create(strategy)
+  let outcome = null
+  s.success = (user) => (outcome = user)
+  s.fail = (info) => {
+    throw info instanceof Error ? info : new Error(String(info))
+  }
+  s.error = (err) => {
+    throw err
+  }
+  return () => {
+    outcome = null
+    s.authenticate(req)
+    if (!outcome) throw new Error('no synchronous success')
+    return outcome
+  }
+}
+for (const provider of [false, true]) {
+  cases.push({
+    name: `passport strategy, HS256 Bearer (${provider ? 'secretOrKeyProvider, a fresh Buffer per request' : 'secretOrKey'})`,
+    peers: async () => {
+      const { Strategy, ExtractJwt } = require('../js/passport.js')
+      const PassportJwt = require('passport-jwt')
+      const token = await signWith('HS256', claims())
+      const req = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } }
+      const verify = (payload, done) => done(null, payload)
+      const options = (X) =>
+        provider
+          ? { jwtFromRequest: X.fromAuthHeaderAsBearerToken(), algorithms: ['HS256'], secretOrKeyProvider: (r, raw, done) => done(null, Buffer.from(secret)) }
+          : { jwtFromRequest: X.fromAuthHeaderAsBearerToken(), algorithms: ['HS256'], secretOrKey: secret }
+      return [
+        ['authbridge/passport', passportRunner(new Strategy(options(ExtractJwt), verify), req)],
+        ['passport-jwt (jsonwebtoken)', passportRunner(new PassportJwt.Strategy(options(PassportJwt.ExtractJwt), verify), req)],
+      ]
+    },
+  })
+}
+
 // ---------------------------------------------------------------- run
 const version = (name) => JSON.parse(fs.readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
 const fmtOps = (ns) => Math.round(1e9 / ns).toLocaleString('en-US')

@@ -36,6 +36,10 @@ verify    Verifies a JWS with pinned algorithms; prints the claims as JSON.
                           of a text file are removed)
   --jwk-file PATH         one JWK (JSON) from a file
   --jwks-file PATH        a JWK Set (JSON) from a file
+  --jwks-uri URL          a JWK Set fetched from URL (https)
+  (none, with one --issuer URL: the keys are discovered from the issuer's
+   /.well-known/openid-configuration)
+  --allow-http            permit plain http for --jwks-uri / discovery (loopback, tests)
   --issuer X              expected iss (repeatable: any of them)
   --audience Y            expected aud (repeatable: any of them)
   --subject S             expected sub
@@ -60,7 +64,7 @@ Exit codes: 0 success, 1 token refused or unreadable, 2 usage error.
 
 const ALGORITHMS = [
   'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512', 'EdDSA',
+  'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
 ]
 
 /** Flags that would put a secret on argv: refused, whatever follows them. */
@@ -217,7 +221,7 @@ function stripTextNewlines(buf) {
 // ---------------------------------------------------------------------------
 
 function addon() {
-  return require('../index.js')
+  return require('../js/index.js')
 }
 
 /** Prints `code: message` of a library error; returns the exit code. */
@@ -281,6 +285,8 @@ function verifyCommand(argv) {
     '--key-file': 'list',
     '--jwk-file': 'list',
     '--jwks-file': 'list',
+    '--jwks-uri': 'list',
+    '--allow-http': 'bool',
     '--issuer': 'list',
     '--audience': 'list',
     '--subject': 'value',
@@ -295,9 +301,11 @@ function verifyCommand(argv) {
       throw new UsageError(`--alg must be one of ${ALGORITHMS.join(', ')}${/^none$/i.test(alg) ? " ('none' is never accepted)" : ''}`)
     }
   }
-  const sources = ['secret-env', 'key-file', 'jwk-file', 'jwks-file'].flatMap((k) => (options[k] || []).map((v) => [k, v]))
-  if (sources.length === 0) throw new UsageError('verify needs one key source: --secret-env NAME, --key-file PATH, --jwk-file PATH or --jwks-file PATH')
-  if (sources.length > 1) throw new UsageError('verify takes exactly one key source (--secret-env, --key-file, --jwk-file or --jwks-file)')
+  const sources = ['secret-env', 'key-file', 'jwk-file', 'jwks-file', 'jwks-uri'].flatMap((k) => (options[k] || []).map((v) => [k, v]))
+  // No key source and one issuer URL: the keys are discovered from the issuer.
+  if (sources.length === 0 && options.issuer && options.issuer.length === 1 && /^https?:\/\//i.test(options.issuer[0])) sources.push(['issuer', options.issuer[0]])
+  if (sources.length === 0) throw new UsageError('verify needs one key source: --secret-env NAME, --key-file PATH, --jwk-file PATH, --jwks-file PATH, --jwks-uri URL or one --issuer URL')
+  if (sources.length > 1) throw new UsageError('verify takes exactly one key source (--secret-env, --key-file, --jwk-file, --jwks-file or --jwks-uri)')
   const clockTolerance = seconds('--clock-tolerance', options['clock-tolerance'])
   const token = tokenArgument(positionals)
 
@@ -306,12 +314,35 @@ function verifyCommand(argv) {
   if (source === 'secret-env') verifierOptions.key = secretFromEnv(value)
   else if (source === 'key-file') verifierOptions.key = stripTextNewlines(readKeyFile('--key-file', value))
   else if (source === 'jwk-file') verifierOptions.jwk = readKeyFile('--jwk-file', value).toString('utf8')
-  else verifierOptions.jwks = readKeyFile('--jwks-file', value).toString('utf8')
+  else if (source === 'jwks-file') verifierOptions.jwks = readKeyFile('--jwks-file', value).toString('utf8')
+  else if (source === 'jwks-uri') verifierOptions.jwksUri = value
+  if (source === 'jwks-uri' || source === 'issuer') verifierOptions.jwksOptions = { allowHttp: options['allow-http'] === true }
   if (options.issuer) verifierOptions.issuer = options.issuer.length === 1 ? options.issuer[0] : options.issuer
   if (options.audience) verifierOptions.audience = options.audience.length === 1 ? options.audience[0] : options.audience
   if (options.subject !== undefined) verifierOptions.subject = options.subject
   if (clockTolerance !== undefined) verifierOptions.clockTolerance = clockTolerance
   if (options['allow-weak-secret']) verifierOptions.allowWeakSecret = true
+
+  if (source === 'jwks-uri' || source === 'issuer') {
+    // A remote key set: one load (discovery included), then the same verification.
+    let verifier
+    try {
+      verifier = new (addon().JwtVerifier)(verifierOptions)
+    } catch (e) {
+      return failure(e)
+    }
+    return verifier.remoteJwks
+      .ready()
+      .then(() => verifier.verify(token))
+      .then(
+        (claims) => {
+          out(json(claims))
+          return 0
+        },
+        (e) => failure(e),
+      )
+      .finally(() => verifier.remoteJwks.close())
+  }
 
   let claims
   try {
@@ -436,9 +467,7 @@ function main(argv) {
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2))
-} catch (e) {
+function fail(e) {
   if (e instanceof UsageError) {
     err(`authbridge: ${e.message}`)
     err("run 'authbridge --help' for usage")
@@ -446,4 +475,13 @@ try {
   } else {
     process.exitCode = failure(e)
   }
+}
+
+try {
+  const code = main(process.argv.slice(2))
+  // verify with --jwks-uri / --issuer fetches the keys first.
+  if (code && typeof code.then === 'function') code.then((c) => (process.exitCode = c), fail)
+  else process.exitCode = code
+} catch (e) {
+  fail(e)
 }

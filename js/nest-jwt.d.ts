@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { DynamicModule, ModuleMetadata, Provider, Type } from '@nestjs/common'
-import type { Algorithm, ErrorCode } from '../index'
+import type { Algorithm, ErrorCode, RemoteJwks, RemoteJwksOptions } from '../index'
 
 /**
  * A key as jsonwebtoken accepts it: an HMAC secret, a PEM key, a KeyObject, or an
@@ -46,8 +46,8 @@ export interface JwtVerifyOptionsBase {
    * signOptions.algorithm); a per-call list replaces the module's.
    */
   algorithms?: Algorithm[]
-  /** Not a RegExp: list the accepted values. */
-  audience?: string | string[]
+  /** A string, a RegExp, or a list of either (as jsonwebtoken). */
+  audience?: string | RegExp | Array<string | RegExp>
   issuer?: string | string[]
   subject?: string
   jwtid?: string
@@ -67,6 +67,12 @@ export interface JwtVerifyOptionsBase {
   requiredClaims?: string[]
   /** authbridge: accept an HMAC secret shorter than the hash output (refused by default). */
   allowWeakSecret?: boolean
+  /** authbridge: the expected header typ. */
+  typ?: string
+  /** authbridge: default 16384 bytes. */
+  maxTokenLength?: number
+  /** Only false: authbridge accepts only keys of the algorithm's type. */
+  allowInvalidAsymmetricKeyTypes?: false
 }
 
 export declare enum JwtSecretRequestType {
@@ -91,6 +97,16 @@ export interface JwtModuleOptions {
   ) => JwtSecret | Promise<JwtSecret>
   /** verifyOptions.algorithms (or signOptions.algorithm) is required: ERR_INVALID_OPTIONS at module set-up otherwise. */
   verifyOptions?: JwtVerifyOptionsBase
+  /** authbridge: verify with keys from the identity provider (a RemoteJwks shared with other verifiers). */
+  jwks?: RemoteJwks
+  /** authbridge: build a RemoteJwks from this URL. */
+  jwksUri?: string
+  /** authbridge: build a RemoteJwks by discovery from this issuer (set verifyOptions.issuer too to check iss). */
+  issuer?: string
+  /** authbridge: RemoteJwks options for the set built from jwksUri / issuer. */
+  jwksOptions?: Omit<RemoteJwksOptions, 'jwksUri' | 'issuer'>
+  /** authbridge: onModuleInit awaits the first load of the remote keys (default true). */
+  waitForJwks?: boolean
   /** Refuse revoked tokens (ERR_TOKEN_REVOKED, a JsonWebTokenError) in every verify. */
   revocation?: import('../index').RevocationList
 }
@@ -126,8 +142,10 @@ export interface CompleteJwt<T = any> {
 
 /**
  * @nestjs/jwt's JwtService on authbridge: verifiers and signers prepared once per distinct
- * options. Verification errors are TokenExpiredError / NotBeforeError / JsonWebTokenError
- * that also carry authbridge's `code` (and `claim`).
+ * options. Verification errors are jsonwebtoken's (TokenExpiredError / NotBeforeError /
+ * JsonWebTokenError, with its exact messages) and also carry authbridge's `code`, `claim`
+ * and detailed `reason`. Any verify option not listed in JwtVerifyOptions is refused
+ * (ERR_INVALID_OPTIONS naming it).
  */
 export declare class JwtService {
   constructor(options?: JwtModuleOptions)
@@ -149,11 +167,16 @@ export declare class JwtModule {
   static registerAsync(options: JwtModuleAsyncOptions): DynamicModule
 }
 
-/** jsonwebtoken's error classes; authbridge's errors also have `code` (and `claim`). */
+/**
+ * jsonwebtoken's error classes, with its messages ('jwt expired', 'invalid signature',
+ * 'jwt audience invalid. expected: ...'); authbridge's errors also have `code`, `claim` and,
+ * in `reason`, authbridge's detailed message.
+ */
 export declare class JsonWebTokenError extends Error {
   name: 'JsonWebTokenError' | 'TokenExpiredError' | 'NotBeforeError'
   code?: ErrorCode
   claim?: string
+  reason?: string
   inner?: Error
   constructor(message: string, error?: Error)
 }

@@ -4,7 +4,9 @@
 // Give `service.list` to the socket adapter, the passport Strategy and JwtModule as
 // `revocation`; call `revokeSubject` from a sign-out controller.
 
-const { Module, Injectable, Inject } = require('@nestjs/common')
+// Nest from the application's copy (authbridge may be a file: link): js/peer.js.
+const { requirePeer } = require('./peer.js')
+const { Module, Injectable, Inject } = requirePeer('@nestjs/common')
 const { RevocationList } = require('../index.js')
 const { redisRevocation } = require('./redis.js')
 

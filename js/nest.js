@@ -6,6 +6,8 @@
 // here; an app that uses only JwtModule does not need @nestjs/platform-socket.io.
 
 const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator } = require('./socket.io.js')
+// Nest classes from the application's copy (authbridge may be a file: link): js/peer.js.
+const { requirePeer } = require('./peer.js')
 const {
   JwtModule,
   JwtService,
@@ -19,7 +21,7 @@ const { RevocationModule, RevocationService, REVOCATION_OPTIONS } = require('./n
 
 let IoAdapter
 try {
-  IoAdapter = require('@nestjs/platform-socket.io').IoAdapter
+  IoAdapter = requirePeer('@nestjs/platform-socket.io').IoAdapter
 } catch (err) {
   if (!err || (err.code !== 'MODULE_NOT_FOUND' && err.code !== 'ERR_MODULE_NOT_FOUND')) throw err
   const missing = err
@@ -36,7 +38,7 @@ try {
 
 let Logger = null
 try {
-  Logger = require('@nestjs/common').Logger
+  Logger = requirePeer('@nestjs/common').Logger
 } catch {
   Logger = null
 }
@@ -55,6 +57,9 @@ class AuthenticatedSocketAdapter extends IoAdapter {
       if (typeof settings.onFailure === 'function') settings.onFailure(info)
     }
     this.authenticator = options instanceof HandshakeAuthenticator ? options : new HandshakeAuthenticator(options)
+    // A remote key set (jwt.jwks: RemoteJwks, jwksUri, issuer): refresh failures logged at warn, never a token.
+    const remote = this.authenticator.remoteJwks
+    if (remote && logger) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
     const revocation = settings.revocation || (options instanceof HandshakeAuthenticator ? undefined : options && options.revocation)
     this.authMiddleware = socketIoAuth(this.authenticator, { ...settings, onFailure, revocation })
     this.redisConnections = []
@@ -68,7 +73,7 @@ class AuthenticatedSocketAdapter extends IoAdapter {
    * the application shuts down. Call (and await) before app.listen().
    */
   async connectToRedis(client, adapterOptions) {
-    const { createAdapter } = require('@socket.io/redis-adapter')
+    const { createAdapter } = requirePeer('@socket.io/redis-adapter')
     if (!client || typeof client.duplicate !== 'function') {
       throw Object.assign(new Error('connectToRedis needs a node-redis or ioredis client'), { code: 'ERR_INVALID_OPTIONS' })
     }

@@ -1,21 +1,116 @@
-import type { HandshakeAuthenticator, HandshakeOptions } from '../index'
+import type { KeyObject } from 'node:crypto'
+import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions } from '../index'
 
 export { HandshakeAuthenticator }
 
-export type VerifyCallback = (err: Error | null, user?: unknown, info?: unknown) => void
+export type VerifiedCallback = (err: any, user?: unknown, info?: unknown) => void
+/** @deprecated use VerifiedCallback (passport-jwt's name). */
+export type VerifyCallback = VerifiedCallback
+
+/** passport-jwt's verify callbacks; a returned Promise of the user works too (done may be left uncalled). */
+export type VerifyCallbackWithoutRequest = (payload: any, done: VerifiedCallback) => unknown
+export type VerifyCallbackWithRequest = (req: any, payload: any, done: VerifiedCallback) => unknown
+
+/** Takes the request, returns the token or null. Called with `this` = the strategy. */
+export type JwtFromRequestFunction = (req: any) => string | null
+
+export type SecretOrKey = string | Buffer | KeyObject
+export type SecretOrKeyProvider = (req: any, rawJwtToken: any, done: (err: any, secretOrKey?: SecretOrKey) => void) => void
 
 /**
- * Passport strategy: `Authorization: Bearer` access tokens and/or the Auth.js session
- * cookie, checked by the native HandshakeAuthenticator. In Nest:
+ * jsonwebtoken's verify options, as passport-jwt passes them on. Each is honoured; anything
+ * else is refused with ERR_INVALID_OPTIONS naming it.
+ */
+export interface JsonWebTokenOptions {
+  algorithms?: Algorithm[]
+  /** A string, a RegExp, or a list of either. */
+  audience?: string | RegExp | Array<string | RegExp>
+  issuer?: string | string[]
+  subject?: string
+  jwtid?: string
+  nonce?: string
+  /** Seconds. */
+  clockTolerance?: number
+  /** The time to check against, in seconds. */
+  clockTimestamp?: number
+  /** Seconds since iat, or a duration such as '1h' (not a unit-less string such as '3600'). */
+  maxAge?: number | string
+  ignoreNotBefore?: boolean
+  /** Refused: passport-jwt replaces it with the top-level ignoreExpiration. */
+  ignoreExpiration?: false
+  /** The verify callback gets { header, payload, signature }. */
+  complete?: boolean
+  /** Only false: authbridge accepts only keys of the algorithm's type. */
+  allowInvalidAsymmetricKeyTypes?: false
+  /** authbridge: claims that must be present. Default ['exp'] ([] with ignoreExpiration). */
+  requiredClaims?: string[]
+  /** authbridge: accept an HMAC secret shorter than the hash output (refused by default). */
+  allowWeakSecret?: boolean
+  /** authbridge: the expected header typ. */
+  typ?: string
+  /** authbridge: default 16384 bytes. */
+  maxTokenLength?: number
+}
+
+/** passport-jwt's options (algorithms required), plus authbridge's name and authjs. */
+export interface StrategyOptions {
+  /** Default 'jwt'. */
+  name?: string
+  /** Where the token comes from. Without it: Authorization: Bearer, then the session cookie. */
+  jwtFromRequest?: JwtFromRequestFunction
+  secretOrKey?: SecretOrKey
+  /** Called per request; the keys it gives are prepared once each (cached by their SHA-256). */
+  secretOrKeyProvider?: SecretOrKeyProvider
+  /** Required with secretOrKey / secretOrKeyProvider (no default, one key family). */
+  algorithms?: Algorithm[]
+  issuer?: string | string[]
+  audience?: string | RegExp | Array<string | RegExp>
+  ignoreExpiration?: boolean
+  passReqToCallback?: boolean
+  jsonWebTokenOptions?: JsonWebTokenOptions
+  /** authbridge's VerifierOptions instead of secretOrKey & co (not both). */
+  jwt?: VerifierOptions
+  /** Accept Auth.js session tokens too (ExtractJwt.fromSessionCookie(), or by default the cookie). */
+  authjs?: AuthJsOptions
+  /** Without jwtFromRequest: where to look, default ['header', 'cookie']. */
+  sources?: HandshakeOptions['sources']
+  authField?: string
+}
+
+/** The Error given to fail(): jsonwebtoken's message ('No auth token', 'jwt expired', ...) and authbridge's code. */
+export interface StrategyFailure extends Error {
+  name: 'Error' | 'JsonWebTokenError' | 'TokenExpiredError' | 'NotBeforeError'
+  code: ErrorCode
+  claim?: string
+  /** authbridge's detailed message. */
+  reason?: string
+  expiredAt?: Date
+  date?: Date
+}
+
+/**
+ * passport-jwt's Strategy on authbridge's native verifier, named 'jwt'. In Nest:
  *
- *   class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
- *     constructor() { super({ jwt: {...}, authjs: {...} }) }
- *     validate(claims) { return { id: claims.sub } }
+ *   class JwtStrategy extends PassportStrategy(Strategy) {
+ *     constructor() { super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey, algorithms: ['HS256'] }) }
+ *     validate(payload) { return { id: payload.sub } }
  *   }
  */
 export declare class Strategy {
-  constructor(options: HandshakeOptions | HandshakeAuthenticator, verify?: (claims: Record<string, unknown>, done: VerifyCallback) => void)
+  constructor(options: StrategyOptions | HandshakeOptions | HandshakeAuthenticator, verify?: VerifyCallbackWithoutRequest | VerifyCallbackWithRequest)
   name: string
   authenticate(req: any, options?: unknown): void
 }
-export { Strategy as AuthbridgeStrategy }
+export { Strategy as JwtStrategy, Strategy as AuthbridgeStrategy }
+
+export declare namespace ExtractJwt {
+  function fromHeader(headerName: string): JwtFromRequestFunction
+  function fromBodyField(fieldName: string): JwtFromRequestFunction
+  function fromUrlQueryParameter(paramName: string): JwtFromRequestFunction
+  function fromAuthHeaderWithScheme(authScheme: string): JwtFromRequestFunction
+  function fromAuthHeaderAsBearerToken(): JwtFromRequestFunction
+  function fromExtractors(extractors: JwtFromRequestFunction[]): JwtFromRequestFunction
+  function versionOneCompatibility(options: { authScheme?: string; tokenBodyField?: string; tokenQueryParameterName?: string }): JwtFromRequestFunction
+  /** authbridge: the Auth.js session cookie (chunks joined); the name defaults to the strategy's authjs cookie name. */
+  function fromSessionCookie(cookieName?: string): JwtFromRequestFunction
+}

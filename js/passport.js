@@ -1,10 +1,41 @@
 'use strict'
-// authbridge/passport: a passport strategy for HTTP routes, with the same rules as the
-// sockets. Works with Nest's `PassportStrategy(Strategy, 'jwt')`, whose `validate(claims)`
-// maps claims to the user. passport is an optional peer dependency; this file does not
-// load it (passport gives a strategy success/fail/error at run time).
+// authbridge/passport: a drop-in for passport-jwt's Strategy on the native verifier, which also
+// accepts the Auth.js session cookie. It takes passport-jwt's options (jwtFromRequest,
+// secretOrKey, secretOrKeyProvider, issuer, audience, algorithms, ignoreExpiration,
+// passReqToCallback, jsonWebTokenOptions) or authbridge's own (jwt, authjs, sources), is
+// named 'jwt', and gives fail() jsonwebtoken's errors ('No auth token', 'jwt expired', ...)
+// with authbridge's `code`. passport is an optional peer dependency; this file does not load
+// it (passport gives a strategy success/fail/error at run time).
 
-const { HandshakeAuthenticator } = require('../index.js')
+const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('./index.js')
+const { ExtractJwt } = require('./extract-jwt.js')
+const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
+const o = require('./jwt-options.js')
+
+const fail = o.optionsErrors('authbridge Strategy')
+const typeError = (message) => o.codedError('ERR_INVALID_OPTIONS', message, TypeError)
+
+// passport-jwt's verify names: honoured as jsonwebtoken would (through jsonWebTokenOptions' rules).
+const VERIFY_NAMES = ['issuer', 'audience', 'algorithms', 'ignoreExpiration']
+
+/** passport-jwt's options -> the jsonwebtoken verify options they stand for. */
+function passportVerifyOptions(options) {
+  const jwo = options.jsonWebTokenOptions === undefined ? {} : options.jsonWebTokenOptions
+  if (!o.isPlainObject(jwo)) throw fail('jsonWebTokenOptions must be an object')
+  if (jwo.ignoreExpiration !== undefined && jwo.ignoreExpiration !== false && options.ignoreExpiration !== true) {
+    // passport-jwt replaces it with the top-level ignoreExpiration: it never took effect there.
+    throw fail('jsonWebTokenOptions.ignoreExpiration is not honoured by passport-jwt (the top-level ignoreExpiration wins): set ignoreExpiration instead')
+  }
+  const merged = { ...jwo }
+  for (const name of VERIFY_NAMES) {
+    if (options[name] === undefined) continue
+    if (jwo[name] !== undefined && name !== 'ignoreExpiration' && JSON.stringify(jwo[name]) !== JSON.stringify(options[name])) {
+      throw fail(`${name} and jsonWebTokenOptions.${name} differ: give one`)
+    }
+    merged[name] = name === 'ignoreExpiration' ? !!options.ignoreExpiration : options[name]
+  }
+  return merged
+}
 
 /**
  * The Origin rule for cookie-authenticated requests (README "Cookies and Origin"): when the
@@ -22,45 +53,217 @@ function corsAllowsOrigin(req) {
 
 class Strategy {
   /**
-   * @param options HandshakeOptions (jwt and/or authjs), or a HandshakeAuthenticator.
-   *   `sources` defaults to ['header', 'cookie'] here.
-   * @param verify optional (claims, done) => void, or what PassportStrategy passes.
+   * @param options passport-jwt's options, or { jwt, authjs, sources } (HandshakeOptions), or a
+   *   HandshakeAuthenticator. Other members (sources, authField, ...) go to HandshakeAuthenticator.
+   * @param verify (payload, done), (req, payload, done) with passReqToCallback, or what Nest's
+   *   PassportStrategy passes (it calls validate, which may be async).
    */
   constructor(options, verify) {
     if (typeof options === 'function' && verify === undefined) {
-      throw Object.assign(new TypeError('authbridge Strategy needs options (jwt and/or authjs)'), { code: 'ERR_INVALID_OPTIONS' })
+      throw typeError('authbridge Strategy needs options (passport-jwt\'s, or jwt and/or authjs)')
     }
-    this.name = 'authbridge'
-    this._authenticator =
-      options instanceof HandshakeAuthenticator
-        ? options
-        : new HandshakeAuthenticator({ sources: ['header', 'cookie'], ...options })
+    if (options === null || typeof options !== 'object') throw typeError('authbridge Strategy needs an options object')
+    this.name = 'jwt'
     this._verify = typeof verify === 'function' ? verify : null
+    this._spec = null
+    this._keyProvider = null
+    this._authenticators = new Map()
+
+    if (options instanceof HandshakeAuthenticator) {
+      this._authenticator = options
+      this._jwtFromRequest = null
+      this._passReqToCallback = false
+      this._expected = {}
+      return
+    }
+    const {
+      name, jwtFromRequest, secretOrKey, secretOrKeyProvider, passReqToCallback, jsonWebTokenOptions,
+      issuer, audience, algorithms, ignoreExpiration, jwt, authjs, ...rest
+    } = options
+    if (name !== undefined) {
+      if (typeof name !== 'string' || !name) throw fail('name must be a non-empty string')
+      this.name = name
+    }
+    const passportKeys = secretOrKey !== undefined || secretOrKeyProvider !== undefined
+    const passportVerify = passportKeys || jsonWebTokenOptions !== undefined || VERIFY_NAMES.some((k) => options[k] !== undefined)
+
+    // passport-jwt's construction checks, with its messages.
+    if (secretOrKey && secretOrKeyProvider) throw typeError('JwtStrategy has been given both a secretOrKey and a secretOrKeyProvider')
+    if (jwtFromRequest !== undefined || passportKeys) {
+      if (!this._verify) throw typeError('JwtStrategy requires a verify callback')
+      if (!secretOrKey && !secretOrKeyProvider && !jwt && !authjs) throw typeError('JwtStrategy requires a secret or key')
+      if (typeof jwtFromRequest !== 'function') {
+        throw typeError('JwtStrategy requires a function to retrieve jwt from requests (see option jwtFromRequest)')
+      }
+    }
+    if (secretOrKeyProvider !== undefined && typeof secretOrKeyProvider !== 'function') throw fail('secretOrKeyProvider must be a function')
+    if (passportVerify && jwt !== undefined) {
+      throw fail('give either jwt (authbridge\'s VerifierOptions) or passport-jwt\'s secretOrKey / secretOrKeyProvider / issuer / audience / algorithms / jsonWebTokenOptions, not both')
+    }
+    this._jwtFromRequest = jwtFromRequest || null
+    this._passReqToCallback = passReqToCallback === true
+    this._sessionCookieName = authjs ? new AuthJsSession(authjs).cookieName : undefined
+    // What every HandshakeAuthenticator of this strategy is made of, but the JWS verifier.
+    this._base = { ...(jwtFromRequest ? {} : { sources: ['header', 'cookie'] }), ...rest, authjs }
+
+    if (passportVerify) {
+      const v = passportVerifyOptions(options)
+      if (v.algorithms === undefined && (secretOrKey || secretOrKeyProvider)) {
+        throw fail('set algorithms (for example algorithms: [\'HS256\']): verification accepts only the algorithms it is given (unlike passport-jwt, there is no default)')
+      }
+      this._spec = o.verifySpec(fail, v, v.algorithms, 'jsonWebTokenOptions')
+      this._expected = this._spec.expected
+      if (secretOrKeyProvider) this._keyProvider = secretOrKeyProvider
+      else this._authenticator = this._authenticatorFor(secretOrKey)
+    } else {
+      this._expected = jwt ? { audience: jwt.audience, issuer: jwt.issuer, subject: jwt.subject, maxAge: jwt.maxAge } : {}
+      this._authenticator = new HandshakeAuthenticator({ ...this._base, jwt })
+    }
+  }
+
+  /** The HandshakeAuthenticator for a key (passport-jwt's options), prepared once per key. */
+  _authenticatorFor(key) {
+    const ref = o.keyRef(key, 'authbridge Strategy')
+    const id = ref ? ref.id : ''
+    let authenticator = o.lruGet(this._authenticators, id)
+    if (authenticator) return authenticator
+    const spec = this._spec
+    const now = spec.clockTimestamp !== undefined ? () => spec.clockTimestamp : undefined
+    const jwt = ref ? o.nativeVerifierOptions(spec, ref.material, now) : undefined
+    if (!jwt && !this._base.authjs) throw o.codedError('ERR_INVALID_OPTIONS', 'secret or public key must be provided')
+    authenticator = new HandshakeAuthenticator({ ...this._base, jwt })
+    o.lruSet(this._authenticators, id, authenticator)
+    return authenticator
+  }
+
+  /**
+   * The one place a token is verified: { claims, kind, source } (or a Promise of it). With
+   * jwtFromRequest the token is given; without, the authenticator finds it in req.headers.
+   */
+  _check(authenticator, token, req) {
+    let result
+    try {
+      result = this._verifyToken(authenticator, token, req, false)
+    } catch (err) {
+      // A remote key set (jwks: RemoteJwks, jwksUri, issuer) is refreshing: wait for it, retry once.
+      if (!(err && err.retryable === true && authenticator.remoteJwks)) throw err
+      return this._verifyToken(authenticator, token, req, true).then((r) => this._postCheck(r, token))
+    }
+    return this._postCheck(result, token)
+  }
+
+  /** The native verification of the request's token; `wait` takes the async (key refresh) path. */
+  _verifyToken(authenticator, token, req, wait) {
+    if (token === UNKNOWN) {
+      const handshake = { headers: (req && req.headers) || {} }
+      const originAllowed = authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
+      return wait ? authenticator.authenticateAsync(handshake, originAllowed) : authenticator.authenticate(handshake, originAllowed)
+    }
+    if (typeof token !== 'string' || /\s/.test(token)) throw o.codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
+    const asResult = (r) => ({ kind: r.kind, source: null, claims: r.claims })
+    return wait ? authenticator.verifyTokenAsync(token).then(asResult) : asResult(authenticator.verifyToken(token))
+  }
+
+  /** passport-jwt's claim checks the native verifier has no option for, and `complete`. */
+  _postCheck(result, token) {
+    if (result.kind === 'jwt' && this._spec !== null) {
+      o.postChecks(result.claims, this._spec)
+      if (this._spec.complete && token !== UNKNOWN) {
+        const header = decodeUnverified(token).header
+        result.claims = { header, payload: result.claims, signature: token.slice(token.lastIndexOf('.') + 1) }
+      }
+    }
+    return result
+  }
+
+  /** The Error passport-jwt gives fail() for a refused token, with authbridge's code. */
+  _refusal(err, token, req) {
+    if (err && err.code === 'ERR_TOKEN_MISSING') return Object.assign(new Error('No auth token'), { code: 'ERR_TOKEN_MISSING' })
+    let t = token
+    if (t === UNKNOWN && err && err.source === 'header') {
+      const h = req && req.headers && req.headers.authorization
+      const m = typeof h === 'string' ? /^\s*bearer\s+(\S+)\s*$/i.exec(h) : null
+      if (m) t = m[1]
+    }
+    const out = toJwtError(err, t, this._expected)
+    if (req) req.authbridgeError = { code: out.code, source: (err && err.source) || null, fingerprint: (err && err.fingerprint) || null }
+    return out
   }
 
   authenticate(req) {
-    let result
-    try {
-      const originAllowed = this._authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
-      result = this._authenticator.authenticate({ headers: (req && req.headers) || {} }, originAllowed)
-    } catch (err) {
-      const code = err && typeof err.code === 'string' ? err.code : 'ERR_INTERNAL'
-      if (req) req.authbridgeError = { code, source: (err && err.source) || null, fingerprint: (err && err.fingerprint) || null }
-      return this.fail({ message: 'Unauthorized', code }, 401)
+    let token = UNKNOWN
+    if (this._jwtFromRequest) {
+      token = this._jwtFromRequest(req)
+      if (!token) return this.fail(this._refusal(o.codedError('ERR_TOKEN_MISSING', 'no token'), token, req))
     }
+    const withAuthenticator = (authenticator) => {
+      let result
+      try {
+        result = this._check(authenticator, token, req)
+      } catch (err) {
+        return this.fail(this._refusal(err, token, req))
+      }
+      if (result && typeof result.then === 'function') {
+        return result.then(
+          (r) => this._accept(req, r),
+          (err) => this.fail(this._refusal(err, token, req)),
+        )
+      }
+      return this._accept(req, result)
+    }
+    if (!this._keyProvider) return withAuthenticator(this._authenticator)
+
+    // passport-jwt: secretOrKeyProvider(request, rawJwtToken, done); done(err) fails with err.
+    let called = false
+    const done = (err, key) => {
+      if (called) return
+      called = true
+      if (err) return this.fail(err)
+      let authenticator
+      try {
+        authenticator = this._authenticatorFor(key)
+      } catch (e) {
+        return this.fail(this._refusal(e, token, req))
+      }
+      return withAuthenticator(authenticator)
+    }
+    try {
+      this._keyProvider(req, token, done)
+    } catch (err) {
+      if (!called) {
+        called = true
+        this.error(err)
+      }
+    }
+  }
+
+  /** Hands the verified payload to the verify callback (any shape), or straight to success(). */
+  _accept(req, result) {
     if (req) req.authbridge = { kind: result.kind, source: result.source }
     if (!this._verify) return this.success(result.claims)
-    const done = (err, user, info) => {
+    let called = false
+    const verified = (err, user, info) => {
+      if (called) return
+      called = true
       if (err) return this.error(err)
-      if (!user) return this.fail(info || { message: 'Unauthorized', code: 'ERR_USER_REJECTED' }, 401)
+      if (!user) return this.fail(info)
       return this.success(user, info)
     }
     try {
-      this._verify(result.claims, done)
+      const ret = this._passReqToCallback ? this._verify(req, result.claims, verified) : this._verify(result.claims, verified)
+      // An async verify that resolves to the user without calling done.
+      if (ret && typeof ret.then === 'function') {
+        ret.then(
+          (user) => {
+            if (!called) verified(null, user)
+          },
+          (err) => verified(err),
+        )
+      }
     } catch (err) {
-      this.error(err)
+      verified(err)
     }
   }
 }
 
-module.exports = { Strategy, AuthbridgeStrategy: Strategy, HandshakeAuthenticator }
+module.exports = { Strategy, JwtStrategy: Strategy, AuthbridgeStrategy: Strategy, ExtractJwt, HandshakeAuthenticator }

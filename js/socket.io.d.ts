@@ -9,6 +9,8 @@ export interface AuthFailure {
   /** First 16 characters of the base64url SHA-256 of the token; never the token. */
   fingerprint: string | null
   namespace?: string
+  /** The refusal in words; never the token (for ERR_TOKEN_MISSING: where it looked, the cookie NAMES seen). */
+  message?: string
 }
 
 export interface AuthSuccess {

@@ -13,7 +13,7 @@
 // - its expiry timer is armed when it connects, so a deadline that passed while later
 //   middleware ran (an async lookup, a rate limiter) closes it at once.
 
-const { HandshakeAuthenticator, RevocationList } = require('../index.js')
+const { HandshakeAuthenticator, RevocationList } = require('./index.js')
 
 // setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days), so long
 // expiries are reached in steps.
@@ -304,15 +304,38 @@ function authenticateSocket(ctx, socket, originAllowed) {
   try {
     result = ctx.authenticator.authenticate(socket.handshake, originAllowed)
   } catch (err) {
-    const code = codeOf(err)
-    safeCall(ctx.onFailure, {
-      code,
-      source: (err && err.source) || null,
-      fingerprint: (err && err.fingerprint) || null,
-      namespace: socket.nsp && socket.nsp.name,
-    })
-    return code
+    // A remote key set is refreshing (unknown kid, first load): wait for it and retry once.
+    if (err && err.retryable === true && typeof ctx.authenticator.authenticateAsync === 'function') {
+      return ctx.authenticator.authenticateAsync(socket.handshake, originAllowed).then(
+        (r) => admitResult(ctx, socket, r),
+        (e) => refusal(ctx, socket, e),
+      )
+    }
+    return refusal(ctx, socket, err)
   }
+  return admitResult(ctx, socket, result)
+}
+
+/** Calls `then(code)` with authenticateSocket's outcome, at once or when its refresh settles. */
+function settle(outcome, then) {
+  if (outcome && typeof outcome.then === 'function') return void outcome.then(then, () => then('ERR_INTERNAL'))
+  then(outcome)
+}
+
+function refusal(ctx, socket, err) {
+  const code = codeOf(err)
+  safeCall(ctx.onFailure, {
+    code,
+    source: (err && err.source) || null,
+    fingerprint: (err && err.fingerprint) || null,
+    namespace: socket.nsp && socket.nsp.name,
+    // The reason in words (never the token; for a missing token, the cookie names seen).
+    message: err && typeof err.message === 'string' ? err.message : undefined,
+  })
+  return code
+}
+
+function admitResult(ctx, socket, result) {
   socket.data.user = result.claims
   socket.data.auth = { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) }
   safeCall(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
@@ -325,14 +348,16 @@ function authenticateSocket(ctx, socket, originAllowed) {
  * before the middleware was installed): the same full authentication as a new handshake.
  * A socket that fails it is disconnected at once. Returns the error code, or null.
  */
-function reauthenticate(ctx, socket, originAllowed) {
-  const code = authenticateSocket(ctx, socket, originAllowed)
-  if (code) {
-    socket.data.user = undefined
-    socket.data.auth = undefined
-    socket.disconnect(true)
-  }
-  return code
+function reauthenticate(ctx, socket, originAllowed, then) {
+  settle(authenticateSocket(ctx, socket, originAllowed), (code) => {
+    if (code) {
+      socket.data.user = undefined
+      socket.data.auth = undefined
+      socket.disconnect(true)
+      return
+    }
+    if (socket.connected) then()
+  })
 }
 
 /** Runs first on every socket that connects to a guarded namespace. */
@@ -344,11 +369,11 @@ function onConnect(ctx, socket) {
   const verdict = originVerdict(ctx, socket)
   if (verdict && typeof verdict.then === 'function') {
     verdict.then((v) => {
-      if (socket.connected && !reauthenticate(ctx, socket, v)) admitted(ctx, socket)
+      if (socket.connected) reauthenticate(ctx, socket, v, () => admitted(ctx, socket))
     })
     return
   }
-  if (!reauthenticate(ctx, socket, verdict)) admitted(ctx, socket)
+  reauthenticate(ctx, socket, verdict, () => admitted(ctx, socket))
 }
 
 function admitted(ctx, socket) {
@@ -437,12 +462,12 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
     // Installed here as well as by useOnAllNamespaces, for io.use() and nsp.use().
     requireMiddlewaresOnRecovery(socket.nsp && socket.nsp.server)
     installConnectHook(ctx, socket.nsp)
-    const finish = (originAllowed) => {
-      const code = authenticateSocket(ctx, socket, originAllowed)
-      if (code) return next(unauthorized(code))
-      ctx.passed.add(socket)
-      next()
-    }
+    const finish = (originAllowed) =>
+      settle(authenticateSocket(ctx, socket, originAllowed), (code) => {
+        if (code) return next(unauthorized(code))
+        ctx.passed.add(socket)
+        next()
+      })
     const verdict = originVerdict(ctx, socket)
     if (verdict && typeof verdict.then === 'function') return void verdict.then(finish, () => finish(false))
     finish(verdict)

@@ -1,4 +1,6 @@
-//! The 13 JWS algorithms and the key family each belongs to. `none` is not one of them.
+//! The 14 JWS algorithms and the key family each belongs to. `none` is not one of them.
+//! `Ed25519` is the fully-specified name of EdDSA over Ed25519 (RFC 9864): same key
+//! family as `EdDSA`, pinned separately.
 
 use crate::error::{Error, Result};
 
@@ -17,6 +19,7 @@ pub enum Algorithm {
     ES384,
     ES512,
     EdDSA,
+    Ed25519,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +42,7 @@ impl Family {
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 13] = [
+    pub const ALL: [Algorithm; 14] = [
         Algorithm::HS256,
         Algorithm::HS384,
         Algorithm::HS512,
@@ -53,6 +56,7 @@ impl Algorithm {
         Algorithm::ES384,
         Algorithm::ES512,
         Algorithm::EdDSA,
+        Algorithm::Ed25519,
     ];
 
     /// Exact, case-sensitive match of a header or option value (RFC 7515 4.1.1).
@@ -75,6 +79,7 @@ impl Algorithm {
             Algorithm::ES384 => "ES384",
             Algorithm::ES512 => "ES512",
             Algorithm::EdDSA => "EdDSA",
+            Algorithm::Ed25519 => "Ed25519",
         }
     }
 
@@ -84,7 +89,7 @@ impl Algorithm {
             HS256 | HS384 | HS512 => Family::Hmac,
             RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => Family::Rsa,
             ES256 | ES384 | ES512 => Family::Ec,
-            EdDSA => Family::EdDsa,
+            EdDSA | Ed25519 => Family::EdDsa,
         }
     }
 
@@ -94,7 +99,7 @@ impl Algorithm {
         match self {
             HS256 | RS256 | PS256 | ES256 => 32,
             HS384 | RS384 | PS384 | ES384 => 48,
-            HS512 | RS512 | PS512 | ES512 | EdDSA => 64,
+            HS512 | RS512 | PS512 | ES512 | EdDSA | Ed25519 => 64,
         }
     }
 
@@ -122,7 +127,7 @@ pub fn parse_algorithms<S: AsRef<str>>(names: &[S]) -> Result<Vec<Algorithm>> {
                 Error::options("algorithm 'none' is never accepted")
             } else {
                 Error::options(format!(
-                    "unknown algorithm '{}'; expected one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA",
+                    "unknown algorithm '{}'; expected one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519",
                     crate::util::printable(name, 16)
                 ))
             }

@@ -23,13 +23,22 @@ pub enum ErrorCode {
     JweNoMatchingSecret,
     JweDecryptionFailed,
     Internal,
+    JwksFetchFailed,
+    JwksTimeout,
+    JwksTooLarge,
+    JwksInvalid,
+    JwksNotReady,
+    JwksKidUnknown,
+    JwksStale,
+    DiscoveryFailed,
+    DiscoveryIssuerMismatch,
     TokenRevoked,
     RevocationStale,
     OriginNotAllowed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidKey,
         ErrorCode::TokenMalformed,
@@ -50,6 +59,15 @@ impl ErrorCode {
         ErrorCode::TokenRevoked,
         ErrorCode::RevocationStale,
         ErrorCode::OriginNotAllowed,
+        ErrorCode::JwksFetchFailed,
+        ErrorCode::JwksTimeout,
+        ErrorCode::JwksTooLarge,
+        ErrorCode::JwksInvalid,
+        ErrorCode::JwksNotReady,
+        ErrorCode::JwksKidUnknown,
+        ErrorCode::JwksStale,
+        ErrorCode::DiscoveryFailed,
+        ErrorCode::DiscoveryIssuerMismatch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,7 +92,24 @@ impl ErrorCode {
             ErrorCode::TokenRevoked => "ERR_TOKEN_REVOKED",
             ErrorCode::RevocationStale => "ERR_REVOCATION_STALE",
             ErrorCode::OriginNotAllowed => "ERR_ORIGIN_NOT_ALLOWED",
+            ErrorCode::JwksFetchFailed => "ERR_JWKS_FETCH_FAILED",
+            ErrorCode::JwksTimeout => "ERR_JWKS_TIMEOUT",
+            ErrorCode::JwksTooLarge => "ERR_JWKS_TOO_LARGE",
+            ErrorCode::JwksInvalid => "ERR_JWKS_INVALID",
+            ErrorCode::JwksNotReady => "ERR_JWKS_NOT_READY",
+            ErrorCode::JwksKidUnknown => "ERR_JWKS_KID_UNKNOWN",
+            ErrorCode::JwksStale => "ERR_JWKS_STALE",
+            ErrorCode::DiscoveryFailed => "ERR_DISCOVERY_FAILED",
+            ErrorCode::DiscoveryIssuerMismatch => "ERR_DISCOVERY_ISSUER_MISMATCH",
         }
+    }
+}
+
+impl ErrorCode {
+    /// True for failures that a retry after a short wait can cure (the key set was being
+    /// refreshed): the JS error carries `retryable: true`.
+    pub fn retryable(self) -> bool {
+        matches!(self, ErrorCode::JwksKidUnknown | ErrorCode::JwksNotReady)
     }
 }
 

@@ -172,6 +172,48 @@ impl HandshakeAuthenticator {
             .join(", ")
     }
 
+    /// For ERR_TOKEN_MISSING: the NAMES (never the values) of the cookies that did arrive,
+    /// and a hint when the session cookie came under its other name (`__Secure-` behind
+    /// HTTPS, or without it), the usual cause of a missing session.
+    fn cookies_seen(&self, header: Option<&str>) -> String {
+        const MAX_NAMES: usize = 12;
+        let Some(header) = header else { return String::new() };
+        let mut names: Vec<&str> = Vec::new();
+        for (n, _) in cookie::pairs(header) {
+            if !n.is_empty() && !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        if names.is_empty() {
+            return String::new();
+        }
+        let shown: Vec<String> = names.iter().take(MAX_NAMES).map(|n| crate::util::printable(n, 48)).collect();
+        let more = if names.len() > MAX_NAMES { format!(" and {} more", names.len() - MAX_NAMES) } else { String::new() };
+        let mut out = format!("; cookies present (names only): {}{more}", shown.join(", "));
+        if let (true, Some(a)) = (self.sources.contains(&Source::Cookie), &self.authjs) {
+            let want = a.cookie_name();
+            let is_or_chunk = |n: &str, base: &str| n == base || n.strip_prefix(base).is_some_and(|r| r.starts_with('.') && r.len() > 1 && r[1..].bytes().all(|b| b.is_ascii_digit()));
+            match want.strip_prefix("__Secure-") {
+                None => {
+                    let secure = format!("__Secure-{want}");
+                    if names.iter().any(|n| is_or_chunk(n, &secure)) {
+                        out.push_str(&format!(
+                            "; a {secure} cookie was present: the front end is served over HTTPS, so set authjs.secureCookie: true (or cookieName: '{secure}')"
+                        ));
+                    }
+                }
+                Some(plain) => {
+                    if names.iter().any(|n| is_or_chunk(n, plain)) {
+                        out.push_str(&format!(
+                            "; a {plain} cookie was present: the front end is served over plain HTTP, so set authjs.secureCookie: false (or cookieName: '{plain}')"
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Finds the token: the first source holding one decides (a bad token there is
     /// refused, never skipped for the next source).
     pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<(std::borrow::Cow<'a, str>, Source)>, (Error, Source)> {
@@ -228,7 +270,7 @@ impl HandshakeAuthenticator {
         let (token, source) = match self.find(h) {
             Ok(Some(found)) => found,
             Ok(None) => {
-                let e = Error::new(ErrorCode::TokenMissing, format!("no token found; looked in {}", self.places()));
+                let e = Error::new(ErrorCode::TokenMissing, format!("no token found; looked in {}{}", self.places(), self.cookies_seen(h.cookie)));
                 return Err(Failure { error: e, source: None, fingerprint: None });
             }
             Err((error, source)) => return Err(Failure { error, source: Some(source), fingerprint: None }),
@@ -339,6 +381,26 @@ mod tests {
         let only_authjs = auth(false, true);
         let t: &'static str = Box::leak(hs_token(json!({"exp": 5000})).into_boxed_str());
         assert_eq!(only_authjs.authenticate(&hs(Field::Str(t), None, None), 1000.0, 1000.0).unwrap_err().error.code, ErrorCode::TokenWrongKind);
+    }
+
+    #[test]
+    fn missing_token_names_cookies_and_the_secure_variant() {
+        let a = auth(true, true);
+        let e = a.authenticate(&hs(Field::Absent, None, Some("theme=dark; __Secure-authjs.session-token.0=SECRETVALUE; __Secure-authjs.session-token.1=MORE")), 1000.0, 1000.0).unwrap_err().error;
+        assert_eq!(e.code, ErrorCode::TokenMissing);
+        assert!(e.message.contains("cookies present (names only): theme, __Secure-authjs.session-token.0, __Secure-authjs.session-token.1"), "{}", e.message);
+        assert!(e.message.contains("secureCookie: true"), "{}", e.message);
+        assert!(!e.message.contains("SECRETVALUE") && !e.message.contains("dark") && !e.message.contains("MORE"));
+        // No hint when nothing resembles the session cookie; no cookie list without cookies.
+        let e = a.authenticate(&hs(Field::Absent, None, Some("theme=dark")), 1000.0, 1000.0).unwrap_err().error;
+        assert!(e.message.contains("names only): theme") && !e.message.contains("secureCookie"), "{}", e.message);
+        let e = a.authenticate(&hs(Field::Absent, None, None), 1000.0, 1000.0).unwrap_err().error;
+        assert!(!e.message.contains("cookies present"));
+        // The other way round: secureCookie configured, the plain cookie sent.
+        let s = AuthJsSession::new(AuthJsOptions { secrets: vec!["session-secret".into()], secure_cookie: true, ..Default::default() }).unwrap();
+        let b = HandshakeAuthenticator::new(None, Some(s), None, None).unwrap();
+        let e = b.authenticate(&hs(Field::Absent, None, Some("authjs.session-token=x")), 1000.0, 1000.0).unwrap_err().error;
+        assert!(e.message.contains("secureCookie: false"), "{}", e.message);
     }
 
     #[test]

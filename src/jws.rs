@@ -99,6 +99,15 @@ pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeySt
     // always malformed, whatever the key; its JSON is parsed only after verification.
     let payload = b64::decode(p.as_bytes(), "payload")?;
     let signing_input = &token.as_bytes()[..h.len() + 1 + p.len()];
+    // A remote set is read once here: the whole verification uses one consistent set.
+    let snapshot;
+    let (keys, remote) = match keys {
+        KeyStore::Remote(r) => {
+            snapshot = r.snapshot()?;
+            (&*snapshot, true)
+        }
+        other => (other, false),
+    };
     let outcome = {
         let kid = header.kid.as_deref();
         let mut tried = 0usize;
@@ -117,6 +126,12 @@ pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeySt
                 ErrorCode::JwsAlgNotAllowed,
                 format!("the key's own alg (JWK) does not allow {}", alg.name()),
             ))
+        } else if tried == 0 && remote && kid.is_none_or(|k| !keys.has_kid(k)) {
+            let msg = match kid {
+                Some(k) => format!("no key in the remote JWK Set has kid '{}' yet; a refresh was started: retry shortly (verifyAsync waits for it)", crate::util::printable(k, 40)),
+                None => format!("no key in the remote JWK Set serves {} yet; a refresh was started: retry shortly (verifyAsync waits for it)", alg.name()),
+            };
+            Err(Error::new(ErrorCode::JwksKidUnknown, msg))
         } else if tried == 0 {
             let msg = match kid {
                 Some(k) => format!("no key in the JWK Set has kid '{}' and serves {}", crate::util::printable(k, 40), alg.name()),

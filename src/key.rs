@@ -119,7 +119,8 @@ impl VerifyKey {
 enum KeyKind {
     Rsa,
     Ec(&'static str),
-    Okp,
+    /// Ed25519 or Ed448.
+    Okp(&'static str),
     Oct,
 }
 
@@ -128,7 +129,7 @@ impl KeyKind {
         match self {
             KeyKind::Rsa => Family::Rsa,
             KeyKind::Ec(_) => Family::Ec,
-            KeyKind::Okp => Family::EdDsa,
+            KeyKind::Okp(_) => Family::EdDsa,
             KeyKind::Oct => Family::Hmac,
         }
     }
@@ -137,7 +138,7 @@ impl KeyKind {
         match self {
             KeyKind::Rsa => "an RSA key".into(),
             KeyKind::Ec(crv) => format!("an EC {crv} key"),
-            KeyKind::Okp => "an Ed25519/Ed448 key".into(),
+            KeyKind::Okp(crv) => format!("an {crv} key"),
             KeyKind::Oct => "a symmetric (oct) key".into(),
         }
     }
@@ -145,6 +146,8 @@ impl KeyKind {
     fn serves(self, alg: Algorithm) -> bool {
         match self {
             KeyKind::Ec(crv) => alg.curve() == Some(crv),
+            // RFC 9864: the fully-specified Ed25519 serves Ed25519 keys only; EdDSA both curves.
+            KeyKind::Okp(crv) => alg == Algorithm::EdDSA || (alg == Algorithm::Ed25519 && crv == "Ed25519"),
             _ => self.family() == alg.family(),
         }
     }
@@ -322,7 +325,8 @@ fn public_key_from_pem(pem: &[u8]) -> Result<PKey<Public>> {
 fn pkey_kind<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<KeyKind> {
     match pkey.id() {
         Id::RSA | Id::RSA_PSS => Ok(KeyKind::Rsa),
-        Id::ED25519 | Id::ED448 => Ok(KeyKind::Okp),
+        Id::ED25519 => Ok(KeyKind::Okp("Ed25519")),
+        Id::ED448 => Ok(KeyKind::Okp("Ed448")),
         Id::EC => {
             let ec = pkey.ec_key().map_err(|_| Error::key("the EC key could not be read"))?;
             match ec.group().curve_name() {
@@ -437,7 +441,7 @@ macro_rules! with_josekit_alg {
             Algorithm::ES256 => { let $a = &ES256; Some($body) }
             Algorithm::ES384 => { let $a = &ES384; Some($body) }
             Algorithm::ES512 => { let $a = &ES512; Some($body) }
-            Algorithm::EdDSA => { let $a = &EdDSA; Some($body) }
+            Algorithm::EdDSA | Algorithm::Ed25519 => { let $a = &EdDSA; Some($body) }
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => None,
         }
     }};
@@ -469,7 +473,8 @@ fn jwk_kind(map: &Map<String, Value>) -> Result<KeyKind> {
             _ => Err(Error::key("the EC JWK's crv must be P-256, P-384 or P-521")),
         },
         "OKP" => match crv {
-            Some("Ed25519") | Some("Ed448") => Ok(KeyKind::Okp),
+            Some("Ed25519") => Ok(KeyKind::Okp("Ed25519")),
+            Some("Ed448") => Ok(KeyKind::Okp("Ed448")),
             _ => Err(Error::key("the OKP JWK's crv must be Ed25519 or Ed448")),
         },
         other => Err(Error::key(format!("unsupported JWK kty '{}'", crate::util::printable(other, 12)))),
@@ -529,7 +534,7 @@ fn public_jwk(map: &Map<String, Value>, kind: KeyKind) -> Result<Jwk> {
     let keep: &[&str] = match kind {
         KeyKind::Rsa => &["kty", "n", "e"],
         KeyKind::Ec(_) => &["kty", "crv", "x", "y"],
-        KeyKind::Okp => &["kty", "crv", "x"],
+        KeyKind::Okp(_) => &["kty", "crv", "x"],
         KeyKind::Oct => &["kty", "k"],
     };
     let mut out = Map::new();
@@ -657,6 +662,9 @@ fn check_kind(kind: KeyKind, algorithms: &[Algorithm]) -> Result<()> {
 pub enum KeyStore {
     Single(VerifyKey),
     Set(Vec<VerifyKey>),
+    /// A key set kept current from the network (`RemoteJwks`), shared by every verifier
+    /// built with it; read once per verification (`crate::remote`).
+    Remote(std::sync::Arc<crate::remote::RemoteKeys>),
 }
 
 impl KeyStore {
@@ -686,6 +694,61 @@ impl KeyStore {
         Ok(KeyStore::Set(out))
     }
 
+    /// True when some key of a set carries this kid (whatever the algorithm).
+    pub fn has_kid(&self, kid: &str) -> bool {
+        match self {
+            KeyStore::Set(keys) => keys.iter().any(|k| k.kid.as_deref() == Some(kid)),
+            _ => false,
+        }
+    }
+
+    /// Parses a JWK Set fetched from an identity provider, by the rules of `from_jwks`
+    /// for every asymmetric algorithm (each verifier's own pinning then applies per
+    /// token), and more strictly: symmetric (`oct`) keys and keys carrying private
+    /// members are skipped. Any failure is ERR_JWKS_INVALID (or ERR_JWKS_TOO_LARGE for
+    /// more than `max_keys` keys); the caller keeps its current set.
+    pub fn from_remote_jwks(value: &Value, max_keys: usize) -> Result<KeyStore> {
+        use crate::error::ErrorCode;
+        let invalid = |m: String| Error::new(ErrorCode::JwksInvalid, m);
+        let keys = value
+            .as_object()
+            .and_then(|o| o.get("keys"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("the fetched JWK Set is not an object with a keys array".into()))?;
+        if keys.len() > max_keys {
+            return Err(Error::new(
+                ErrorCode::JwksTooLarge,
+                format!("the fetched JWK Set has {} keys, more than maxKeys ({max_keys})", keys.len()),
+            ));
+        }
+        const PRIVATE: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+        let algorithms: Vec<Algorithm> = Algorithm::ALL.iter().copied().filter(|a| a.family() != Family::Hmac).collect();
+        let mut out = Vec::new();
+        let mut first_err: Option<String> = None;
+        for k in keys {
+            let checked = as_jwk_object(k).and_then(|map| {
+                if map.get("kty").and_then(Value::as_str) == Some("oct") {
+                    return Err(Error::key("a symmetric (oct) key is never taken from a remote set"));
+                }
+                if let Some(member) = PRIVATE.iter().find(|m| map.contains_key(**m)) {
+                    return Err(Error::key(format!("a key carries the private member '{member}'")));
+                }
+                VerifyKey::from_jwk(k, &algorithms, false, false)
+            });
+            match checked {
+                Ok(key) => out.push(key),
+                Err(e) => {
+                    first_err.get_or_insert(e.message);
+                }
+            }
+        }
+        if out.is_empty() {
+            let why = first_err.map(|m| format!(" (first problem: {m})")).unwrap_or_default();
+            return Err(invalid(format!("the fetched JWK Set has no usable signing key{why}")));
+        }
+        Ok(KeyStore::Set(out))
+    }
+
     /// Keys to try for a token's `alg` and `kid`, in order. A single key ignores kid;
     /// in a set, a kid selects the keys with that kid, and no kid means every key that
     /// serves the algorithm (each is tried, as jose does with several matching keys).
@@ -697,6 +760,8 @@ impl KeyStore {
                     .filter(move |k| k.supports(alg))
                     .filter(move |k| kid.is_none() || k.kid.as_deref() == kid),
             ),
+            // Resolved to its current Set before candidates are asked for (jws.rs).
+            KeyStore::Remote(_) => Box::new(std::iter::empty()),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod jwt;
 pub mod key;
 pub mod revocation;
 pub mod origin;
+pub mod remote;
 pub mod token;
 pub mod util;
 

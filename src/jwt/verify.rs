@@ -22,6 +22,8 @@ pub enum KeySource {
     Jwk(Value),
     /// A JWK Set; the token's kid selects the key.
     Jwks(Value),
+    /// A key set kept current from the network, shared with other verifiers.
+    Remote(std::sync::Arc<crate::remote::RemoteKeys>),
 }
 
 /// The options of `new JwtVerifier(options)`, already converted from JS.
@@ -44,9 +46,14 @@ pub struct VerifierOptions {
     pub ignore_expiration: bool,
     /// Skip the nbf check.
     pub ignore_not_before: bool,
+    /// Enforce the JWT access-token profile (RFC 9068): typ at+jwt and the claims it requires.
+    pub rfc9068: bool,
     /// Refuse revoked tokens (ERR_TOKEN_REVOKED), checked after signature and claims.
     pub revocation: Option<Arc<RevocationList>>,
 }
+
+/// The claims RFC 9068 section 2.2 requires in an access token.
+pub const RFC9068_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
 pub struct JwtVerifier {
     headers: jws::HeaderCache,
@@ -56,6 +63,8 @@ pub struct JwtVerifier {
     validation: Validation,
     max_len: usize,
     allow_weak: bool,
+    /// The remote set's generation the verified-token cache was filled under.
+    cache_generation: std::sync::atomic::AtomicU64,
     revocation: Option<Arc<RevocationList>>,
 }
 
@@ -92,16 +101,35 @@ impl JwtVerifier {
         let max_len = length_option("maxTokenLength", options.max_token_length, DEFAULT_MAX_TOKEN_LENGTH)?;
         let issuer = non_empty_list("issuer", options.issuer)?;
         let audience = non_empty_list("audience", options.audience)?;
+        let mut typ = options.typ.as_deref().map(normalize_typ);
+        let mut required = options
+            .required_claims
+            .unwrap_or_else(|| if options.ignore_expiration { vec![] } else { vec!["exp".to_string()] });
+        if options.rfc9068 {
+            if matches!(&typ, Some(t) if t != "at+jwt") {
+                return Err(Error::options("rfc9068 requires typ 'at+jwt': leave typ unset or set it to 'at+jwt'"));
+            }
+            if issuer.is_none() || audience.is_none() {
+                return Err(Error::options("rfc9068 requires the issuer and audience options (RFC 9068 section 4: the resource server must check both)"));
+            }
+            if options.ignore_expiration {
+                return Err(Error::options("rfc9068 cannot be combined with ignoreExpiration"));
+            }
+            typ = Some("at+jwt".to_string());
+            for c in RFC9068_CLAIMS {
+                if !required.iter().any(|r| r == c) {
+                    required.push(c.to_string());
+                }
+            }
+        }
         let validation = Validation {
             issuer,
             audience,
             subject: options.subject,
-            typ: options.typ.as_deref().map(normalize_typ),
+            typ,
             clock_tolerance,
             max_age,
-            required: options
-                .required_claims
-                .unwrap_or_else(|| if options.ignore_expiration { vec![] } else { vec!["exp".to_string()] }),
+            required,
             ignore_expiration: options.ignore_expiration,
             ignore_not_before: options.ignore_not_before,
         };
@@ -112,6 +140,7 @@ impl JwtVerifier {
             n => Some(VerifyCache::new(n)),
         };
         Ok(JwtVerifier {
+            cache_generation: Default::default(),
             headers: jws::HeaderCache::default(),
             cache,
             algorithms,
@@ -136,6 +165,14 @@ impl JwtVerifier {
     /// Verifies signature and claims; returns (header, claims).
     pub fn verify(&self, token: &str, now: f64) -> Result<(Arc<Header>, Claims)> {
         if let Some(cache) = &self.cache {
+            if let KeyStore::Remote(r) = &self.keys {
+                // A hit must not outlive the key that verified it, nor a stale set.
+                r.snapshot()?;
+                let g = r.generation();
+                if self.cache_generation.swap(g, std::sync::atomic::Ordering::AcqRel) != g {
+                    cache.clear();
+                }
+            }
             if let Some(hit) = cache.get(token) {
                 self.validation.check_clock(&hit.times, now)?;
                 if let (Some(list), Some(ids)) = (&self.revocation, &hit.ids) {
@@ -178,6 +215,12 @@ pub fn build_keys(source: &KeySource, algorithms: &[Algorithm], allow_weak: bool
         KeySource::Bytes(b) => KeyStore::Single(VerifyKey::from_bytes(b, algorithms, allow_weak)?),
         KeySource::Jwk(v) => KeyStore::Single(VerifyKey::from_jwk(v, algorithms, allow_weak, true)?),
         KeySource::Jwks(v) => KeyStore::from_jwks(v, algorithms, allow_weak)?,
+        KeySource::Remote(r) => {
+            if algorithms[0].family() == crate::alg::Family::Hmac {
+                return Err(Error::options("a remote JWK Set holds public keys only: pin RS*, PS*, ES*, EdDSA or Ed25519 algorithms"));
+            }
+            KeyStore::Remote(r.clone())
+        }
     })
 }
 

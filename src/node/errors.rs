@@ -21,6 +21,9 @@ pub fn to_js_with(env: &Env, e: CoreError, extra: &[(&str, Option<&str>)]) -> na
         if let Some(claim) = &e.claim {
             obj.set_named_property("claim", claim.as_str())?;
         }
+        if e.code.retryable() {
+            obj.set_named_property("retryable", true)?;
+        }
         for (name, value) in extra {
             match value {
                 Some(v) => obj.set_named_property(name, *v)?,

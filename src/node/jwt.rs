@@ -8,7 +8,10 @@ use serde_json::Value;
 use super::errors::{guard, options_arg, string_or_list, to_js, token_arg};
 use super::json;
 use crate::alg::parse_algorithms;
-use crate::error::Error as CoreError;
+use std::sync::Arc;
+
+use crate::error::{Error as CoreError, ErrorCode};
+use crate::remote::RemoteKeys;
 use crate::jws;
 use crate::jwt::{self, KeySource, Span};
 use crate::key::KeyInput;
@@ -25,9 +28,10 @@ pub struct VerifierOptions {
     /// One JWK (object or JSON text).
     #[napi(ts_type = "object | string")]
     pub jwk: Option<Value>,
-    /// A JWK Set; the token's kid picks the key.
-    #[napi(ts_type = "{ keys: object[] } | string")]
-    pub jwks: Option<Value>,
+    /// A JWK Set; the token's kid selects the key. A `RemoteJwks` keeps itself current
+    /// from the identity provider.
+    #[napi(ts_type = "{ keys: object[] } | string | RemoteJwks")]
+    pub jwks: Option<JwksArg>,
     pub issuer: Option<Either<String, Vec<String>>>,
     pub audience: Option<Either<String, Vec<String>>>,
     pub subject: Option<String>,
@@ -53,6 +57,10 @@ pub struct VerifierOptions {
     pub ignore_expiration: Option<bool>,
     /// Skip the nbf check. Default false.
     pub ignore_not_before: Option<bool>,
+    /// Enforce the JWT access-token profile (RFC 9068): header typ `at+jwt`, and iss,
+    /// exp, aud, sub, client_id, iat and jti required; needs issuer and audience.
+    /// An ID token is then refused. Default false.
+    pub rfc9068: Option<bool>,
     /// Refuse revoked tokens (ERR_TOKEN_REVOKED), checked after signature and claims.
     #[napi(ts_type = "RevocationList")]
     pub revocation: Option<super::revocation::RevocationRef>,
@@ -66,8 +74,8 @@ pub struct JwsOptions {
     pub key: Option<Either<String, Buffer>>,
     #[napi(ts_type = "object | string")]
     pub jwk: Option<Value>,
-    #[napi(ts_type = "{ keys: object[] } | string")]
-    pub jwks: Option<Value>,
+    #[napi(ts_type = "{ keys: object[] } | string | RemoteJwks")]
+    pub jwks: Option<JwksArg>,
     pub max_token_length: Option<f64>,
     pub allow_weak_secret: Option<bool>,
 }
@@ -95,7 +103,88 @@ fn json_arg(v: Value, what: &str) -> crate::Result<Value> {
     }
 }
 
-fn key_source(key: Option<Either<String, Buffer>>, jwk: Option<Value>, jwks: Option<Value>) -> crate::Result<Option<KeySource>> {
+/// A `jwks` option: a JWK Set (object or JSON text), or a `RemoteJwks` (whose native
+/// part is a `JwksKeySet`), shared by reference.
+pub enum JwksArg {
+    Json(Value),
+    Remote(Arc<RemoteKeys>),
+}
+
+impl TypeName for JwksArg {
+    fn type_name() -> &'static str {
+        "JwksArg"
+    }
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
+    }
+}
+
+impl FromNapiValue for JwksArg {
+    unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> napi::Result<Self> {
+        // SAFETY: validate checks that the value wraps a JwksKeySet before it is unwrapped.
+        unsafe {
+            if <&JwksKeySet as ValidateNapiValue>::validate(env, value).is_ok() {
+                let set = <ClassInstance<'_, JwksKeySet> as FromNapiValue>::from_napi_value(env, value)?;
+                return Ok(JwksArg::Remote(set.shared.clone()));
+            }
+            Ok(JwksArg::Json(Value::from_napi_value(env, value)?))
+        }
+    }
+}
+
+/// The native key set behind `RemoteJwks` (js/jwks.js extends it): parses and filters
+/// each fetched set and shares it with every verifier built with it. Not meant to be
+/// used directly.
+#[napi]
+pub struct JwksKeySet {
+    shared: Arc<RemoteKeys>,
+}
+
+#[napi]
+impl JwksKeySet {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        JwksKeySet { shared: Arc::new(RemoteKeys::new()) }
+    }
+
+    /// Parses a fetched JWK Set (JSON text) and swaps it in; returns the usable key ids.
+    /// ERR_JWKS_INVALID / ERR_JWKS_TOO_LARGE leave the current set in place.
+    #[napi(js_name = "_load")]
+    pub fn load(&self, env: Env, text: String, max_keys: f64) -> napi::Result<Vec<String>> {
+        guard(&env, || {
+            let value = crate::json::parse_strict(&text)
+                .map_err(|why| CoreError::new(ErrorCode::JwksInvalid, format!("the fetched JWK Set is not valid JSON ({why})")))?;
+            let max = if max_keys.is_finite() && max_keys >= 1.0 { max_keys as usize } else { 100 };
+            self.shared.load(&value, max)
+        })
+    }
+
+    /// A refresh found the set unchanged: fresh again.
+    #[napi(js_name = "_markFresh")]
+    pub fn mark_fresh(&self) {
+        self.shared.mark_fresh()
+    }
+
+    /// A refresh failed: serve the current set until `until` (seconds since the epoch).
+    #[napi(js_name = "_markFailing")]
+    pub fn mark_failing(&self, until: f64) {
+        self.shared.mark_failing(until)
+    }
+
+    /// True once refreshes have failed for longer than staleWhileError.
+    #[napi(js_name = "_isStale")]
+    pub fn is_stale(&self) -> bool {
+        self.shared.is_stale(now_seconds())
+    }
+}
+
+impl Default for JwksKeySet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn key_source(key: Option<Either<String, Buffer>>, jwk: Option<Value>, jwks: Option<JwksArg>) -> crate::Result<Option<KeySource>> {
     let given = key.is_some() as u8 + jwk.is_some() as u8 + jwks.is_some() as u8;
     if given > 1 {
         return Err(CoreError::options("give only one of key, jwk or jwks"));
@@ -108,7 +197,10 @@ fn key_source(key: Option<Either<String, Buffer>>, jwk: Option<Value>, jwks: Opt
     } else if let Some(j) = jwk {
         Some(KeySource::Jwk(json_arg(j, "jwk")?))
     } else if let Some(j) = jwks {
-        Some(KeySource::Jwks(json_arg(j, "jwks")?))
+        Some(match j {
+            JwksArg::Json(j) => KeySource::Jwks(json_arg(j, "jwks")?),
+            JwksArg::Remote(r) => KeySource::Remote(r),
+        })
     } else {
         None
     })
@@ -155,6 +247,7 @@ pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::Verifier
             },
             ignore_expiration: o.ignore_expiration.unwrap_or(false),
             ignore_not_before: o.ignore_not_before.unwrap_or(false),
+            rfc9068: o.rfc9068.unwrap_or(false),
             revocation: o.revocation.map(|r| r.0),
         },
         o.now,

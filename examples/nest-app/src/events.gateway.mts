@@ -16,7 +16,9 @@ export class EventsGateway implements OnGatewayConnection {
 
   @SubscribeMessage('whoami')
   whoami(@ConnectedSocket() socket: Socket) {
-    return { sub: socket.data.user.sub, kind: socket.data.auth.kind, source: socket.data.auth.source }
+    // groups: a large claim (the Next.js example's big@example.com), whose cookie comes in chunks.
+    const groups = socket.data.user.groups
+    return { sub: socket.data.user.sub, kind: socket.data.auth.kind, source: socket.data.auth.source, ...(Array.isArray(groups) ? { groups } : {}) }
   }
 
   /** Sends to every (authenticated) socket of '/'. */

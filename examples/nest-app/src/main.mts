@@ -13,6 +13,26 @@ export { ChatGateway } from './chat.gateway.mjs'
 export interface CreateAppOptions {
   /** Called for each refused handshake: code, source and token fingerprint (never the token). */
   onFailure?: (info: AuthFailure) => void
+  /**
+   * The front end's origins (e.g. http://localhost:3000): CORS with credentials for REST
+   * and Socket.IO, so a browser on that origin may call the API with its session cookie.
+   * Without it, a page on another origin fails with "xhr poll error" before authbridge runs.
+   */
+  corsOrigins?: string[]
+}
+
+type IoOptions = Parameters<AuthenticatedSocketAdapter['createIOServer']>[1]
+
+/** Adds CORS (origin list, credentials) to the Socket.IO server Nest creates for the gateways. */
+class AppSocketAdapter extends AuthenticatedSocketAdapter {
+  constructor(app: INestApplication, auth: ReturnType<typeof handshakeOptions>, settings: ConstructorParameters<typeof AuthenticatedSocketAdapter>[2], private readonly corsOrigins: string[]) {
+    super(app, auth, settings)
+  }
+
+  createIOServer(port: number, options?: IoOptions) {
+    const cors = this.corsOrigins.length ? { cors: { origin: this.corsOrigins, credentials: true } } : {}
+    return super.createIOServer(port, { ...options, ...cors } as IoOptions)
+  }
 }
 
 export async function createApp(config: AppAuthConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
@@ -29,14 +49,24 @@ export async function createApp(config: AppAuthConfig, options: CreateAppOptions
   const revocation = app.get(RevocationService)
   // Every Socket.IO connection, on every namespace, is authenticated at the handshake, and
   // closed (after `auth_revoked`) when a sign-out on any node revokes its token.
-  const adapter = new AuthenticatedSocketAdapter(app, { ...handshakeOptions(config), revocation: revocation.list }, { onFailure: options.onFailure })
+  const corsOrigins = options.corsOrigins ?? []
+  const adapter = new AppSocketAdapter(app, { ...handshakeOptions(config), revocation: revocation.list }, { onFailure: options.onFailure }, corsOrigins)
+  // The Redis client is closed on shutdown by AppModule's RedisClientCloser.
   if (redis) await adapter.connectToRedis(redis)
   app.useWebSocketAdapter(adapter)
+  // REST: the browser sends the session cookie cross-origin only if the answer allows it.
+  if (corsOrigins.length) app.enableCors({ origin: corsOrigins, credentials: true })
   return app
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const app = await createApp(configFromEnv())
-  await app.listen(Number(process.env.PORT ?? 3001))
+  // CORS_ORIGINS: the front end's origins, comma-separated (e.g. http://localhost:3000).
+  const corsOrigins = (process.env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const app = await createApp(configFromEnv(), {
+    corsOrigins,
+    // A refused handshake, logged with its reason (no token, no cookie value in it).
+    onFailure: process.env.LOG_REFUSALS === 'true' ? (f) => console.log(`refused ${f.namespace}: ${f.code}${f.message ? ' - ' + f.message : ''}`) : undefined,
+  })
+  await app.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? 'localhost')
   console.log(`listening on ${await app.getUrl()}`)
 }

@@ -1,0 +1,337 @@
+// The whole stack in a real browser: examples/next-app (Next.js app router, Auth.js v5,
+// `next build` + `next start`) and examples/nest-app (NestJS, compiled; sockets through
+// AuthenticatedSocketAdapter, REST through the passport Strategy), driven by the system
+// Chromium through playwright-core. Each app runs as its own process on a free port of
+// 127.0.0.1 and is stopped by PID. `next build` runs once per test run.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { ROOT, buildNestIfStale, buildNext, startNest, startNext, freePort, stopProcess } from '../examples/stack.mjs'
+
+const require = createRequire(import.meta.url)
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium && process.env.CI) {
+  throw new Error(`the browser test needs Chromium at ${CHROMIUM}: apt-get install -y chromium (CI must not skip it)`)
+}
+const skip = haveChromium ? false : `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH) to run the browser test`
+
+const AUTH_SECRET = 'e2e-auth-secret-' + 'a'.repeat(32)
+const OTHER_SECRET = 'e2e-another-apps-secret-' + 'b'.repeat(24)
+const JWT_SECRET = 'e2e-access-token-secret-' + 'c'.repeat(16)
+const PASSWORD = 'authbridge'
+const SESSION = 'authjs.session-token'
+
+const procs = []
+let context = null
+let userDataDir = null
+let plain = null // same host: localhost
+let secure = null // __Secure- cookies
+let sub = null // app.example.test + api.example.test, cookie domain example.test
+let evil = null // a page of another origin (evil.example.test)
+
+const start = async (p) => {
+  const proc = await p
+  procs.push(proc)
+  return proc
+}
+
+before(async () => {
+  if (skip) return
+  buildNestIfStale()
+  buildNext()
+
+  // Same host: the browser on http://localhost:N talks to http://localhost:P.
+  {
+    const apiPort = await freePort()
+    const front = await start(startNext({ AUTH_SECRET, API_URL: `http://localhost:${apiPort}`, API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`, DEMO_PASSWORD: PASSWORD }))
+    const api = await start(startNestOn(apiPort, { CORS_ORIGINS: `http://localhost:${front.port}` }))
+    plain = { front, api, url: `http://localhost:${front.port}`, apiUrl: `http://localhost:${api.port}` }
+  }
+  // HTTPS naming: __Secure-authjs.session-token (localhost is a secure context for Chromium).
+  {
+    const apiPort = await freePort()
+    const front = await start(startNext({ AUTH_SECRET, USE_SECURE_COOKIES: 'true', API_URL: `http://localhost:${apiPort}`, API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`, DEMO_PASSWORD: PASSWORD }))
+    const api = await start(startNestOn(apiPort, { CORS_ORIGINS: `http://localhost:${front.port}`, SECURE_COOKIE: 'true' }))
+    secure = { front, api, url: `http://localhost:${front.port}` }
+  }
+  // Subdomains: app.example.test and api.example.test (mapped to 127.0.0.1 by the browser).
+  {
+    const apiPort = await freePort()
+    const frontPort = await freePort()
+    const front = await start(
+      startNextOn(frontPort, {
+        AUTH_SECRET,
+        // Auth.js on a host other than the one Next.js believes it serves: AUTH_URL.
+        AUTH_URL: `http://app.example.test:${frontPort}`,
+        AUTH_COOKIE_DOMAIN: 'example.test',
+        API_URL: `http://api.example.test:${apiPort}`,
+        API_INTERNAL_URL: `http://127.0.0.1:${apiPort}`,
+        DEMO_PASSWORD: PASSWORD,
+      }),
+    )
+    const api = await start(startNestOn(apiPort, { CORS_ORIGINS: `http://app.example.test:${frontPort}` }))
+    sub = { front, api, url: `http://app.example.test:${front.port}`, apiUrl: `http://api.example.test:${api.port}` }
+  }
+  // A page on another origin of the same site, which tries to open a socket to the API.
+  {
+    const client = readFileSync(path.join(ROOT, 'node_modules', 'socket.io-client', 'dist', 'socket.io.min.js'))
+    const server = createServer((req, res) => {
+      if (req.url === '/socket.io.min.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(client)
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script src="/socket.io.min.js"></script><script>
+        window.result = new Promise((resolve) => {
+          const s = io(new URLSearchParams(location.search).get('api'), { transports: ['websocket'], withCredentials: true, reconnection: false })
+          s.on('connect', () => s.emit('whoami', (r) => resolve({ state: 'connected', detail: JSON.stringify(r) })))
+          s.on('connect_error', (e) => resolve({ state: 'refused', detail: (e.data && e.data.code) || e.message }))
+        })</script>`)
+    })
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    evil = { server, url: `http://evil.example.test:${server.address().port}` }
+  }
+
+  const { chromium } = await import('playwright-core')
+  userDataDir = mkdtempSync(path.join(tmpdir(), 'authbridge-chromium-'))
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // Loopback only: the test's host names all resolve to 127.0.0.1.
+      '--host-resolver-rules=MAP *.example.test 127.0.0.1, EXCLUDE localhost',
+    ],
+    timeout: 120_000,
+  })
+  context.setDefaultTimeout(60_000)
+})
+
+after(async () => {
+  if (context) await context.close().catch(() => {})
+  if (evil) await new Promise((r) => evil.server.close(r))
+  await Promise.all(procs.map((p) => stopProcess(p)))
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true })
+})
+
+function startNestOn(port, env) {
+  return startNest({ AUTH_SECRET, JWT_SECRET, LOG_REFUSALS: 'true', ...env }, port)
+}
+
+function startNextOn(port, env) {
+  return startNext(env, port)
+}
+
+/** Opens the example's page and waits for the browser-side calls to finish; returns every result. */
+async function visit(url) {
+  const page = await context.newPage()
+  try {
+    await page.goto(url)
+    await page.getByTestId('state-done').filter({ hasText: /^yes$/ }).waitFor()
+    const text = async (id) => (await page.getByTestId(id).textContent()) ?? ''
+    return {
+      email: await text('session-email'),
+      server: { status: Number(await text('server-status')), body: await text('server-body') },
+      rest: { state: await text('state-rest'), detail: await text('detail-rest') },
+      main: { state: await text('state-/'), detail: await text('detail-/') },
+      chat: { state: await text('state-/chat'), detail: await text('detail-/chat') },
+    }
+  } finally {
+    await page.close()
+  }
+}
+
+/** Signs in through Auth.js's own sign-in page (the credentials form). */
+async function signIn(baseUrl, email) {
+  const page = await context.newPage()
+  try {
+    await page.goto(`${baseUrl}/api/auth/signin?callbackUrl=${encodeURIComponent(baseUrl + '/')}`)
+    await page.locator('input[name="email"]').fill(email)
+    await page.locator('input[name="password"]').fill(PASSWORD)
+    await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /sign in with credentials/i }).click()])
+  } finally {
+    await page.close()
+  }
+}
+
+async function signOut(baseUrl) {
+  const page = await context.newPage()
+  try {
+    await page.goto(`${baseUrl}/api/auth/signout`)
+    await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/api/auth/signout')), page.getByRole('button', { name: /sign out/i }).click()])
+  } finally {
+    await page.close()
+  }
+}
+
+const sessionCookies = async (name = SESSION) => (await context.cookies()).filter((c) => c.name === name || c.name.startsWith(name + '.'))
+
+function assertSignedOut(r, code = 'ERR_TOKEN_MISSING') {
+  assert.equal(r.main.state, 'refused', `socket / was not refused: ${r.main.detail}`)
+  assert.equal(r.chat.state, 'refused', `socket /chat was not refused: ${r.chat.detail}`)
+  if (code instanceof RegExp) {
+    assert.match(r.main.detail, code)
+    assert.match(r.chat.detail, code)
+  } else {
+    assert.equal(r.main.detail, code)
+    assert.equal(r.chat.detail, code)
+  }
+  assert.equal(r.rest.state, '401', `REST: ${r.rest.state} ${r.rest.detail}`)
+  assert.equal(r.server.status, 401, `server-side call: ${r.server.status} ${r.server.body}`)
+}
+
+function assertSignedIn(r, sub, source = 'cookie') {
+  assert.equal(r.main.state, 'connected', `socket /: ${r.main.detail}`)
+  const who = JSON.parse(r.main.detail)
+  assert.deepEqual([who.sub, who.kind, who.source], [sub, 'authjs', source])
+  assert.equal(r.chat.state, 'connected', `socket /chat: ${r.chat.detail}`)
+  assert.deepEqual(JSON.parse(r.chat.detail), { from: sub, text: 'hello from the browser' })
+  assert.equal(r.rest.state, '200', `REST: ${r.rest.state} ${r.rest.detail}`)
+  assert.equal(JSON.parse(r.rest.detail).id, sub)
+  assert.equal(r.server.status, 200, `server-side call: ${r.server.body}`)
+  assert.equal(JSON.parse(r.server.body).id, sub)
+  return who
+}
+
+test('not signed in: sockets refused on every namespace, REST and the server-side call 401', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  const r = await visit(plain.url)
+  assert.equal(r.email, 'not signed in')
+  assertSignedOut(r)
+})
+
+test('signed in through the Auth.js form: both namespaces, REST and the server component get the user', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  await signIn(plain.url, 'ada@example.com')
+  const cookies = await sessionCookies()
+  assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly, c.domain]), [[SESSION, true, 'localhost']])
+  const r = await visit(plain.url)
+  assert.equal(r.email, 'ada@example.com')
+  assertSignedIn(r, 'user-ada')
+
+  // Separate sites: the raw session token from the route handler, sent in auth.token.
+  const t = await visit(plain.url + '/?mode=token')
+  assertSignedIn(t, 'user-ada', 'auth')
+  // The route handler gives the token only to a signed-in caller, and it is the cookie's value.
+  const page = await context.newPage()
+  try {
+    const res = await page.goto(plain.url + '/api/token')
+    assert.equal(res.status(), 200)
+    assert.equal((await res.json()).token, cookies[0].value)
+  } finally {
+    await page.close()
+  }
+})
+
+test('a tampered session cookie is refused everywhere', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  await signIn(plain.url, 'ada@example.com')
+  const [c] = await sessionCookies()
+  const parts = c.value.split('.')
+  const ct = parts[3]
+  parts[3] = ct.slice(0, 10) + (ct[10] === 'A' ? 'B' : 'A') + ct.slice(11)
+  await context.addCookies([{ ...c, value: parts.join('.') }])
+  const r = await visit(plain.url)
+  assertSignedOut(r, /^ERR_(JWE|TOKEN|JWT)_/)
+  assert.notEqual(r.main.detail, 'ERR_TOKEN_MISSING')
+})
+
+test('a session cookie of another AUTH_SECRET is refused', { skip, timeout: 600_000 }, async () => {
+  const { encode } = await import('@auth/core/jwt')
+  await context.clearCookies()
+  const value = await encode({ token: { sub: 'intruder', email: 'intruder@example.com' }, secret: OTHER_SECRET, salt: SESSION })
+  await context.addCookies([{ name: SESSION, value, url: plain.url, httpOnly: true, sameSite: 'Lax' }])
+  const r = await visit(plain.url)
+  assertSignedOut(r, /^ERR_/)
+  assert.notEqual(r.main.detail, 'ERR_TOKEN_MISSING')
+})
+
+test('signed out through Auth.js: refused again', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  await signIn(plain.url, 'ada@example.com')
+  assertSignedIn(await visit(plain.url), 'user-ada')
+  await signOut(plain.url)
+  assert.deepEqual(await sessionCookies(), [])
+  assertSignedOut(await visit(plain.url))
+})
+
+test('large claims: the chunked session cookie arrives intact', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  await signIn(plain.url, 'big@example.com')
+  const names = (await sessionCookies()).map((c) => c.name).sort()
+  assert.ok(names.length >= 2 && names.every((n, i) => n === `${SESSION}.${i}`), `expected chunks, got ${names}`)
+  const r = await visit(plain.url)
+  // Every claim came through the socket; REST and the server component (which forwards the
+  // chunks from cookies()) got the same user. The chunks were joined in order: A256CBC-HS512
+  // authenticates the whole token, so a wrong join could not decrypt at all.
+  const who = assertSignedIn(r, 'user-big')
+  assert.equal(who.groups.length, 160)
+  assert.deepEqual(who.groups, Array.from({ length: 160 }, (_, i) => `group-${String(i).padStart(3, '0')}-with-a-long-descriptive-name`))
+  assert.equal(JSON.parse(r.server.body).email, 'big@example.com')
+})
+
+test('HTTPS naming: __Secure-authjs.session-token accepted with secureCookie, and named in the error without it', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  await signIn(secure.url, 'ada@example.com')
+  const cookies = await sessionCookies('__Secure-' + SESSION)
+  assert.deepEqual(cookies.map((c) => [c.name, c.secure]), [['__Secure-' + SESSION, true]])
+  assertSignedIn(await visit(secure.url), 'user-ada')
+
+  // A back end left at secureCookie: false sees no session cookie, and says why.
+  const { HandshakeAuthenticator } = require('../index.js')
+  const cookieHeader = `theme=dark; ${cookies.map((c) => `${c.name}=${c.value}`).join('; ')}`
+  const auth = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET } })
+  assert.throws(
+    () => auth.authenticate({ headers: { cookie: cookieHeader } }),
+    (err) => {
+      assert.equal(err.code, 'ERR_TOKEN_MISSING')
+      assert.match(err.message, /cookies present \(names only\): theme, __Secure-authjs\.session-token/)
+      assert.match(err.message, /__Secure-authjs\.session-token cookie was present.*secureCookie: true/)
+      assert.ok(!err.message.includes(cookies[0].value.slice(0, 20)) && !err.message.includes('dark'), 'no cookie value in the message')
+      return true
+    },
+  )
+  // The back end started with SECURE_COOKIE=true never missed the signed-in browser's cookie.
+  assert.ok(!secure.api.output.includes('ERR_TOKEN_MISSING'), secure.api.output)
+
+  // The same browser on the front end whose back end was left at secureCookie: false (the
+  // host-only localhost cookie reaches every port): refused, and the log says why.
+  const logFrom = plain.api.output.length
+  const r = await visit(plain.url)
+  assert.deepEqual([r.main.state, r.main.detail, r.chat.detail], ['refused', 'ERR_TOKEN_MISSING', 'ERR_TOKEN_MISSING'])
+  const log = plain.api.output.slice(logFrom)
+  assert.match(log, /refused \/: ERR_TOKEN_MISSING - .*__Secure-authjs\.session-token cookie was present: .*set authjs\.secureCookie: true/)
+  assert.ok(!log.includes(cookies[0].value.slice(0, 24)), 'no cookie value in the log')
+})
+
+test('subdomains: app.example.test signs in, api.example.test gets the cookie (domain example.test)', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  assertSignedOut(await visit(sub.url))
+  await signIn(sub.url, 'ada@example.com')
+  const cookies = await sessionCookies()
+  assert.deepEqual(cookies.map((c) => [c.name, c.domain.replace(/^\./, '')]), [[SESSION, 'example.test']])
+  const r = await visit(sub.url)
+  assert.equal(r.email, 'ada@example.com')
+  assertSignedIn(r, 'user-ada')
+})
+
+test('a page of another origin (same site, the cookie is sent) is refused by the Origin check', { skip, timeout: 600_000 }, async () => {
+  await context.clearCookies()
+  await signIn(sub.url, 'ada@example.com')
+  const page = await context.newPage()
+  try {
+    await page.goto(`${evil.url}/?api=${encodeURIComponent(sub.apiUrl)}`)
+    const r = await page.evaluate(() => window.result)
+    assert.deepEqual(r, { state: 'refused', detail: 'ERR_ORIGIN_NOT_ALLOWED' })
+  } finally {
+    await page.close()
+  }
+})

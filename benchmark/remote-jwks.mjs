@@ -1,0 +1,134 @@
+// npm run bench:remote: RS256 verification against a remote JWK Set on a cache hit.
+// One key server on 127.0.0.1 serves the set; every peer fetches it once and then verifies
+// the same token (signature, alg pinned, exp) from its cache:
+//   authbridge JwtVerifier with a static jwks (the reference), with a RemoteJwks (verify and
+//   verifyAsync), jose createRemoteJWKSet + jwtVerify, jwks-rsa getSigningKey + jsonwebtoken.
+// Rounds are interleaved across peers (A B C ... A B C ...) so that machine noise hits all
+// of them alike. Writes its section of RESULTS.md (between the remote-jwks markers).
+//   node benchmark/remote-jwks.mjs [--quick] [--no-write]
+import { createRequire } from 'node:module'
+import crypto from 'node:crypto'
+import http from 'node:http'
+import os from 'node:os'
+import fs from 'node:fs'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+const require = createRequire(import.meta.url)
+const ab = require('../js/index.js')
+const jsonwebtoken = require('jsonwebtoken')
+const jwksRsa = require('jwks-rsa')
+const jose = await import('jose')
+
+const args = process.argv.slice(2)
+const QUICK = args.includes('--quick')
+const WRITE = !args.includes('--no-write')
+const ROUNDS = QUICK ? 5 : 15
+const ROUND_MS = QUICK ? 40 : 100
+
+const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench-1', alg: 'RS256', use: 'sig' }
+const set = { keys: [jwk] }
+const now = Math.floor(Date.now() / 1000)
+const token = jsonwebtoken.sign({ sub: 'user-42', name: 'Ada Lovelace', role: 'member', iat: now, exp: now + 3600 }, privateKey, {
+  algorithm: 'RS256',
+  keyid: 'bench-1',
+})
+
+let fetches = 0
+const server = http.createServer((req, res) => {
+  fetches++
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(set))
+})
+server.listen(0, '127.0.0.1')
+await once(server, 'listening')
+const uri = `http://127.0.0.1:${server.address().port}/jwks`
+
+const staticVerifier = new ab.JwtVerifier({ algorithms: ['RS256'], jwks: set })
+const remote = new ab.RemoteJwks({ jwksUri: uri, allowHttp: true })
+await remote.ready()
+const remoteVerifier = new ab.JwtVerifier({ algorithms: ['RS256'], jwks: remote })
+const joseSet = jose.createRemoteJWKSet(new URL(uri))
+const rsaClient = jwksRsa({ jwksUri: uri, cache: true, rateLimit: true })
+const getKey = (header, cb) => rsaClient.getSigningKey(header.kid).then((k) => cb(null, k.getPublicKey()), cb)
+const jwksRsaVerify = () =>
+  new Promise((resolve, reject) => jsonwebtoken.verify(token, getKey, { algorithms: ['RS256'] }, (e, p) => (e ? reject(e) : resolve(p))))
+
+const peers = [
+  { name: 'authbridge, static jwks (reference)', fn: () => staticVerifier.verify(token) },
+  { name: 'authbridge, RemoteJwks: verify (sync)', fn: () => remoteVerifier.verify(token) },
+  { name: 'authbridge, RemoteJwks: verifyAsync', fn: () => remoteVerifier.verifyAsync(token), isAsync: true },
+  { name: 'jose createRemoteJWKSet + jwtVerify', fn: () => jose.jwtVerify(token, joseSet, { algorithms: ['RS256'] }), isAsync: true },
+  { name: 'jwks-rsa getSigningKey + jsonwebtoken.verify', fn: jwksRsaVerify, isAsync: true },
+]
+
+// Every peer must accept the token (and has fetched the set once).
+for (const p of peers) {
+  const claims = await p.fn()
+  const payload = claims.payload || claims
+  if (payload.sub !== 'user-42') throw new Error(`${p.name} did not verify the token`)
+}
+const fetchesBefore = fetches
+
+async function batch(p, n) {
+  const t = process.hrtime.bigint()
+  if (p.isAsync) for (let i = 0; i < n; i++) await p.fn()
+  else for (let i = 0; i < n; i++) p.fn()
+  return Number(process.hrtime.bigint() - t)
+}
+
+for (const p of peers) {
+  let n = 1
+  for (;;) {
+    const ms = (await batch(p, n)) / 1e6
+    if (ms >= ROUND_MS / 4 || n >= 1 << 22) {
+      p.n = Math.max(1, Math.round((n * ROUND_MS) / Math.max(ms, 0.001)))
+      break
+    }
+    n *= 4
+  }
+  p.per = []
+}
+for (let r = 0; r < ROUNDS; r++) {
+  for (const p of peers) p.per.push((await batch(p, p.n)) / p.n)
+}
+for (const p of peers) {
+  p.per.sort((a, b) => a - b)
+  p.med = p.per[Math.floor(p.per.length / 2)]
+  p.min = p.per[0]
+}
+const ref = peers[0]
+const fmtUs = (ns) => (ns / 1000).toFixed(2)
+const fmtOps = (ns) => Math.round(1e9 / ns).toLocaleString('en-US')
+console.log(`verify RS256 on a cache hit (${ROUNDS} interleaved rounds of ~${ROUND_MS} ms)`)
+for (const p of peers) {
+  console.log(`  ${p.name.padEnd(46)} ${fmtOps(p.med).padStart(9)} ops/s  median ${fmtUs(p.med).padStart(8)} us  min ${fmtUs(p.min).padStart(8)} us  x${(p.med / ref.med).toFixed(3)}`)
+}
+console.log(`  key-set fetches during the measurement: ${fetches - fetchesBefore}`)
+
+if (WRITE) {
+  const version = (name) => require(`${name}/package.json`).version
+  const cpu = os.cpus()[0]
+  const section = [
+    '<!-- remote-jwks:start -->',
+    '## verify RS256 against a remote JWK Set (cache hit)',
+    '',
+    `Generated by \`npm run bench:remote\` (benchmark/remote-jwks.mjs), ${new Date().toISOString().slice(0, 10)}, ${cpu ? cpu.model : 'unknown'}, ${os.cpus().length} cores, Node ${process.version}; jose ${version('jose')}, jwks-rsa ${version('jwks-rsa')}, jsonwebtoken ${version('jsonwebtoken')}. One key server on 127.0.0.1; each peer fetched the set once, then verified the same RS256 token from its cache (${fetches - fetchesBefore} fetches during the measurement). ${ROUNDS} rounds of about ${ROUND_MS} ms, interleaved across peers; "ratio" is the median time over that of the static-jwks reference.`,
+    '',
+    '| peer | ops/s (median) | median us | min us | ratio |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...peers.map((p) => `| ${p.name} | ${fmtOps(p.med)} | ${fmtUs(p.med)} | ${fmtUs(p.min)} | ${(p.med / ref.med).toFixed(3)} |`),
+    '<!-- remote-jwks:end -->',
+  ].join('\n')
+  const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
+  const old = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : ''
+  const re = /<!-- remote-jwks:start -->[\s\S]*?<!-- remote-jwks:end -->/
+  const next = re.test(old) ? old.replace(re, section) : `${old.replace(/\n*$/, '\n\n')}${section}\n`
+  fs.writeFileSync(out, next)
+  console.log(`wrote ${out}`)
+}
+
+remote.close()
+server.closeAllConnections()
+server.close()

@@ -1,0 +1,148 @@
+'use strict'
+// ExtractJwt: passport-jwt's seven token extractors, with the same behaviour (an extractor
+// takes the request and returns the token, or null), plus fromSessionCookie for the Auth.js
+// session cookie. Written for authbridge from passport-jwt's documented behaviour.
+
+const AUTH_HEADER = 'authorization'
+// As passport-jwt: a scheme, white space (a CRLF too), a value.
+const AUTH_HEADER_RE = /(\S+)\s+(\S+)/
+
+function parseAuthHeader(value) {
+  if (typeof value !== 'string') return null
+  const m = AUTH_HEADER_RE.exec(value)
+  return m && { scheme: m[1], value: m[2] }
+}
+
+const has = (obj, name) => obj !== null && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, name)
+
+/** The query of req.url (a string, or a url.Url with `query` or `search`). */
+function queryOf(req) {
+  const u = req && req.url
+  let search = null
+  if (typeof u === 'string') {
+    const i = u.indexOf('?')
+    search = i === -1 ? '' : u.slice(i + 1)
+  } else if (u && typeof u === 'object') {
+    if (u.query && typeof u.query === 'object') return u.query
+    search = typeof u.search === 'string' ? u.search.replace(/^\?/, '') : typeof u.query === 'string' ? u.query : ''
+  }
+  if (!search) return null
+  const params = new URLSearchParams(search)
+  const out = Object.create(null)
+  for (const key of params.keys()) {
+    const all = params.getAll(key)
+    out[key] = all.length === 1 ? all[0] : all
+  }
+  return out
+}
+
+/** A cookie value as @auth/core reads it: URL-decoded, without surrounding double quotes. */
+function cookieValue(raw) {
+  let v = raw.trim()
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1)
+  try {
+    return decodeURIComponent(v)
+  } catch {
+    return v
+  }
+}
+
+/** Cookie header (string or list) -> Map name -> value; the first of a name wins. */
+function parseCookies(header) {
+  const out = new Map()
+  const lines = Array.isArray(header) ? header : typeof header === 'string' ? [header] : []
+  for (const line of lines) {
+    for (const part of String(line).split(';')) {
+      const eq = part.indexOf('=')
+      if (eq === -1) continue
+      const name = part.slice(0, eq).trim()
+      if (name && !out.has(name)) out.set(name, cookieValue(part.slice(eq + 1)))
+    }
+  }
+  return out
+}
+
+/**
+ * The session token in a cookie header, as authbridge's native reader finds it: chunks
+ * name.0, name.1, ... (joined in numeric order) win over a plain name=...
+ */
+function sessionCookie(header, name) {
+  const cookies = parseCookies(header)
+  const prefix = `${name}.`
+  const chunks = []
+  for (const [key, value] of cookies) {
+    if (key.startsWith(prefix) && /^\d+$/.test(key.slice(prefix.length))) chunks.push([Number(key.slice(prefix.length)), value])
+  }
+  if (chunks.length > 0) return chunks.sort((a, b) => a[0] - b[0]).map((c) => c[1]).join('')
+  return cookies.get(name) || null
+}
+
+const ExtractJwt = {
+  fromHeader(headerName) {
+    return function fromHeader(req) {
+      const v = req && req.headers ? req.headers[headerName] : undefined
+      return v ? v : null
+    }
+  },
+
+  fromBodyField(fieldName) {
+    return function fromBodyField(req) {
+      return req && has(req.body, fieldName) ? req.body[fieldName] : null
+    }
+  },
+
+  fromUrlQueryParameter(paramName) {
+    return function fromUrlQueryParameter(req) {
+      const q = queryOf(req)
+      return q && Object.prototype.hasOwnProperty.call(q, paramName) ? q[paramName] : null
+    }
+  },
+
+  fromAuthHeaderWithScheme(authScheme) {
+    const scheme = String(authScheme).toLowerCase()
+    return function fromAuthHeaderWithScheme(req) {
+      const v = req && req.headers ? req.headers[AUTH_HEADER] : undefined
+      if (!v) return null
+      const parsed = parseAuthHeader(v)
+      return parsed && parsed.scheme.toLowerCase() === scheme ? parsed.value : null
+    }
+  },
+
+  fromAuthHeaderAsBearerToken() {
+    return ExtractJwt.fromAuthHeaderWithScheme('bearer')
+  },
+
+  fromExtractors(extractors) {
+    if (!Array.isArray(extractors)) throw new TypeError('extractors.fromExtractors expects an array')
+    return function fromExtractors(req) {
+      let token = null
+      for (let i = 0; !token && i < extractors.length; i++) token = extractors[i].call(this, req)
+      return token
+    }
+  },
+
+  /** passport-jwt 1.x's order: the 'JWT' scheme, then body auth_token, then query auth_token. */
+  versionOneCompatibility(options) {
+    const o = options || {}
+    const header = ExtractJwt.fromAuthHeaderWithScheme(o.authScheme || 'JWT')
+    const body = ExtractJwt.fromBodyField(o.tokenBodyField || 'auth_token')
+    const query = ExtractJwt.fromUrlQueryParameter(o.tokenQueryParameterName || 'auth_token')
+    return function versionOneCompatibility(req) {
+      return header(req) || body(req) || query(req)
+    }
+  },
+
+  /**
+   * authbridge: the Auth.js session cookie (its chunks name.0, name.1, ... joined). The name
+   * defaults to the one the strategy's `authjs` options give (authjs.session-token when called
+   * outside a strategy).
+   */
+  fromSessionCookie(cookieName) {
+    return function fromSessionCookie(req) {
+      const name = cookieName || (this && typeof this._sessionCookieName === 'string' ? this._sessionCookieName : 'authjs.session-token')
+      return sessionCookie(req && req.headers ? req.headers.cookie : undefined, name)
+    }
+  },
+}
+
+module.exports = { ExtractJwt, parseAuthHeader }

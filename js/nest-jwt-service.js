@@ -1,0 +1,352 @@
+'use strict'
+// authbridge/nest's JwtService: @nestjs/jwt's JwtService on the native verifier and signer.
+// Same methods and option names (jsonwebtoken's), with these differences on purpose:
+// - verification is pinned: verifyOptions.algorithms, or else signOptions.algorithm, is
+//   required when the module is set up (ERR_INVALID_OPTIONS otherwise);
+// - keys are prepared once per distinct set of options (verifiers and signers are cached),
+//   never per call;
+// - verification errors are jsonwebtoken's (name, message, expiredAt, date: js/jwt-errors.js)
+//   and also carry authbridge's `code`, `claim` and detailed `reason`.
+// The module (JwtModule) is in js/nest-jwt.js.
+
+const crypto = require('node:crypto')
+const native = require('./index.js')
+const { RemoteJwks, missed } = require('./jwks.js')
+const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common')
+const { toJwtError } = require('./jwt-errors.js')
+const o = require('./jwt-options.js')
+
+const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
+/** Marks the module-level signer prepared at start-up. */
+const FAST = Symbol('module signer')
+const fail = o.optionsErrors('authbridge JwtService')
+
+class WrongSecretProviderError extends Error {}
+
+const JwtSecretRequestType = Object.freeze({ SIGN: 0, VERIFY: 1, 0: 'SIGN', 1: 'VERIFY' })
+
+/** The first 16 characters of the base64url SHA-256 of a token, for logs; never the token. */
+const fingerprint = (token) => (typeof token === 'string' ? crypto.createHash('sha256').update(token).digest('base64url').slice(0, 16) : null)
+
+// jsonwebtoken's sign options (jsonwebtoken refuses any other); authbridge's allowWeakSecret too.
+const SIGN_KEYS = new Set([
+  'algorithm', 'expiresIn', 'notBefore', 'audience', 'issuer', 'subject', 'jwtid', 'keyid', 'noTimestamp', 'header',
+  'encoding', 'mutatePayload', 'allowInsecureKeySizes', 'allowInvalidAsymmetricKeyTypes', 'allowWeakSecret',
+])
+
+/** As @nestjs/jwt's mergeJwtOptions: per-call options over the module's, keys left out. */
+function mergeOptions(moduleOptions, options) {
+  if (options !== undefined && options !== null && typeof options !== 'object') throw fail('options must be an object')
+  const merged = { ...(moduleOptions || {}), ...(options || {}) }
+  delete merged.secret
+  delete merged.publicKey
+  delete merged.privateKey
+  return merged
+}
+
+class JwtService {
+  /** @param {object} [options] JwtModuleOptions (what JwtModule.register / registerAsync provide). */
+  constructor(options = {}) {
+    this.options = options || {}
+    this.logger = new Logger('JwtService')
+    this._verifiers = new Map()
+    this._signers = new Map()
+    this._clock = undefined
+    this._clockFn = () => (this._clock !== undefined ? this._clock : Date.now() / 1000)
+
+    const opts = this.options
+    if (opts.verifyOptions !== undefined && !o.isPlainObject(opts.verifyOptions)) throw fail('verifyOptions must be an object')
+    if (opts.signOptions !== undefined && !o.isPlainObject(opts.signOptions)) throw fail('signOptions must be an object')
+    const vo = opts.verifyOptions || {}
+    const so = opts.signOptions || {}
+    if (vo.algorithms !== undefined) {
+      this._algorithms = o.algorithmList(fail, vo.algorithms, 'verifyOptions.algorithms')
+    } else if (typeof so.algorithm === 'string' && so.algorithm) {
+      this._algorithms = [so.algorithm]
+    } else {
+      throw fail(
+        'set verifyOptions.algorithms (for example { verifyOptions: { algorithms: [\'HS256\'] } }) or signOptions.algorithm: ' +
+          'verification accepts only the algorithms it is given (unlike @nestjs/jwt, there is no default)',
+      )
+    }
+    if (opts.secretOrKeyProvider !== undefined && typeof opts.secretOrKeyProvider !== 'function') throw fail('secretOrKeyProvider must be a function')
+    // authbridge: keys from the identity provider (jwks: RemoteJwks, or jwksUri / issuer to build one).
+    this._remote = remoteJwksOf(opts)
+    if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
+
+    // The module-level verifier and signer, prepared now: a bad key or option fails at start-up.
+    // (With secretOrKeyProvider or the deprecated secretOrPrivateKey, keys are looked up per call.)
+    this._moduleSpec = o.verifySpec(fail, vo, this._algorithms, 'verifyOptions')
+    this._defaultVerifier = null
+    this._defaultSigner = null
+    const signSpec = this._signSpec(so)
+    if (!opts.secretOrKeyProvider && !opts.secretOrPrivateKey) {
+      const vkey = this._remote ? this._remoteRef() : o.keyRef(opts.secret || opts.publicKey, 'authbridge JwtService')
+      if (vkey) this._defaultVerifier = this._verifier(this._moduleSpec, vkey)
+      const skey = o.keyRef(opts.secret || opts.privateKey, 'authbridge JwtService')
+      if (skey) this._defaultSigner = this._signer(signSpec, skey)
+    }
+  }
+
+  // -- keys, as @nestjs/jwt's getSecretKey picks them --------------------------
+
+  /** As @nestjs/jwt: the deprecated key wins, with a warning on every call that uses it. */
+  _secretOrPrivateKey() {
+    this.logger.warn('"secretOrPrivateKey" has been deprecated, please use the new explicit "secret" or use "secretOrKeyProvider" or "privateKey"/"publicKey" exclusively.')
+    return this.options.secretOrPrivateKey
+  }
+
+  /** The key for one call; a Promise only when secretOrKeyProvider returns one. */
+  _key(subject, options, kind, requestType) {
+    const opts = this.options
+    let key
+    if (opts.secretOrKeyProvider) key = opts.secretOrKeyProvider(requestType, subject, options)
+    else key = (options && options.secret) || opts.secret || (options && options[kind]) || opts[kind]
+    const override = (k) => (opts.secretOrPrivateKey ? this._secretOrPrivateKey() : k)
+    return key instanceof Promise ? key.then(override) : override(key)
+  }
+
+  _syncKey(subject, options, kind, requestType, asyncName) {
+    const key = this._key(subject, options, kind, requestType)
+    if (key instanceof Promise) {
+      key.catch(() => {})
+      this.logger.warn(`For async version of "secretOrKeyProvider", please use "${asyncName}".`)
+      throw new WrongSecretProviderError()
+    }
+    return key
+  }
+
+  // -- verification -----------------------------------------------------------
+
+  /** A prepared verifier for (spec, key): from the cache, or made once. */
+  _verifier(spec, key) {
+    const clock = spec.clockTimestamp !== undefined
+    const cacheKey = o.verifierCacheKey(spec, key.id, clock)
+    let verifier = o.lruGet(this._verifiers, cacheKey)
+    if (verifier) return verifier
+    const nativeOptions = o.nativeVerifierOptions(spec, key.material, clock ? this._clockFn : undefined)
+    if (key.remote) {
+      delete nativeOptions.key
+      nativeOptions.jwks = key.material
+    }
+    // authbridge: revoked tokens (sign-out, ban) refused in every verify.
+    if (this.options.revocation !== undefined) nativeOptions.revocation = this.options.revocation
+    verifier = new native.JwtVerifier(nativeOptions)
+    o.lruSet(this._verifiers, cacheKey, verifier)
+    return verifier
+  }
+
+  _verifyWith(verifier, token, spec) {
+    let header
+    let payload
+    this._clock = spec.clockTimestamp
+    try {
+      if (spec.complete) ({ header, payload } = verifier.verifyComplete(token))
+      else payload = verifier.verify(token)
+      o.postChecks(payload, spec)
+    } catch (err) {
+      const out = toJwtError(err, token, spec.expected)
+      this.logger.debug(`verify refused: ${out.code} (token ${fingerprint(token)})`)
+      throw out
+    } finally {
+      this._clock = undefined
+    }
+    if (!spec.complete) return payload
+    return { header, payload, signature: token.slice(token.lastIndexOf('.') + 1) }
+  }
+
+  _verifyMerged(token, options, key) {
+    let spec
+    let verifier
+    try {
+      spec = o.verifySpec(fail, mergeOptions(this.options.verifyOptions, options), this._algorithms)
+      const ref = o.keyRef(key, 'authbridge JwtService') || (this._remote ? this._remoteRef() : null)
+      if (!ref) throw o.codedError('ERR_INVALID_OPTIONS', 'secret or public key must be provided')
+      verifier = this._verifier(spec, ref)
+    } catch (err) {
+      throw toJwtError(err, token, spec && spec.expected)
+    }
+    return this._verifyWith(verifier, token, spec)
+  }
+
+  /** Verifies signature and claims; returns the claims (or { header, payload, signature } with complete: true). */
+  verify(token, options) {
+    if (options === undefined && this._defaultVerifier !== null) return this._verifyWith(this._defaultVerifier, token, this._moduleSpec)
+    const key = this._syncKey(token, options, 'publicKey', JwtSecretRequestType.VERIFY, 'verifyAsync')
+    return this._verifyMerged(token, options, key)
+  }
+
+  verifyAsync(token, options) {
+    // With a remote key set, an unknown kid waits for the shared refresh and retries once.
+    if (!this._remote) return this._verifyAsyncOnce(token, options)
+    return this._verifyAsyncOnce(token, options).catch((err) => {
+      const wait = missed(this._remote, err)
+      if (!wait) throw err
+      return wait.then(() => this._verifyAsyncOnce(token, options))
+    })
+  }
+
+  /** Nest awaits this at bootstrap: no request is served before the remote keys load. */
+  onModuleInit() {
+    if (this._remote && this.options.waitForJwks !== false) return this._remote.ready()
+  }
+
+  onModuleDestroy() {
+    if (this._remote && !(this.options.jwks instanceof RemoteJwks)) this._remote.close()
+  }
+
+  _remoteRef() {
+    return { material: this._remote, id: 'remote-jwks', remote: true }
+  }
+
+  _verifyAsyncOnce(token, options) {
+    return new Promise((resolve, reject) => {
+      Promise.resolve()
+        .then(() => {
+          if (options === undefined && this._defaultVerifier !== null) return resolve(this._verifyWith(this._defaultVerifier, token, this._moduleSpec))
+          return Promise.resolve(this._key(token, options, 'publicKey', JwtSecretRequestType.VERIFY)).then((key) =>
+            resolve(this._verifyMerged(token, options, key)),
+          )
+        })
+        .catch(reject)
+    })
+  }
+
+  // -- signing ----------------------------------------------------------------
+
+  /** The options that shape a signer (claims such as iss, sub, aud, jti are added per call). */
+  _signSpec(s) {
+    for (const k of Object.keys(s)) {
+      if (!SIGN_KEYS.has(k)) throw fail(`"${k}" is not allowed in sign options`)
+    }
+    if (s.mutatePayload) throw fail('mutatePayload is not supported')
+    if (s.encoding !== undefined && !/^utf-?8$/i.test(String(s.encoding))) throw fail('only the utf8 encoding is supported')
+    o.checkSpan(fail, 'expiresIn', s.expiresIn)
+    o.checkSpan(fail, 'notBefore', s.notBefore)
+    if (s.noTimestamp !== undefined && typeof s.noTimestamp !== 'boolean') throw fail('noTimestamp must be a boolean')
+    let keyid = o.stringOption(fail, 'keyid', s.keyid)
+    let typ
+    const algorithm = s.algorithm === undefined ? this._algorithms[0] : s.algorithm
+    if (typeof algorithm !== 'string') throw fail('algorithm must be a string')
+    if (s.header !== undefined) {
+      if (!o.isPlainObject(s.header)) throw fail('header must be an object')
+      for (const [name, value] of Object.entries(s.header)) {
+        if (name === 'kid') keyid = o.stringOption(fail, 'header.kid', value)
+        else if (name === 'typ') typ = o.stringOption(fail, 'header.typ', value)
+        else if (name === 'alg' && value === algorithm) continue
+        else throw fail(`the header member "${name}" cannot be set (only kid and typ)`)
+      }
+    }
+    return {
+      algorithm,
+      expiresIn: s.expiresIn,
+      notBefore: s.notBefore,
+      keyid,
+      typ,
+      noTimestamp: s.noTimestamp === true,
+      allowWeakSecret: s.allowWeakSecret === true,
+      claims: {
+        iss: o.stringOption(fail, 'issuer', s.issuer),
+        sub: o.stringOption(fail, 'subject', s.subject),
+        jti: o.stringOption(fail, 'jwtid', s.jwtid),
+        aud: o.stringOrList(fail, 'audience', s.audience),
+      },
+    }
+  }
+
+  _signer(spec, key) {
+    const cacheKey = JSON.stringify([key.id, spec.algorithm, spec.expiresIn, spec.notBefore, spec.keyid, spec.typ, spec.noTimestamp, spec.allowWeakSecret])
+    let entry = o.lruGet(this._signers, cacheKey)
+    if (entry) return entry
+    const signer = new native.JwtSigner({
+      algorithm: spec.algorithm,
+      key: key.material,
+      expiresIn: spec.expiresIn,
+      notBefore: spec.notBefore,
+      keyid: spec.keyid,
+      typ: spec.typ,
+      noTimestamp: spec.noTimestamp,
+      allowWeakSecret: spec.allowWeakSecret,
+    })
+    entry = { signer, spec }
+    o.lruSet(this._signers, cacheKey, entry)
+    return entry
+  }
+
+  _signMerged(payload, options, key) {
+    if (!o.isPlainObject(payload)) {
+      throw fail('the payload must be a plain object (a string or Buffer payload is not supported)')
+    }
+    let entry
+    let spec
+    if (key === FAST) {
+      entry = this._defaultSigner
+      spec = entry.spec
+    } else {
+      spec = this._signSpec(mergeOptions(this.options.signOptions, options))
+      const ref = o.keyRef(key, 'authbridge JwtService')
+      if (!ref) throw fail('secretOrPrivateKey must have a value (secret, privateKey)')
+      entry = this._signer(spec, ref)
+    }
+    // The claims of this call's options (a cached signer may have been made for other ones).
+    let claims = payload
+    const add = spec.claims
+    if (add.iss !== undefined || add.sub !== undefined || add.jti !== undefined || add.aud !== undefined) {
+      claims = { ...payload }
+      for (const [name, option] of [['iss', 'issuer'], ['sub', 'subject'], ['jti', 'jwtid'], ['aud', 'audience']]) {
+        if (add[name] === undefined) continue
+        if (payload[name] !== undefined) throw fail(`Bad "options.${option}" option. The payload already has an "${name}" property.`)
+        claims[name] = add[name]
+      }
+    }
+    return entry.signer.sign(claims)
+  }
+
+  /** Signs a JWT; options override the module's signOptions (and secret / privateKey). */
+  sign(payload, options) {
+    const key = options === undefined && this._defaultSigner !== null ? FAST : this._syncKey(payload, options, 'privateKey', JwtSecretRequestType.SIGN, 'signAsync')
+    return this._signMerged(payload, options, key)
+  }
+
+  signAsync(payload, options) {
+    return new Promise((resolve, reject) => {
+      Promise.resolve()
+        .then(() => (options === undefined && this._defaultSigner !== null ? FAST : this._key(payload, options, 'privateKey', JwtSecretRequestType.SIGN)))
+        .then((key) => resolve(this._signMerged(payload, options, key)))
+        .catch(reject)
+    })
+  }
+
+  // -- decoding ---------------------------------------------------------------
+
+  /** The claims WITHOUT any verification (or { header, payload, signature } with complete: true); null when unreadable. */
+  decode(token, options) {
+    let decoded
+    try {
+      decoded = native.decodeUnverified(token)
+    } catch {
+      return null
+    }
+    if (!decoded || decoded.payload === null || decoded.payload === undefined) return null
+    if (options && options.complete) {
+      return { header: decoded.header, payload: decoded.payload, signature: token.slice(token.lastIndexOf('.') + 1) }
+    }
+    return decoded.payload
+  }
+}
+
+// Decorated as TypeScript would: @Injectable(), constructor(@Optional() @Inject(JWT_MODULE_OPTIONS) options).
+Injectable()(JwtService)
+Optional()(JwtService, undefined, 0)
+Inject(JWT_MODULE_OPTIONS)(JwtService, undefined, 0)
+Reflect.defineMetadata('design:paramtypes', [Object], JwtService)
+
+/** The module's RemoteJwks: given as `jwks`, or built from `jwksUri` or (discovery) `issuer`. */
+function remoteJwksOf(opts) {
+  if (opts.jwks instanceof RemoteJwks) return opts.jwks
+  if (opts.jwksUri) return new RemoteJwks({ ...opts.jwksOptions, jwksUri: opts.jwksUri })
+  if (typeof opts.issuer === 'string') return new RemoteJwks({ ...opts.jwksOptions, issuer: opts.issuer })
+  return null
+}
+
+module.exports = { JwtService, WrongSecretProviderError, JwtSecretRequestType, JWT_MODULE_OPTIONS }
