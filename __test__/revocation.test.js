@@ -230,6 +230,21 @@ describe('socketIoAuth and revocation', () => {
     assert.equal(fresh.ok, true, 'a token issued after the sign-out connects')
   })
 
+  test('a stale list with onStale refuse closes every socket with ERR_REVOCATION_STALE, and refuses new ones until fresh', async (t) => {
+    const list = new RevocationList()
+    const { connect } = await server(t, { jwt: { algorithms: ['HS256'], key: JWT_SECRET }, revocation: list })
+    const a = await connect(access('ivy'))
+    assert.ok(a.ok)
+    const told = next(a.c, 'auth_revoked')
+    const gone = next(a.c, 'disconnect')
+    list.setStale(true)
+    assert.deepEqual((await told)[0], { code: 'ERR_REVOCATION_STALE' })
+    await gone
+    assert.equal((await connect(access('ivy'))).code, 'ERR_REVOCATION_STALE')
+    list.setStale(false)
+    assert.equal((await connect(access('ivy'))).ok, true)
+  })
+
   test('one jti: only that socket is closed; auth_refresh with a revoked token is refused', async (t) => {
     const list = new RevocationList()
     const h = new HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: JWT_SECRET }, revocation: list })
