@@ -44,6 +44,15 @@ function until(emitter, event, predicate, ms, what) {
   })
 }
 
+/** Resolves with `promise`, or rejects after ms (a lost event fails the test instead of hanging it). */
+function within(promise, ms, what) {
+  let timer
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
 /** Polls an async condition every 100 ms (for state outside the process, such as key expiry). */
 async function poll(fn, ms, what) {
   const deadline = Date.now() + ms
@@ -166,7 +175,7 @@ describe('authbridge/redis', { skip }, () => {
     const staleRefuse = until(refuse.list, 'change', () => refuse.list.stale, 15000, 'refuse store went stale')
     const port = redis.port
     await redis.stop()
-    await staleAccept
+    await within(staleAccept, 15000, 'accept store went stale')
     await staleRefuse
     assert.equal(accept.status().stale, true)
     // accept: the last list still refuses what it refused, and accepts the rest.
@@ -177,9 +186,10 @@ describe('authbridge/redis', { skip }, () => {
     throwsCode(() => vRefuse.verify(banned), 'ERR_REVOCATION_STALE')
 
     // Back (an empty instance: this test server keeps nothing on disk).
-    redis = await startRedis(port)
+    // Listen before Redis is back: the store may resync as soon as the port opens.
     const synced = new Promise((r) => refuse.on('synced', r))
-    await synced
+    redis = await startRedis(port)
+    await within(synced, 30000, 'refuse store synced')
     assert.equal(refuse.list.stale, false)
     assert.equal(vRefuse.verify(ok).sub, 'fay')
     await until(accept.list, 'change', () => !accept.status().stale, 15000, 'accept store synced')
