@@ -3,7 +3,9 @@
 //! Auth.js session decoder), each pinned by its own options.
 
 
-use crate::authjs::{self, cookie, AuthJsSession};
+use crate::authjs::AuthJsSession;
+use crate::extract::{self, cookie};
+use crate::token::fingerprint;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::JwtVerifier;
 use crate::token::Claims;
@@ -88,15 +90,6 @@ pub struct Failure {
     pub fingerprint: Option<String>,
 }
 
-/// The first 16 characters of the base64url SHA-256 of a token: enough to correlate
-/// log lines, useless to replay.
-pub fn fingerprint(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut f = crate::b64::encode(&Sha256::digest(token.as_bytes()));
-    f.truncate(16);
-    f
-}
-
 pub struct HandshakeAuthenticator {
     pub jwt: Option<JwtVerifier>,
     pub authjs: Option<AuthJsSession>,
@@ -105,16 +98,6 @@ pub struct HandshakeAuthenticator {
 }
 
 pub const DEFAULT_SOURCES: [Source; 3] = [Source::Auth, Source::Header, Source::Cookie];
-
-/// Strips an optional `Bearer ` prefix (any case) and surrounding whitespace.
-pub fn strip_bearer(s: &str) -> &str {
-    let t = s.trim();
-    if t.len() >= 7 && t.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
-        t[7..].trim_start()
-    } else {
-        t
-    }
-}
 
 impl HandshakeAuthenticator {
     pub fn new(jwt: Option<JwtVerifier>, authjs: Option<AuthJsSession>, sources: Option<Vec<String>>, auth_field: Option<String>) -> Result<Self> {
@@ -238,11 +221,11 @@ impl HandshakeAuthenticator {
                     )))
                 }
                 Field::Str(s) => {
-                    let t = strip_bearer(s);
+                    let t = extract::strip_bearer(s);
                     (!t.is_empty()).then_some(std::borrow::Cow::Borrowed(t))
                 }
             },
-            Source::Header => h.authorization.and_then(authjs::bearer_token).map(std::borrow::Cow::Borrowed),
+            Source::Header => h.authorization.and_then(extract::bearer_token).map(std::borrow::Cow::Borrowed),
             Source::Cookie => match (&self.authjs, h.cookie) {
                 (Some(a), Some(c)) => cookie::session_token(c, a.cookie_name(), a.max_token_length())?.map(std::borrow::Cow::Owned),
                 _ => None,

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::b64;
 use crate::error::Result;
+use crate::extract;
 use crate::jwt::claims::span_words;
 use crate::token::{self, decode_header, parse_json_object, Parts};
 
@@ -34,25 +35,6 @@ pub fn decode_unverified(token: &str) -> Result<Decoded> {
 pub fn is_authjs_header(header: &Map<String, Value>) -> bool {
     header.get("alg").and_then(Value::as_str) == Some("dir")
         && matches!(header.get("enc").and_then(Value::as_str), Some("A256CBC-HS512") | Some("A256GCM"))
-}
-
-/// Percent-decodes a string, or None when it is not valid percent-encoded UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A NumericDate as an ISO 8601 UTC string (proleptic Gregorian), for people.
@@ -96,16 +78,16 @@ pub fn inspect(input: &str, now: f64) -> Value {
         hints.push("the token has whitespace around it: trim it".into());
         token = token.trim().to_string();
     }
-    if token.len() >= 7 && token.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
+    if extract::has_bearer_prefix(&token) {
         hints.push("the token starts with 'Bearer ': pass only the token (verifiers do not strip it; the handshake authenticator does)".into());
-        token = token[7..].trim_start().to_string();
+        token = extract::strip_bearer(&token).to_string();
     }
     if token.len() >= 2 && ((token.starts_with('"') && token.ends_with('"')) || (token.starts_with('\'') && token.ends_with('\''))) {
         hints.push("the token is wrapped in quotes: remove them (JSON.stringify of a string adds them)".into());
         token = token[1..token.len() - 1].to_string();
     }
     if token.contains('%') {
-        if let Some(decoded) = percent_decode(&token) {
+        if let Some(decoded) = extract::percent_decode(&token) {
             hints.push("the token is URL-encoded: decode it (decodeURIComponent) before verifying".into());
             token = decoded;
         }

@@ -6,6 +6,7 @@ pub mod alg;
 pub mod authjs;
 pub mod b64;
 pub mod error;
+pub mod extract;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod handshake;
@@ -15,6 +16,7 @@ pub mod jwe;
 pub mod jws;
 pub mod jwt;
 pub mod key;
+pub mod options;
 pub mod revocation;
 pub mod origin;
 pub mod remote;

@@ -11,6 +11,7 @@ use crate::alg::{parse_algorithms, Algorithm};
 use crate::error::{Error, Result};
 use crate::jws::{self, DEFAULT_MAX_TOKEN_LENGTH};
 use crate::key::{KeyStore, VerifyKey};
+use crate::options::{length_option, non_empty_list, seconds_option};
 use crate::revocation::RevocationList;
 use crate::token::{Claims, Header};
 
@@ -56,7 +57,7 @@ pub struct VerifierOptions {
 pub const RFC9068_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
 pub struct JwtVerifier {
-    headers: jws::HeaderCache,
+    headers: crate::token::HeaderCache,
     cache: Option<VerifyCache>,
     algorithms: Vec<Algorithm>,
     keys: KeyStore,
@@ -66,30 +67,6 @@ pub struct JwtVerifier {
     /// The remote set's generation the verified-token cache was filled under.
     cache_generation: std::sync::atomic::AtomicU64,
     revocation: Option<Arc<RevocationList>>,
-}
-
-/// A checked non-negative, finite number of seconds.
-pub fn seconds_option(name: &str, v: Option<f64>) -> Result<Option<f64>> {
-    match v {
-        Some(x) if !x.is_finite() || x < 0.0 => Err(Error::options(format!("{name} must be a finite number of seconds, 0 or more"))),
-        other => Ok(other),
-    }
-}
-
-/// A checked positive whole number (byte limits).
-pub fn length_option(name: &str, v: Option<f64>, default: usize) -> Result<usize> {
-    match v {
-        None => Ok(default),
-        Some(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= 1e9 => Ok(x as usize),
-        Some(_) => Err(Error::options(format!("{name} must be a whole number of bytes, at least 1"))),
-    }
-}
-
-fn non_empty_list(name: &str, v: Option<Vec<String>>) -> Result<Option<Vec<String>>> {
-    match v {
-        Some(list) if list.is_empty() => Err(Error::options(format!("{name} must not be an empty list"))),
-        other => Ok(other),
-    }
 }
 
 impl JwtVerifier {
@@ -141,7 +118,7 @@ impl JwtVerifier {
         };
         Ok(JwtVerifier {
             cache_generation: Default::default(),
-            headers: jws::HeaderCache::default(),
+            headers: crate::token::HeaderCache::default(),
             cache,
             algorithms,
             keys,

@@ -324,10 +324,10 @@ impl HandshakeAuthenticator {
         let token = super::errors::token_arg(&env, &token)?;
         let now_jwt = clock(&env, &self.now_jwt)?;
         let now_authjs = clock(&env, &self.now_authjs)?;
-        let t = handshake::strip_bearer(&token);
+        let t = crate::extract::strip_bearer(&token);
         match guard(&env, || Ok(self.inner.dispatch(t, now_jwt, now_authjs))) ? {
             Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
-            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&handshake::fingerprint(t)))])),
+            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     }
 

@@ -306,7 +306,7 @@ pub fn verify_jws<'e>(env: &'e Env, token: Unknown, options: Unknown) -> napi::R
     let o: JwsOptions = options_arg(env, &options, "verifyJws options")?;
     let verified = guard(env, || {
         let algorithms = parse_algorithms(&o.algorithms)?;
-        let max_len = jwt::verify::length_option("maxTokenLength", o.max_token_length, jws::DEFAULT_MAX_TOKEN_LENGTH)?;
+        let max_len = crate::options::length_option("maxTokenLength", o.max_token_length, jws::DEFAULT_MAX_TOKEN_LENGTH)?;
         let source = key_source(o.key, o.jwk, o.jwks)?.ok_or_else(|| CoreError::options("one of key, jwk or jwks is required"))?;
         let keys = jwt::verify::build_keys(&source, &algorithms, o.allow_weak_secret.unwrap_or(false))?;
         jws::verify_compact(&token, &algorithms, &keys, max_len)

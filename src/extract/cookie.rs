@@ -2,7 +2,7 @@
 //! SessionStore), plus the chunk rules: `<name>` or `<name>.0`, `<name>.1`, ...
 
 use crate::error::{Error, Result};
-use crate::inspect::percent_decode;
+use super::percent_decode;
 
 /// Splits a Cookie header into (name, value) pairs in order: pairs separated by ';',
 /// name and value split at the first '=', trimmed of spaces and tabs; a segment
