@@ -7,6 +7,7 @@ pub mod authjs;
 pub mod b64;
 pub mod error;
 pub mod extract;
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 pub mod handshake;
