@@ -379,6 +379,13 @@ export interface JwsResult {
   payload: Buffer
 }
 
+/**
+ * A duration in seconds, by the rule `expiresIn`/`notBefore` follow: a number of
+ * seconds, or text with a unit ('90s', '15m', '2h', '7d', '500ms'). A number in a string
+ * without a unit ('3600') is refused. `name` names the option in the error.
+ */
+export declare function parseDuration(value: number | string, name?: string): number
+
 /** What changed, given to 'change' listeners. */
 export interface RevocationChange {
   /**
@@ -449,6 +456,15 @@ export interface SignOptions {
   noTimestamp?: boolean
   allowWeakSecret?: boolean
 }
+
+/** Every algorithm authbridge verifies and signs, in a stable order. `none` is never one. */
+export declare function supportedAlgorithms(): Algorithm[]
+
+/**
+ * The fingerprint put on failures instead of the token: the first 16 characters of the
+ * base64url SHA-256 of the token.
+ */
+export declare function tokenFingerprint(token: string): string
 
 export interface TokenResult {
   claims: Record<string, unknown>

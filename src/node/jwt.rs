@@ -319,7 +319,7 @@ pub fn verify_jws<'e>(env: &'e Env, token: Unknown, options: Unknown) -> napi::R
 pub struct SignOptions {
     #[napi(ts_type = "Algorithm")]
     pub algorithm: String,
-    /// Seconds (a number or numeric string), or '15m', '2h', '7d'.
+    /// Seconds (a number), or text with a unit: '15m', '2h', '7d' ('3600' without a unit is refused).
     pub expires_in: Option<Either<f64, String>>,
     pub not_before: Option<Either<f64, String>>,
     pub issuer: Option<String>,

@@ -8,3 +8,4 @@ mod authjs;
 mod handshake;
 mod json;
 mod revocation;
+mod util;
