@@ -441,7 +441,7 @@ export interface SignerKey {
 /** Options for signing (`sign`, `new JwtSigner`). */
 export interface SignOptions {
   algorithm: Algorithm
-  /** Seconds (a number or numeric string), or '15m', '2h', '7d'. */
+  /** Seconds (a number), or text with a unit: '15m', '2h', '7d' ('3600' without a unit is refused). */
   expiresIn?: number | string
   notBefore?: number | string
   issuer?: string

@@ -4,10 +4,11 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Unknown};
 use napi_derive::napi;
 
-use super::errors::{guard, options_arg, string_or_list, token_arg};
+use super::args::{options_arg, string_arg, string_or_list, token_arg};
+use super::errors::guard;
 use super::json;
 use crate::token::Claims;
-use super::jwt::clock;
+use super::args::clock;
 use crate::authjs;
 
 /// Options of `new AuthJsSession(options)`.
@@ -113,10 +114,10 @@ impl AuthJsSession {
     /// Encrypts claims as @auth/core's encode does (iat, exp, jti set here).
     #[napi(ts_args_type = "claims: Record<string, unknown>, options?: EncodeOptions")]
     pub fn encode(&self, env: Env, claims: Unknown, options: Option<Unknown>) -> napi::Result<String> {
-        let claims = super::errors::json_value_arg(&env, &claims, "claims", false)?;
+        let claims = super::args::json_value_arg(&env, &claims, "claims", false)?;
         let options: Option<EncodeOptions> = match &options {
             Some(o) if !matches!(o.get_type()?, napi::ValueType::Undefined | napi::ValueType::Null) => {
-                Some(super::errors::options_arg(&env, o, "encode options")?)
+                Some(super::args::options_arg(&env, o, "encode options")?)
             }
             _ => None,
         };
@@ -128,7 +129,7 @@ impl AuthJsSession {
     /// The session in a Cookie header (chunks joined); null when no session cookie is present.
     #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "Record<string, unknown> | null")]
     pub fn from_cookie_header<'e>(&self, env: &'e Env, cookie_header: Unknown) -> napi::Result<Unknown<'e>> {
-        let header = token_arg(env, &cookie_header)?;
+        let header = string_arg(env, &cookie_header, "the Cookie header")?;
         let now = clock(env, &self.now)?;
         let claims = guard(env, || self.inner.from_cookie_header(&header, now))?;
         claims_or_null(env, &self.json, claims)

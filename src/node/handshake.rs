@@ -5,9 +5,10 @@ use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
 use super::authjs::{core_authjs_options, AuthJsOptions};
-use super::errors::{guard, options_arg, to_js, to_js_with, type_name};
+use super::args::{clock, options_arg, type_name};
+use super::errors::{guard, to_js, to_js_with};
 use super::json;
-use super::jwt::{clock, core_verifier_options, VerifierOptions};
+use super::jwt::{core_verifier_options, VerifierOptions};
 use crate::error::Error as CoreError;
 use crate::handshake::{self, Field, Kind};
 
@@ -294,24 +295,21 @@ impl HandshakeAuthenticator {
                 Err(crate::origin::not_allowed(o))
             }
         };
-        super::errors::quiet_panics();
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate_checked(&input, now_jwt, now_authjs, &mut cookie_check)));
+        let result = super::errors::catch(&env, || self.inner.authenticate_checked(&input, now_jwt, now_authjs, &mut cookie_check));
         if let Some(e) = js_error {
             return Err(e);
         }
-        match result {
-            Ok(Ok(a)) => Ok(AuthenticateResult {
+        match result? {
+            Ok(a) => Ok(AuthenticateResult {
                 claims: self.json.parse(env_ref, a.claims.json)?,
                 kind: a.kind.name().to_string(),
                 source: a.source.name().to_string(),
             }),
-            Ok(Err(f)) => Err(to_js_with(
+            Err(f) => Err(to_js_with(
                 &env,
                 f.error,
                 &[("source", f.source.map(|s| s.name())), ("fingerprint", f.fingerprint.as_deref())],
             )),
-            Err(_) => guard(&env, || Err(CoreError::new(crate::error::ErrorCode::Internal, "internal error"))),
         }
     }
 
@@ -321,11 +319,11 @@ impl HandshakeAuthenticator {
     pub fn verify_token<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<TokenResult<'e>> {
         let env_ref = env;
         let env = *env;
-        let token = super::errors::token_arg(&env, &token)?;
+        let token = super::args::token_arg(&env, &token)?;
         let now_jwt = clock(&env, &self.now_jwt)?;
         let now_authjs = clock(&env, &self.now_authjs)?;
         let t = crate::extract::strip_bearer(&token);
-        match guard(&env, || Ok(self.inner.dispatch(t, now_jwt, now_authjs))) ? {
+        match super::errors::catch(&env, || self.inner.dispatch(t, now_jwt, now_authjs))? {
             Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }

@@ -5,7 +5,8 @@ use napi::{Env, Unknown};
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::errors::{guard, options_arg, string_or_list, to_js, token_arg};
+use super::args::{clock, json_arg, options_arg, string_or_list, token_arg};
+use super::errors::{guard, to_js};
 use super::json;
 use crate::alg::parse_algorithms;
 use std::sync::Arc;
@@ -93,14 +94,6 @@ pub struct JwsResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
     pub header: Unknown<'e>,
     pub payload: Buffer,
-}
-
-/// A JSON value given as an object or as JSON text.
-fn json_arg(v: Value, what: &str) -> crate::Result<Value> {
-    match v {
-        Value::String(s) => crate::json::parse_strict(&s).map_err(|why| CoreError::key(format!("{what} is not valid JSON ({why})"))),
-        other => Ok(other),
-    }
 }
 
 /// A `jwks` option: a JWK Set (object or JSON text), or a `RemoteJwks` (whose native
@@ -206,23 +199,6 @@ fn key_source(key: Option<Either<String, Buffer>>, jwk: Option<Value>, jwks: Opt
     })
 }
 
-/// Reads the clock: the `now` option if given (it must return a finite number).
-pub fn clock(env: &Env, now: &Option<FunctionRef<(), f64>>) -> napi::Result<f64> {
-    match now {
-        None => Ok(now_seconds()),
-        Some(f) => {
-            let bad = || to_js(env, CoreError::options("now() must return a finite number of seconds"));
-            match f.borrow_back(env)?.call(()) {
-                Ok(t) if t.is_finite() => Ok(t),
-                Ok(_) => Err(bad()),
-                // An exception thrown by now() itself goes to the caller as it is.
-                Err(e) if e.status == napi::Status::PendingException => Err(e),
-                Err(_) => Err(bad()),
-            }
-        }
-    }
-}
-
 /// Converts the JS verifier options into the core's (options first, keys after).
 pub fn core_verifier_options(o: VerifierOptions) -> crate::Result<(jwt::VerifierOptions, Option<FunctionRef<(), f64>>)> {
     parse_algorithms(&o.algorithms)?;
@@ -293,7 +269,7 @@ impl JwtVerifier {
     /// Replaces the keys with a new JWK Set, atomically: on error nothing changes.
     #[napi(ts_args_type = "jwks: { keys: object[] } | string")]
     pub fn set_jwks(&mut self, env: Env, jwks: Unknown) -> napi::Result<()> {
-        let jwks = super::errors::json_value_arg(&env, &jwks, "jwks", true)?;
+        let jwks = super::args::json_value_arg(&env, &jwks, "jwks", true)?;
         let inner = &mut self.inner;
         guard(&env, || inner.set_jwks(&json_arg(jwks, "jwks")?))
     }
@@ -393,7 +369,7 @@ impl JwtSigner {
 
     #[napi(ts_args_type = "claims: Record<string, unknown>")]
     pub fn sign(&self, env: Env, claims: Unknown) -> napi::Result<String> {
-        let claims = super::errors::json_value_arg(&env, &claims, "claims", false)?;
+        let claims = super::args::json_value_arg(&env, &claims, "claims", false)?;
         guard(&env, || self.inner.sign(&claims, now_seconds()))
     }
 }
@@ -401,13 +377,13 @@ impl JwtSigner {
 /// Signs one token (prepares the key each call: use JwtSigner for many).
 #[napi(ts_args_type = "claims: Record<string, unknown>, key: string | Buffer | object, options: SignOptions")]
 pub fn sign(env: Env, claims: Unknown, key: Unknown, options: Unknown) -> napi::Result<String> {
-    let claims = super::errors::json_value_arg(&env, &claims, "claims", false)?;
+    let claims = super::args::json_value_arg(&env, &claims, "claims", false)?;
     let o: SignOptions = options_arg(&env, &options, "sign options")?;
     // SAFETY: each cast checks the value's type and fails cleanly on a mismatch.
     let key: Either<Either<String, Buffer>, Value> = match unsafe { key.cast::<Either<String, Buffer>>() } {
         Ok(k) => Either::A(k),
         Err(_) => match key.get_type()? {
-            napi::ValueType::Object => Either::B(super::errors::json_value_arg(&env, &key, "key", false)?),
+            napi::ValueType::Object => Either::B(super::args::json_value_arg(&env, &key, "key", false)?),
             _ => return Err(to_js(&env, CoreError::key("the key must be a string, a Buffer or a JWK object"))),
         },
     };

@@ -1,6 +1,7 @@
 //! The napi binding: thin wrappers that convert arguments, call the core and convert
 //! results and errors. No token logic lives here.
 
+mod args;
 mod errors;
 mod jwt;
 mod inspect;

@@ -10,7 +10,7 @@ use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
 use super::errors::{guard, to_js};
-use super::jwt::clock;
+use super::args::clock;
 use crate::error::Error as CoreError;
 use crate::revocation::{self as core, Entry, TokenIds};
 

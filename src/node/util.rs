@@ -4,7 +4,8 @@
 use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
-use super::errors::{guard, to_js, token_arg};
+use super::args::token_arg;
+use super::errors::{guard, to_js};
 use crate::error::Error as CoreError;
 use crate::options::Span;
 
