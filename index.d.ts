@@ -234,7 +234,7 @@ export declare class JwksKeySet {
 
 /** Signs JWTs with a key prepared once. */
 export declare class JwtSigner {
-  constructor(options: SignOptions & { key?: string | Buffer, jwk?: object | string })
+  constructor(options: SignOptions)
   sign(claims: Record<string, unknown>): string
 }
 
@@ -433,11 +433,6 @@ export interface SessionHeaders {
 /** Signs one token (prepares the key each call: use JwtSigner for many). */
 export declare function sign(claims: Record<string, unknown>, key: string | Buffer | object, options: SignOptions): string
 
-export interface SignerKey {
-  key?: string | Buffer
-  jwk?: any
-}
-
 /** Options for signing (`sign`, `new JwtSigner`). */
 export interface SignOptions {
   algorithm: Algorithm
@@ -455,6 +450,13 @@ export interface SignOptions {
   /** Do not set iat. */
   noTimestamp?: boolean
   allowWeakSecret?: boolean
+  /**
+   * `new JwtSigner` only: the key, an HMAC secret or a PEM private key (`sign()` takes
+   * its key as an argument).
+   */
+  key?: string | Buffer
+  /** `new JwtSigner` only: a private JWK (object or JSON text). */
+  jwk?: object | string
 }
 
 /** Every algorithm authbridge verifies and signs, in a stable order. `none` is never one. */

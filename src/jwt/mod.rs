@@ -7,4 +7,4 @@ pub mod verify;
 
 pub use crate::options::Span;
 pub use sign::{JwtSigner, SignOptions};
-pub use verify::{JwtVerifier, KeySource, VerifierOptions};
+pub use verify::{verify_jws, JwsOptions, JwtVerifier, KeySource, VerifierOptions};

@@ -3,7 +3,6 @@
 
 use napi::bindgen_prelude::*;
 use napi::{Env, Unknown, ValueType};
-use serde_json::Value;
 
 use super::errors::to_js;
 use crate::error::{Error as CoreError, ErrorCode};
@@ -93,14 +92,6 @@ pub fn json_value_arg(env: &Env, v: &Unknown<'_>, what: &str, string_ok: bool) -
     // SAFETY: the conversion checks every member and fails cleanly.
     unsafe { v.cast::<serde_json::Value>() }
         .map_err(|_| to_js(env, CoreError::options(format!("{what} holds a value JSON cannot represent (a BigInt, a function, a symbol or a cycle)"))))
-}
-
-/// A JSON value given as an object or as JSON text.
-pub fn json_arg(v: Value, what: &str) -> crate::Result<Value> {
-    match v {
-        Value::String(s) => crate::json::parse_strict(&s).map_err(|why| CoreError::key(format!("{what} is not valid JSON ({why})"))),
-        other => Ok(other),
-    }
 }
 
 /// Reads the clock: the `now` option if given (it must return a finite number).

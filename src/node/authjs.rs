@@ -37,13 +37,8 @@ pub struct AuthJsOptions {
     pub revocation: Option<super::revocation::RevocationRef>,
 }
 
-/// The revocation list of the options, taken out before the conversion.
-pub fn take_revocation(o: &mut AuthJsOptions) -> Option<std::sync::Arc<crate::revocation::RevocationList>> {
-    o.revocation.take().map(|r| r.0)
-}
-
-pub fn core_authjs_options(o: AuthJsOptions) -> (authjs::AuthJsOptions, Option<FunctionRef<(), f64>>) {
-    (
+impl From<AuthJsOptions> for authjs::AuthJsOptions {
+    fn from(o: AuthJsOptions) -> Self {
         authjs::AuthJsOptions {
             secrets: string_or_list(Some(o.secret)).unwrap_or_default(),
             cookie_name: o.cookie_name,
@@ -52,9 +47,20 @@ pub fn core_authjs_options(o: AuthJsOptions) -> (authjs::AuthJsOptions, Option<F
             format: o.format,
             clock_tolerance: o.clock_tolerance,
             max_token_length: o.max_token_length,
-        },
-        o.now,
-    )
+        }
+    }
+}
+
+impl AuthJsOptions {
+    /// The core session (`shared` is the revocation list used when the options name
+    /// none), and the `now` option the binding keeps.
+    pub fn build(mut self, shared: Option<&std::sync::Arc<crate::revocation::RevocationList>>) -> crate::Result<(authjs::AuthJsSession, Option<FunctionRef<(), f64>>)> {
+        let now = self.now.take();
+        let revocation = self.revocation.take().map(|r| r.0).or_else(|| shared.cloned());
+        let mut session = authjs::AuthJsSession::new(self.into())?;
+        session.set_revocation(revocation);
+        Ok((session, now))
+    }
 }
 
 #[napi(object, object_to_js = false)]
@@ -88,11 +94,8 @@ fn claims_or_null<'e>(env: &'e Env, parser: &json::JsonParse, v: Option<Claims>)
 impl AuthJsSession {
     #[napi(constructor, ts_args_type = "options: AuthJsOptions")]
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
-        let mut o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
-        let revocation = take_revocation(&mut o);
-        let (opts, now) = core_authjs_options(o);
-        let mut inner = guard(&env, || authjs::AuthJsSession::new(opts))?;
-        inner.set_revocation(revocation);
+        let o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
+        let (inner, now) = guard(&env, || o.build(None))?;
         Ok(AuthJsSession { inner, now, json: json::JsonParse::new(&env)? })
     }
 

@@ -4,11 +4,11 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
-use super::authjs::{core_authjs_options, AuthJsOptions};
+use super::authjs::AuthJsOptions;
 use super::args::{clock, options_arg, type_name};
 use super::errors::{guard, to_js, to_js_with};
 use super::json;
-use super::jwt::{core_verifier_options, VerifierOptions};
+use super::options::VerifierOptions;
 use crate::error::Error as CoreError;
 use crate::handshake::{self, Field, Kind};
 
@@ -204,20 +204,14 @@ impl HandshakeAuthenticator {
         let shared = o.revocation.map(|r| r.0);
         let (jwt, now_jwt) = match o.jwt {
             Some(j) => {
-                let (mut opts, now) = guard(&env, || core_verifier_options(j))?;
-                if opts.revocation.is_none() {
-                    opts.revocation = shared.clone();
-                }
-                (Some(guard(&env, || crate::jwt::JwtVerifier::new(opts))?), now)
+                let (verifier, now) = guard(&env, || j.build(shared.as_ref()))?;
+                (Some(verifier), now)
             }
             None => (None, None),
         };
         let (authjs, now_authjs) = match o.authjs {
-            Some(mut a) => {
-                let own = super::authjs::take_revocation(&mut a);
-                let (opts, now) = core_authjs_options(a);
-                let mut session = guard(&env, || crate::authjs::AuthJsSession::new(opts))?;
-                session.set_revocation(own.or(shared));
+            Some(a) => {
+                let (session, now) = guard(&env, || a.build(shared.as_ref()))?;
                 (Some(session), now)
             }
             None => (None, None),

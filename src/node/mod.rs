@@ -8,5 +8,6 @@ mod inspect;
 mod authjs;
 mod handshake;
 mod json;
+mod options;
 mod revocation;
 mod util;
