@@ -43,11 +43,7 @@ impl VerifyKey {
         let family = algorithms[0].family();
         if family == Family::Hmac {
             check_hmac_secret(bytes, algorithms, allow_weak)?;
-            let verifiers = algorithms
-                .iter()
-                .map(|a| Ok((*a, Verifier::Hmac(HmacKey::new(*a, bytes)?))))
-                .collect::<Result<Vec<_>>>()?;
-            return Ok(VerifyKey { kid: None, verifiers });
+            return Ok(VerifyKey { kid: None, verifiers: hmac_verifiers(algorithms, bytes)? });
         }
         let pkey = public_key_from_pem(bytes)?;
         let kind = pkey_kind(&pkey)?;
@@ -56,15 +52,9 @@ impl VerifyKey {
             check_rsa(&pkey)?;
         }
         let spki = pkey.public_key_to_der().map_err(|_| Error::key("the public key could not be encoded"))?;
-        let verifiers = algorithms
-            .iter()
-            .map(|a| {
-                with_josekit_alg!(*a, j => boxed_verifier(j.verifier_from_der(&spki)))
-                    .flatten()
-                    .map(|v| (*a, Verifier::Asym(v)))
-                    .ok_or_else(|| Error::key(format!("the key cannot verify {}", a.name())))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let verifiers = asym_verifiers(algorithms, |a| format!("the key cannot verify {}", a.name()), |a| {
+            with_josekit_alg!(a, j => boxed_verifier(j.verifier_from_der(&spki))).flatten()
+        })?;
         Ok(VerifyKey { kid: None, verifiers })
     }
 
@@ -89,27 +79,36 @@ impl VerifyKey {
         let verifiers = if kind == KeyKind::Oct {
             let secret = oct_secret(map)?;
             check_hmac_secret(&secret, &usable, allow_weak)?;
-            usable
-                .iter()
-                .map(|a| Ok((*a, Verifier::Hmac(HmacKey::new(*a, &secret)?))))
-                .collect::<Result<Vec<_>>>()?
+            hmac_verifiers(&usable, &secret)?
         } else {
             if kind == KeyKind::Rsa {
                 check_rsa_jwk(map)?;
             }
             let jwk = public_jwk(map, kind)?;
-            usable
-                .iter()
-                .map(|a| {
-                    with_josekit_alg!(*a, j => boxed_verifier(j.verifier_from_jwk(&jwk)))
-                        .flatten()
-                        .map(|v| (*a, Verifier::Asym(v)))
-                        .ok_or_else(|| Error::key(format!("the JWK is not a valid {} key", a.name())))
-                })
-                .collect::<Result<Vec<_>>>()?
+            asym_verifiers(&usable, |a| format!("the JWK is not a valid {} key", a.name()), |a| {
+                with_josekit_alg!(a, j => boxed_verifier(j.verifier_from_jwk(&jwk))).flatten()
+            })?
         };
         Ok(VerifyKey { kid, verifiers })
     }
+}
+
+/// One HMAC verifier per algorithm, all from the same (checked) secret.
+fn hmac_verifiers(algorithms: &[Algorithm], secret: &[u8]) -> Result<Vec<(Algorithm, Verifier)>> {
+    algorithms.iter().map(|a| Ok((*a, Verifier::Hmac(HmacKey::new(*a, secret)?)))).collect()
+}
+
+/// One josekit verifier per algorithm; `refused` words the error for an algorithm the
+/// key cannot serve.
+fn asym_verifiers(
+    algorithms: &[Algorithm],
+    refused: impl Fn(Algorithm) -> String,
+    make: impl Fn(Algorithm) -> Option<Box<dyn JwsVerifier>>,
+) -> Result<Vec<(Algorithm, Verifier)>> {
+    algorithms
+        .iter()
+        .map(|a| make(*a).map(|v| (*a, Verifier::Asym(v))).ok_or_else(|| Error::key(refused(*a))))
+        .collect()
 }
 
 #[cfg(test)]
