@@ -97,6 +97,9 @@ pub struct HandshakeAuthenticator {
     auth_field: String,
 }
 
+/// A token as found, and where.
+pub type Found<'a> = (std::borrow::Cow<'a, str>, Source);
+
 pub const DEFAULT_SOURCES: [Source; 3] = [Source::Auth, Source::Header, Source::Cookie];
 
 impl HandshakeAuthenticator {
@@ -199,7 +202,7 @@ impl HandshakeAuthenticator {
 
     /// Finds the token: the first source holding one decides (a bad token there is
     /// refused, never skipped for the next source).
-    pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<(std::borrow::Cow<'a, str>, Source)>, (Error, Source)> {
+    pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<Found<'a>>, (Error, Source)> {
         for &source in &self.sources {
             let found = self.find_in(h, source).map_err(|e| (e, source))?;
             if let Some(t) = found {

@@ -110,3 +110,27 @@ pub fn clock(env: &Env, now: &Option<FunctionRef<(), f64>>) -> napi::Result<f64>
         }
     }
 }
+
+/// A handshake field: a string, absent (undefined/null), or another type.
+pub fn field(obj: &Option<Object<'_>>, name: &str) -> napi::Result<(Option<String>, Option<&'static str>)> {
+    let Some(o) = obj else { return Ok((None, None)) };
+    let v: Option<Unknown> = o.get(name)?;
+    let Some(v) = v else { return Ok((None, None)) };
+    match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok((None, None)),
+        // SAFETY: the type was just checked.
+        ValueType::String => Ok((Some(unsafe { v.cast::<String>() }?), None)),
+        ValueType::Object if v.is_array()? => Ok((None, Some("array"))),
+        t => Ok((None, Some(type_name(t)))),
+    }
+}
+
+/// A member that is an object, or None.
+pub fn sub_object<'e>(obj: &Object<'e>, name: &str) -> napi::Result<Option<Object<'e>>> {
+    let v: Option<Unknown> = obj.get(name)?;
+    match v {
+        // SAFETY: the type was just checked.
+        Some(v) if v.get_type()? == ValueType::Object => Ok(Some(unsafe { v.cast::<Object>() }?)),
+        _ => Ok(None),
+    }
+}

@@ -131,6 +131,7 @@ impl AuthJsSession {
 
     /// The session in a Cookie header (chunks joined); null when no session cookie is present.
     #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "Record<string, unknown> | null")]
+    #[allow(clippy::wrong_self_convention)] // the JS method name
     pub fn from_cookie_header<'e>(&self, env: &'e Env, cookie_header: Unknown) -> napi::Result<Unknown<'e>> {
         let header = string_arg(env, &cookie_header, "the Cookie header")?;
         let now = clock(env, &self.now)?;
@@ -143,6 +144,7 @@ impl AuthJsSession {
         ts_args_type = "headers: { cookie?: string | string[], authorization?: string }",
         ts_return_type = "Record<string, unknown> | null"
     )]
+    #[allow(clippy::wrong_self_convention)] // the JS method name
     pub fn from_headers<'e>(&self, env: &'e Env, headers: Unknown) -> napi::Result<Unknown<'e>> {
         let h: SessionHeaders = options_arg(env, &headers, "headers")?;
         let cookie = h.cookie.map(|c| match c {

@@ -5,7 +5,7 @@ use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
 use super::authjs::AuthJsOptions;
-use super::args::{clock, options_arg, type_name};
+use super::args::{clock, field, options_arg, sub_object, type_name};
 use super::errors::{guard, to_js, to_js_with};
 use super::json;
 use super::options::VerifierOptions;
@@ -163,28 +163,6 @@ fn call_matcher(r: napi::Result<bool>) -> napi::Result<bool> {
         Ok(b) => Ok(b),
         Err(e) if e.status == napi::Status::PendingException => Err(e),
         Err(_) => Ok(false),
-    }
-}
-
-/// A handshake field: a string, absent (undefined/null), or another type.
-fn field(obj: &Option<Object<'_>>, name: &str) -> napi::Result<(Option<String>, Option<&'static str>)> {
-    let Some(o) = obj else { return Ok((None, None)) };
-    let v: Option<Unknown> = o.get(name)?;
-    let Some(v) = v else { return Ok((None, None)) };
-    match v.get_type()? {
-        ValueType::Undefined | ValueType::Null => Ok((None, None)),
-        // SAFETY: the type was just checked.
-        ValueType::String => Ok((Some(unsafe { v.cast::<String>() }?), None)),
-        ValueType::Object if v.is_array()? => Ok((None, Some("array"))),
-        t => Ok((None, Some(type_name(t)))),
-    }
-}
-
-fn sub_object<'e>(obj: &Object<'e>, name: &str) -> napi::Result<Option<Object<'e>>> {
-    let v: Option<Unknown> = obj.get(name)?;
-    match v {
-        Some(v) if v.get_type()? == ValueType::Object => Ok(Some(unsafe { v.cast::<Object>() }?)),
-        _ => Ok(None),
     }
 }
 
