@@ -158,46 +158,11 @@ impl HandshakeAuthenticator {
             .join(", ")
     }
 
-    /// For ERR_TOKEN_MISSING: the NAMES (never the values) of the cookies that did arrive,
-    /// and a hint when the session cookie came under its other name (`__Secure-` behind
-    /// HTTPS, or without it), the usual cause of a missing session.
+    /// For ERR_TOKEN_MISSING: the names of the cookies that did arrive, with the session
+    /// cookie's name when the cookie source is on (`extract::cookie::names_seen`).
     fn cookies_seen(&self, header: Option<&str>) -> String {
-        const MAX_NAMES: usize = 12;
-        let Some(header) = header else { return String::new() };
-        let mut names: Vec<&str> = Vec::new();
-        for (n, _) in cookie::pairs(header) {
-            if !n.is_empty() && !names.contains(&n) {
-                names.push(n);
-            }
-        }
-        if names.is_empty() {
-            return String::new();
-        }
-        let shown: Vec<String> = names.iter().take(MAX_NAMES).map(|n| crate::util::printable(n, 48)).collect();
-        let more = if names.len() > MAX_NAMES { format!(" and {} more", names.len() - MAX_NAMES) } else { String::new() };
-        let mut out = format!("; cookies present (names only): {}{more}", shown.join(", "));
-        if let (true, Some(a)) = (self.sources.contains(&Source::Cookie), &self.authjs) {
-            let want = a.cookie_name();
-            let is_or_chunk = |n: &str, base: &str| n == base || n.strip_prefix(base).is_some_and(|r| r.starts_with('.') && r.len() > 1 && r[1..].bytes().all(|b| b.is_ascii_digit()));
-            match want.strip_prefix("__Secure-") {
-                None => {
-                    let secure = format!("__Secure-{want}");
-                    if names.iter().any(|n| is_or_chunk(n, &secure)) {
-                        out.push_str(&format!(
-                            "; a {secure} cookie was present: the front end is served over HTTPS, so set authjs.secureCookie: true (or cookieName: '{secure}')"
-                        ));
-                    }
-                }
-                Some(plain) => {
-                    if names.iter().any(|n| is_or_chunk(n, plain)) {
-                        out.push_str(&format!(
-                            "; a {plain} cookie was present: the front end is served over plain HTTP, so set authjs.secureCookie: false (or cookieName: '{plain}')"
-                        ));
-                    }
-                }
-            }
-        }
-        out
+        let want = self.authjs.as_ref().filter(|_| self.sources.contains(&Source::Cookie)).map(|a| a.cookie_name());
+        header.map(|h| cookie::names_seen(h, want)).unwrap_or_default()
     }
 
     /// Finds the token: the first source holding one decides (a bad token there is
