@@ -74,17 +74,18 @@ describe('authbridge/redis', { skip }, () => {
     redis = await startRedis()
   })
   after(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {})
+    // Each cleanup is bounded: a client stuck reconnecting must not keep the file open.
+    for (const c of cleanups.reverse()) await within(Promise.resolve().then(c), 5000, 'cleanup').catch(() => {})
     if (redis) await redis.stop()
     process.off('unhandledRejection', onUnhandled)
-  })
+  }, { timeout: 60000 })
 
   async function nodeRedis() {
     const c = createClient({ url: redis.url, socket: { reconnectStrategy: () => 100 } })
     c.on('error', () => {})
     await c.connect()
     cleanups.push(async () => {
-      if (c.isOpen) await c.close()
+      if (c.isOpen) await c.close().catch(() => c.destroy())
     })
     return c
   }

@@ -62,10 +62,8 @@ Secrets are never accepted on the command line (--secret, --key, ... are refused
 Exit codes: 0 success, 1 token refused or unreadable, 2 usage error.
 `
 
-const ALGORITHMS = [
-  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
-]
+/** The algorithm names, from the addon (written once, in src/alg.rs). */
+const algorithmNames = () => addon().supportedAlgorithms()
 
 /** Flags that would put a secret on argv: refused, whatever follows them. */
 const REFUSED = new Set(['--secret', '--key', '--jwk', '--jwks', '--password', '--auth-secret', '-s', '-k'])
@@ -297,8 +295,8 @@ function verifyCommand(argv) {
   const algorithms = options.alg || []
   if (algorithms.length === 0) throw new UsageError('verify needs --alg (e.g. --alg HS256): the algorithm is pinned, never taken from the token')
   for (const alg of algorithms) {
-    if (!ALGORITHMS.includes(alg)) {
-      throw new UsageError(`--alg must be one of ${ALGORITHMS.join(', ')}${/^none$/i.test(alg) ? " ('none' is never accepted)" : ''}`)
+    if (!algorithmNames().includes(alg)) {
+      throw new UsageError(`--alg must be one of ${algorithmNames().join(', ')}${/^none$/i.test(alg) ? " ('none' is never accepted)" : ''}`)
     }
   }
   const sources = ['secret-env', 'key-file', 'jwk-file', 'jwks-file', 'jwks-uri'].flatMap((k) => (options[k] || []).map((v) => [k, v]))

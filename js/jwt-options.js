@@ -6,6 +6,7 @@
 // or Buffer and identified by their SHA-256 (a key itself is never part of a cache key).
 
 const crypto = require('node:crypto')
+const native = require('../index.js')
 const { claimError } = require('./jwt-errors.js')
 
 /** Distinct verifiers (or signers, or keys) kept by one owner; least recently used go first. */
@@ -28,43 +29,23 @@ function isPlainObject(v) {
 // Durations, as jsonwebtoken's timespan (a number of seconds, or '15m', '2h', '7d')
 // ---------------------------------------------------------------------------
 
-const SPAN_UNITS = {
-  '': null, s: 1, sec: 1, secs: 1, second: 1, seconds: 1,
-  ms: 0.001, msec: 0.001, msecs: 0.001, millisecond: 0.001, milliseconds: 0.001,
-  m: 60, min: 60, mins: 60, minute: 60, minutes: 60,
-  h: 3600, hr: 3600, hrs: 3600, hour: 3600, hours: 3600,
-  d: 86400, day: 86400, days: 86400,
-  w: 604800, week: 604800, weeks: 604800,
-  y: 31557600, yr: 31557600, yrs: 31557600, year: 31557600, years: 31557600,
-}
-const BARE_NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$/
-
 /**
- * jsonwebtoken reads a unit-less numeric string ('3600') as milliseconds, authbridge's
- * signer as seconds: such a string is refused rather than silently given another meaning.
+ * A duration in seconds: a number, or a string such as '5m'. The rule is the native one
+ * (parseDuration), shared with JwtSigner: a unit-less numeric string ('3600'), which
+ * jsonwebtoken reads as milliseconds, is refused rather than given another meaning.
  */
-function checkSpan(fail, name, v) {
-  if (v === undefined) return
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw fail(`${name} must be a finite number of seconds`)
-    return
-  }
-  if (typeof v !== 'string') throw fail(`${name} must be a number of seconds or a string such as "15m"`)
-  if (BARE_NUMBER.test(v)) {
-    throw fail(
-      `${name} "${v}" has no unit: jsonwebtoken reads it as milliseconds, authbridge as seconds; write a number (seconds) or "${v.trim()}s", "${v.trim()}ms"`,
-    )
+function spanSeconds(fail, name, v) {
+  try {
+    return native.parseDuration(v, name)
+  } catch (err) {
+    if (err && err.code === 'ERR_INVALID_OPTIONS') throw fail(err.message)
+    throw err
   }
 }
 
-/** A duration in seconds: a number, or a string such as '5m' (as jsonwebtoken's timespan). */
-function spanSeconds(fail, name, v) {
-  checkSpan(fail, name, v)
-  if (typeof v === 'number') return v
-  const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*([a-z]*)\s*$/i.exec(v)
-  const mult = m ? SPAN_UNITS[m[2].toLowerCase()] : undefined
-  if (!mult) throw fail(`${name} must be a number of seconds or a duration such as "15m", "2h", "7d"`)
-  return Number(m[1]) * mult
+/** Checks a duration option that may be absent. */
+function checkSpan(fail, name, v) {
+  if (v !== undefined) spanSeconds(fail, name, v)
 }
 
 // ---------------------------------------------------------------------------

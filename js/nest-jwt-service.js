@@ -9,7 +9,6 @@
 //   and also carry authbridge's `code`, `claim` and detailed `reason`.
 // The module (JwtModule) is in js/nest-jwt.js.
 
-const crypto = require('node:crypto')
 const native = require('./index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
 const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common')
@@ -26,7 +25,7 @@ class WrongSecretProviderError extends Error {}
 const JwtSecretRequestType = Object.freeze({ SIGN: 0, VERIFY: 1, 0: 'SIGN', 1: 'VERIFY' })
 
 /** The first 16 characters of the base64url SHA-256 of a token, for logs; never the token. */
-const fingerprint = (token) => (typeof token === 'string' ? crypto.createHash('sha256').update(token).digest('base64url').slice(0, 16) : null)
+const fingerprint = (token) => (typeof token === 'string' ? native.tokenFingerprint(token) : null)
 
 // jsonwebtoken's sign options (jsonwebtoken refuses any other); authbridge's allowWeakSecret too.
 const SIGN_KEYS = new Set([

@@ -126,10 +126,8 @@ pub fn parse_algorithms<S: AsRef<str>>(names: &[S]) -> Result<Vec<Algorithm>> {
             if name.eq_ignore_ascii_case("none") {
                 Error::options("algorithm 'none' is never accepted")
             } else {
-                Error::options(format!(
-                    "unknown algorithm '{}'; expected one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519",
-                    crate::util::printable(name, 16)
-                ))
+                let all: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+                Error::options(format!("unknown algorithm '{}'; expected one of {}", crate::util::printable(name, 16), all.join(", ")))
             }
         })?;
         if !out.contains(&alg) {
@@ -153,6 +151,18 @@ pub fn parse_algorithms<S: AsRef<str>>(names: &[S]) -> Result<Vec<Algorithm>> {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    /// The hand-written `Algorithm` type of index.d.ts (src/node/header.d.ts) names
+    /// exactly the algorithms of `Algorithm::ALL`, which JS reads through supportedAlgorithms().
+    #[test]
+    fn the_typescript_union_matches_the_list() {
+        let dts = include_str!("node/header.d.ts");
+        let start = dts.find("export type Algorithm =").unwrap();
+        let end = start + dts[start..].find("\n\n").unwrap();
+        let named: Vec<&str> = dts[start..end].split('\'').skip(1).step_by(2).collect();
+        let all: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+        assert_eq!(named, all);
+    }
 
     #[test]
     fn one_family_only() {

@@ -4,7 +4,7 @@
 
 use once_cell::sync::Lazy;
 
-use crate::authjs::{cookie, AuthJsOptions, AuthJsSession};
+use crate::authjs::{AuthJsOptions, AuthJsSession};
 use crate::handshake::{Field, Handshake, HandshakeAuthenticator};
 use crate::jwt::{JwtVerifier, KeySource, VerifierOptions};
 
@@ -72,9 +72,9 @@ pub fn authjs_decode(data: &[u8]) {
 /// A Cookie header, searched for the session cookie and its chunks.
 pub fn cookie_header(data: &[u8]) {
     let t = text(data);
-    let _ = cookie::session_token(&t, "authjs.session-token", 65536);
+    let _ = crate::extract::cookie::session_token(&t, "authjs.session-token", 65536);
     let _ = SESSION.from_cookie_header(&t, NOW);
-    for (name, value) in cookie::pairs(&t) {
+    for (name, value) in crate::extract::cookie::pairs(&t) {
         std::hint::black_box((name, value));
     }
 }

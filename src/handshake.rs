@@ -3,7 +3,9 @@
 //! Auth.js session decoder), each pinned by its own options.
 
 
-use crate::authjs::{self, cookie, AuthJsSession};
+use crate::authjs::AuthJsSession;
+use crate::extract::{self, cookie};
+use crate::token::fingerprint;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::JwtVerifier;
 use crate::token::Claims;
@@ -88,15 +90,6 @@ pub struct Failure {
     pub fingerprint: Option<String>,
 }
 
-/// The first 16 characters of the base64url SHA-256 of a token: enough to correlate
-/// log lines, useless to replay.
-pub fn fingerprint(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut f = crate::b64::encode(&Sha256::digest(token.as_bytes()));
-    f.truncate(16);
-    f
-}
-
 pub struct HandshakeAuthenticator {
     pub jwt: Option<JwtVerifier>,
     pub authjs: Option<AuthJsSession>,
@@ -104,17 +97,10 @@ pub struct HandshakeAuthenticator {
     auth_field: String,
 }
 
-pub const DEFAULT_SOURCES: [Source; 3] = [Source::Auth, Source::Header, Source::Cookie];
+/// A token as found, and where.
+pub type Found<'a> = (std::borrow::Cow<'a, str>, Source);
 
-/// Strips an optional `Bearer ` prefix (any case) and surrounding whitespace.
-pub fn strip_bearer(s: &str) -> &str {
-    let t = s.trim();
-    if t.len() >= 7 && t.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
-        t[7..].trim_start()
-    } else {
-        t
-    }
-}
+pub const DEFAULT_SOURCES: [Source; 3] = [Source::Auth, Source::Header, Source::Cookie];
 
 impl HandshakeAuthenticator {
     pub fn new(jwt: Option<JwtVerifier>, authjs: Option<AuthJsSession>, sources: Option<Vec<String>>, auth_field: Option<String>) -> Result<Self> {
@@ -172,51 +158,16 @@ impl HandshakeAuthenticator {
             .join(", ")
     }
 
-    /// For ERR_TOKEN_MISSING: the NAMES (never the values) of the cookies that did arrive,
-    /// and a hint when the session cookie came under its other name (`__Secure-` behind
-    /// HTTPS, or without it), the usual cause of a missing session.
+    /// For ERR_TOKEN_MISSING: the names of the cookies that did arrive, with the session
+    /// cookie's name when the cookie source is on (`extract::cookie::names_seen`).
     fn cookies_seen(&self, header: Option<&str>) -> String {
-        const MAX_NAMES: usize = 12;
-        let Some(header) = header else { return String::new() };
-        let mut names: Vec<&str> = Vec::new();
-        for (n, _) in cookie::pairs(header) {
-            if !n.is_empty() && !names.contains(&n) {
-                names.push(n);
-            }
-        }
-        if names.is_empty() {
-            return String::new();
-        }
-        let shown: Vec<String> = names.iter().take(MAX_NAMES).map(|n| crate::util::printable(n, 48)).collect();
-        let more = if names.len() > MAX_NAMES { format!(" and {} more", names.len() - MAX_NAMES) } else { String::new() };
-        let mut out = format!("; cookies present (names only): {}{more}", shown.join(", "));
-        if let (true, Some(a)) = (self.sources.contains(&Source::Cookie), &self.authjs) {
-            let want = a.cookie_name();
-            let is_or_chunk = |n: &str, base: &str| n == base || n.strip_prefix(base).is_some_and(|r| r.starts_with('.') && r.len() > 1 && r[1..].bytes().all(|b| b.is_ascii_digit()));
-            match want.strip_prefix("__Secure-") {
-                None => {
-                    let secure = format!("__Secure-{want}");
-                    if names.iter().any(|n| is_or_chunk(n, &secure)) {
-                        out.push_str(&format!(
-                            "; a {secure} cookie was present: the front end is served over HTTPS, so set authjs.secureCookie: true (or cookieName: '{secure}')"
-                        ));
-                    }
-                }
-                Some(plain) => {
-                    if names.iter().any(|n| is_or_chunk(n, plain)) {
-                        out.push_str(&format!(
-                            "; a {plain} cookie was present: the front end is served over plain HTTP, so set authjs.secureCookie: false (or cookieName: '{plain}')"
-                        ));
-                    }
-                }
-            }
-        }
-        out
+        let want = self.authjs.as_ref().filter(|_| self.sources.contains(&Source::Cookie)).map(|a| a.cookie_name());
+        header.map(|h| cookie::names_seen(h, want)).unwrap_or_default()
     }
 
     /// Finds the token: the first source holding one decides (a bad token there is
     /// refused, never skipped for the next source).
-    pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<(std::borrow::Cow<'a, str>, Source)>, (Error, Source)> {
+    pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<Found<'a>>, (Error, Source)> {
         for &source in &self.sources {
             let found = self.find_in(h, source).map_err(|e| (e, source))?;
             if let Some(t) = found {
@@ -238,11 +189,11 @@ impl HandshakeAuthenticator {
                     )))
                 }
                 Field::Str(s) => {
-                    let t = strip_bearer(s);
+                    let t = extract::strip_bearer(s);
                     (!t.is_empty()).then_some(std::borrow::Cow::Borrowed(t))
                 }
             },
-            Source::Header => h.authorization.and_then(authjs::bearer_token).map(std::borrow::Cow::Borrowed),
+            Source::Header => h.authorization.and_then(extract::bearer_token).map(std::borrow::Cow::Borrowed),
             Source::Cookie => match (&self.authjs, h.cookie) {
                 (Some(a), Some(c)) => cookie::session_token(c, a.cookie_name(), a.max_token_length())?.map(std::borrow::Cow::Owned),
                 _ => None,

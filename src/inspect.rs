@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::b64;
 use crate::error::Result;
+use crate::extract;
 use crate::jwt::claims::span_words;
 use crate::token::{self, decode_header, parse_json_object, Parts};
 
@@ -36,25 +37,6 @@ pub fn is_authjs_header(header: &Map<String, Value>) -> bool {
         && matches!(header.get("enc").and_then(Value::as_str), Some("A256CBC-HS512") | Some("A256GCM"))
 }
 
-/// Percent-decodes a string, or None when it is not valid percent-encoded UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// A NumericDate as an ISO 8601 UTC string (proleptic Gregorian), for people.
 pub fn iso8601(seconds: f64) -> Option<String> {
     if !seconds.is_finite() || seconds.abs() > 253_402_300_799.0 {
@@ -80,109 +62,119 @@ fn time_entry(at: f64, words: String) -> Value {
     json!({ "at": at, "iso": iso8601(at), "relative": words })
 }
 
-/// Explains a token. Never fails: problems become `error` and `hints`.
-pub fn inspect(input: &str, now: f64) -> Value {
-    let mut hints: Vec<String> = Vec::new();
+/// The result for input that could not be read at all, with every field `Inspection` has.
+pub fn unreadable(hints: Vec<String>, error: &str) -> Value {
+    json!({
+        "kind": "unknown", "authJsSession": false, "header": null, "alg": null, "enc": null, "kid": null,
+        "claims": null, "times": {}, "hints": hints, "error": error,
+    })
+}
+
+/// Undoes the usual ways a token gets wrapped (whitespace, `Bearer `, quotes,
+/// URL-encoding), with a hint for each.
+fn unwrap_token(input: &str, hints: &mut Vec<String>) -> String {
     let mut token = input.to_string();
-    if token.len() > INSPECT_MAX_LENGTH {
-        return json!({
-            "kind": "unknown", "authJsSession": false, "header": null, "alg": null, "enc": null, "kid": null,
-            "claims": null, "times": {},
-            "hints": [format!("the input is {} bytes, far larger than any token; not parsed", input.len())],
-            "error": format!("ERR_TOKEN_TOO_LARGE: the input is over {INSPECT_MAX_LENGTH} bytes"),
-        });
-    }
     if token.trim() != token {
         hints.push("the token has whitespace around it: trim it".into());
         token = token.trim().to_string();
     }
-    if token.len() >= 7 && token.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
+    if extract::has_bearer_prefix(&token) {
         hints.push("the token starts with 'Bearer ': pass only the token (verifiers do not strip it; the handshake authenticator does)".into());
-        token = token[7..].trim_start().to_string();
+        token = extract::strip_bearer(&token).to_string();
     }
     if token.len() >= 2 && ((token.starts_with('"') && token.ends_with('"')) || (token.starts_with('\'') && token.ends_with('\''))) {
         hints.push("the token is wrapped in quotes: remove them (JSON.stringify of a string adds them)".into());
         token = token[1..token.len() - 1].to_string();
     }
     if token.contains('%') {
-        if let Some(decoded) = percent_decode(&token) {
+        if let Some(decoded) = extract::percent_decode(&token) {
             hints.push("the token is URL-encoded: decode it (decodeURIComponent) before verifying".into());
             token = decoded;
         }
     }
-    let decoded = decode_unverified(&token);
+    token
+}
+
+/// exp, nbf and iat in words, with a hint for each problem.
+fn times(claims: &Map<String, Value>, now: f64, hints: &mut Vec<String>) -> Map<String, Value> {
+    let mut times = Map::new();
+    let num = |n: &str| claims.get(n).and_then(Value::as_f64);
+    if let Some(exp) = num("exp") {
+        let words = if exp <= now {
+            let w = format!("expired {} ago", span_words(now - exp));
+            hints.push(format!("the token {w}"));
+            w
+        } else {
+            format!("expires in {}", span_words(exp - now))
+        };
+        times.insert("exp".into(), time_entry(exp, words));
+    } else if claims.contains_key("exp") {
+        hints.push("the exp claim is not a number".into());
+    } else {
+        hints.push("the token has no exp claim: JwtVerifier requires one by default (requiredClaims)".into());
+    }
+    if let Some(nbf) = num("nbf") {
+        let words = if nbf > now {
+            let w = format!("not valid until {} from now", span_words(nbf - now));
+            hints.push(format!("the token is {w}"));
+            w
+        } else {
+            format!("valid since {} ago", span_words(now - nbf))
+        };
+        times.insert("nbf".into(), time_entry(nbf, words));
+    }
+    if let Some(iat) = num("iat") {
+        let words = if iat > now {
+            format!("issued {} in the future (clock skew?)", span_words(iat - now))
+        } else {
+            format!("issued {} ago", span_words(now - iat))
+        };
+        times.insert("iat".into(), time_entry(iat, words));
+    }
+    times
+}
+
+/// Explains a token. Never fails: problems become `error` and `hints`.
+pub fn inspect(input: &str, now: f64) -> Value {
+    if input.len() > INSPECT_MAX_LENGTH {
+        return unreadable(
+            vec![format!("the input is {} bytes, far larger than any token; not parsed", input.len())],
+            &format!("ERR_TOKEN_TOO_LARGE: the input is over {INSPECT_MAX_LENGTH} bytes"),
+        );
+    }
+    let mut hints: Vec<String> = Vec::new();
+    let token = unwrap_token(input, &mut hints);
     let dots = token.matches('.').count();
     let kind = match dots {
         2 => "jws",
         4 => "jwe",
         _ => "unknown",
     };
-    let (header, claims, error) = match decoded {
+    let (header, claims, error) = match decode_unverified(&token) {
         Ok(d) => (Some(d.header), d.payload, None),
-        Err(e) => {
-            // The header alone may still be readable.
-            let header = token.split('.').next().and_then(|h| decode_header(h).ok());
-            (header, None, Some(e))
-        }
+        // The header alone may still be readable.
+        Err(e) => (token.split('.').next().and_then(|h| decode_header(h).ok()), None, Some(e)),
     };
     let get = |name: &str| header.as_ref().and_then(|h| h.get(name)).cloned().unwrap_or(Value::Null);
     let auth_js = kind == "jwe" && header.as_ref().is_some_and(is_authjs_header);
     if kind == "jwe" {
-        if auth_js {
-            hints.push("this is an encrypted JWE in the Auth.js / NextAuth session format (alg dir): a JWS verifier cannot read it; decode it with AuthJsSession, or accept it with HandshakeAuthenticator's authjs options".into());
+        hints.push(if auth_js {
+            "this is an encrypted JWE in the Auth.js / NextAuth session format (alg dir): a JWS verifier cannot read it; decode it with AuthJsSession, or accept it with HandshakeAuthenticator's authjs options".into()
         } else {
-            hints.push("this is an encrypted JWE, not a signed JWS: a JWS verifier cannot read it".into());
-        }
+            "this is an encrypted JWE, not a signed JWS: a JWS verifier cannot read it".into()
+        });
     }
-    if let Some(alg) = get("alg").as_str() {
-        if alg.eq_ignore_ascii_case("none") {
-            hints.push("alg is 'none': the token is unsigned and is never accepted".into());
-        }
+    if get("alg").as_str().is_some_and(|alg| alg.eq_ignore_ascii_case("none")) {
+        hints.push("alg is 'none': the token is unsigned and is never accepted".into());
     }
-    let mut times = Map::new();
-    if let Some(c) = &claims {
-        let num = |n: &str| c.get(n).and_then(Value::as_f64);
-        if let Some(exp) = num("exp") {
-            let words = if exp <= now {
-                let w = format!("expired {} ago", span_words(now - exp));
-                hints.push(format!("the token {w}"));
-                w
-            } else {
-                format!("expires in {}", span_words(exp - now))
-            };
-            times.insert("exp".into(), time_entry(exp, words));
-        } else if c.contains_key("exp") {
-            hints.push("the exp claim is not a number".into());
-        } else {
-            hints.push("the token has no exp claim: JwtVerifier requires one by default (requiredClaims)".into());
-        }
-        if let Some(nbf) = num("nbf") {
-            let words = if nbf > now {
-                let w = format!("not valid until {} from now", span_words(nbf - now));
-                hints.push(format!("the token is {w}"));
-                w
-            } else {
-                format!("valid since {} ago", span_words(now - nbf))
-            };
-            times.insert("nbf".into(), time_entry(nbf, words));
-        }
-        if let Some(iat) = num("iat") {
-            let words = if iat > now {
-                format!("issued {} in the future (clock skew?)", span_words(iat - now))
-            } else {
-                format!("issued {} ago", span_words(now - iat))
-            };
-            times.insert("iat".into(), time_entry(iat, words));
-        }
-    }
-    if let Some(e) = &error {
+    let times = claims.as_ref().map(|c| times(c, now, &mut hints)).unwrap_or_default();
+    if error.is_some() {
         if kind == "unknown" && !token.is_empty() {
             hints.push(format!("a compact token has 3 parts (JWS) or 5 (JWE); this has {}", dots + 1));
         }
         if token.is_empty() {
             hints.push("the token is empty".into());
         }
-        let _ = e;
     }
     let (alg, enc, kid) = (get("alg"), get("enc"), get("kid"));
     json!({
@@ -217,6 +209,11 @@ mod tests {
             let v = inspect(s, 0.0);
             assert!(v["hints"].is_array(), "{s}");
         }
+        let big = inspect(&"a".repeat(INSPECT_MAX_LENGTH + 1), 0.0);
+        let fallback = unreadable(vec![], "x");
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&big), keys(&inspect("a.b.c", 0.0)), "every path gives the same fields");
+        assert_eq!(keys(&fallback), keys(&big));
     }
 
     #[test]

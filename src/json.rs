@@ -69,6 +69,17 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// A JSON value given as an object or as JSON text (a `jwk`, a `jwks`): text is parsed
+/// strictly; a parse error is ERR_INVALID_KEY naming `what`.
+pub fn value_or_text<'a>(v: &'a Value, what: &str) -> crate::Result<std::borrow::Cow<'a, Value>> {
+    match v {
+        Value::String(s) => parse_strict(s)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|why| crate::Error::key(format!("{what} is not valid JSON ({why})"))),
+        other => Ok(std::borrow::Cow::Borrowed(other)),
+    }
+}
+
 /// Parses one JSON text; the error text names the problem without quoting the input.
 pub fn parse_strict(text: &str) -> Result<Value, String> {
     let mut de = serde_json::Deserializer::from_str(text);

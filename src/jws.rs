@@ -1,7 +1,7 @@
 //! JWS compact verification (RFC 7515), algorithm-pinned: the header `alg` must be
 //! one of the caller's algorithms, and the key for it was prepared beforehand.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -15,30 +15,6 @@ pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 16384;
 
 /// The message given for a 5-part token handed to a JWS verifier.
 pub const JWE_GIVEN_TO_JWS: &str = "the token has 5 parts: it is a JWE (encrypted), such as an Auth.js / NextAuth session cookie, not a signed JWS; decode it with AuthJsSession (or HandshakeAuthenticator with authjs options) instead of a JWS verifier";
-
-/// The last protected header seen, decoded: tokens of one issuer share the same header
-/// segment, so most verifications skip decoding it. Keyed by the exact segment text.
-#[derive(Default)]
-pub struct HeaderCache(Mutex<Option<(Box<str>, Arc<Header>)>>);
-
-impl HeaderCache {
-    pub fn decode(&self, part: &str) -> Result<Arc<Header>> {
-        if let Ok(guard) = self.0.lock() {
-            if let Some((seen, header)) = guard.as_ref() {
-                if **seen == *part {
-                    return Ok(header.clone());
-                }
-            }
-        }
-        let header = Arc::new(Header::decode(part)?);
-        if part.len() <= 512 {
-            if let Ok(mut guard) = self.0.lock() {
-                *guard = Some((part.into(), header.clone()));
-            }
-        }
-        Ok(header)
-    }
-}
 
 /// A verified JWS: its protected header and payload bytes.
 pub struct VerifiedJws {
@@ -83,11 +59,11 @@ pub fn check_header(header: &Header, algorithms: &[Algorithm]) -> Result<Algorit
 
 /// Verifies a compact JWS with the prepared keys. No claim is looked at.
 pub fn verify_compact(token: &str, algorithms: &[Algorithm], keys: &KeyStore, max_len: usize) -> Result<VerifiedJws> {
-    verify_compact_cached(token, algorithms, keys, max_len, &HeaderCache::default())
+    verify_compact_cached(token, algorithms, keys, max_len, &token::HeaderCache::default())
 }
 
 /// As `verify_compact`, reusing the decoded header when the segment was seen last.
-pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeyStore, max_len: usize, cache: &HeaderCache) -> Result<VerifiedJws> {
+pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeyStore, max_len: usize, cache: &token::HeaderCache) -> Result<VerifiedJws> {
     let [h, p, s] = match token::split(token, max_len)? {
         Parts::Jws(parts) => parts,
         Parts::Jwe(_) => return Err(Error::new(ErrorCode::TokenWrongKind, JWE_GIVEN_TO_JWS)),

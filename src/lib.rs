@@ -6,6 +6,8 @@ pub mod alg;
 pub mod authjs;
 pub mod b64;
 pub mod error;
+pub mod extract;
+#[cfg(feature = "fuzz")]
 #[doc(hidden)]
 pub mod fuzz;
 pub mod handshake;
@@ -15,6 +17,7 @@ pub mod jwe;
 pub mod jws;
 pub mod jwt;
 pub mod key;
+pub mod options;
 pub mod revocation;
 pub mod origin;
 pub mod remote;

@@ -1,6 +1,8 @@
 //! Splitting a compact token into its parts, shared by JWS verification, the Auth.js
 //! (JWE) decoder, the handshake authenticator and `inspect`.
 
+use std::sync::{Arc, Mutex};
+
 use serde_json::{Map, Value};
 
 use crate::b64;
@@ -14,8 +16,7 @@ pub enum Parts<'a> {
 
 /// A plain-words reason a string is not a compact token at all, or None.
 pub fn prefix_problem(token: &str) -> Option<&'static str> {
-    let t = token.as_bytes();
-    if t.len() >= 7 && t[..7].eq_ignore_ascii_case(b"bearer ") {
+    if crate::extract::has_bearer_prefix(token) {
         return Some("the token starts with a 'Bearer ' prefix: pass only the token");
     }
     if token.starts_with('"') || token.starts_with('\'') {
@@ -25,6 +26,15 @@ pub fn prefix_problem(token: &str) -> Option<&'static str> {
         return Some("the token looks URL-encoded (it contains '%'): decode it first");
     }
     None
+}
+
+/// The first 16 characters of the base64url SHA-256 of a token: enough to correlate
+/// log lines, useless to replay.
+pub fn fingerprint(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut f = crate::b64::encode(&Sha256::digest(token.as_bytes()));
+    f.truncate(16);
+    f
 }
 
 /// Splits on '.', checking the length limit first.
@@ -116,6 +126,30 @@ impl Header {
         let kid = string(2, "kid")?;
         let typ = string(3, "typ")?;
         Ok(Header { json, alg, enc, kid, typ, crit: m[4].take(), b64: m[5].take(), zip: m[6].is_some() })
+    }
+}
+
+/// The last protected header seen, decoded: tokens of one issuer share the same header
+/// segment, so most verifications skip decoding it. Keyed by the exact segment text.
+#[derive(Default)]
+pub struct HeaderCache(Mutex<Option<(Box<str>, Arc<Header>)>>);
+
+impl HeaderCache {
+    pub fn decode(&self, part: &str) -> Result<Arc<Header>> {
+        if let Ok(guard) = self.0.lock() {
+            if let Some((seen, header)) = guard.as_ref() {
+                if **seen == *part {
+                    return Ok(header.clone());
+                }
+            }
+        }
+        let header = Arc::new(Header::decode(part)?);
+        if part.len() <= 512 {
+            if let Ok(mut guard) = self.0.lock() {
+                *guard = Some((part.into(), header.clone()));
+            }
+        }
+        Ok(header)
     }
 }
 

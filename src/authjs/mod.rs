@@ -1,7 +1,6 @@
 //! Auth.js (NextAuth v5) and NextAuth v4 session tokens: compact JWE, alg `dir`,
 //! decoded synchronously with keys derived once, in the constructor.
 
-pub mod cookie;
 pub mod keys;
 
 use serde_json::Value;
@@ -33,7 +32,7 @@ pub struct AuthJsOptions {
 }
 
 pub struct AuthJsSession {
-    headers: crate::jws::HeaderCache,
+    headers: crate::token::HeaderCache,
     format: Format,
     cookie_name: String,
     secrets: Vec<DerivedSecret>,
@@ -78,8 +77,8 @@ impl AuthJsSession {
         if o.secrets.iter().any(|s| s.is_empty()) {
             return Err(Error::options("secret must not be empty"));
         }
-        let tolerance = crate::jwt::verify::seconds_option("clockTolerance", o.clock_tolerance)?.unwrap_or(DEFAULT_CLOCK_TOLERANCE);
-        let max_len = crate::jwt::verify::length_option("maxTokenLength", o.max_token_length, DEFAULT_MAX_LENGTH)?;
+        let tolerance = crate::options::seconds_option("clockTolerance", o.clock_tolerance)?.unwrap_or(DEFAULT_CLOCK_TOLERANCE);
+        let max_len = crate::options::length_option("maxTokenLength", o.max_token_length, DEFAULT_MAX_LENGTH)?;
         let cookie_name = match o.cookie_name {
             Some(n) if n.is_empty() || n.contains([';', '=', ' ', ',']) => {
                 return Err(Error::options("cookieName must be a non-empty cookie name"))
@@ -93,7 +92,7 @@ impl AuthJsSession {
             (None, Format::V4) => String::new(),
         };
         let secrets = o.secrets.iter().map(|s| derive(format, s, &salt)).collect::<Result<Vec<_>>>()?;
-        Ok(AuthJsSession { headers: crate::jws::HeaderCache::default(), format, cookie_name, secrets, tolerance, max_len, revocation: None })
+        Ok(AuthJsSession { headers: crate::token::HeaderCache::default(), format, cookie_name, secrets, tolerance, max_len, revocation: None })
     }
 
     pub fn cookie_name(&self) -> &str {
@@ -224,7 +223,7 @@ impl AuthJsSession {
             Value::Object(m) => m.clone(),
             _ => return Err(Error::options("claims must be a plain object")),
         };
-        let max_age = crate::jwt::verify::seconds_option("maxAge", max_age)?.unwrap_or(DEFAULT_MAX_AGE);
+        let max_age = crate::options::seconds_option("maxAge", max_age)?.unwrap_or(DEFAULT_MAX_AGE);
         let iat = now.floor() as i64;
         claims.insert("iat".into(), Value::from(iat));
         claims.insert("exp".into(), Value::from(iat + max_age.floor() as i64));
@@ -245,7 +244,7 @@ impl AuthJsSession {
 
     /// The session in a Cookie header; None when the session cookie is absent.
     pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<Claims>> {
-        match cookie::session_token(header, &self.cookie_name, self.max_len)? {
+        match crate::extract::cookie::session_token(header, &self.cookie_name, self.max_len)? {
             Some(token) => self.decode(&token, now).map(Some),
             None => Ok(None),
         }
@@ -258,27 +257,15 @@ impl AuthJsSession {
                 return Ok(Some(claims));
             }
         }
-        match authorization.and_then(bearer_token) {
+        match authorization.and_then(crate::extract::bearer_token) {
             Some(raw) => {
-                let token = crate::inspect::percent_decode(raw)
+                let token = crate::extract::percent_decode(raw)
                     .ok_or_else(|| Error::malformed("the Bearer token is not valid URL encoding"))?;
                 self.decode(&token, now).map(Some)
             }
             None => Ok(None),
         }
     }
-}
-
-/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive,
-/// RFC 7235); None for another scheme or an empty token.
-pub fn bearer_token(header: &str) -> Option<&str> {
-    let h = header.trim();
-    let (scheme, rest) = h.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    let t = rest.trim();
-    (!t.is_empty()).then_some(t)
 }
 
 #[cfg(test)]
@@ -330,13 +317,5 @@ mod tests {
         assert_eq!(code("".into()), ErrorCode::TokenMalformed);
         // No kid: the first secret, and a wrong IV length is a decryption failure.
         assert_eq!(code(mk(r#"{"alg":"dir","enc":"A256GCM"}"#)), ErrorCode::JweDecryptionFailed);
-    }
-
-    #[test]
-    fn bearer_parsing() {
-        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
-        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
-        assert_eq!(bearer_token("Basic abc"), None);
-        assert_eq!(bearer_token("Bearer "), None);
     }
 }

@@ -5,5 +5,6 @@ pub mod claims;
 pub mod sign;
 pub mod verify;
 
-pub use sign::{JwtSigner, SignOptions, Span};
-pub use verify::{JwtVerifier, KeySource, VerifierOptions};
+pub use crate::options::Span;
+pub use sign::{JwtSigner, SignOptions};
+pub use verify::{verify_jws, JwsOptions, JwtVerifier, KeySource, VerifierOptions};

@@ -6,43 +6,7 @@ use crate::alg::Algorithm;
 use crate::b64;
 use crate::error::{Error, Result};
 use crate::key::{KeyInput, SignKey};
-
-/// A duration as users write it: a number of seconds, or text such as "15m".
-#[derive(Debug, Clone, PartialEq)]
-pub enum Span {
-    Seconds(f64),
-    Text(String),
-}
-
-/// Parses "90", "90s", "15m", "2h", "7d", "1w", "1y" (and long unit names) into seconds.
-/// A number or a numeric string is seconds.
-pub fn parse_span(name: &str, span: &Span) -> Result<f64> {
-    let bad = || Error::options(format!("{name} must be a number of seconds or a duration such as \"15m\", \"2h\", \"7d\""));
-    let secs = match span {
-        Span::Seconds(s) => *s,
-        Span::Text(t) => {
-            let t = t.trim();
-            let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')).unwrap_or(t.len());
-            let (num, unit) = t.split_at(split);
-            let n: f64 = num.parse().map_err(|_| bad())?;
-            let mult = match unit.trim().to_ascii_lowercase().as_str() {
-                "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
-                "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => 0.001,
-                "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
-                "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
-                "d" | "day" | "days" => 86400.0,
-                "w" | "week" | "weeks" => 604800.0,
-                "y" | "yr" | "yrs" | "year" | "years" => 31557600.0,
-                _ => return Err(bad()),
-            };
-            n * mult
-        }
-    };
-    if !secs.is_finite() {
-        return Err(bad());
-    }
-    Ok(secs.floor())
-}
+use crate::options::{duration_seconds, Span};
 
 #[derive(Debug, Clone, Default)]
 pub struct SignOptions {
@@ -75,8 +39,8 @@ impl JwtSigner {
         let alg = Algorithm::from_name(name).ok_or_else(|| {
             Error::options(format!("unknown or refused algorithm '{}' (none is never used)", crate::util::printable(name, 16)))
         })?;
-        let expires_in = options.expires_in.as_ref().map(|s| parse_span("expiresIn", s)).transpose()?;
-        let not_before = options.not_before.as_ref().map(|s| parse_span("notBefore", s)).transpose()?;
+        let expires_in = options.expires_in.as_ref().map(|s| duration_seconds("expiresIn", s).map(f64::floor)).transpose()?;
+        let not_before = options.not_before.as_ref().map(|s| duration_seconds("notBefore", s).map(f64::floor)).transpose()?;
         if matches!(&options.audience, Some(a) if a.is_empty()) {
             return Err(Error::options("audience must not be an empty list"));
         }
@@ -150,23 +114,5 @@ fn number(x: f64) -> Value {
         Value::from(x as i64)
     } else {
         serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spans() {
-        let s = |t: &str| parse_span("x", &Span::Text(t.into()));
-        assert_eq!(s("15m").unwrap(), 900.0);
-        assert_eq!(s("2h").unwrap(), 7200.0);
-        assert_eq!(s("7d").unwrap(), 604800.0);
-        assert_eq!(s("120").unwrap(), 120.0);
-        assert_eq!(s("1.5h").unwrap(), 5400.0);
-        assert!(s("soon").is_err());
-        assert!(s("").is_err());
-        assert_eq!(parse_span("x", &Span::Seconds(60.0)).unwrap(), 60.0);
     }
 }

@@ -9,8 +9,10 @@ use super::cache::{Entry, VerifyCache};
 use super::claims::{normalize_typ, Validation};
 use crate::alg::{parse_algorithms, Algorithm};
 use crate::error::{Error, Result};
-use crate::jws::{self, DEFAULT_MAX_TOKEN_LENGTH};
+use crate::json::value_or_text;
+use crate::jws::{self, VerifiedJws, DEFAULT_MAX_TOKEN_LENGTH};
 use crate::key::{KeyStore, VerifyKey};
+use crate::options::{length_option, non_empty_list, seconds_option};
 use crate::revocation::RevocationList;
 use crate::token::{Claims, Header};
 
@@ -18,9 +20,9 @@ use crate::token::{Claims, Header};
 pub enum KeySource {
     /// An HMAC secret, or a PEM public key / certificate.
     Bytes(Vec<u8>),
-    /// One JWK.
+    /// One JWK (an object, or JSON text).
     Jwk(Value),
-    /// A JWK Set; the token's kid selects the key.
+    /// A JWK Set (an object, or JSON text); the token's kid selects the key.
     Jwks(Value),
     /// A key set kept current from the network, shared with other verifiers.
     Remote(std::sync::Arc<crate::remote::RemoteKeys>),
@@ -56,7 +58,7 @@ pub struct VerifierOptions {
 pub const RFC9068_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
 pub struct JwtVerifier {
-    headers: jws::HeaderCache,
+    headers: crate::token::HeaderCache,
     cache: Option<VerifyCache>,
     algorithms: Vec<Algorithm>,
     keys: KeyStore,
@@ -66,30 +68,6 @@ pub struct JwtVerifier {
     /// The remote set's generation the verified-token cache was filled under.
     cache_generation: std::sync::atomic::AtomicU64,
     revocation: Option<Arc<RevocationList>>,
-}
-
-/// A checked non-negative, finite number of seconds.
-pub fn seconds_option(name: &str, v: Option<f64>) -> Result<Option<f64>> {
-    match v {
-        Some(x) if !x.is_finite() || x < 0.0 => Err(Error::options(format!("{name} must be a finite number of seconds, 0 or more"))),
-        other => Ok(other),
-    }
-}
-
-/// A checked positive whole number (byte limits).
-pub fn length_option(name: &str, v: Option<f64>, default: usize) -> Result<usize> {
-    match v {
-        None => Ok(default),
-        Some(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= 1e9 => Ok(x as usize),
-        Some(_) => Err(Error::options(format!("{name} must be a whole number of bytes, at least 1"))),
-    }
-}
-
-fn non_empty_list(name: &str, v: Option<Vec<String>>) -> Result<Option<Vec<String>>> {
-    match v {
-        Some(list) if list.is_empty() => Err(Error::options(format!("{name} must not be an empty list"))),
-        other => Ok(other),
-    }
 }
 
 impl JwtVerifier {
@@ -141,7 +119,7 @@ impl JwtVerifier {
         };
         Ok(JwtVerifier {
             cache_generation: Default::default(),
-            headers: jws::HeaderCache::default(),
+            headers: crate::token::HeaderCache::default(),
             cache,
             algorithms,
             keys,
@@ -155,7 +133,7 @@ impl JwtVerifier {
     /// Replaces the keys with a new JWK Set. Either the whole set is accepted and
     /// swapped in, or nothing changes.
     pub fn set_jwks(&mut self, jwks: &Value) -> Result<()> {
-        self.keys = KeyStore::from_jwks(jwks, &self.algorithms, self.allow_weak)?;
+        self.keys = KeyStore::from_jwks(&*value_or_text(jwks, "jwks")?, &self.algorithms, self.allow_weak)?;
         if let Some(c) = &self.cache {
             c.clear();
         }
@@ -210,11 +188,29 @@ impl JwtVerifier {
     }
 }
 
+/// The options of `verifyJws(token, options)`: a JWS checked once, no claim checks.
+#[derive(Default)]
+pub struct JwsOptions {
+    pub algorithms: Vec<String>,
+    pub key: Option<KeySource>,
+    pub max_token_length: Option<f64>,
+    pub allow_weak_secret: bool,
+}
+
+/// Verifies one JWS (keys prepared for this call only): any payload bytes, no claim checks.
+pub fn verify_jws(token: &str, options: &JwsOptions) -> Result<VerifiedJws> {
+    let algorithms = parse_algorithms(&options.algorithms)?;
+    let max_len = length_option("maxTokenLength", options.max_token_length, DEFAULT_MAX_TOKEN_LENGTH)?;
+    let source = options.key.as_ref().ok_or_else(|| Error::options("one of key, jwk or jwks is required"))?;
+    let keys = build_keys(source, &algorithms, options.allow_weak_secret)?;
+    jws::verify_compact(token, &algorithms, &keys, max_len)
+}
+
 pub fn build_keys(source: &KeySource, algorithms: &[Algorithm], allow_weak: bool) -> Result<KeyStore> {
     Ok(match source {
         KeySource::Bytes(b) => KeyStore::Single(VerifyKey::from_bytes(b, algorithms, allow_weak)?),
-        KeySource::Jwk(v) => KeyStore::Single(VerifyKey::from_jwk(v, algorithms, allow_weak, true)?),
-        KeySource::Jwks(v) => KeyStore::from_jwks(v, algorithms, allow_weak)?,
+        KeySource::Jwk(v) => KeyStore::Single(VerifyKey::from_jwk(&*value_or_text(v, "jwk")?, algorithms, allow_weak, true)?),
+        KeySource::Jwks(v) => KeyStore::from_jwks(&*value_or_text(v, "jwks")?, algorithms, allow_weak)?,
         KeySource::Remote(r) => {
             if algorithms[0].family() == crate::alg::Family::Hmac {
                 return Err(Error::options("a remote JWK Set holds public keys only: pin RS*, PS*, ES*, EdDSA or Ed25519 algorithms"));

@@ -4,10 +4,11 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Unknown};
 use napi_derive::napi;
 
-use super::errors::{guard, options_arg, string_or_list, token_arg};
+use super::args::{options_arg, string_arg, string_or_list, token_arg};
+use super::errors::guard;
 use super::json;
 use crate::token::Claims;
-use super::jwt::clock;
+use super::args::clock;
 use crate::authjs;
 
 /// Options of `new AuthJsSession(options)`.
@@ -36,13 +37,8 @@ pub struct AuthJsOptions {
     pub revocation: Option<super::revocation::RevocationRef>,
 }
 
-/// The revocation list of the options, taken out before the conversion.
-pub fn take_revocation(o: &mut AuthJsOptions) -> Option<std::sync::Arc<crate::revocation::RevocationList>> {
-    o.revocation.take().map(|r| r.0)
-}
-
-pub fn core_authjs_options(o: AuthJsOptions) -> (authjs::AuthJsOptions, Option<FunctionRef<(), f64>>) {
-    (
+impl From<AuthJsOptions> for authjs::AuthJsOptions {
+    fn from(o: AuthJsOptions) -> Self {
         authjs::AuthJsOptions {
             secrets: string_or_list(Some(o.secret)).unwrap_or_default(),
             cookie_name: o.cookie_name,
@@ -51,9 +47,20 @@ pub fn core_authjs_options(o: AuthJsOptions) -> (authjs::AuthJsOptions, Option<F
             format: o.format,
             clock_tolerance: o.clock_tolerance,
             max_token_length: o.max_token_length,
-        },
-        o.now,
-    )
+        }
+    }
+}
+
+impl AuthJsOptions {
+    /// The core session (`shared` is the revocation list used when the options name
+    /// none), and the `now` option the binding keeps.
+    pub fn build(mut self, shared: Option<&std::sync::Arc<crate::revocation::RevocationList>>) -> crate::Result<(authjs::AuthJsSession, Option<FunctionRef<(), f64>>)> {
+        let now = self.now.take();
+        let revocation = self.revocation.take().map(|r| r.0).or_else(|| shared.cloned());
+        let mut session = authjs::AuthJsSession::new(self.into())?;
+        session.set_revocation(revocation);
+        Ok((session, now))
+    }
 }
 
 #[napi(object, object_to_js = false)]
@@ -87,11 +94,8 @@ fn claims_or_null<'e>(env: &'e Env, parser: &json::JsonParse, v: Option<Claims>)
 impl AuthJsSession {
     #[napi(constructor, ts_args_type = "options: AuthJsOptions")]
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
-        let mut o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
-        let revocation = take_revocation(&mut o);
-        let (opts, now) = core_authjs_options(o);
-        let mut inner = guard(&env, || authjs::AuthJsSession::new(opts))?;
-        inner.set_revocation(revocation);
+        let o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
+        let (inner, now) = guard(&env, || o.build(None))?;
         Ok(AuthJsSession { inner, now, json: json::JsonParse::new(&env)? })
     }
 
@@ -113,10 +117,10 @@ impl AuthJsSession {
     /// Encrypts claims as @auth/core's encode does (iat, exp, jti set here).
     #[napi(ts_args_type = "claims: Record<string, unknown>, options?: EncodeOptions")]
     pub fn encode(&self, env: Env, claims: Unknown, options: Option<Unknown>) -> napi::Result<String> {
-        let claims = super::errors::json_value_arg(&env, &claims, "claims", false)?;
+        let claims = super::args::json_value_arg(&env, &claims, "claims", false)?;
         let options: Option<EncodeOptions> = match &options {
             Some(o) if !matches!(o.get_type()?, napi::ValueType::Undefined | napi::ValueType::Null) => {
-                Some(super::errors::options_arg(&env, o, "encode options")?)
+                Some(super::args::options_arg(&env, o, "encode options")?)
             }
             _ => None,
         };
@@ -127,8 +131,9 @@ impl AuthJsSession {
 
     /// The session in a Cookie header (chunks joined); null when no session cookie is present.
     #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "Record<string, unknown> | null")]
+    #[allow(clippy::wrong_self_convention)] // the JS method name
     pub fn from_cookie_header<'e>(&self, env: &'e Env, cookie_header: Unknown) -> napi::Result<Unknown<'e>> {
-        let header = token_arg(env, &cookie_header)?;
+        let header = string_arg(env, &cookie_header, "the Cookie header")?;
         let now = clock(env, &self.now)?;
         let claims = guard(env, || self.inner.from_cookie_header(&header, now))?;
         claims_or_null(env, &self.json, claims)
@@ -139,6 +144,7 @@ impl AuthJsSession {
         ts_args_type = "headers: { cookie?: string | string[], authorization?: string }",
         ts_return_type = "Record<string, unknown> | null"
     )]
+    #[allow(clippy::wrong_self_convention)] // the JS method name
     pub fn from_headers<'e>(&self, env: &'e Env, headers: Unknown) -> napi::Result<Unknown<'e>> {
         let h: SessionHeaders = options_arg(env, &headers, "headers")?;
         let cookie = h.cookie.map(|c| match c {

@@ -4,10 +4,11 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
-use super::authjs::{core_authjs_options, AuthJsOptions};
-use super::errors::{guard, options_arg, to_js, to_js_with, type_name};
+use super::authjs::AuthJsOptions;
+use super::args::{clock, field, options_arg, sub_object, type_name};
+use super::errors::{guard, to_js, to_js_with};
 use super::json;
-use super::jwt::{clock, core_verifier_options, VerifierOptions};
+use super::options::VerifierOptions;
 use crate::error::Error as CoreError;
 use crate::handshake::{self, Field, Kind};
 
@@ -165,28 +166,6 @@ fn call_matcher(r: napi::Result<bool>) -> napi::Result<bool> {
     }
 }
 
-/// A handshake field: a string, absent (undefined/null), or another type.
-fn field(obj: &Option<Object<'_>>, name: &str) -> napi::Result<(Option<String>, Option<&'static str>)> {
-    let Some(o) = obj else { return Ok((None, None)) };
-    let v: Option<Unknown> = o.get(name)?;
-    let Some(v) = v else { return Ok((None, None)) };
-    match v.get_type()? {
-        ValueType::Undefined | ValueType::Null => Ok((None, None)),
-        // SAFETY: the type was just checked.
-        ValueType::String => Ok((Some(unsafe { v.cast::<String>() }?), None)),
-        ValueType::Object if v.is_array()? => Ok((None, Some("array"))),
-        t => Ok((None, Some(type_name(t)))),
-    }
-}
-
-fn sub_object<'e>(obj: &Object<'e>, name: &str) -> napi::Result<Option<Object<'e>>> {
-    let v: Option<Unknown> = obj.get(name)?;
-    match v {
-        Some(v) if v.get_type()? == ValueType::Object => Ok(Some(unsafe { v.cast::<Object>() }?)),
-        _ => Ok(None),
-    }
-}
-
 fn to_field<'a>(s: &'a Option<String>, bad: Option<&'static str>) -> Field<'a> {
     match (s, bad) {
         (Some(s), _) => Field::Str(s.as_str()),
@@ -203,20 +182,14 @@ impl HandshakeAuthenticator {
         let shared = o.revocation.map(|r| r.0);
         let (jwt, now_jwt) = match o.jwt {
             Some(j) => {
-                let (mut opts, now) = guard(&env, || core_verifier_options(j))?;
-                if opts.revocation.is_none() {
-                    opts.revocation = shared.clone();
-                }
-                (Some(guard(&env, || crate::jwt::JwtVerifier::new(opts))?), now)
+                let (verifier, now) = guard(&env, || j.build(shared.as_ref()))?;
+                (Some(verifier), now)
             }
             None => (None, None),
         };
         let (authjs, now_authjs) = match o.authjs {
-            Some(mut a) => {
-                let own = super::authjs::take_revocation(&mut a);
-                let (opts, now) = core_authjs_options(a);
-                let mut session = guard(&env, || crate::authjs::AuthJsSession::new(opts))?;
-                session.set_revocation(own.or(shared));
+            Some(a) => {
+                let (session, now) = guard(&env, || a.build(shared.as_ref()))?;
                 (Some(session), now)
             }
             None => (None, None),
@@ -294,24 +267,21 @@ impl HandshakeAuthenticator {
                 Err(crate::origin::not_allowed(o))
             }
         };
-        super::errors::quiet_panics();
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.authenticate_checked(&input, now_jwt, now_authjs, &mut cookie_check)));
+        let result = super::errors::catch(&env, || self.inner.authenticate_checked(&input, now_jwt, now_authjs, &mut cookie_check));
         if let Some(e) = js_error {
             return Err(e);
         }
-        match result {
-            Ok(Ok(a)) => Ok(AuthenticateResult {
+        match result? {
+            Ok(a) => Ok(AuthenticateResult {
                 claims: self.json.parse(env_ref, a.claims.json)?,
                 kind: a.kind.name().to_string(),
                 source: a.source.name().to_string(),
             }),
-            Ok(Err(f)) => Err(to_js_with(
+            Err(f) => Err(to_js_with(
                 &env,
                 f.error,
                 &[("source", f.source.map(|s| s.name())), ("fingerprint", f.fingerprint.as_deref())],
             )),
-            Err(_) => guard(&env, || Err(CoreError::new(crate::error::ErrorCode::Internal, "internal error"))),
         }
     }
 
@@ -321,13 +291,13 @@ impl HandshakeAuthenticator {
     pub fn verify_token<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<TokenResult<'e>> {
         let env_ref = env;
         let env = *env;
-        let token = super::errors::token_arg(&env, &token)?;
+        let token = super::args::token_arg(&env, &token)?;
         let now_jwt = clock(&env, &self.now_jwt)?;
         let now_authjs = clock(&env, &self.now_authjs)?;
-        let t = handshake::strip_bearer(&token);
-        match guard(&env, || Ok(self.inner.dispatch(t, now_jwt, now_authjs))) ? {
+        let t = crate::extract::strip_bearer(&token);
+        match super::errors::catch(&env, || self.inner.dispatch(t, now_jwt, now_authjs))? {
             Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
-            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&handshake::fingerprint(t)))])),
+            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     }
 

@@ -2,9 +2,10 @@
 
 use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::errors::{guard, token_arg, type_name};
+use super::args::{token_arg, type_name};
+use super::errors::guard;
 use super::json;
 use crate::util::now_seconds;
 
@@ -37,18 +38,11 @@ pub fn inspect<'e>(env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
 fn inspect_value(env: &Env, token: Unknown) -> Value {
     let t = token.get_type().unwrap_or(ValueType::Unknown);
     if t != ValueType::String {
-        return json!({
-            "kind": "unknown", "authJsSession": false, "header": null, "alg": null, "enc": null, "kid": null,
-            "claims": null, "times": {}, "hints": [format!("the token must be a string, got {}", type_name(t))],
-            "error": "ERR_TOKEN_MALFORMED: not a string",
-        });
+        let hint = format!("the token must be a string, got {}", type_name(t));
+        return crate::inspect::unreadable(vec![hint], "ERR_TOKEN_MALFORMED: not a string");
     }
-    let text = match token_arg(env, &token) {
-        Ok(s) => s,
-        Err(_) => return json!({ "kind": "unknown", "hints": [], "error": "unreadable string" }),
+    let Ok(text) = token_arg(env, &token) else {
+        return crate::inspect::unreadable(vec![], "ERR_TOKEN_MALFORMED: unreadable string");
     };
-    match guard(env, || Ok(crate::inspect::inspect(&text, now_seconds()))) {
-        Ok(v) => v,
-        Err(_) => json!({ "kind": "unknown", "authJsSession": false, "hints": [], "error": "ERR_INTERNAL" }),
-    }
+    guard(env, || Ok(crate::inspect::inspect(&text, now_seconds()))).unwrap_or_else(|_| crate::inspect::unreadable(vec![], "ERR_INTERNAL"))
 }

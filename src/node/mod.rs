@@ -1,10 +1,13 @@
 //! The napi binding: thin wrappers that convert arguments, call the core and convert
 //! results and errors. No token logic lives here.
 
+mod args;
 mod errors;
 mod jwt;
 mod inspect;
 mod authjs;
 mod handshake;
 mod json;
+mod options;
 mod revocation;
+mod util;

@@ -10,7 +10,7 @@ use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
 use super::errors::{guard, to_js};
-use super::jwt::clock;
+use super::args::clock;
 use crate::error::Error as CoreError;
 use crate::revocation::{self as core, Entry, TokenIds};
 
@@ -137,6 +137,24 @@ impl RevocationList {
         Ok(())
     }
 
+    /// The jti, sub and iat of a claims object; None when nothing can be refused (the
+    /// list is empty and not stale), without reading the object.
+    fn claims_ids(&self, env: &Env, claims: &Unknown<'_>) -> napi::Result<Option<TokenIds>> {
+        if claims.get_type()? != ValueType::Object {
+            return Err(to_js(env, CoreError::options("claims must be an object")));
+        }
+        if self.inner.is_empty() && !self.inner.refuses_all() {
+            return Ok(None);
+        }
+        // SAFETY: checked to be an object.
+        let obj: Object = unsafe { claims.cast() }?;
+        Ok(Some(TokenIds {
+            jti: string_prop(&obj, "jti")?.map(Box::from),
+            sub: string_prop(&obj, "sub")?.map(Box::from),
+            iat: number_prop(&obj, "iat")?,
+        }))
+    }
+
     fn version_f64(&self) -> f64 {
         self.inner.version() as f64
     }
@@ -185,19 +203,7 @@ impl RevocationList {
     /// 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
     #[napi(ts_args_type = "claims: object", ts_return_type = "'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null")]
     pub fn refusal(&self, env: Env, claims: Unknown) -> napi::Result<Option<&'static str>> {
-        if claims.get_type()? != ValueType::Object {
-            return Err(to_js(&env, CoreError::options("claims must be an object")));
-        }
-        if self.inner.is_empty() && !self.inner.refuses_all() {
-            return Ok(None);
-        }
-        // SAFETY: checked to be an object.
-        let obj: Object = unsafe { claims.cast() }?;
-        let ids = TokenIds {
-            jti: string_prop(&obj, "jti")?.map(Box::from),
-            sub: string_prop(&obj, "sub")?.map(Box::from),
-            iat: number_prop(&obj, "iat")?,
-        };
+        let Some(ids) = self.claims_ids(&env, &claims)? else { return Ok(None) };
         let now = self.now(&env)?;
         Ok(self.inner.check(&ids, now).err().map(|e| e.code.as_str()))
     }
@@ -223,19 +229,7 @@ impl RevocationList {
     /// Whether verified claims (jti, sub, iat) are revoked now.
     #[napi(ts_args_type = "claims: object")]
     pub fn is_revoked(&self, env: Env, claims: Unknown) -> napi::Result<bool> {
-        if claims.get_type()? != ValueType::Object {
-            return Err(to_js(&env, CoreError::options("claims must be an object")));
-        }
-        if self.inner.is_empty() && !self.inner.refuses_all() {
-            return Ok(false);
-        }
-        // SAFETY: checked to be an object.
-        let obj: Object = unsafe { claims.cast() }?;
-        let ids = TokenIds {
-            jti: string_prop(&obj, "jti")?.map(Box::from),
-            sub: string_prop(&obj, "sub")?.map(Box::from),
-            iat: number_prop(&obj, "iat")?,
-        };
+        let Some(ids) = self.claims_ids(&env, &claims)? else { return Ok(false) };
         let now = self.now(&env)?;
         Ok(self.inner.is_revoked(&ids, now))
     }

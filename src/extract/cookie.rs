@@ -2,7 +2,7 @@
 //! SessionStore), plus the chunk rules: `<name>` or `<name>.0`, `<name>.1`, ...
 
 use crate::error::{Error, Result};
-use crate::inspect::percent_decode;
+use super::percent_decode;
 
 /// Splits a Cookie header into (name, value) pairs in order: pairs separated by ';',
 /// name and value split at the first '=', trimmed of spaces and tabs; a segment
@@ -43,11 +43,10 @@ pub fn session_token(header: &str, name: &str, max_len: usize) -> Result<Option<
             }
             continue;
         }
-        let Some(suffix) = n.strip_prefix(name).and_then(|s| s.strip_prefix('.')) else { continue };
-        if suffix.is_empty() || !suffix.bytes().all(|b| b.is_ascii_digit()) {
+        if !is_chunk_of(n, name) {
             continue;
         }
-        let index: u64 = suffix
+        let index: u64 = n[name.len() + 1..]
             .parse()
             .map_err(|_| Error::malformed(format!("the session cookie chunk index of {name} is out of range")))?;
         if chunks.iter().any(|(i, _)| *i == index) {
@@ -75,6 +74,52 @@ pub fn session_token(header: &str, name: &str, max_len: usize) -> Result<Option<
         }
     }
     Ok(Some(chunks.into_iter().map(|(_, v)| v).collect()))
+}
+
+/// True for `<base>.<digits>`, a chunk of the cookie `base`.
+fn is_chunk_of(name: &str, base: &str) -> bool {
+    name.strip_prefix(base)
+        .and_then(|r| r.strip_prefix('.'))
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// For ERR_TOKEN_MISSING: the NAMES (never the values) of the cookies in a header, and,
+/// given the session cookie's name, a hint when the session came under its other name
+/// (`__Secure-` behind HTTPS, or without it), the usual cause of a missing session.
+pub fn names_seen(header: &str, session: Option<&str>) -> String {
+    const MAX_NAMES: usize = 12;
+    let mut names: Vec<&str> = Vec::new();
+    for (n, _) in pairs(header) {
+        if !n.is_empty() && !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    if names.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = names.iter().take(MAX_NAMES).map(|n| crate::util::printable(n, 48)).collect();
+    let more = if names.len() > MAX_NAMES { format!(" and {} more", names.len() - MAX_NAMES) } else { String::new() };
+    let mut out = format!("; cookies present (names only): {}{more}", shown.join(", "));
+    let Some(want) = session else { return out };
+    let is_or_chunk = |n: &str, base: &str| n == base || is_chunk_of(n, base);
+    match want.strip_prefix("__Secure-") {
+        None => {
+            let secure = format!("__Secure-{want}");
+            if names.iter().any(|n| is_or_chunk(n, &secure)) {
+                out.push_str(&format!(
+                    "; a {secure} cookie was present: the front end is served over HTTPS, so set authjs.secureCookie: true (or cookieName: '{secure}')"
+                ));
+            }
+        }
+        Some(plain) => {
+            if names.iter().any(|n| is_or_chunk(n, plain)) {
+                out.push_str(&format!(
+                    "; a {plain} cookie was present: the front end is served over plain HTTP, so set authjs.secureCookie: false (or cookieName: '{plain}')"
+                ));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -115,5 +160,18 @@ mod tests {
         assert_eq!(session_token(&format!("{N}.x=A; {N}.1a=B; {N}=P"), N, 1000).unwrap().unwrap(), "P");
         // The __Secure- cookie is a different name.
         assert_eq!(session_token(&format!("__Secure-{N}=S"), N, 1000).unwrap(), None);
+    }
+
+    #[test]
+    fn names_only_and_the_other_session_name() {
+        assert_eq!(names_seen("", Some(N)), "");
+        let seen = names_seen(&format!("a=secret-value; __Secure-{N}.0=x; a=2"), Some(N));
+        assert!(seen.starts_with(&format!("; cookies present (names only): a, __Secure-{N}.0;")), "{seen}");
+        assert!(seen.contains("secureCookie: true") && !seen.contains("secret-value"), "{seen}");
+        let plain = names_seen(&format!("{N}=x"), Some(&format!("__Secure-{N}")));
+        assert!(plain.contains("secureCookie: false"), "{plain}");
+        assert!(!names_seen(&format!("{N}.x=1"), Some(&format!("__Secure-{N}"))).contains("secureCookie"));
+        let many: Vec<String> = (0..15).map(|i| format!("c{i}=1")).collect();
+        assert!(names_seen(&many.join("; "), None).ends_with("c11 and 3 more"));
     }
 }

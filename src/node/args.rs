@@ -1,0 +1,136 @@
+//! Arguments from JS: type checks with the error each wrong type gets, options objects
+//! into their #[napi(object)] structs, JSON values, and the clock option.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Unknown, ValueType};
+
+use super::errors::to_js;
+use crate::error::{Error as CoreError, ErrorCode};
+use crate::util::now_seconds;
+
+pub fn type_name(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "boolean",
+        ValueType::Number => "number",
+        ValueType::String => "string",
+        ValueType::Symbol => "symbol",
+        ValueType::Object => "object",
+        ValueType::Function => "function",
+        ValueType::External => "external",
+        ValueType::BigInt => "bigint",
+        _ => "unknown",
+    }
+}
+
+/// A token argument: a string, or ERR_TOKEN_MALFORMED naming what was passed.
+pub fn token_arg(env: &Env, v: &Unknown<'_>) -> napi::Result<String> {
+    string_arg(env, v, "the token")
+}
+
+/// A string argument that carries a token (a token, a Cookie header): a string, or
+/// ERR_TOKEN_MALFORMED saying which argument and what was passed.
+pub fn string_arg(env: &Env, v: &Unknown<'_>, what: &str) -> napi::Result<String> {
+    let t = v.get_type()?;
+    if t != ValueType::String {
+        return Err(to_js(env, CoreError::new(ErrorCode::TokenMalformed, format!("{what} must be a string, got {}", type_name(t)))));
+    }
+    // SAFETY: the value was just checked to be a string.
+    unsafe { v.cast::<String>() }
+}
+
+/// Converts an options object into its #[napi(object)] struct; a missing object or a
+/// field of the wrong type is ERR_INVALID_OPTIONS with napi's description.
+pub fn options_arg<T: FromNapiValue>(env: &Env, v: &Unknown<'_>, what: &str) -> napi::Result<T> {
+    let t = v.get_type()?;
+    if t != ValueType::Object {
+        return Err(to_js(env, CoreError::options(format!("{what} must be an object, got {}", type_name(t)))));
+    }
+    // SAFETY: from_napi_value checks each field's type and returns an error on mismatch.
+    unsafe { v.cast::<T>() }.map_err(|e| to_js(env, CoreError::options(format!("{what}: {}", conversion_problem(&e.reason)))))
+}
+
+/// napi's conversion messages quote the offending value (which may be a token or a
+/// secret): keep only which field was wrong.
+fn conversion_problem(reason: &str) -> String {
+    if let Some(rest) = reason.strip_prefix("Missing field `") {
+        let field = rest.split('`').next().unwrap_or("");
+        return format!("missing field {}", crate::util::printable(field, 40));
+    }
+    match reason.rsplit_once(" on ") {
+        Some((_, place)) if place.len() < 80 && !place.contains(' ') => {
+            let field = place.rsplit('.').next().unwrap_or(place);
+            format!("{} has the wrong type", crate::util::printable(field, 40))
+        }
+        _ => "a field has the wrong type".to_string(),
+    }
+}
+
+pub fn string_or_list(v: Option<Either<String, Vec<String>>>) -> Option<Vec<String>> {
+    v.map(|e| match e {
+        Either::A(s) => vec![s],
+        Either::B(list) => list,
+    })
+}
+
+/// A JSON argument (claims, a JWK Set): `what` must be an object (or, with `string_ok`, a
+/// string, returned as a JSON string value). Anything else, and values that JSON cannot
+/// hold, are ERR_INVALID_OPTIONS naming the argument, never napi's InvalidArg.
+pub fn json_value_arg(env: &Env, v: &Unknown<'_>, what: &str, string_ok: bool) -> napi::Result<serde_json::Value> {
+    let t = v.get_type()?;
+    let ok = match t {
+        ValueType::Object => !v.is_array()? || string_ok,
+        ValueType::String => string_ok,
+        _ => false,
+    };
+    if !ok {
+        let got = if t == ValueType::Object { "an array" } else { type_name(t) };
+        let want = if string_ok { "an object or a JSON string" } else { "a plain object" };
+        return Err(to_js(env, CoreError::options(format!("{what} must be {want}, got {got}"))));
+    }
+    // SAFETY: the conversion checks every member and fails cleanly.
+    unsafe { v.cast::<serde_json::Value>() }
+        .map_err(|_| to_js(env, CoreError::options(format!("{what} holds a value JSON cannot represent (a BigInt, a function, a symbol or a cycle)"))))
+}
+
+/// Reads the clock: the `now` option if given (it must return a finite number).
+pub fn clock(env: &Env, now: &Option<FunctionRef<(), f64>>) -> napi::Result<f64> {
+    match now {
+        None => Ok(now_seconds()),
+        Some(f) => {
+            let bad = || to_js(env, CoreError::options("now() must return a finite number of seconds"));
+            match f.borrow_back(env)?.call(()) {
+                Ok(t) if t.is_finite() => Ok(t),
+                Ok(_) => Err(bad()),
+                // An exception thrown by now() itself goes to the caller as it is.
+                Err(e) if e.status == napi::Status::PendingException => Err(e),
+                Err(_) => Err(bad()),
+            }
+        }
+    }
+}
+
+/// A handshake field: a string, absent (undefined/null), or another type.
+pub fn field(obj: &Option<Object<'_>>, name: &str) -> napi::Result<(Option<String>, Option<&'static str>)> {
+    let Some(o) = obj else { return Ok((None, None)) };
+    let v: Option<Unknown> = o.get(name)?;
+    let Some(v) = v else { return Ok((None, None)) };
+    match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok((None, None)),
+        // SAFETY: the type was just checked.
+        ValueType::String => Ok((Some(unsafe { v.cast::<String>() }?), None)),
+        ValueType::Object if v.is_array()? => Ok((None, Some("array"))),
+        t => Ok((None, Some(type_name(t)))),
+    }
+}
+
+/// A member that is an object, or None.
+pub fn sub_object<'e>(obj: &Object<'e>, name: &str) -> napi::Result<Option<Object<'e>>> {
+    let v: Option<Unknown> = obj.get(name)?;
+    match v {
+        // SAFETY: the type was just checked.
+        Some(v) if v.get_type()? == ValueType::Object => Ok(Some(unsafe { v.cast::<Object>() }?)),
+        _ => Ok(None),
+    }
+}
