@@ -1,9 +1,13 @@
 // Socket.IO handshakes per second over loopback: the authbridge middleware versus the
 // usual hand-written jsonwebtoken middleware, same server, same clients, same tokens.
+// Each server runs in its own child process (the clients here would otherwise share its
+// event loop and dominate the measurement).
 //   node benchmark/connections.mjs [handshakes] [concurrency] [rounds]
 // Rounds are interleaved across the middlewares; the median handshakes/s is reported.
 import { createRequire } from 'node:module'
 import http from 'node:http'
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 const require = createRequire(import.meta.url)
 const { Server } = require('socket.io')
 const { io: connect } = require('socket.io-client')
@@ -57,23 +61,30 @@ const variants = {
       }
     }),
 }
-const servers = []
-for (const [name, install] of Object.entries(variants)) {
-  const s = await serve(install)
-  await storm(s.url) // warm up (JIT, sockets)
-  servers.push({ name, ...s, rates: [], accepted: 0 })
-}
-for (let r = 0; r < ROUNDS; r++) {
-  for (const s of servers) {
-    const res = await storm(s.url)
-    s.rates.push(res.perSecond)
-    s.accepted += res.ok
+if (process.argv[2] === '--serve') {
+  const { server } = await serve(variants[process.argv[3]])
+  process.send({ port: server.address().port })
+  process.on('message', (m) => m === 'stop' && process.exit(0))
+} else {
+  const servers = []
+  for (const name of Object.keys(variants)) {
+    const child = fork(fileURLToPath(import.meta.url), ['--serve', name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const { port } = await new Promise((resolve) => child.once('message', resolve))
+    const url = `http://127.0.0.1:${port}`
+    await storm(url) // warm up (JIT, sockets)
+    servers.push({ name, child, url, rates: [], accepted: 0 })
   }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const s of servers) {
+      const res = await storm(s.url)
+      s.rates.push(res.perSecond)
+      s.accepted += res.ok
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const rows = servers.map((s) => {
+    s.child.send('stop')
+    return { middleware: s.name, handshakes: TOTAL * ROUNDS, accepted: s.accepted, 'handshakes/s (median)': median(s.rates), rounds: s.rates.join(', ') }
+  })
+  console.table(rows)
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const rows = servers.map((s) => {
-  s.io.close()
-  s.server.close()
-  return { middleware: s.name, handshakes: TOTAL * ROUNDS, accepted: s.accepted, 'handshakes/s (median)': median(s.rates), rounds: s.rates.join(', ') }
-})
-console.table(rows)
