@@ -1,5 +1,5 @@
 // A tight loop for profilers (benchmark/PROFILE.md): one operation, N times, nothing else.
-//   node benchmark/profile-loop.mjs <hs256|hs256-cache|handshake-token|handshake-cookie|authjs> [N]
+//   node benchmark/profile-loop.mjs <hs256|hs256-cache|handshake-token|handshake-cookie|authjs|strategy> [N]
 // Under perf:      perf record -e cpu-clock -g node --perf-basic-prof benchmark/profile-loop.mjs hs256 300000
 // Under callgrind: valgrind --tool=callgrind node benchmark/profile-loop.mjs hs256 20000
 // (run with N = 0 too and subtract, to remove start-up).
@@ -35,6 +35,19 @@ switch (what) {
     const h = new ab.HandshakeAuthenticator({ authjs: { secret: authSecret } })
     const hs = { headers: { ...headers, cookie: `theme=dark; _ga=GA1.1.1234567890.1700000000; authjs.csrf-token=abc%7Cdef; ${SALT}=${session}` }, auth: {}, query: { EIO: '4', transport: 'websocket' } }
     op = () => h.authenticate(hs); break
+  }
+  case 'strategy': {
+    // authbridge/passport as passport runs it: authenticate(req) with success/fail set per call.
+    const { Strategy, ExtractJwt } = require('../js/passport.js')
+    const s = new Strategy({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: secret, algorithms: ['HS256'] }, (p, done) => done(null, p))
+    const req = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } }
+    const run = Object.create(s)
+    let user = null
+    run.success = (u) => (user = u)
+    run.fail = (e) => { throw e }
+    run.error = (e) => { throw e }
+    op = () => { user = null; run.authenticate(req); return user }
+    break
   }
   default: throw new Error(`unknown ${what}`)
 }
