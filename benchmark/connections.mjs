@@ -65,6 +65,7 @@ if (process.argv[2] === '--serve') {
   const { server } = await serve(variants[process.argv[3]])
   process.send({ port: server.address().port })
   process.on('message', (m) => m === 'stop' && process.exit(0))
+  process.on('disconnect', () => process.exit(0))
 } else {
   const servers = []
   for (const name of Object.keys(variants)) {

@@ -162,6 +162,7 @@ async function serve({ variant, kase, material }) {
   await app.listen(0, '127.0.0.1')
   process.send({ port: app.getHttpServer().address().port })
   process.on('message', (msg) => msg === 'stop' && app.close().then(() => process.exit(0)))
+  process.on('disconnect', () => process.exit(0)) // the load generator is gone (finished or failed)
 }
 
 if (process.argv[2] === '--serve') {
