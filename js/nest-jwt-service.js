@@ -12,14 +12,15 @@
 const crypto = require('node:crypto')
 const native = require('./index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
-const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common')
+const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
 const { toJwtError } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
+const { optionsError, optionsErrors } = require('./errors.js')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
 /** Marks the module-level signer prepared at start-up. */
 const FAST = Symbol('module signer')
-const fail = o.optionsErrors('authbridge JwtService')
+const fail = optionsErrors('authbridge JwtService')
 
 class WrongSecretProviderError extends Error {}
 
@@ -161,7 +162,7 @@ class JwtService {
     try {
       spec = o.verifySpec(fail, mergeOptions(this.options.verifyOptions, options), this._algorithms)
       const ref = o.keyRef(key, 'authbridge JwtService') || (this._remote ? this._remoteRef() : null)
-      if (!ref) throw o.codedError('ERR_INVALID_OPTIONS', 'secret or public key must be provided')
+      if (!ref) throw optionsError('secret or public key must be provided')
       verifier = this._verifier(spec, ref)
     } catch (err) {
       throw toJwtError(err, token, spec && spec.expected)
