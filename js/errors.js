@@ -35,6 +35,11 @@ function codeOf(err, fallback = 'ERR_INTERNAL') {
   return isCoded(err) ? err.code : fallback
 }
 
+/** `code: message`, for a log line or the CLI (never more than the error's own message). */
+function errorLine(err) {
+  return `${codeOf(err)}: ${err && typeof err.message === 'string' ? err.message : String(err)}`
+}
+
 /** What a refusal may report about itself: its code, where the token came from, its fingerprint. */
 function refusalInfo(err) {
   return { code: codeOf(err), source: (err && err.source) || null, fingerprint: (err && err.fingerprint) || null }
@@ -68,6 +73,7 @@ module.exports = {
   optionsErrors,
   isCoded,
   codeOf,
+  errorLine,
   refusalInfo,
   callHook,
   isModuleNotFound,

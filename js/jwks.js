@@ -9,6 +9,7 @@
 const { EventEmitter } = require('node:events')
 const { JwksKeySet } = require('../index.js')
 const { codedError, codeOf, optionsErrors, callHook } = require('./errors.js')
+const { unrefTimeout } = require('./timers.js')
 const { checkUrl, readLimited, discard, isJsonType, maxAgeOf, getSameOrigin, discoverJwksUri } = require('./jwks-http.js')
 
 const DEFAULTS = Object.freeze({
@@ -22,8 +23,6 @@ const DEFAULTS = Object.freeze({
 const MAX_AGE_MIN = 60
 const MAX_AGE_MAX = 86400
 const BACKOFF_MAX = 60
-// setTimeout fires at once above 2^31-1 ms.
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 const optionsError = optionsErrors('RemoteJwks')
 
@@ -215,11 +214,10 @@ class RemoteJwks extends JwksKeySet {
   #schedule(seconds) {
     if (this.#closed) return
     if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => {
+    this.#timer = unrefTimeout(() => {
       this.#timer = null
       this.#attempt().catch(() => {})
-    }, Math.min(MAX_TIMER_MS, Math.max(0, seconds * 1000)))
-    this.#timer.unref()
+    }, seconds * 1000)
   }
 
   /** One refresh under one deadline: discovery if needed, then the key set. Resolves with
@@ -230,12 +228,11 @@ class RemoteJwks extends JwksKeySet {
     let timedOut = false
     let timer
     const deadline = new Promise((_, reject) => {
-      timer = setTimeout(() => {
+      timer = unrefTimeout(() => {
         timedOut = true
         controller.abort()
         reject(codedError('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${this.#o.timeout} s)`))
       }, this.#o.timeout * 1000)
-      timer.unref()
     })
     deadline.catch(() => {})
     try {

@@ -15,7 +15,7 @@ const { RemoteJwks, missed } = require('./jwks.js')
 const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
 const { toJwtError } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
-const { optionsError, optionsErrors } = require('./errors.js')
+const { errorLine, optionsError, optionsErrors } = require('./errors.js')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
 /** Marks the module-level signer prepared at start-up. */
@@ -73,7 +73,7 @@ class JwtService {
     if (opts.secretOrKeyProvider !== undefined && typeof opts.secretOrKeyProvider !== 'function') throw fail('secretOrKeyProvider must be a function')
     // authbridge: keys from the identity provider (jwks: RemoteJwks, or jwksUri / issuer to build one).
     this._remote = remoteJwksOf(opts)
-    if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
+    if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
 
     // The module-level verifier and signer, prepared now: a bad key or option fails at start-up.
     // (With secretOrKeyProvider or the deprecated secretOrPrivateKey, keys are looked up per call.)

@@ -11,7 +11,7 @@
 
 const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator } = require('./socket.io.js')
 const { requirePeer } = require('./peer.js')
-const { isCoded, optionsError } = require('./errors.js')
+const { codeOf, errorLine, optionsError } = require('./errors.js')
 
 const { Logger } = requirePeer('@nestjs/common', 'authbridge/nest')
 
@@ -19,7 +19,7 @@ let IoAdapter
 try {
   IoAdapter = requirePeer('@nestjs/platform-socket.io', 'AuthenticatedSocketAdapter').IoAdapter
 } catch (err) {
-  if (!isCoded(err) || err.code !== 'ERR_PEER_MISSING') throw err
+  if (codeOf(err) !== 'ERR_PEER_MISSING') throw err
   const missing = err
   // Constructing the adapter says what is missing; the rest of authbridge/nest works.
   IoAdapter = class IoAdapterUnavailable {
@@ -45,7 +45,7 @@ class AuthenticatedSocketAdapter extends IoAdapter {
     this.authenticator = options instanceof HandshakeAuthenticator ? options : new HandshakeAuthenticator(options)
     // A remote key set (jwt.jwks: RemoteJwks, jwksUri, issuer): refresh failures logged at warn, never a token.
     const remote = this.authenticator.remoteJwks
-    if (remote) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
+    if (remote) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
     const revocation = settings.revocation || (options instanceof HandshakeAuthenticator ? undefined : options && options.revocation)
     this.authMiddleware = socketIoAuth(this.authenticator, { ...settings, onFailure, revocation })
     this.redisConnections = []

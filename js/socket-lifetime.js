@@ -7,9 +7,7 @@
 
 const { callHook, refusalInfo } = require('./errors.js')
 
-// setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days), so long
-// expiries are reached in steps.
-const MAX_TIMER_MS = 2 ** 31 - 1
+const { unrefTimeout } = require('./timers.js')
 
 /** Milliseconds since the epoch at which the token stops being valid (exp), or null. */
 function expiresAtOf(claims) {
@@ -34,8 +32,8 @@ function scheduleExpiry(socket, closeAtMs, expiredEvent) {
       }
       return
     }
-    timer = setTimeout(arm, Math.min(delay, MAX_TIMER_MS))
-    if (typeof timer.unref === 'function') timer.unref()
+    // Long expiries are reached in steps (see js/timers.js).
+    timer = unrefTimeout(arm, delay)
   }
   arm()
   return () => {
@@ -139,4 +137,4 @@ function watchExpiry(ctx, socket) {
   arm()
 }
 
-module.exports = { MAX_TIMER_MS, expiresAtOf, scheduleExpiry, revocationWatch, identityOf, watchExpiry }
+module.exports = { expiresAtOf, scheduleExpiry, revocationWatch, identityOf, watchExpiry }

@@ -19,7 +19,8 @@ const { HandshakeAuthenticator } = require('./index.js')
 const { callHook, optionsError, refusalInfo } = require('./errors.js')
 const { normalizeOrigin, originPredicate, originVerdict } = require('./socket-origin.js')
 const { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets } = require('./socket-recovery.js')
-const { MAX_TIMER_MS, expiresAtOf, revocationWatch, watchExpiry } = require('./socket-lifetime.js')
+const { expiresAtOf, revocationWatch, watchExpiry } = require('./socket-lifetime.js')
+const { MAX_TIMER_MS } = require('./timers.js')
 
 // The state of a middleware made by socketIoAuth, for useOnAllNamespaces.
 const CONTEXT = Symbol('authbridge.socketIoAuth')

@@ -2,7 +2,7 @@
 // What the CLI prints: text taken from a token is escaped so that it cannot drive the
 // terminal or forge a line of output; library errors are printed as `code: message`.
 
-const { isCoded } = require('../../js/errors.js')
+const { errorLine, isCoded } = require('../../js/errors.js')
 
 /**
  * Escapes control characters (C0, DEL, C1) and bidirectional overrides, so that text taken
@@ -30,7 +30,7 @@ const err = (text) => process.stderr.write(`${cleanLine(text)}\n`)
 /** Prints `code: message` of a library error; returns the exit code. */
 function failure(e) {
   if (isCoded(e)) {
-    let message = `${e.code}: ${e.message}`
+    let message = errorLine(e)
     if (/allowWeakSecret/.test(e.message)) message += ' (the CLI flag is --allow-weak-secret)'
     err(message)
     return 1
