@@ -11,12 +11,11 @@ const path = require('node:path')
 const root = path.join(__dirname, '..')
 const read = (rel) => fs.readFileSync(path.join(root, rel), 'utf8')
 
-/** The ERR_ codes written as string literals in the JS sources (js/, bin/). */
+/** The ERR_ codes written as string literals in the JS sources (js/, bin/, bin/cli/). */
 function codesInSources() {
-  const files = [
-    ...fs.readdirSync(path.join(root, 'js')).filter((f) => f.endsWith('.js')).map((f) => `js/${f}`),
-    ...fs.readdirSync(path.join(root, 'bin')).filter((f) => f.endsWith('.js')).map((f) => `bin/${f}`),
-  ]
+  const files = ['js', 'bin', 'bin/cli'].flatMap((dir) =>
+    fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.js')).map((f) => `${dir}/${f}`),
+  )
   const codes = new Map()
   for (const file of files) {
     for (const m of read(file).matchAll(/['"`](ERR_[A-Z0-9_]+)['"`]/g)) {
