@@ -4,6 +4,9 @@
 // secrets in its environment, against tokens made by jsonwebtoken, @auth/core (Auth.js v5)
 // and next-auth v4. Every run is checked for leaks: no secret may appear in stdout or
 // stderr, whatever the outcome.
+// The CLI's other tests sit with the feature they attack: attacks.test.js (finding 4:
+// forged output lines, a PEM in --key-file taken as an HMAC secret) and jwks.test.js
+// ('integrations': verify --jwks-uri and --issuer discovery).
 
 const { describe, test, before, after } = require('node:test')
 const assert = require('node:assert/strict')

@@ -6,25 +6,17 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
-const path = require('node:path')
-const { spawnSync } = require('node:child_process')
 const jsonwebtoken = require('jsonwebtoken')
 const jose = require('jose') // ESM-only; require(esm) works on Node >= 20.19
 
 const { JwtVerifier, JwtSigner, sign, verifyJws, decodeUnverified, inspect } = require('..')
 const keys = require('./helpers/keys')
+const { now, enc, b64u, parts, SECRET, joseJwt, validHs256, noneToken, jweDir } = require('./helpers/tokens')
 
 // ---------------------------------------------------------------- helpers
 
 const ALGS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
 const isHmac = (alg) => alg.startsWith('HS')
-const now = () => Math.floor(Date.now() / 1000)
-const enc = new TextEncoder()
-const b64u = (x) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64url')
-const parts = (token) => token.split('.')
-
-/** The HS256 secret most tests use (32 random bytes). */
-const SECRET = keys.secret(32)
 
 /** Verification material of an algorithm: { key } (secret or SPKI PEM), its JWK, and the signing keys. */
 function material(alg) {
@@ -35,14 +27,6 @@ function material(alg) {
   const k = keys.keysFor(alg)
   return { verifyKey: k.publicPem, verifyJwk: k.publicJwk, signKey: k.privateKey, signPem: k.privatePem, signJwk: k.privateJwk, joseVerifyKey: k.publicKey }
 }
-
-/** A jose-signed JWT; `claims` go in as given (so exp/iat/nbf can be exact numbers). */
-function joseJwt(claims, { alg = 'HS256', key = SECRET, header = {} } = {}) {
-  return new jose.SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT', ...header }).sign(key)
-}
-
-/** A valid HS256 token expiring in 5 minutes. */
-const validHs256 = (extra = {}, header = {}) => joseJwt({ sub: 'user-1', role: 'admin', iat: now(), exp: now() + 300, ...extra }, { header })
 
 const hs256Verifier = (options = {}) => new JwtVerifier({ algorithms: ['HS256'], key: SECRET, ...options })
 
@@ -184,7 +168,6 @@ test("jose's fully-specified alg 'Ed25519' (RFC 9864) is not one of the pinned n
 
 // ================================================================ 2. negatives
 
-const noneToken = (alg) => `${b64u({ alg, typ: 'JWT' })}.${b64u({ sub: 'admin', exp: now() + 300 })}.`
 
 /** Token-level failures: each row makes a token (async) and a verifier, and names the error. */
 const TOKEN_NEGATIVES = [
@@ -528,9 +511,8 @@ test('verifyJws still pins the algorithm and checks the signature', async () => 
   expectError(() => verifyJws(token, { algorithms: ['HS256'] }), 'ERR_INVALID_OPTIONS')
 })
 
-// ================================================================ 5. decodeUnverified and inspect
+// ================================================================ 5. decodeUnverified (inspect: inspect.test.js)
 
-const jweDir = () => new jose.CompactEncrypt(enc.encode(JSON.stringify({ sub: 'secret-user' }))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).encrypt(keys.secret(32, 'jwe'))
 
 test('decodeUnverified reads a JWS without checking it, and a JWE header with payload null', async () => {
   const iat = now()
@@ -544,109 +526,6 @@ test('decodeUnverified reads a JWS without checking it, and a JWE header with pa
   assert.deepEqual(decodeUnverified(jwe), { header: { alg: 'dir', enc: 'A256GCM' }, payload: null })
   expectError(() => decodeUnverified('a.b'), 'ERR_TOKEN_MALFORMED')
   expectError(() => decodeUnverified(`${h}.Zm9v.${s}`), 'ERR_TOKEN_MALFORMED') // payload 'foo' is not JSON
-})
-
-const INSPECT_INPUTS = [
-  '', '.', '..', '....', '.....', 'a.b.c', 'a.b.c.d.e', 'Bearer ', 'Bearer', '"', "''", '%', '%zz', '%E2%82', '\u0000', ' \n\t ',
-  'x'.repeat(100000), 'a.'.repeat(5000), 'x'.repeat((1 << 20) + 1), '{"alg":"none"}', 'ééééé', '€€€.€€€.€€€', '😀'.repeat(10),
-  42, 0, -1, NaN, null, undefined, true, {}, [], ['a.b.c'], Buffer.from('a.b.c'), () => 'a.b.c', Symbol('t'), 10n, new Date(),
-]
-
-test('inspect never throws and always returns kind and hints', () => {
-  for (const input of INSPECT_INPUTS) {
-    let out
-    assert.doesNotThrow(() => { out = inspect(input) }, `input ${typeof input}`)
-    assert.ok(['jws', 'jwe', 'unknown'].includes(out.kind), `kind for ${typeof input}`)
-    assert.ok(Array.isArray(out.hints))
-  }
-  assert.match(inspect(42).hints.join(' '), /must be a string, got number/)
-  assert.match(inspect(null).hints.join(' '), /got null/)
-  assert.equal(inspect('x'.repeat((1 << 20) + 1)).kind, 'unknown')
-})
-
-test('inspect of a string with non-ASCII text in its first bytes gives a full Inspection, not ERR_INTERNAL', async () => {
-  const token = await validHs256()
-  for (const input of ['ééééé', '€€€', 'ääää' + token, 'Jéton: ' + token]) {
-    const out = inspect(input)
-    assert.notEqual(out.error, 'ERR_INTERNAL', `inspect(${JSON.stringify(input.slice(0, 12))}) panicked`)
-    for (const field of ['header', 'alg', 'claims', 'times', 'authJsSession']) assert.ok(field in out, `${field} missing`)
-  }
-})
-
-test('inspect never writes the token to stderr (a Rust panic message quotes its input)', async () => {
-  const token = await validHs256()
-  const headerAndPayload = parts(token).slice(0, 2).join('.')
-  const script = `require(${JSON.stringify(path.join(__dirname, '..'))}).inspect(process.argv[1])`
-  const child = spawnSync(process.execPath, ['-e', script, '€€€' + token], { encoding: 'utf8' })
-  assert.equal(child.status, 0)
-  assert.ok(!child.stderr.includes(headerAndPayload), `stderr repeats the token:\n${child.stderr.slice(0, 300)}`)
-})
-
-test('inspect: a valid JWS gives its header, claims and times', async () => {
-  const iat = now()
-  const token = await joseJwt({ sub: 'u1', iat, exp: iat + 840, nbf: iat }, { header: { kid: 'k1' } })
-  const out = inspect(token)
-  assert.equal(out.kind, 'jws')
-  assert.equal(out.authJsSession, false)
-  assert.deepEqual(out.header, { alg: 'HS256', typ: 'JWT', kid: 'k1' })
-  assert.equal(out.alg, 'HS256')
-  assert.equal(out.kid, 'k1')
-  assert.equal(out.enc, null)
-  assert.deepEqual(out.claims, { sub: 'u1', iat, exp: iat + 840, nbf: iat })
-  assert.equal(out.times.exp.at, iat + 840)
-  assert.equal(out.times.exp.iso, new Date((iat + 840) * 1000).toISOString().replace('.000Z', 'Z'))
-  assert.match(out.times.exp.relative, /^expires in 1[34] min$/)
-  assert.match(out.times.iat.relative, /^issued \d+ s ago$/)
-  assert.equal(out.error, null)
-  assert.ok(!out.hints.some((h) => /expired|Bearer|quotes|URL/.test(h)), out.hints.join(' | '))
-})
-
-test('inspect hints: Bearer prefix, quotes, URL-encoding, whitespace, expired, no exp, alg none, JWE', async () => {
-  const token = await validHs256()
-  const hinted = (input, re) => {
-    const out = inspect(input)
-    assert.ok(out.hints.some((h) => re.test(h)), `no hint ${re} for ${input.slice(0, 20)}: ${out.hints.join(' | ')}`)
-    return out
-  }
-  for (const input of ['Bearer ' + token, 'bearer ' + token]) assert.equal(hinted(input, /Bearer/).claims.sub, 'user-1')
-  assert.equal(hinted(JSON.stringify(token), /quotes/).claims.sub, 'user-1')
-  assert.equal(hinted(`'${token}'`, /quotes/).claims.sub, 'user-1')
-  assert.equal(hinted(token.replace(/\./g, '%2E'), /URL-encoded/).claims.sub, 'user-1')
-  assert.equal(hinted(`  ${token}\n`, /whitespace/).claims.sub, 'user-1')
-
-  const expired = inspect(await validHs256({ exp: now() - 180 }))
-  assert.ok(expired.hints.some((h) => /expired 3 min ago/.test(h)), expired.hints.join(' | '))
-  assert.match(expired.times.exp.relative, /^expired/)
-  hinted(await joseJwt({ sub: 'x' }), /no exp claim/)
-  hinted(noneToken('none'), /none/)
-
-  const jwe = await jweDir()
-  const out = hinted(jwe, /AuthJsSession/)
-  assert.equal(out.kind, 'jwe')
-  assert.equal(out.authJsSession, true)
-  assert.equal(out.enc, 'A256GCM')
-  assert.equal(out.claims, null)
-  const kw = await new jose.CompactEncrypt(enc.encode('x')).setProtectedHeader({ alg: 'A256KW', enc: 'A128GCM' }).encrypt(keys.secret(32, 'kw'))
-  const outKw = inspect(kw)
-  assert.equal(outKw.kind, 'jwe')
-  assert.equal(outKw.authJsSession, false)
-  assert.ok(outKw.hints.some((h) => /JWE/.test(h)))
-})
-
-test('inspect output never contains the signature, nor a JWE iv, ciphertext or tag', async () => {
-  const token = await validHs256({ exp: now() - 5 })
-  const sig = parts(token)[2]
-  const jwe = await jweDir()
-  const [, , iv, ciphertext, tag] = parts(jwe)
-  const inputs = [token, 'Bearer ' + token, JSON.stringify(token), ` ${token} `, token.replace(/\./g, '%2E'), token + '.x', `${parts(token)[0]}.!!.${sig}`, `x.${parts(token)[1]}.${sig}`]
-  for (const input of inputs) {
-    const text = JSON.stringify(inspect(input))
-    assert.ok(!text.includes(sig), `signature repeated for ${input.slice(0, 16)}…`)
-  }
-  for (const input of [jwe, 'Bearer ' + jwe, JSON.stringify(jwe)]) {
-    const text = JSON.stringify(inspect(input))
-    for (const part of [iv, ciphertext, tag]) assert.ok(!text.includes(part), 'JWE part repeated')
-  }
 })
 
 // ================================================================ 6. no secrets in messages

@@ -3,6 +3,8 @@
 // takes the request and returns the token, or null), plus fromSessionCookie for the Auth.js
 // session cookie. Written for authbridge from passport-jwt's documented behaviour.
 
+const { codedTypeError } = require('./errors.js')
+
 const AUTH_HEADER = 'authorization'
 // As passport-jwt: a scheme, white space (a CRLF too), a value.
 const AUTH_HEADER_RE = /(\S+)\s+(\S+)/
@@ -113,7 +115,7 @@ const ExtractJwt = {
   },
 
   fromExtractors(extractors) {
-    if (!Array.isArray(extractors)) throw new TypeError('extractors.fromExtractors expects an array')
+    if (!Array.isArray(extractors)) throw codedTypeError('ERR_INVALID_OPTIONS', 'extractors.fromExtractors expects an array')
     return function fromExtractors(req) {
       let token = null
       for (let i = 0; !token && i < extractors.length; i++) token = extractors[i].call(this, req)

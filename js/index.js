@@ -55,15 +55,17 @@ function notifying(remote, method, self) {
   }
 }
 
+/** Marks `self` as reading `remote` and wraps its sync `methods` (of `Native`) with `notifying`. */
+function attachRemote(self, remote, Native, methods) {
+  Object.defineProperty(self, kRemote, { value: remote })
+  for (const name of methods) self[name] = notifying(remote, Native.prototype[name], self)
+}
+
 class JwtVerifier extends native.JwtVerifier {
   constructor(options) {
     const { options: o, remote } = withRemote(options)
     super(o)
-    if (remote) {
-      Object.defineProperty(this, kRemote, { value: remote })
-      this.verify = notifying(remote, native.JwtVerifier.prototype.verify, this)
-      this.verifyComplete = notifying(remote, native.JwtVerifier.prototype.verifyComplete, this)
-    }
+    if (remote) attachRemote(this, remote, native.JwtVerifier, ['verify', 'verifyComplete'])
   }
 
   /** The RemoteJwks this verifier reads, or null. */
@@ -94,11 +96,7 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
       }
     }
     super(o)
-    if (remote) {
-      Object.defineProperty(this, kRemote, { value: remote })
-      this.authenticate = notifying(remote, native.HandshakeAuthenticator.prototype.authenticate, this)
-      this.verifyToken = notifying(remote, native.HandshakeAuthenticator.prototype.verifyToken, this)
-    }
+    if (remote) attachRemote(this, remote, native.HandshakeAuthenticator, ['authenticate', 'verifyToken'])
   }
 
   /** The RemoteJwks the jwt side reads, or null. */

@@ -8,6 +8,9 @@
 
 const { EventEmitter } = require('node:events')
 const { JwksKeySet } = require('../index.js')
+const { codedError, codeOf, optionsErrors, callHook } = require('./errors.js')
+const { unrefTimeout } = require('./timers.js')
+const { checkUrl, readLimited, discard, isJsonType, maxAgeOf, getSameOrigin, discoverJwksUri } = require('./jwks-http.js')
 
 const DEFAULTS = Object.freeze({
   cooldown: 30,
@@ -20,17 +23,8 @@ const DEFAULTS = Object.freeze({
 const MAX_AGE_MIN = 60
 const MAX_AGE_MAX = 86400
 const BACKOFF_MAX = 60
-const MAX_REDIRECTS = 3
-// setTimeout fires at once above 2^31-1 ms.
-const MAX_TIMER_MS = 2 ** 31 - 1
 
-function coded(code, message, extra) {
-  return Object.assign(new Error(message), { code }, extra)
-}
-
-function optionsError(message) {
-  return coded('ERR_INVALID_OPTIONS', `RemoteJwks: ${message}`)
-}
+const optionsError = optionsErrors('RemoteJwks')
 
 function secondsOption(o, name, { min = 0 } = {}) {
   const v = o[name]
@@ -44,77 +38,6 @@ function countOption(o, name) {
   if (v === undefined) return DEFAULTS[name]
   if (!Number.isInteger(v) || v < 1) throw optionsError(`${name} must be a whole number, at least 1`)
   return v
-}
-
-/** Parses a URL and applies the transport rules: https, or http with allowHttp. */
-function checkUrl(text, allowHttp, what, code = 'ERR_INVALID_OPTIONS') {
-  let url
-  try {
-    url = new URL(text)
-  } catch {
-    throw coded(code, `RemoteJwks: ${what} is not a valid URL`)
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttp)) {
-    throw coded(code, `RemoteJwks: ${what} must use https (${url.protocol} given; allowHttp: true permits http, for loopback and tests)`)
-  }
-  if (url.username || url.password) throw coded(code, `RemoteJwks: ${what} must not carry credentials (use the headers option)`)
-  return url
-}
-
-/** Reads a response body up to `max` bytes, as text. */
-async function readLimited(res, max, what) {
-  const tooLarge = () => coded('ERR_JWKS_TOO_LARGE', `the ${what} response is larger than maxBytes (${max} bytes)`)
-  const declared = Number(res.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > max) {
-    if (res.body && typeof res.body.cancel === 'function') res.body.cancel().catch(() => {})
-    throw tooLarge()
-  }
-  if (!res.body || typeof res.body.getReader !== 'function') {
-    const text = await res.text()
-    if (Buffer.byteLength(text) > max) throw tooLarge()
-    return text
-  }
-  const reader = res.body.getReader()
-  const chunks = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > max) {
-      reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function discard(res) {
-  if (res && res.body && typeof res.body.cancel === 'function') res.body.cancel().catch(() => {})
-}
-
-function isJsonType(res) {
-  const type = (res.headers.get('content-type') || '').split(';')[0].trim().toLowerCase()
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
-}
-
-/** Cache-Control max-age in seconds, or null. */
-function maxAgeOf(res) {
-  const cc = res.headers.get('cache-control')
-  if (!cc) return null
-  if (/(^|,)\s*(no-store|no-cache)\s*(,|$)/i.test(cc)) return 0
-  const m = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(cc)
-  return m ? Number(m[1]) : null
-}
-
-function safeCall(fn, arg) {
-  if (typeof fn !== 'function') return
-  try {
-    fn(arg)
-  } catch {
-    // A user hook must never break the refresh cycle.
-  }
 }
 
 class RemoteJwks extends JwksKeySet {
@@ -267,11 +190,11 @@ class RemoteJwks extends JwksKeySet {
         this.#failures += 1
         const backoff = Math.min(BACKOFF_MAX, 2 ** (this.#failures - 1))
         this.#backoffUntil = Date.now() + backoff * 1000
-        this.#lastError = `${err.code || 'ERR_JWKS_FETCH_FAILED'}: ${err.message}`
+        this.#lastError = `${codeOf(err, 'ERR_JWKS_FETCH_FAILED')}: ${err.message}`
         if (this.#loaded) this._markFailing(Date.now() / 1000 + this.#o.staleWhileError)
         this.#inflight = null
         this.#schedule(backoff)
-        if (this.#events.listenerCount('refreshError') > 0) safeCall((e) => this.#events.emit('refreshError', e), err)
+        if (this.#events.listenerCount('refreshError') > 0) callHook((e) => this.#events.emit('refreshError', e), err)
         throw err
       },
     )
@@ -291,11 +214,10 @@ class RemoteJwks extends JwksKeySet {
   #schedule(seconds) {
     if (this.#closed) return
     if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => {
+    this.#timer = unrefTimeout(() => {
       this.#timer = null
       this.#attempt().catch(() => {})
-    }, Math.min(MAX_TIMER_MS, Math.max(0, seconds * 1000)))
-    this.#timer.unref()
+    }, seconds * 1000)
   }
 
   /** One refresh under one deadline: discovery if needed, then the key set. Resolves with
@@ -306,18 +228,17 @@ class RemoteJwks extends JwksKeySet {
     let timedOut = false
     let timer
     const deadline = new Promise((_, reject) => {
-      timer = setTimeout(() => {
+      timer = unrefTimeout(() => {
         timedOut = true
         controller.abort()
-        reject(coded('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${this.#o.timeout} s)`))
+        reject(codedError('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${this.#o.timeout} s)`))
       }, this.#o.timeout * 1000)
-      timer.unref()
     })
     deadline.catch(() => {})
     try {
       return await Promise.race([this.#fetchAndLoadUnder(controller.signal), deadline])
     } catch (err) {
-      if (timedOut) throw coded('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${this.#o.timeout} s)`)
+      if (timedOut) throw codedError('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${this.#o.timeout} s)`)
       throw err
     } finally {
       clearTimeout(timer)
@@ -337,11 +258,11 @@ class RemoteJwks extends JwksKeySet {
     }
     if (res.status < 200 || res.status > 299) {
       discard(res)
-      throw coded('ERR_JWKS_FETCH_FAILED', `the key endpoint ${this.#uri.origin}${this.#uri.pathname} answered HTTP ${res.status}`, { status: res.status })
+      throw codedError('ERR_JWKS_FETCH_FAILED', `the key endpoint ${this.#uri.origin}${this.#uri.pathname} answered HTTP ${res.status}`, { status: res.status })
     }
     if (!isJsonType(res)) {
       discard(res)
-      throw coded('ERR_JWKS_FETCH_FAILED', `the key endpoint answered with content type '${String(res.headers.get('content-type') || 'none').slice(0, 60)}', not JSON`, { status: res.status })
+      throw codedError('ERR_JWKS_FETCH_FAILED', `the key endpoint answered with content type '${String(res.headers.get('content-type') || 'none').slice(0, 60)}', not JSON`, { status: res.status })
     }
     const text = await readLimited(res, this.#o.maxBytes, 'JWK Set')
     const keyIds = this._load(text, this.#o.maxKeys)
@@ -355,96 +276,22 @@ class RemoteJwks extends JwksKeySet {
       } catch {
         parsed = null
       }
-      if (parsed) safeCall(this.#o.onUpdate, parsed)
+      if (parsed) callHook(this.#o.onUpdate, parsed)
     }
-    if (this.#events.listenerCount('update') > 0) safeCall((k) => this.#events.emit('update', { keyIds: k }), [...keyIds])
+    if (this.#events.listenerCount('update') > 0) callHook((k) => this.#events.emit('update', { keyIds: k }), [...keyIds])
     return maxAgeOf(res)
   }
 
-  /** GET with same-origin redirects only (at most 3). */
-  async #get(url, headers, signal, code) {
-    let current = url
-    for (let hops = 0; ; hops++) {
+  /** GET with same-origin redirects only (at most 3), counted in status().fetches. */
+  #get(url, headers, signal, code) {
+    return getSameOrigin(this.#fetch, url, headers, signal, code, () => {
       this.#fetches += 1
-      let res
-      try {
-        res = await this.#fetch(current.href, { method: 'GET', headers, redirect: 'manual', signal })
-      } catch (err) {
-        if (signal.aborted) throw err
-        throw coded(code, `could not reach ${current.origin}: ${(err && err.cause && err.cause.code) || (err && err.message) || 'network error'}`)
-      }
-      // A custom fetch that followed redirects itself: the final origin must still be the same.
-      if (res.redirected && typeof res.url === 'string' && res.url) {
-        let final = null
-        try {
-          final = new URL(res.url)
-        } catch {
-          final = null
-        }
-        if (!final || final.origin !== url.origin) {
-          discard(res)
-          throw coded(code, `a redirect from ${url.origin} to another origin was refused`, { status: res.status })
-        }
-      }
-      if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-        discard(res)
-        const location = res.headers.get('location')
-        if (!location) throw coded(code, `${current.origin} answered HTTP ${res.status} without a Location`, { status: res.status })
-        let next
-        try {
-          next = new URL(location, current)
-        } catch {
-          throw coded(code, `${current.origin} redirected to an invalid URL`, { status: res.status })
-        }
-        if (next.origin !== url.origin) throw coded(code, `a redirect from ${url.origin} to another origin (${next.origin}) was refused`, { status: res.status })
-        if (hops + 1 > MAX_REDIRECTS) throw coded(code, `more than ${MAX_REDIRECTS} redirects from ${url.origin}`, { status: res.status })
-        current = next
-        continue
-      }
-      return res
-    }
+    })
   }
 
   /** OpenID Connect discovery, then RFC 8414 metadata: the jwks_uri. */
-  async #discover(signal) {
-    const issuer = this.#issuer
-    const base = new URL(issuer)
-    const path = base.pathname.replace(/\/$/, '')
-    const candidates = [
-      new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`),
-      new URL(`${base.origin}/.well-known/oauth-authorization-server${path}`),
-    ]
-    let lastErr = null
-    for (const url of candidates) {
-      let meta
-      try {
-        const res = await this.#get(url, { accept: 'application/json', ...this.#o.headers }, signal, 'ERR_DISCOVERY_FAILED')
-        if (res.status < 200 || res.status > 299) {
-          discard(res)
-          throw coded('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} answered HTTP ${res.status}`, { status: res.status })
-        }
-        const text = await readLimited(res, this.#o.maxBytes, 'discovery')
-        try {
-          meta = JSON.parse(text)
-        } catch {
-          throw coded('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} is not JSON`)
-        }
-      } catch (err) {
-        if (signal.aborted) throw err
-        lastErr = err.code === 'ERR_DISCOVERY_FAILED' ? err : coded('ERR_DISCOVERY_FAILED', `discovery failed: ${err.message}`, { status: err.status })
-        continue
-      }
-      if (!meta || typeof meta !== 'object') throw coded('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} is not a metadata object`)
-      if (meta.issuer !== issuer) {
-        throw coded(
-          'ERR_DISCOVERY_ISSUER_MISMATCH',
-          `the provider's metadata names issuer ${JSON.stringify(String(meta.issuer).slice(0, 200))}, not the configured ${JSON.stringify(issuer)} (they must be equal, trailing slash included)`,
-        )
-      }
-      if (typeof meta.jwks_uri !== 'string') throw coded('ERR_DISCOVERY_FAILED', `the provider's metadata has no jwks_uri`)
-      return checkUrl(meta.jwks_uri, this.#o.allowHttp, 'the discovered jwks_uri', 'ERR_DISCOVERY_FAILED')
-    }
-    throw lastErr
+  #discover(signal) {
+    return discoverJwksUri(this.#issuer, this.#o, (url, headers, code) => this.#get(url, headers, signal, code), signal)
   }
 }
 

@@ -8,6 +8,7 @@
 // detailed message. The core API (JwtVerifier, ...) keeps its own messages.
 
 const native = require('../index.js')
+const { codeOf } = require('./errors.js')
 
 class JsonWebTokenError extends Error {
   constructor(message, error) {
@@ -94,7 +95,7 @@ function claimMessage(code, claim, expected) {
 function toJwtError(err, token, expected) {
   if (err instanceof JsonWebTokenError) return err
   if (!(err instanceof Error)) return err
-  const code = typeof err.code === 'string' ? err.code : 'ERR_INTERNAL'
+  const code = codeOf(err)
   const claim = typeof err.claim === 'string' ? err.claim : undefined
   let out
   switch (code) {

@@ -8,16 +8,10 @@
 const crypto = require('node:crypto')
 const native = require('../index.js')
 const { claimError } = require('./jwt-errors.js')
+const { codedError } = require('./errors.js')
 
 /** Distinct verifiers (or signers, or keys) kept by one owner; least recently used go first. */
 const MAX_CACHED = 64
-
-function codedError(code, message, Class = Error) {
-  return Object.assign(new Class(message), { code })
-}
-
-/** An ERR_INVALID_OPTIONS error maker, with a prefix such as 'authbridge JwtService'. */
-const optionsErrors = (prefix) => (message) => codedError('ERR_INVALID_OPTIONS', `${prefix}: ${message}`)
 
 function isPlainObject(v) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false
@@ -257,8 +251,6 @@ function postChecks(payload, spec) {
 
 module.exports = {
   MAX_CACHED,
-  codedError,
-  optionsErrors,
   isPlainObject,
   checkSpan,
   spanSeconds,

@@ -11,14 +11,15 @@
 
 const native = require('./index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
-const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common')
+const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
 const { toJwtError } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
+const { errorLine, optionsError, optionsErrors } = require('./errors.js')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
 /** Marks the module-level signer prepared at start-up. */
 const FAST = Symbol('module signer')
-const fail = o.optionsErrors('authbridge JwtService')
+const fail = optionsErrors('authbridge JwtService')
 
 class WrongSecretProviderError extends Error {}
 
@@ -71,7 +72,7 @@ class JwtService {
     if (opts.secretOrKeyProvider !== undefined && typeof opts.secretOrKeyProvider !== 'function') throw fail('secretOrKeyProvider must be a function')
     // authbridge: keys from the identity provider (jwks: RemoteJwks, or jwksUri / issuer to build one).
     this._remote = remoteJwksOf(opts)
-    if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
+    if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
 
     // The module-level verifier and signer, prepared now: a bad key or option fails at start-up.
     // (With secretOrKeyProvider or the deprecated secretOrPrivateKey, keys are looked up per call.)
@@ -160,7 +161,7 @@ class JwtService {
     try {
       spec = o.verifySpec(fail, mergeOptions(this.options.verifyOptions, options), this._algorithms)
       const ref = o.keyRef(key, 'authbridge JwtService') || (this._remote ? this._remoteRef() : null)
-      if (!ref) throw o.codedError('ERR_INVALID_OPTIONS', 'secret or public key must be provided')
+      if (!ref) throw optionsError('secret or public key must be provided')
       verifier = this._verifier(spec, ref)
     } catch (err) {
       throw toJwtError(err, token, spec && spec.expected)

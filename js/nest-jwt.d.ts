@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { DynamicModule, ModuleMetadata, Provider, Type } from '@nestjs/common'
 import type { Algorithm, ErrorCode, RemoteJwks, RemoteJwksOptions } from '../index'
+import type { JsonWebTokenVerifyOptions } from './jwt-options'
 
 /**
  * A key as jsonwebtoken accepts it: an HMAC secret, a PEM key, a KeyObject, or an
@@ -40,39 +41,12 @@ export interface JwtSignOptionsBase {
 }
 
 /** jsonwebtoken's verify options (the names @nestjs/jwt passes on). */
-export interface JwtVerifyOptionsBase {
+export interface JwtVerifyOptionsBase extends JsonWebTokenVerifyOptions {
   /**
    * The accepted algorithms, one key family. Required at module level (here or through
    * signOptions.algorithm); a per-call list replaces the module's.
    */
   algorithms?: Algorithm[]
-  /** A string, a RegExp, or a list of either (as jsonwebtoken). */
-  audience?: string | RegExp | Array<string | RegExp>
-  issuer?: string | string[]
-  subject?: string
-  jwtid?: string
-  nonce?: string
-  /** Seconds, for exp, nbf and maxAge. */
-  clockTolerance?: number
-  /** Seconds since iat, or a duration such as '1h' (not a unit-less string). */
-  maxAge?: number | string
-  /** Accept expired tokens and tokens without exp (nbf and maxAge are still checked). */
-  ignoreExpiration?: boolean
-  ignoreNotBefore?: boolean
-  /** The time to check against, in seconds. */
-  clockTimestamp?: number
-  /** Return { header, payload, signature }. */
-  complete?: boolean
-  /** authbridge: claims that must be present. Default ['exp'] ([] with ignoreExpiration). */
-  requiredClaims?: string[]
-  /** authbridge: accept an HMAC secret shorter than the hash output (refused by default). */
-  allowWeakSecret?: boolean
-  /** authbridge: the expected header typ. */
-  typ?: string
-  /** authbridge: default 16384 bytes. */
-  maxTokenLength?: number
-  /** Only false: authbridge accepts only keys of the algorithm's type. */
-  allowInvalidAsymmetricKeyTypes?: false
 }
 
 export declare enum JwtSecretRequestType {

@@ -6,10 +6,10 @@
 // options in js/jwt-options.js. @nestjs/common is an optional peer dependency, loaded only
 // here.
 
-const { Module } = require('./peer.js').requirePeer('@nestjs/common')
+const { Module } = require('./peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
 const { JwtService, WrongSecretProviderError, JwtSecretRequestType, JWT_MODULE_OPTIONS } = require('./nest-jwt-service.js')
 const { JsonWebTokenError, TokenExpiredError, NotBeforeError } = require('./jwt-errors.js')
-const { codedError } = require('./jwt-options.js')
+const { optionsError } = require('./errors.js')
 
 class JwtModule {
   static register(options) {
@@ -20,7 +20,7 @@ class JwtModule {
   static registerAsync(options) {
     const o = options || {}
     if (!o.useFactory && !o.useClass && !o.useExisting) {
-      throw codedError('ERR_INVALID_OPTIONS', 'authbridge JwtModule.registerAsync needs useFactory, useClass or useExisting')
+      throw optionsError('authbridge JwtModule.registerAsync needs useFactory, useClass or useExisting')
     }
     return {
       module: JwtModule,
@@ -57,5 +57,4 @@ module.exports = {
   NotBeforeError,
   WrongSecretProviderError,
   JwtSecretRequestType,
-  JWT_MODULE_OPTIONS,
 }

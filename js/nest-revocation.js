@@ -4,17 +4,14 @@
 // Give `service.list` to the socket adapter, the passport Strategy and JwtModule as
 // `revocation`; call `revokeSubject` from a sign-out controller.
 
-// Nest from the application's copy (authbridge may be a file: link): js/peer.js.
-const { requirePeer } = require('./peer.js')
-const { Module, Injectable, Inject } = requirePeer('@nestjs/common')
+const { Module, Injectable, Inject } = require('./peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
 const { RevocationList } = require('../index.js')
 const { redisRevocation } = require('./redis.js')
+const { optionsErrors } = require('./errors.js')
 
 const REVOCATION_OPTIONS = Symbol.for('authbridge:REVOCATION_OPTIONS')
 
-function optionsError(message) {
-  return Object.assign(new Error(`authbridge RevocationModule: ${message}`), { code: 'ERR_INVALID_OPTIONS' })
-}
+const optionsError = optionsErrors('authbridge RevocationModule')
 
 class RevocationService {
   /**

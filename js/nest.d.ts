@@ -60,21 +60,5 @@ export declare class RevocationService {
 
 export declare const REVOCATION_OPTIONS: unique symbol
 
-export {
-  JwtModule,
-  JwtService,
-  JsonWebTokenError,
-  TokenExpiredError,
-  NotBeforeError,
-  WrongSecretProviderError,
-  JwtSecretRequestType,
-} from './nest-jwt'
-export type {
-  JwtModuleOptions,
-  JwtModuleAsyncOptions,
-  JwtOptionsFactory,
-  JwtSignOptions,
-  JwtVerifyOptions,
-  JwtSecret,
-  CompleteJwt,
-} from './nest-jwt'
+// JwtModule, JwtService, jsonwebtoken's errors and their option types.
+export * from './nest-jwt'

@@ -1,46 +1,32 @@
 'use strict'
 // authbridge/nest: an IoAdapter that authenticates every Socket.IO connection, on every
 // namespace, before it is established (Nest guards run per event, after connection), and
-// JwtModule / JwtService, a drop-in for @nestjs/jwt (js/nest-jwt.js).
-// @nestjs/common and @nestjs/platform-socket.io are optional peer dependencies, loaded only
-// here; an app that uses only JwtModule does not need @nestjs/platform-socket.io.
+// JwtModule / JwtService, a drop-in for @nestjs/jwt (js/nest-jwt.js), and RevocationModule
+// (js/nest-revocation.js).
+// Peers, loaded from the application (js/peer.js): @nestjs/common is required here (every
+// export is a Nest class; without it, loading authbridge/nest is ERR_PEER_MISSING).
+// @nestjs/platform-socket.io (with socket.io) is optional: without it only
+// AuthenticatedSocketAdapter is unavailable, and constructing it is ERR_PEER_MISSING.
+// @socket.io/redis-adapter is loaded by connectToRedis only.
 
 const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator } = require('./socket.io.js')
-// Nest classes from the application's copy (authbridge may be a file: link): js/peer.js.
 const { requirePeer } = require('./peer.js')
-const {
-  JwtModule,
-  JwtService,
-  JsonWebTokenError,
-  TokenExpiredError,
-  NotBeforeError,
-  WrongSecretProviderError,
-  JwtSecretRequestType,
-} = require('./nest-jwt.js')
-const { RevocationModule, RevocationService, REVOCATION_OPTIONS } = require('./nest-revocation.js')
+const { codeOf, errorLine, optionsError } = require('./errors.js')
+
+const { Logger } = requirePeer('@nestjs/common', 'authbridge/nest')
 
 let IoAdapter
 try {
-  IoAdapter = requirePeer('@nestjs/platform-socket.io').IoAdapter
+  IoAdapter = requirePeer('@nestjs/platform-socket.io', 'AuthenticatedSocketAdapter').IoAdapter
 } catch (err) {
-  if (!err || (err.code !== 'MODULE_NOT_FOUND' && err.code !== 'ERR_MODULE_NOT_FOUND')) throw err
+  if (codeOf(err) !== 'ERR_PEER_MISSING') throw err
   const missing = err
   // Constructing the adapter says what is missing; the rest of authbridge/nest works.
   IoAdapter = class IoAdapterUnavailable {
     constructor() {
-      throw Object.assign(new Error(`AuthenticatedSocketAdapter needs @nestjs/platform-socket.io (and socket.io): ${missing.message}`), {
-        code: 'MODULE_NOT_FOUND',
-        cause: missing,
-      })
+      throw missing
     }
   }
-}
-
-let Logger = null
-try {
-  Logger = requirePeer('@nestjs/common').Logger
-} catch {
-  Logger = null
 }
 
 class AuthenticatedSocketAdapter extends IoAdapter {
@@ -51,15 +37,15 @@ class AuthenticatedSocketAdapter extends IoAdapter {
    */
   constructor(appOrHttpServer, options, settings = {}) {
     super(appOrHttpServer)
-    const logger = Logger ? new Logger('AuthenticatedSocketAdapter') : null
+    const logger = new Logger('AuthenticatedSocketAdapter')
     const onFailure = (info) => {
-      if (logger) logger.debug(`refused ${info.namespace || '/'}: ${info.code} (source ${info.source}, token ${info.fingerprint})`)
+      logger.debug(`refused ${info.namespace || '/'}: ${info.code} (source ${info.source}, token ${info.fingerprint})`)
       if (typeof settings.onFailure === 'function') settings.onFailure(info)
     }
     this.authenticator = options instanceof HandshakeAuthenticator ? options : new HandshakeAuthenticator(options)
     // A remote key set (jwt.jwks: RemoteJwks, jwksUri, issuer): refresh failures logged at warn, never a token.
     const remote = this.authenticator.remoteJwks
-    if (remote && logger) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${e.code}: ${e.message}`))
+    if (remote) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
     const revocation = settings.revocation || (options instanceof HandshakeAuthenticator ? undefined : options && options.revocation)
     this.authMiddleware = socketIoAuth(this.authenticator, { ...settings, onFailure, revocation })
     this.redisConnections = []
@@ -73,9 +59,9 @@ class AuthenticatedSocketAdapter extends IoAdapter {
    * the application shuts down. Call (and await) before app.listen().
    */
   async connectToRedis(client, adapterOptions) {
-    const { createAdapter } = requirePeer('@socket.io/redis-adapter')
+    const { createAdapter } = requirePeer('@socket.io/redis-adapter', 'connectToRedis')
     if (!client || typeof client.duplicate !== 'function') {
-      throw Object.assign(new Error('connectToRedis needs a node-redis or ioredis client'), { code: 'ERR_INVALID_OPTIONS' })
+      throw optionsError('connectToRedis needs a node-redis or ioredis client')
     }
     const pub = client.duplicate()
     const sub = client.duplicate()
@@ -131,14 +117,7 @@ module.exports = {
   AuthenticatedSocketAdapter,
   HandshakeAuthenticator,
   socketIoAuth,
-  JwtModule,
-  JwtService,
-  JsonWebTokenError,
-  TokenExpiredError,
-  NotBeforeError,
-  WrongSecretProviderError,
-  JwtSecretRequestType,
-  RevocationModule,
-  RevocationService,
-  REVOCATION_OPTIONS,
+  // JwtModule, JwtService and jsonwebtoken's errors; RevocationModule, RevocationService.
+  ...require('./nest-jwt.js'),
+  ...require('./nest-revocation.js'),
 }

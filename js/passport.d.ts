@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions } from '../index'
+import type { JsonWebTokenVerifyOptions } from './jwt-options'
 
 export { HandshakeAuthenticator }
 
@@ -21,35 +22,9 @@ export type SecretOrKeyProvider = (req: any, rawJwtToken: any, done: (err: any, 
  * jsonwebtoken's verify options, as passport-jwt passes them on. Each is honoured; anything
  * else is refused with ERR_INVALID_OPTIONS naming it.
  */
-export interface JsonWebTokenOptions {
-  algorithms?: Algorithm[]
-  /** A string, a RegExp, or a list of either. */
-  audience?: string | RegExp | Array<string | RegExp>
-  issuer?: string | string[]
-  subject?: string
-  jwtid?: string
-  nonce?: string
-  /** Seconds. */
-  clockTolerance?: number
-  /** The time to check against, in seconds. */
-  clockTimestamp?: number
-  /** Seconds since iat, or a duration such as '1h' (not a unit-less string such as '3600'). */
-  maxAge?: number | string
-  ignoreNotBefore?: boolean
+export interface JsonWebTokenOptions extends Omit<JsonWebTokenVerifyOptions, 'ignoreExpiration'> {
   /** Refused: passport-jwt replaces it with the top-level ignoreExpiration. */
   ignoreExpiration?: false
-  /** The verify callback gets { header, payload, signature }. */
-  complete?: boolean
-  /** Only false: authbridge accepts only keys of the algorithm's type. */
-  allowInvalidAsymmetricKeyTypes?: false
-  /** authbridge: claims that must be present. Default ['exp'] ([] with ignoreExpiration). */
-  requiredClaims?: string[]
-  /** authbridge: accept an HMAC secret shorter than the hash output (refused by default). */
-  allowWeakSecret?: boolean
-  /** authbridge: the expected header typ. */
-  typ?: string
-  /** authbridge: default 16384 bytes. */
-  maxTokenLength?: number
 }
 
 /** passport-jwt's options (algorithms required), plus authbridge's name and authjs. */

@@ -11,9 +11,11 @@ const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('./i
 const { ExtractJwt } = require('./extract-jwt.js')
 const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
+const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('./errors.js')
 
-const fail = o.optionsErrors('authbridge Strategy')
-const typeError = (message) => o.codedError('ERR_INVALID_OPTIONS', message, TypeError)
+const fail = optionsErrors('authbridge Strategy')
+// passport-jwt throws TypeErrors for these: kept, with authbridge's code.
+const typeError = (message) => codedTypeError('ERR_INVALID_OPTIONS', message)
 
 // passport-jwt's verify names: honoured as jsonwebtoken would (through jsonWebTokenOptions' rules).
 const VERIFY_NAMES = ['issuer', 'audience', 'algorithms', 'ignoreExpiration']
@@ -130,7 +132,7 @@ class Strategy {
     const spec = this._spec
     const now = spec.clockTimestamp !== undefined ? () => spec.clockTimestamp : undefined
     const jwt = ref ? o.nativeVerifierOptions(spec, ref.material, now) : undefined
-    if (!jwt && !this._base.authjs) throw o.codedError('ERR_INVALID_OPTIONS', 'secret or public key must be provided')
+    if (!jwt && !this._base.authjs) throw optionsError('secret or public key must be provided')
     authenticator = new HandshakeAuthenticator({ ...this._base, jwt })
     o.lruSet(this._authenticators, id, authenticator)
     return authenticator
@@ -159,7 +161,7 @@ class Strategy {
       const originAllowed = authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
       return wait ? authenticator.authenticateAsync(handshake, originAllowed) : authenticator.authenticate(handshake, originAllowed)
     }
-    if (typeof token !== 'string' || /\s/.test(token)) throw o.codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
+    if (typeof token !== 'string' || /\s/.test(token)) throw codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
     const asResult = (r) => ({ kind: r.kind, source: null, claims: r.claims })
     return wait ? authenticator.verifyTokenAsync(token).then(asResult) : asResult(authenticator.verifyToken(token))
   }
@@ -178,7 +180,7 @@ class Strategy {
 
   /** The Error passport-jwt gives fail() for a refused token, with authbridge's code. */
   _refusal(err, token, req) {
-    if (err && err.code === 'ERR_TOKEN_MISSING') return Object.assign(new Error('No auth token'), { code: 'ERR_TOKEN_MISSING' })
+    if (err && err.code === 'ERR_TOKEN_MISSING') return codedError('ERR_TOKEN_MISSING', 'No auth token')
     let t = token
     if (t === UNKNOWN && err && err.source === 'header') {
       const h = req && req.headers && req.headers.authorization
@@ -186,7 +188,7 @@ class Strategy {
       if (m) t = m[1]
     }
     const out = toJwtError(err, t, this._expected)
-    if (req) req.authbridgeError = { code: out.code, source: (err && err.source) || null, fingerprint: (err && err.fingerprint) || null }
+    if (req) req.authbridgeError = { ...refusalInfo(err), code: out.code }
     return out
   }
 
@@ -194,7 +196,7 @@ class Strategy {
     let token = UNKNOWN
     if (this._jwtFromRequest) {
       token = this._jwtFromRequest(req)
-      if (!token) return this.fail(this._refusal(o.codedError('ERR_TOKEN_MISSING', 'no token'), token, req))
+      if (!token) return this.fail(this._refusal(codedError('ERR_TOKEN_MISSING', 'no token'), token, req))
     }
     const withAuthenticator = (authenticator) => {
       let result

@@ -9,6 +9,7 @@
 
 const path = require('node:path')
 const { createRequire } = require('node:module')
+const { isModuleNotFound, peerMissing } = require('./errors.js')
 
 function bases() {
   const out = []
@@ -32,11 +33,19 @@ function resolveFromApp(id) {
   return null
 }
 
-/** require(id) as the application would; falls back to authbridge's own resolution. */
-function requirePeer(id) {
+/**
+ * require(id) as the application would; falls back to authbridge's own resolution. A peer
+ * that is not installed (or misses a module of its own) is ERR_PEER_MISSING, naming `feature`.
+ */
+function requirePeer(id, feature = 'authbridge') {
   if (cache.has(id)) return cache.get(id)
-  const resolved = resolveFromApp(id)
-  const mod = resolved ? require(resolved) : require(id)
+  let mod
+  try {
+    const resolved = resolveFromApp(id)
+    mod = resolved ? require(resolved) : require(id)
+  } catch (err) {
+    throw isModuleNotFound(err) ? peerMissing(id, feature, err) : err
+  }
   cache.set(id, mod)
   return mod
 }

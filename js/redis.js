@@ -18,6 +18,7 @@
 
 const { EventEmitter } = require('node:events')
 const { RevocationList } = require('../index.js')
+const { codedError } = require('./errors.js')
 
 const WRITE_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
@@ -28,9 +29,6 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `
 
-function codedError(code, message) {
-  return Object.assign(new Error(message), { code })
-}
 
 /** Escapes glob characters for SCAN MATCH. */
 function globEscape(s) {

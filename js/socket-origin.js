@@ -1,0 +1,96 @@
+'use strict'
+// authbridge/socket.io: the Origin of cookie-sourced handshakes (cross-site WebSocket
+// hijacking). The middleware's verdict on a handshake's Origin, from socketIoAuth's
+// allowedOrigins or the server's cors.origin; the authenticator applies it only when the
+// token comes from the cookie (README "Cookies and Origin").
+
+const { optionsError } = require('./errors.js')
+
+/** `scheme://host[:port]` lowercased without a default port or trailing slash, or null. */
+function normalizeOrigin(origin) {
+  if (typeof origin !== 'string') return null
+  const m = /^(https?|wss?):\/\/([^/?#@\\\s]+)\/?$/i.exec(origin.trim())
+  if (!m) return null
+  const scheme = m[1].toLowerCase()
+  let authority = m[2].toLowerCase()
+  const defaultPort = scheme === 'http' || scheme === 'ws' ? ':80' : ':443'
+  if (authority.endsWith(defaultPort) && authority.length > defaultPort.length) authority = authority.slice(0, -defaultPort.length)
+  return `${scheme}://${authority}`
+}
+
+/** Whether `origin` matches one entry (an origin string, a RegExp, a function) of an allow list. */
+function originMatches(entry, origin) {
+  if (typeof entry === 'string') {
+    const a = normalizeOrigin(entry)
+    return a !== null && a === normalizeOrigin(origin)
+  }
+  if (entry instanceof RegExp) return entry.test(origin)
+  if (typeof entry === 'function') return entry(origin) === true
+  return false
+}
+
+/**
+ * `allowedOrigins` of socketIoAuth's settings as a predicate: '*', an origin string, a
+ * RegExp, a function (origin) => boolean, or a list of strings, RegExps and functions.
+ */
+function originPredicate(allowedOrigins) {
+  if (allowedOrigins === '*') return () => true
+  const list = Array.isArray(allowedOrigins) ? allowedOrigins : [allowedOrigins]
+  for (const entry of list) {
+    const ok = (typeof entry === 'string' && normalizeOrigin(entry) !== null) || entry instanceof RegExp || typeof entry === 'function'
+    if (!ok) {
+      throw optionsError('allowedOrigins: expected origin strings (scheme://host[:port]), RegExps or a function')
+    }
+  }
+  return (origin) => list.some((entry) => originMatches(entry, origin))
+}
+
+/**
+ * What Socket.IO's `cors.origin` allows for `origin`: a string, a RegExp, a list of them,
+ * or a function (origin, callback) as the cors package calls it (a Promise then). `true`
+ * and '*' (every page) are not taken as an allow list for cookies: null then, and the
+ * authenticator's own rule (same origin by default) applies.
+ */
+function corsVerdict(corsOrigin, origin) {
+  if (corsOrigin === undefined || corsOrigin === null || corsOrigin === true || corsOrigin === false || corsOrigin === '*') return null
+  const allows = (value) => {
+    if (value === true) return true
+    if (Array.isArray(value)) return value.some((v) => v !== '*' && allows(v))
+    if (typeof value === 'string') return value !== '*' && originMatches(value, origin)
+    if (value instanceof RegExp) return value.test(origin)
+    return false
+  }
+  if (typeof corsOrigin === 'function') {
+    return new Promise((resolve) => {
+      try {
+        corsOrigin(origin, (err, value) => resolve(!err && allows(value)))
+      } catch {
+        resolve(false)
+      }
+    })
+  }
+  return allows(corsOrigin)
+}
+
+/**
+ * The middleware's verdict on the handshake's Origin, given to the authenticator (which
+ * applies it only when the token comes from the cookie): from `settings.allowedOrigins`;
+ * else, when the authenticator has no allowedOrigins of its own, from the server's
+ * `cors.origin`; else undefined (the authenticator's rule). May be a Promise.
+ */
+function originVerdict(ctx, socket) {
+  const headers = (socket.handshake && socket.handshake.headers) || {}
+  if (typeof headers.origin !== 'string' || !headers.cookie) return undefined
+  try {
+    if (ctx.allowOrigin) return ctx.allowOrigin(headers.origin) === true
+    if (ctx.authenticator.originRule !== 'same-origin') return undefined
+    const server = socket.nsp && socket.nsp.server
+    const cors = server && server.opts && server.opts.cors
+    const verdict = cors && typeof cors === 'object' ? corsVerdict(cors.origin, headers.origin) : null
+    return verdict === null ? undefined : verdict
+  } catch {
+    return false
+  }
+}
+
+module.exports = { normalizeOrigin, originPredicate, originVerdict }
