@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { io } from 'socket.io-client'
 
 const require = createRequire(import.meta.url)
+const sio = require('./helpers/sio.js')
 const jwt = require('jsonwebtoken')
 const { startRedis, redisSkip } = require('./helpers/redis.js')
 
@@ -26,19 +27,8 @@ const WAIT_MS = 8000 // generous: a loaded 2-core machine
 const nowSec = () => Math.floor(Date.now() / 1000)
 const access = (sub, claims = {}) => jwt.sign({ sub, ...claims }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '15m', jwtid: crypto.randomUUID() })
 
-function waitFor(emitter, event, ms = WAIT_MS) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on)
-      reject(new Error(`timed out after ${ms} ms waiting for '${event}'`))
-    }, ms)
-    const on = (...args) => {
-      clearTimeout(timer)
-      resolve(args)
-    }
-    emitter.once(event, on)
-  })
-}
+/** The next `event` of `emitter` (its arguments), or a rejection after ms. */
+const waitFor = (emitter, event, ms = WAIT_MS) => sio.next(emitter, event, ms)
 
 function startNode(redisUrl) {
   const child = fork(NODE_SCRIPT, [], {

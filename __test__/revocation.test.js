@@ -18,6 +18,7 @@ const { RevocationList, JwtVerifier, AuthJsSession, HandshakeAuthenticator } = r
 const { socketIoAuth } = require('../js/socket.io.js')
 const { Strategy } = require('../js/passport.js')
 const { throwsCode } = require('./helpers/assert.js')
+const { next } = require('./helpers/sio.js')
 
 const JWT_SECRET = crypto.randomBytes(32).toString('hex')
 const AUTH_SECRET = crypto.randomBytes(32).toString('base64')
@@ -34,19 +35,6 @@ async function session(claims) {
 
 const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'))
 
-function next(emitter, event, ms = 5000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, on)
-      reject(new Error(`timed out after ${ms} ms waiting for '${event}'`))
-    }, ms)
-    const on = (...args) => {
-      clearTimeout(timer)
-      resolve(args)
-    }
-    emitter.once(event, on)
-  })
-}
 
 describe('RevocationList', () => {
   test('jti until exp, subject before T, no iat counts as before; change events; bad input', () => {
@@ -267,7 +255,7 @@ describe('socketIoAuth and revocation', () => {
 })
 
 describe('connection state recovery and revocation', () => {
-  const { next, connected, refused, wire } = require('./helpers/sio.js')
+  const { connected, refused, wire } = require('./helpers/sio.js')
   const { useOnAllNamespaces } = require('../js/socket.io.js')
 
   test("a revoked user's recovering socket is refused, and reads no missed packet", async (t) => {
