@@ -206,10 +206,24 @@ export declare class HandshakeAuthenticator {
    */
   authenticate(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): AuthenticateResult
   /**
+   * As authenticate, with the handshake already taken apart by the JS wrapper
+   * (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
+   * (joined when a list), Origin and Host headers. Returns the claims as JSON text
+   * after two white-space characters that code the kind and the source.
+   */
+  _authenticateParts(auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
+  /**
    * Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
    * `auth_refresh` and for callers that already hold the token.
    */
   verifyToken(token: string): TokenResult
+  /**
+   * As verifyToken, the claims as JSON text after one white-space character coding the
+   * kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
+   */
+  _verifyTokenText(token: string): string
+  /** The handshake member (`authField`) read for the 'auth' and 'query' sources. */
+  _authField(): string
   /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
   get originRule(): 'same-origin' | 'any' | 'list'
   /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
@@ -247,6 +261,8 @@ export declare class JwtVerifier {
   constructor(options: VerifierOptions)
   /** Verifies signature and claims; returns the claims. */
   verify(token: string): Record<string, unknown>
+  /** As verify, the claims as JSON text (js/index.js parses it: the package's `verify`). */
+  _verifyText(token: string): string
   /** Like verify, with the protected header too. */
   verifyComplete(token: string): CompleteResult
   /** Replaces the keys with a new JWK Set, atomically: on error nothing changes. */

@@ -163,7 +163,11 @@ class Strategy {
     }
     if (typeof token !== 'string' || /\s/.test(token)) throw codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
     const asResult = (r) => ({ kind: r.kind, source: null, claims: r.claims })
-    return wait ? authenticator.verifyTokenAsync(token).then(asResult) : asResult(authenticator.verifyToken(token))
+    if (wait) return authenticator.verifyTokenAsync(token).then(asResult)
+    if (authenticator.remoteJwks !== null) return asResult(authenticator.verifyToken(token))
+    // The addon's text result (kind coded in the first character), parsed once, no copies.
+    const t = authenticator._verifyTokenText(token)
+    return { kind: t.charCodeAt(0) === 32 ? 'jwt' : 'authjs', source: null, claims: JSON.parse(t) }
   }
 
   /** passport-jwt's claim checks the native verifier has no option for, and `complete`. */

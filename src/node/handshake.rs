@@ -174,6 +174,48 @@ fn to_field<'a>(s: &'a Option<String>, bad: Option<&'static str>) -> Field<'a> {
     }
 }
 
+/// `originAllowed`: undefined/null (the rule decides) or a boolean.
+fn verdict_arg(env: &Env, origin_allowed: &Option<Unknown>) -> napi::Result<Option<bool>> {
+    match origin_allowed {
+        None => Ok(None),
+        Some(v) => match v.get_type()? {
+            ValueType::Undefined | ValueType::Null => Ok(None),
+            // SAFETY: the type was just checked.
+            ValueType::Boolean => Ok(Some(unsafe { v.cast::<bool>() }?)),
+            t => Err(to_js(env, CoreError::options(format!("originAllowed must be a boolean, got {}", type_name(t))))),
+        },
+    }
+}
+
+/// A handshake field's value, as `args::field` reads it from its object.
+fn field_value(v: &Unknown<'_>) -> napi::Result<(Option<String>, Option<&'static str>)> {
+    match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok((None, None)),
+        // SAFETY: the type was just checked.
+        ValueType::String => Ok((Some(unsafe { v.cast::<String>() }?), None)),
+        ValueType::Object if v.is_array()? => Ok((None, Some("array"))),
+        t => Ok((None, Some(type_name(t)))),
+    }
+}
+
+/// A header's value: a string, or nothing (any other type is ignored, as before).
+fn string_value(v: &Unknown<'_>) -> napi::Result<Option<String>> {
+    match v.get_type()? {
+        // SAFETY: the type was just checked.
+        ValueType::String => Ok(Some(unsafe { v.cast::<String>() }?)),
+        _ => Ok(None),
+    }
+}
+
+/// The two clocks (one read when neither kind has a `now` option).
+fn clocks(env: &Env, jwt: &Option<FunctionRef<(), f64>>, authjs: &Option<FunctionRef<(), f64>>) -> napi::Result<(f64, f64)> {
+    if jwt.is_none() && authjs.is_none() {
+        let t = crate::util::now_seconds();
+        return Ok((t, t));
+    }
+    Ok((clock(env, jwt)?, clock(env, authjs)?))
+}
+
 #[napi]
 impl HandshakeAuthenticator {
     #[napi(constructor, ts_args_type = "options: HandshakeOptions")]
@@ -207,15 +249,7 @@ impl HandshakeAuthenticator {
     pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
         let env_ref = env;
         let env = *env;
-        let verdict: Option<bool> = match &origin_allowed {
-            None => None,
-            Some(v) => match v.get_type()? {
-                ValueType::Undefined | ValueType::Null => None,
-                // SAFETY: the type was just checked.
-                ValueType::Boolean => Some(unsafe { v.cast::<bool>() }?),
-                t => return Err(to_js(&env, CoreError::options(format!("originAllowed must be a boolean, got {}", type_name(t))))),
-            },
-        };
+        let verdict = verdict_arg(&env, &origin_allowed)?;
         if handshake.get_type()? != ValueType::Object {
             return Err(to_js(&env, CoreError::options("handshake must be an object with auth, headers and query")));
         }
@@ -238,14 +272,80 @@ impl HandshakeAuthenticator {
             },
             None => None,
         };
+        self.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict)
+            .and_then(|(claims, kind, source)| {
+                Ok(AuthenticateResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string(), source: source.name().to_string() })
+            })
+    }
+
+    /// As authenticate, with the handshake already taken apart by the JS wrapper
+    /// (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
+    /// (joined when a list), Origin and Host headers. Returns the claims as JSON text
+    /// after two white-space characters that code the kind and the source.
+    #[napi(js_name = "_authenticateParts", ts_args_type = "auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn authenticate_parts<'e>(
+        &self,
+        env: &'e Env,
+        auth: Unknown,
+        query: Unknown,
+        authorization: Unknown,
+        cookie: Unknown,
+        origin: Unknown,
+        host: Unknown,
+        origin_allowed: Option<Unknown>,
+    ) -> napi::Result<napi::JsString<'e>> {
+        let verdict = verdict_arg(env, &origin_allowed)?;
+        let (auth_s, auth_bad) = field_value(&auth)?;
+        let (query_s, query_bad) = field_value(&query)?;
+        let (claims, kind, source) = self.run(
+            env,
+            &auth_s,
+            auth_bad,
+            &query_s,
+            query_bad,
+            string_value(&authorization)?,
+            string_value(&cookie)?,
+            string_value(&origin)?,
+            string_value(&host)?,
+            verdict,
+        )?;
+        let k = match kind {
+            Kind::Jwt => b' ',
+            Kind::AuthJs => b'\t',
+        };
+        let src = match source {
+            handshake::Source::Auth => b' ',
+            handshake::Source::Header => b'\t',
+            handshake::Source::Cookie => b'\n',
+            handshake::Source::Query => b'\r',
+        };
+        json::text(env, &[k, src], &claims.json)
+    }
+
+    /// The shared part of authenticate and _authenticateParts.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        env: &Env,
+        auth_s: &Option<String>,
+        auth_bad: Option<&'static str>,
+        query_s: &Option<String>,
+        query_bad: Option<&'static str>,
+        authorization: Option<String>,
+        cookie: Option<String>,
+        origin: Option<String>,
+        host: Option<String>,
+        verdict: Option<bool>,
+    ) -> napi::Result<(crate::token::Claims, Kind, handshake::Source)> {
+        let env = *env;
         let input = handshake::Handshake {
-            auth: to_field(&auth_s, auth_bad),
+            auth: to_field(auth_s, auth_bad),
             authorization: authorization.as_deref(),
             cookie: cookie.as_deref(),
-            query: to_field(&query_s, query_bad),
+            query: to_field(query_s, query_bad),
         };
-        let now_jwt = clock(&env, &self.now_jwt)?;
-        let now_authjs = clock(&env, &self.now_authjs)?;
+        let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
         // The Origin rule, run only for a token found in the cookie, before it is decoded.
         // A handshake without Origin does not come from a browser page.
         let mut js_error: Option<napi::Error> = None;
@@ -272,11 +372,7 @@ impl HandshakeAuthenticator {
             return Err(e);
         }
         match result? {
-            Ok(a) => Ok(AuthenticateResult {
-                claims: self.json.parse(env_ref, a.claims.json)?,
-                kind: a.kind.name().to_string(),
-                source: a.source.name().to_string(),
-            }),
+            Ok(a) => Ok((a.claims, a.kind, a.source)),
             Err(f) => Err(to_js_with(
                 &env,
                 f.error,
@@ -292,13 +388,33 @@ impl HandshakeAuthenticator {
         let env_ref = env;
         let env = *env;
         let token = super::args::token_arg(&env, &token)?;
-        let now_jwt = clock(&env, &self.now_jwt)?;
-        let now_authjs = clock(&env, &self.now_authjs)?;
+        let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
         let t = crate::extract::strip_bearer(&token);
         match super::errors::catch(&env, || self.inner.dispatch(t, now_jwt, now_authjs))? {
             Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
+    }
+
+    /// As verifyToken, the claims as JSON text after one white-space character coding the
+    /// kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
+    #[napi(js_name = "_verifyTokenText", ts_args_type = "token: string")]
+    pub fn verify_token_text<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+        let env_ref = env;
+        let env = *env;
+        let token = super::args::token_arg(&env, &token)?;
+        let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
+        let t = crate::extract::strip_bearer(&token);
+        match super::errors::catch(&env, || self.inner.dispatch(t, now_jwt, now_authjs))? {
+            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json),
+            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
+        }
+    }
+
+    /// The handshake member (`authField`) read for the 'auth' and 'query' sources.
+    #[napi(js_name = "_authField")]
+    pub fn auth_field_name(&self) -> String {
+        self.inner.auth_field().to_string()
     }
 
     /// How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'.

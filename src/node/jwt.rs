@@ -110,6 +110,15 @@ impl JwtVerifier {
         self.json.parse(env, claims.json)
     }
 
+    /// As verify, the claims as JSON text (js/index.js parses it: the package's `verify`).
+    #[napi(js_name = "_verifyText", ts_args_type = "token: string")]
+    pub fn verify_text<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+        let token = token_arg(env, &token)?;
+        let now = clock(env, &self.now)?;
+        let (_, claims) = guard(env, || self.inner.verify(&token, now))?;
+        json::text(env, b"", &claims.json)
+    }
+
     /// Like verify, with the protected header too.
     #[napi(ts_args_type = "token: string")]
     pub fn verify_complete<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<CompleteResult<'e>> {
