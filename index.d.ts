@@ -172,6 +172,13 @@ export interface HandshakeAuthenticator {
 /** As verifyJws; with `jwks: RemoteJwks`, an unknown kid waits for the refresh and retries once. */
 export declare function verifyJwsAsync(token: string, options: JwsOptions): Promise<JwsResult>
 
+export declare class ExternalObject<T> {
+  readonly '': {
+    readonly '': unique symbol
+    [K: symbol]: T
+  }
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -198,6 +205,8 @@ export declare class AuthJsSession {
 /** Authenticates Socket.IO handshakes (and HTTP requests) from whichever token the client has. */
 export declare class HandshakeAuthenticator {
   constructor(options: HandshakeOptions)
+  /** The handle `_handshakeAuthenticate` / `_handshakeVerifyToken` take (js/index.js keeps one). */
+  _handle(): ExternalObject<unknown>
   /**
    * Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
    * error has `code`, `source` (where the token was found, or null) and `fingerprint`.
@@ -206,22 +215,10 @@ export declare class HandshakeAuthenticator {
    */
   authenticate(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): AuthenticateResult
   /**
-   * As authenticate, with the handshake already taken apart by the JS wrapper
-   * (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
-   * (joined when a list), Origin and Host headers. Returns the claims as JSON text
-   * after two white-space characters that code the kind and the source.
-   */
-  _authenticateParts(auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
-  /**
    * Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
    * `auth_refresh` and for callers that already hold the token.
    */
   verifyToken(token: string): TokenResult
-  /**
-   * As verifyToken, the claims as JSON text after one white-space character coding the
-   * kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
-   */
-  _verifyTokenText(token: string): string
   /** The handshake member (`authField`) read for the 'auth' and 'query' sources. */
   _authField(): string
   /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
@@ -259,10 +256,10 @@ export declare class JwtSigner {
 /** Verifies JWTs with pinned algorithms and keys prepared once, in the constructor. */
 export declare class JwtVerifier {
   constructor(options: VerifierOptions)
+  /** The handle `_jwtVerifyText` takes (js/index.js keeps one per instance). */
+  _handle(): ExternalObject<unknown>
   /** Verifies signature and claims; returns the claims. */
   verify(token: string): Record<string, unknown>
-  /** As verify, the claims as JSON text (js/index.js parses it: the package's `verify`). */
-  _verifyText(token: string): string
   /** Like verify, with the protected header too. */
   verifyComplete(token: string): CompleteResult
   /** Replaces the keys with a new JWK Set, atomically: on error nothing changes. */
@@ -316,6 +313,26 @@ export declare class RevocationList {
   /** Seconds a subject entry lives after its `before`. */
   get subjectTtl(): number
 }
+
+/**
+ * As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
+ * handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
+ * (joined when a list), Origin and Host headers. Returns the claims as JSON text
+ * after two white-space characters that code the kind and the source.
+ */
+export declare function _handshakeAuthenticate(handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
+
+/**
+ * As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
+ * kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
+ */
+export declare function _handshakeVerifyToken(handle: ExternalObject<unknown>, token: string): string
+
+/**
+ * The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
+ * js/index.js parses it: this is the package's `JwtVerifier#verify`.
+ */
+export declare function _jwtVerifyText(handle: ExternalObject<unknown>, token: string): string
 
 export interface AuthenticateResult {
   claims: Record<string, unknown>

@@ -52,6 +52,13 @@ pub struct TokenResult<'e> {
 /// Authenticates Socket.IO handshakes (and HTTP requests) from whichever token the client has.
 #[napi]
 pub struct HandshakeAuthenticator {
+    core: std::sync::Arc<HandshakeCore>,
+}
+
+/// What a HandshakeAuthenticator works with, shared with the handle its JS wrapper keeps
+/// (`_handle`): the plain functions taking it (`_handshakeAuthenticate`,
+/// `_handshakeVerifyToken`) are entered faster than class methods.
+pub struct HandshakeCore {
     inner: handshake::HandshakeAuthenticator,
     json: json::JsonParse,
     now_jwt: Option<FunctionRef<(), f64>>,
@@ -216,113 +223,69 @@ fn clocks(env: &Env, jwt: &Option<FunctionRef<(), f64>>, authjs: &Option<Functio
     Ok((clock(env, jwt)?, clock(env, authjs)?))
 }
 
-#[napi]
-impl HandshakeAuthenticator {
-    #[napi(constructor, ts_args_type = "options: HandshakeOptions")]
-    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
-        let o: HandshakeOptions = options_arg(&env, &options, "HandshakeAuthenticator options")?;
-        let shared = o.revocation.map(|r| r.0);
-        let (jwt, now_jwt) = match o.jwt {
-            Some(j) => {
-                let (verifier, now) = guard(&env, || j.build(shared.as_ref()))?;
-                (Some(verifier), now)
-            }
-            None => (None, None),
-        };
-        let (authjs, now_authjs) = match o.authjs {
-            Some(a) => {
-                let (session, now) = guard(&env, || a.build(shared.as_ref()))?;
-                (Some(session), now)
-            }
-            None => (None, None),
-        };
-        let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
-        let origins = origin_rule(&env, &options)?;
-        Ok(HandshakeAuthenticator { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins })
-    }
+/// As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
+/// handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
+/// (joined when a list), Origin and Host headers. Returns the claims as JSON text
+/// after two white-space characters that code the kind and the source.
+#[napi(js_name = "_handshakeAuthenticate", ts_args_type = "handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean")]
+#[allow(clippy::too_many_arguments)]
+pub fn handshake_authenticate<'e>(
+    env: &'e Env,
+    handle: &External<std::sync::Arc<HandshakeCore>>,
+    auth: Unknown,
+    query: Unknown,
+    authorization: Unknown,
+    cookie: Unknown,
+    origin: Unknown,
+    host: Unknown,
+    origin_allowed: Option<Unknown>,
+) -> napi::Result<napi::JsString<'e>> {
+    let verdict = verdict_arg(env, &origin_allowed)?;
+    let (auth_s, auth_bad) = field_value(&auth)?;
+    let (query_s, query_bad) = field_value(&query)?;
+    let core: &HandshakeCore = handle;
+    let (claims, kind, source) = core.run(
+        env,
+        &auth_s,
+        auth_bad,
+        &query_s,
+        query_bad,
+        string_value(&authorization)?,
+        string_value(&cookie)?,
+        string_value(&origin)?,
+        string_value(&host)?,
+        verdict,
+    )?;
+    let k = match kind {
+        Kind::Jwt => b' ',
+        Kind::AuthJs => b'\t',
+    };
+    let src = match source {
+        handshake::Source::Auth => b' ',
+        handshake::Source::Header => b'\t',
+        handshake::Source::Cookie => b'\n',
+        handshake::Source::Query => b'\r',
+    };
+    json::text(env, &[k, src], &claims.json)
+}
 
-    /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
-    /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
-    /// A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
-    /// unless `originAllowed` (a boolean) gives the caller's own verdict on it.
-    #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean")]
-    pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
-        let env_ref = env;
-        let env = *env;
-        let verdict = verdict_arg(&env, &origin_allowed)?;
-        if handshake.get_type()? != ValueType::Object {
-            return Err(to_js(&env, CoreError::options("handshake must be an object with auth, headers and query")));
-        }
-        // SAFETY: checked to be an object.
-        let h: Object = unsafe { handshake.cast() }?;
-        let auth = sub_object(&h, "auth")?;
-        let headers = sub_object(&h, "headers")?;
-        let query = sub_object(&h, "query")?;
-        let name = self.inner.auth_field();
-        let (auth_s, auth_bad) = field(&auth, name)?;
-        let (query_s, query_bad) = field(&query, name)?;
-        let (authorization, _) = field(&headers, "authorization")?;
-        let (origin, _) = field(&headers, "origin")?;
-        let (host, _) = field(&headers, "host")?;
-        let cookie: Option<String> = match &headers {
-            Some(hd) => match hd.get::<Either<String, Vec<String>>>("cookie") {
-                Ok(Some(Either::A(s))) => Some(s),
-                Ok(Some(Either::B(list))) => Some(list.join("; ")),
-                _ => None,
-            },
-            None => None,
-        };
-        self.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict)
-            .and_then(|(claims, kind, source)| {
-                Ok(AuthenticateResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string(), source: source.name().to_string() })
-            })
+/// As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
+/// kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
+#[napi(js_name = "_handshakeVerifyToken", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
+pub fn handshake_verify_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core: &HandshakeCore = handle;
+    let env_ref = env;
+    let env = *env;
+    let token = super::args::token_arg(&env, &token)?;
+    let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+    let t = crate::extract::strip_bearer(&token);
+    match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+        Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json),
+        Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
     }
+}
 
-    /// As authenticate, with the handshake already taken apart by the JS wrapper
-    /// (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
-    /// (joined when a list), Origin and Host headers. Returns the claims as JSON text
-    /// after two white-space characters that code the kind and the source.
-    #[napi(js_name = "_authenticateParts", ts_args_type = "auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean")]
-    #[allow(clippy::too_many_arguments)]
-    pub fn authenticate_parts<'e>(
-        &self,
-        env: &'e Env,
-        auth: Unknown,
-        query: Unknown,
-        authorization: Unknown,
-        cookie: Unknown,
-        origin: Unknown,
-        host: Unknown,
-        origin_allowed: Option<Unknown>,
-    ) -> napi::Result<napi::JsString<'e>> {
-        let verdict = verdict_arg(env, &origin_allowed)?;
-        let (auth_s, auth_bad) = field_value(&auth)?;
-        let (query_s, query_bad) = field_value(&query)?;
-        let (claims, kind, source) = self.run(
-            env,
-            &auth_s,
-            auth_bad,
-            &query_s,
-            query_bad,
-            string_value(&authorization)?,
-            string_value(&cookie)?,
-            string_value(&origin)?,
-            string_value(&host)?,
-            verdict,
-        )?;
-        let k = match kind {
-            Kind::Jwt => b' ',
-            Kind::AuthJs => b'\t',
-        };
-        let src = match source {
-            handshake::Source::Auth => b' ',
-            handshake::Source::Header => b'\t',
-            handshake::Source::Cookie => b'\n',
-            handshake::Source::Query => b'\r',
-        };
-        json::text(env, &[k, src], &claims.json)
-    }
-
+impl HandshakeCore {
     /// The shared part of authenticate and _authenticateParts.
     #[allow(clippy::too_many_arguments)]
     fn run(
@@ -380,6 +343,76 @@ impl HandshakeAuthenticator {
             )),
         }
     }
+}
+
+#[napi]
+impl HandshakeAuthenticator {
+    #[napi(constructor, ts_args_type = "options: HandshakeOptions")]
+    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
+        let o: HandshakeOptions = options_arg(&env, &options, "HandshakeAuthenticator options")?;
+        let shared = o.revocation.map(|r| r.0);
+        let (jwt, now_jwt) = match o.jwt {
+            Some(j) => {
+                let (verifier, now) = guard(&env, || j.build(shared.as_ref()))?;
+                (Some(verifier), now)
+            }
+            None => (None, None),
+        };
+        let (authjs, now_authjs) = match o.authjs {
+            Some(a) => {
+                let (session, now) = guard(&env, || a.build(shared.as_ref()))?;
+                (Some(session), now)
+            }
+            None => (None, None),
+        };
+        let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
+        let origins = origin_rule(&env, &options)?;
+        let core = HandshakeCore { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins };
+        Ok(HandshakeAuthenticator { core: std::sync::Arc::new(core) })
+    }
+
+    /// The handle `_handshakeAuthenticate` / `_handshakeVerifyToken` take (js/index.js keeps one).
+    #[napi(js_name = "_handle", ts_return_type = "ExternalObject<unknown>")]
+    pub fn handle(&self) -> External<std::sync::Arc<HandshakeCore>> {
+        External::new(self.core.clone())
+    }
+
+    /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
+    /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
+    /// A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
+    /// unless `originAllowed` (a boolean) gives the caller's own verdict on it.
+    #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean")]
+    pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
+        let env_ref = env;
+        let env = *env;
+        let verdict = verdict_arg(&env, &origin_allowed)?;
+        if handshake.get_type()? != ValueType::Object {
+            return Err(to_js(&env, CoreError::options("handshake must be an object with auth, headers and query")));
+        }
+        // SAFETY: checked to be an object.
+        let h: Object = unsafe { handshake.cast() }?;
+        let auth = sub_object(&h, "auth")?;
+        let headers = sub_object(&h, "headers")?;
+        let query = sub_object(&h, "query")?;
+        let name = self.core.inner.auth_field();
+        let (auth_s, auth_bad) = field(&auth, name)?;
+        let (query_s, query_bad) = field(&query, name)?;
+        let (authorization, _) = field(&headers, "authorization")?;
+        let (origin, _) = field(&headers, "origin")?;
+        let (host, _) = field(&headers, "host")?;
+        let cookie: Option<String> = match &headers {
+            Some(hd) => match hd.get::<Either<String, Vec<String>>>("cookie") {
+                Ok(Some(Either::A(s))) => Some(s),
+                Ok(Some(Either::B(list))) => Some(list.join("; ")),
+                _ => None,
+            },
+            None => None,
+        };
+        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict)
+            .and_then(|(claims, kind, source)| {
+                Ok(AuthenticateResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string(), source: source.name().to_string() })
+            })
+    }
 
     /// Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
     /// `auth_refresh` and for callers that already hold the token.
@@ -388,25 +421,10 @@ impl HandshakeAuthenticator {
         let env_ref = env;
         let env = *env;
         let token = super::args::token_arg(&env, &token)?;
-        let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
+        let (now_jwt, now_authjs) = clocks(&env, &self.core.now_jwt, &self.core.now_authjs)?;
         let t = crate::extract::strip_bearer(&token);
-        match super::errors::catch(&env, || self.inner.dispatch(t, now_jwt, now_authjs))? {
-            Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
-            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
-        }
-    }
-
-    /// As verifyToken, the claims as JSON text after one white-space character coding the
-    /// kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
-    #[napi(js_name = "_verifyTokenText", ts_args_type = "token: string")]
-    pub fn verify_token_text<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-        let env_ref = env;
-        let env = *env;
-        let token = super::args::token_arg(&env, &token)?;
-        let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
-        let t = crate::extract::strip_bearer(&token);
-        match super::errors::catch(&env, || self.inner.dispatch(t, now_jwt, now_authjs))? {
-            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json),
+        match super::errors::catch(&env, || self.core.inner.dispatch(t, now_jwt, now_authjs))? {
+            Ok((claims, kind)) => Ok(TokenResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     }
@@ -414,13 +432,13 @@ impl HandshakeAuthenticator {
     /// The handshake member (`authField`) read for the 'auth' and 'query' sources.
     #[napi(js_name = "_authField")]
     pub fn auth_field_name(&self) -> String {
-        self.inner.auth_field().to_string()
+        self.core.inner.auth_field().to_string()
     }
 
     /// How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'.
     #[napi(getter, ts_return_type = "'same-origin' | 'any' | 'list'")]
     pub fn origin_rule(&self) -> &'static str {
-        match self.origins {
+        match self.core.origins {
             OriginRule::SameOrigin => "same-origin",
             OriginRule::Any => "any",
             OriginRule::List(_) => "list",
@@ -436,8 +454,8 @@ impl HandshakeAuthenticator {
             t => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt' or 'authjs', got {}", type_name(t))))),
         };
         match kind.as_str() {
-            "jwt" => Ok(self.inner.tolerance(Kind::Jwt)),
-            "authjs" => Ok(self.inner.tolerance(Kind::AuthJs)),
+            "jwt" => Ok(self.core.inner.tolerance(Kind::Jwt)),
+            "authjs" => Ok(self.core.inner.tolerance(Kind::AuthJs)),
             _ => Err(to_js(&env, CoreError::options("kind must be 'jwt' or 'authjs'"))),
         }
     }
