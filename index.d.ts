@@ -323,6 +323,14 @@ export declare class RevocationList {
 export declare function _handshakeAuthenticate(handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
 
 /**
+ * For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
+ * Authorization header read as that extractor reads it (`extract::auth_header_parts`,
+ * scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
+ * the extractor would find no token.
+ */
+export declare function _handshakeVerifyBearer(handle: ExternalObject<unknown>, authorization: string): string | null
+
+/**
  * As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
  * kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
  */

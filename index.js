@@ -842,6 +842,7 @@ module.exports.JwtSigner = nativeBinding.JwtSigner
 module.exports.JwtVerifier = nativeBinding.JwtVerifier
 module.exports.RevocationList = nativeBinding.RevocationList
 module.exports._handshakeAuthenticate = nativeBinding._handshakeAuthenticate
+module.exports._handshakeVerifyBearer = nativeBinding._handshakeVerifyBearer
 module.exports._handshakeVerifyToken = nativeBinding._handshakeVerifyToken
 module.exports._jwtVerifyText = nativeBinding._jwtVerifyText
 module.exports.decodeUnverified = nativeBinding.decodeUnverified

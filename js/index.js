@@ -66,7 +66,7 @@ function attachRemote(self, remote, proto, methods) {
 const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
 const kField = Symbol('authbridge.authField')
 const kHandle = Symbol('authbridge.handle')
-const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken } = native
+const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer } = native
 // _authenticateParts / _verifyTokenText code the kind and the source in leading white space.
 const KINDS = { 32: 'jwt', 9: 'authjs' }
 const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
@@ -163,6 +163,11 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
   /** For authbridge/passport: verifyToken's text result (the kind coded in its first character). */
   _verifyTokenText(token) {
     return handshakeVerifyToken(this[kHandle], token)
+  }
+
+  /** For authbridge/passport: the Bearer token of an Authorization header read as passport-jwt's extractor does, checked; null when there is none. */
+  _verifyBearerText(authorization) {
+    return handshakeVerifyBearer(this[kHandle], authorization)
   }
 
   /** The RemoteJwks the jwt side reads, or null. */

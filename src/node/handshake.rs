@@ -285,6 +285,27 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: &External<std::sync::Arc
     }
 }
 
+/// For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
+/// Authorization header read as that extractor reads it (`extract::auth_header_parts`,
+/// scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
+/// the extractor would find no token.
+#[napi(js_name = "_handshakeVerifyBearer", ts_args_type = "handle: ExternalObject<unknown>, authorization: string")]
+pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, authorization: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
+    let core: &HandshakeCore = handle;
+    let env_ref = env;
+    let env = *env;
+    let header = super::args::string_arg(&env, &authorization, "the Authorization header")?;
+    let t = match crate::extract::auth_header_parts(&header) {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
+        _ => return Ok(None),
+    };
+    let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+    match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+        Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json).map(Some),
+        Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
+    }
+}
+
 impl HandshakeCore {
     /// The shared part of authenticate and _authenticateParts.
     #[allow(clippy::too_many_arguments)]
