@@ -190,6 +190,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** Decodes (and encodes) Auth.js / NextAuth session tokens; keys are derived once. */
 export declare class AuthJsSession {
   constructor(options: AuthJsOptions)
+  /** The handle `_authjsDecodeText` takes (js/index.js keeps one per instance). */
+  _handle(): ExternalObject<unknown>
   /** The session cookie name this instance reads. */
   get cookieName(): string
   /** Decrypts and checks a session token; returns its claims. */
@@ -315,12 +317,26 @@ export declare class RevocationList {
 }
 
 /**
+ * The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
+ * js/index.js parses it: this is the package's `AuthJsSession#decode`.
+ */
+export declare function _authjsDecodeText(handle: ExternalObject<unknown>, token: string): string
+
+/**
  * As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
  * handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
  * (joined when a list), Origin and Host headers. Returns the claims as JSON text
  * after two white-space characters that code the kind and the source.
  */
 export declare function _handshakeAuthenticate(handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
+
+/**
+ * The common handshake in one short call: `auth[authField]` is a string and 'auth' is
+ * the first source, so the token is that one (as `_handshakeAuthenticate` would find it,
+ * with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
+ * the wrapper then makes the full call.
+ */
+export declare function _handshakeAuthToken(handle: ExternalObject<unknown>, token: string): string | null
 
 /**
  * For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an

@@ -66,7 +66,7 @@ function attachRemote(self, remote, proto, methods) {
 const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
 const kField = Symbol('authbridge.authField')
 const kHandle = Symbol('authbridge.handle')
-const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer } = native
+const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken } = native
 // _authenticateParts / _verifyTokenText code the kind and the source in leading white space.
 const KINDS = { 32: 'jwt', 9: 'authjs' }
 const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
@@ -142,6 +142,11 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     const query = objectOrNone(handshake.query)
     const name = this[kField]
     const a = auth === undefined ? undefined : auth[name]
+    if (typeof a === 'string') {
+      // 'auth' first (the default) and a token there: it is the one (null: the full call decides).
+      const t = handshakeAuthToken(this[kHandle], a)
+      if (t !== null) return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: 'auth' }
+    }
     const q = query === undefined ? undefined : query[name]
     let authorization, origin, host, cookie
     if (headers !== undefined) {
@@ -186,6 +191,18 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
   }
 }
 
+class AuthJsSession extends native.AuthJsSession {
+  constructor(options) {
+    super(options)
+    Object.defineProperty(this, kHandle, { value: this._handle() })
+  }
+
+  /** Decrypts and checks a session token; returns its claims. */
+  decode(token) {
+    return JSON.parse(authjsDecodeText(this[kHandle], token))
+  }
+}
+
 /** As the native verifyJws; with `jwks: RemoteJwks`, an unknown kid starts the refresh. */
 function verifyJws(token, options) {
   try {
@@ -208,6 +225,7 @@ module.exports = {
   ...require('../index.js'),
   JwtVerifier,
   HandshakeAuthenticator,
+  AuthJsSession,
   verifyJws,
   verifyJwsAsync,
   RemoteJwks,

@@ -285,6 +285,31 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: &External<std::sync::Arc
     }
 }
 
+/// The common handshake in one short call: `auth[authField]` is a string and 'auth' is
+/// the first source, so the token is that one (as `_handshakeAuthenticate` would find it,
+/// with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
+/// the wrapper then makes the full call.
+#[napi(js_name = "_handshakeAuthToken", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
+pub fn handshake_auth_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, token: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
+    let core: &HandshakeCore = handle;
+    let env_ref = env;
+    let env = *env;
+    if core.inner.first_source() != handshake::Source::Auth || token.get_type()? != ValueType::String {
+        return Ok(None);
+    }
+    // SAFETY: the type was just checked.
+    let token: String = unsafe { token.cast::<String>() }?;
+    let t = crate::extract::strip_bearer(&token);
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+    match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+        Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b"  " } else { b"\t " }, &claims.json).map(Some),
+        Err(e) => Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))])),
+    }
+}
+
 /// For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
 /// Authorization header read as that extractor reads it (`extract::auth_header_parts`,
 /// scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
