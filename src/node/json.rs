@@ -55,6 +55,13 @@ pub fn text<'e>(env: &'e Env, prefix: &[u8], json: &[u8]) -> napi::Result<napi::
         } else {
             env.create_string(std::str::from_utf8(json).map_err(|_| napi::Error::from_reason("invalid UTF-8"))?)?
         }
+    } else if prefix.len() + json.len() <= 2048 && json.is_ascii() {
+        // The usual claims set: joined on the stack, no allocation.
+        let mut buf = [0u8; 2048];
+        let n = prefix.len() + json.len();
+        buf[..prefix.len()].copy_from_slice(prefix);
+        buf[prefix.len()..n].copy_from_slice(json);
+        env.create_string_latin1(&buf[..n])?
     } else {
         let mut buf = Vec::with_capacity(prefix.len() + json.len());
         buf.extend_from_slice(prefix);
