@@ -94,10 +94,11 @@ pub struct SessionCore {
 #[napi(js_name = "_authjsDecodeText", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
 pub fn authjs_decode_text<'e>(env: &'e Env, handle: &External<std::sync::Arc<SessionCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
     let core: &SessionCore = handle;
-    let token = token_arg(env, &token)?;
-    let now = clock(env, &core.now)?;
-    let claims = guard(env, || core.inner.decode(&token, now))?;
-    json::text(env, b"", &claims.json)
+    super::args::with_token(env, &token, |token| {
+        let now = clock(env, &core.now)?;
+        let claims = guard(env, || core.inner.decode(token, now))?;
+        json::text(env, b"", &claims.json)
+    })?
 }
 
 fn claims_or_null<'e>(env: &'e Env, parser: &json::JsonParse, v: Option<Claims>) -> napi::Result<Unknown<'e>> {

@@ -297,17 +297,17 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<H
     if core.inner.first_source() != handshake::Source::Auth || token.get_type()? != ValueType::String {
         return Ok(None);
     }
-    // SAFETY: the type was just checked.
-    let token: String = unsafe { token.cast::<String>() }?;
-    let t = crate::extract::strip_bearer(&token);
-    if t.is_empty() {
-        return Ok(None);
-    }
-    let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
-    match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-        Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b"  " } else { b"\t " }, &claims.json).map(Some),
-        Err(e) => Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))])),
-    }
+    super::args::with_token(&env, &token, |token| {
+        let t = crate::extract::strip_bearer(token);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+        match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b"  " } else { b"\t " }, &claims.json).map(Some),
+            Err(e) => Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))])),
+        }
+    })?
 }
 
 /// For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
@@ -319,16 +319,20 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: &External<std::sync::Ar
     let core: &HandshakeCore = handle;
     let env_ref = env;
     let env = *env;
-    let header = super::args::string_arg(&env, &authorization, "the Authorization header")?;
-    let t = match crate::extract::auth_header_parts(&header) {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
-        _ => return Ok(None),
-    };
-    let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
-    match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-        Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json).map(Some),
-        Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
+    if authorization.get_type()? != ValueType::String {
+        super::args::string_arg(&env, &authorization, "the Authorization header")?;
     }
+    super::args::with_token(&env, &authorization, |header| {
+        let t = match crate::extract::auth_header_parts(header) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
+            _ => return Ok(None),
+        };
+        let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+        match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json).map(Some),
+            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
+        }
+    })?
 }
 
 impl HandshakeCore {

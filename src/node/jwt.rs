@@ -110,9 +110,10 @@ impl VerifierCore {
 #[napi(js_name = "_jwtVerifyText", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
 pub fn jwt_verify_text<'e>(env: &'e Env, handle: &External<Arc<VerifierCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
     let core: &VerifierCore = handle;
-    let token = token_arg(env, &token)?;
-    let now = clock(env, &core.now)?;
-    guard(env, || core.read().verify_with(&token, now, |json| json::text(env, b"", json)))?
+    super::args::with_token(env, &token, |token| {
+        let now = clock(env, &core.now)?;
+        guard(env, || core.read().verify_with(token, now, |json| json::text(env, b"", json)))?
+    })?
 }
 
 #[napi]
