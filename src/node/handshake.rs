@@ -244,18 +244,14 @@ pub fn handshake_authenticate<'e>(
     let (auth_s, auth_bad) = field_value(&auth)?;
     let (query_s, query_bad) = field_value(&query)?;
     let core: &HandshakeCore = handle;
-    let (claims, kind, source) = core.run(
-        env,
-        &auth_s,
-        auth_bad,
-        &query_s,
-        query_bad,
-        string_value(&authorization)?,
-        string_value(&cookie)?,
-        string_value(&origin)?,
-        string_value(&host)?,
-        verdict,
-    )?;
+    let (authorization, origin, host) = (string_value(&authorization)?, string_value(&origin)?, string_value(&host)?);
+    let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict);
+    // The Cookie header (often the longest string here) goes through the one-call copy.
+    let (claims, kind, source) = if cookie.get_type()? == ValueType::String {
+        super::args::with_token(env, &cookie, |c| run(Some(c)))??
+    } else {
+        run(None)?
+    };
     let k = match kind {
         Kind::Jwt => b' ',
         Kind::AuthJs => b'\t',
@@ -346,7 +342,7 @@ impl HandshakeCore {
         query_s: &Option<String>,
         query_bad: Option<&'static str>,
         authorization: Option<String>,
-        cookie: Option<String>,
+        cookie: Option<&str>,
         origin: Option<String>,
         host: Option<String>,
         verdict: Option<bool>,
@@ -355,7 +351,7 @@ impl HandshakeCore {
         let input = handshake::Handshake {
             auth: to_field(auth_s, auth_bad),
             authorization: authorization.as_deref(),
-            cookie: cookie.as_deref(),
+            cookie,
             query: to_field(query_s, query_bad),
         };
         let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
@@ -458,7 +454,7 @@ impl HandshakeAuthenticator {
             },
             None => None,
         };
-        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict)
+        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie.as_deref(), origin, host, verdict)
             .and_then(|(claims, kind, source)| {
                 Ok(AuthenticateResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string(), source: source.name().to_string() })
             })
