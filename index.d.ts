@@ -172,6 +172,13 @@ export interface HandshakeAuthenticator {
 /** As verifyJws; with `jwks: RemoteJwks`, an unknown kid waits for the refresh and retries once. */
 export declare function verifyJwsAsync(token: string, options: JwsOptions): Promise<JwsResult>
 
+export declare class ExternalObject<T> {
+  readonly '': {
+    readonly '': unique symbol
+    [K: symbol]: T
+  }
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -183,6 +190,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** Decodes (and encodes) Auth.js / NextAuth session tokens; keys are derived once. */
 export declare class AuthJsSession {
   constructor(options: AuthJsOptions)
+  /** The handle `_authjsDecodeText` takes (js/index.js keeps one per instance). */
+  _handle(): ExternalObject<unknown>
   /** The session cookie name this instance reads. */
   get cookieName(): string
   /** Decrypts and checks a session token; returns its claims. */
@@ -198,6 +207,8 @@ export declare class AuthJsSession {
 /** Authenticates Socket.IO handshakes (and HTTP requests) from whichever token the client has. */
 export declare class HandshakeAuthenticator {
   constructor(options: HandshakeOptions)
+  /** The handle `_handshakeAuthenticate` / `_handshakeVerifyToken` take (js/index.js keeps one). */
+  _handle(): ExternalObject<unknown>
   /**
    * Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
    * error has `code`, `source` (where the token was found, or null) and `fingerprint`.
@@ -210,6 +221,8 @@ export declare class HandshakeAuthenticator {
    * `auth_refresh` and for callers that already hold the token.
    */
   verifyToken(token: string): TokenResult
+  /** The handshake member (`authField`) read for the 'auth' and 'query' sources. */
+  _authField(): string
   /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
   get originRule(): 'same-origin' | 'any' | 'list'
   /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
@@ -245,6 +258,8 @@ export declare class JwtSigner {
 /** Verifies JWTs with pinned algorithms and keys prepared once, in the constructor. */
 export declare class JwtVerifier {
   constructor(options: VerifierOptions)
+  /** The handle `_jwtVerifyText` takes (js/index.js keeps one per instance). */
+  _handle(): ExternalObject<unknown>
   /** Verifies signature and claims; returns the claims. */
   verify(token: string): Record<string, unknown>
   /** Like verify, with the protected header too. */
@@ -300,6 +315,48 @@ export declare class RevocationList {
   /** Seconds a subject entry lives after its `before`. */
   get subjectTtl(): number
 }
+
+/**
+ * The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
+ * js/index.js parses it: this is the package's `AuthJsSession#decode`.
+ */
+export declare function _authjsDecodeText(handle: ExternalObject<unknown>, token: string): string
+
+/**
+ * As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
+ * handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
+ * (joined when a list), Origin and Host headers. Returns the claims as JSON text
+ * after two white-space characters that code the kind and the source.
+ */
+export declare function _handshakeAuthenticate(handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
+
+/**
+ * The common handshake in one short call: `auth[authField]` is a string and 'auth' is
+ * the first source, so the token is that one (as `_handshakeAuthenticate` would find it,
+ * with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
+ * the wrapper then makes the full call.
+ */
+export declare function _handshakeAuthToken(handle: ExternalObject<unknown>, token: string): string | null
+
+/**
+ * For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
+ * Authorization header read as that extractor reads it (`extract::auth_header_parts`,
+ * scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
+ * the extractor would find no token.
+ */
+export declare function _handshakeVerifyBearer(handle: ExternalObject<unknown>, authorization: string): string | null
+
+/**
+ * As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
+ * kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
+ */
+export declare function _handshakeVerifyToken(handle: ExternalObject<unknown>, token: string): string
+
+/**
+ * The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
+ * js/index.js parses it: this is the package's `JwtVerifier#verify`.
+ */
+export declare function _jwtVerifyText(handle: ExternalObject<unknown>, token: string): string
 
 export interface AuthenticateResult {
   claims: Record<string, unknown>

@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
-const ab = require('../index.js')
+const ab = require('../js/index.js') // the package main (what `require('authbridge')` gives)
 const jsonwebtoken = require('jsonwebtoken')
 const fastJwt = require('fast-jwt')
 const nodeRs = require('@node-rs/jsonwebtoken')

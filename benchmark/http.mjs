@@ -103,12 +103,12 @@ async function strategyFor(variant, kase, m) {
       return minimal(bearer, createVerifier({ key: jwtKey, algorithms: [kase], cache: false }))
     }
     case 'JwtVerifier.verify, minimal strategy': {
-      const { JwtVerifier } = require('../index.js')
+      const { JwtVerifier } = require('../js/index.js')
       const v = new JwtVerifier({ algorithms: [kase], key: jwtKey })
       return minimal(bearer, (t) => v.verify(t))
     }
     case 'AuthJsSession.decode, minimal strategy': {
-      const { AuthJsSession } = require('../index.js')
+      const { AuthJsSession } = require('../js/index.js')
       const s = new AuthJsSession({ secret: m.authSecret })
       return minimal(sessionCookie, (t) => s.decode(t))
     }

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module'
 import crypto from 'node:crypto'
 const require = createRequire(import.meta.url)
-const ab = require('../index.js')
+const ab = require('../js/index.js')
 const jwt = require('jsonwebtoken')
 const { encode } = await import('@auth/core/jwt')
 

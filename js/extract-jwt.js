@@ -6,6 +6,8 @@
 const { codedTypeError } = require('./errors.js')
 
 const AUTH_HEADER = 'authorization'
+// Marks the extractor fromAuthHeaderAsBearerToken() returns.
+const BEARER_EXTRACTOR = Symbol('authbridge.bearerExtractor')
 // As passport-jwt: a scheme, white space (a CRLF too), a value.
 const AUTH_HEADER_RE = /(\S+)\s+(\S+)/
 
@@ -111,7 +113,10 @@ const ExtractJwt = {
   },
 
   fromAuthHeaderAsBearerToken() {
-    return ExtractJwt.fromAuthHeaderWithScheme('bearer')
+    const extractor = ExtractJwt.fromAuthHeaderWithScheme('bearer')
+    // authbridge/passport reads the header natively when it sees this extractor (same rules).
+    Object.defineProperty(extractor, BEARER_EXTRACTOR, { value: true })
+    return extractor
   },
 
   fromExtractors(extractors) {
@@ -147,4 +152,4 @@ const ExtractJwt = {
   },
 }
 
-module.exports = { ExtractJwt, parseAuthHeader }
+module.exports = { ExtractJwt, parseAuthHeader, BEARER_EXTRACTOR }

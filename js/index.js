@@ -2,8 +2,10 @@
 // The package main: everything the native binding (../index.js) exports, plus RemoteJwks,
 // with JwtVerifier and HandshakeAuthenticator extended to accept `jwks: RemoteJwks` (or
 // `jwksUri` / an `issuer` to discover it from) and to wait for a key refresh in their
-// async variants. A verifier without a remote set is the native object, untouched: no
-// JS runs on its verify path.
+// async variants. The hot methods (verify, authenticate, verifyToken) take the claims from
+// the addon as JSON text and parse them here: `JSON.parse` called from JS is a direct builtin
+// call, cheaper than the addon calling back into JS, and reading the handshake's few members
+// here (inline-cached loads) is cheaper than the addon walking the object through napi.
 
 const native = require('../index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
@@ -55,17 +57,42 @@ function notifying(remote, method, self) {
   }
 }
 
-/** Marks `self` as reading `remote` and wraps its sync `methods` (of `Native`) with `notifying`. */
-function attachRemote(self, remote, Native, methods) {
+/** Marks `self` as reading `remote` and wraps its sync `methods` (of `proto`) with `notifying`. */
+function attachRemote(self, remote, proto, methods) {
   Object.defineProperty(self, kRemote, { value: remote })
-  for (const name of methods) self[name] = notifying(remote, Native.prototype[name], self)
+  for (const name of methods) self[name] = notifying(remote, proto[name], self)
 }
+
+const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
+const kField = Symbol('authbridge.authField')
+const kHandle = Symbol('authbridge.handle')
+const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken } = native
+// _authenticateParts / _verifyTokenText code the kind and the source in leading white space.
+const KINDS = { 32: 'jwt', 9: 'authjs' }
+const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
+
+/** A Cookie header as the addon reads it: a string, or a list of strings joined with '; '. */
+function cookieHeader(c) {
+  if (typeof c === 'string' || !Array.isArray(c)) return c
+  for (let i = 0; i < c.length; i++) if (typeof c[i] !== 'string') return undefined
+  return c.join('; ')
+}
+
+/** A member that is an object, or undefined. */
+const objectOrNone = (v) => (typeof v === 'object' && v !== null ? v : undefined)
 
 class JwtVerifier extends native.JwtVerifier {
   constructor(options) {
     const { options: o, remote } = withRemote(options)
     super(o)
-    if (remote) attachRemote(this, remote, native.JwtVerifier, ['verify', 'verifyComplete'])
+    // The native handle the hot path is called with (a plain function is entered faster than a method).
+    Object.defineProperty(this, kHandle, { value: this._handle() })
+    if (remote) attachRemote(this, remote, JwtVerifier.prototype, ['verify', 'verifyComplete'])
+  }
+
+  /** Verifies signature and claims; returns the claims. */
+  verify(token) {
+    return JSON.parse(jwtVerifyText(this[kHandle], token))
   }
 
   /** The RemoteJwks this verifier reads, or null. */
@@ -75,7 +102,7 @@ class JwtVerifier extends native.JwtVerifier {
 
   /** As verify; with a remote set, an unknown kid waits for the refresh and retries once. */
   verifyAsync(token) {
-    return retryOnce(this[kRemote], () => native.JwtVerifier.prototype.verify.call(this, token))
+    return retryOnce(this[kRemote], () => JwtVerifier.prototype.verify.call(this, token))
   }
 
   /** As verifyComplete, asynchronously (see verifyAsync). */
@@ -96,7 +123,56 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
       }
     }
     super(o)
-    if (remote) attachRemote(this, remote, native.HandshakeAuthenticator, ['authenticate', 'verifyToken'])
+    Object.defineProperty(this, kField, { value: this._authField() })
+    Object.defineProperty(this, kHandle, { value: this._handle() })
+    if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken'])
+  }
+
+  /**
+   * Authenticates `socket.handshake` (or any `{ auth, headers, query }`): its members are
+   * read here, in the addon's order, and handed over as strings in one call.
+   */
+  authenticate(handshake, originAllowed) {
+    if (typeof handshake !== 'object' || handshake === null || (originAllowed != null && typeof originAllowed !== 'boolean')) {
+      // The addon's own errors for a wrong argument.
+      return nativeAuthenticate.call(this, handshake, originAllowed)
+    }
+    const auth = objectOrNone(handshake.auth)
+    const headers = objectOrNone(handshake.headers)
+    const query = objectOrNone(handshake.query)
+    const name = this[kField]
+    const a = auth === undefined ? undefined : auth[name]
+    if (typeof a === 'string') {
+      // 'auth' first (the default) and a token there: it is the one (null: the full call decides).
+      const t = handshakeAuthToken(this[kHandle], a)
+      if (t !== null) return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: 'auth' }
+    }
+    const q = query === undefined ? undefined : query[name]
+    let authorization, origin, host, cookie
+    if (headers !== undefined) {
+      authorization = headers.authorization
+      origin = headers.origin
+      host = headers.host
+      cookie = cookieHeader(headers.cookie)
+    }
+    const t = handshakeAuthenticate(this[kHandle], a, q, authorization, cookie, origin, host, originAllowed)
+    return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+  }
+
+  /** Checks one token of either kind (a 'Bearer ' prefix is tolerated): { claims, kind }. */
+  verifyToken(token) {
+    const t = handshakeVerifyToken(this[kHandle], token)
+    return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)] }
+  }
+
+  /** For authbridge/passport: verifyToken's text result (the kind coded in its first character). */
+  _verifyTokenText(token) {
+    return handshakeVerifyToken(this[kHandle], token)
+  }
+
+  /** For authbridge/passport: the Bearer token of an Authorization header read as passport-jwt's extractor does, checked; null when there is none. */
+  _verifyBearerText(authorization) {
+    return handshakeVerifyBearer(this[kHandle], authorization)
   }
 
   /** The RemoteJwks the jwt side reads, or null. */
@@ -106,12 +182,24 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
 
   /** As authenticate; an unknown kid waits for the key refresh and retries once. */
   authenticateAsync(handshake, originAllowed) {
-    return retryOnce(this[kRemote], () => native.HandshakeAuthenticator.prototype.authenticate.call(this, handshake, originAllowed))
+    return retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype.authenticate.call(this, handshake, originAllowed))
   }
 
   /** As verifyToken, asynchronously (see authenticateAsync). */
   verifyTokenAsync(token) {
-    return retryOnce(this[kRemote], () => native.HandshakeAuthenticator.prototype.verifyToken.call(this, token))
+    return retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype.verifyToken.call(this, token))
+  }
+}
+
+class AuthJsSession extends native.AuthJsSession {
+  constructor(options) {
+    super(options)
+    Object.defineProperty(this, kHandle, { value: this._handle() })
+  }
+
+  /** Decrypts and checks a session token; returns its claims. */
+  decode(token) {
+    return JSON.parse(authjsDecodeText(this[kHandle], token))
   }
 }
 
@@ -137,6 +225,7 @@ module.exports = {
   ...require('../index.js'),
   JwtVerifier,
   HandshakeAuthenticator,
+  AuthJsSession,
   verifyJws,
   verifyJwsAsync,
   RemoteJwks,

@@ -8,7 +8,7 @@
 // it (passport gives a strategy success/fail/error at run time).
 
 const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('./index.js')
-const { ExtractJwt } = require('./extract-jwt.js')
+const { ExtractJwt, BEARER_EXTRACTOR } = require('./extract-jwt.js')
 const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('./errors.js')
@@ -70,6 +70,7 @@ class Strategy {
     this._spec = null
     this._keyProvider = null
     this._authenticators = new Map()
+    this._bearerFast = false
 
     if (options instanceof HandshakeAuthenticator) {
       this._authenticator = options
@@ -121,6 +122,10 @@ class Strategy {
       this._expected = jwt ? { audience: jwt.audience, issuer: jwt.issuer, subject: jwt.subject, maxAge: jwt.maxAge } : {}
       this._authenticator = new HandshakeAuthenticator({ ...this._base, jwt })
     }
+    // Decided once: passport runs each request on Object.create(strategy).
+    this._bearerFast =
+      !!this._jwtFromRequest && this._jwtFromRequest[BEARER_EXTRACTOR] === true && !this._keyProvider &&
+      !!this._authenticator && this._authenticator.remoteJwks === null && !(this._spec !== null && this._spec.complete)
   }
 
   /** The HandshakeAuthenticator for a key (passport-jwt's options), prepared once per key. */
@@ -163,7 +168,11 @@ class Strategy {
     }
     if (typeof token !== 'string' || /\s/.test(token)) throw codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
     const asResult = (r) => ({ kind: r.kind, source: null, claims: r.claims })
-    return wait ? authenticator.verifyTokenAsync(token).then(asResult) : asResult(authenticator.verifyToken(token))
+    if (wait) return authenticator.verifyTokenAsync(token).then(asResult)
+    if (authenticator.remoteJwks !== null) return asResult(authenticator.verifyToken(token))
+    // The addon's text result (kind coded in the first character), parsed once, no copies.
+    const t = authenticator._verifyTokenText(token)
+    return { kind: t.charCodeAt(0) === 32 ? 'jwt' : 'authjs', source: null, claims: JSON.parse(t) }
   }
 
   /** passport-jwt's claim checks the native verifier has no option for, and `complete`. */
@@ -192,7 +201,37 @@ class Strategy {
     return out
   }
 
+  /**
+   * The common case done in one native call: passport-jwt's options with a fixed key, the
+   * stock Bearer extractor, no remote key set, no `complete`. The addon reads the header as
+   * the extractor does; null when it holds no Bearer token (the general path then fails as
+   * before). Returns true when it settled the request.
+   */
+  _fastBearer(req) {
+    const headers = req && req.headers
+    const h = headers ? headers.authorization : undefined
+    if (typeof h !== 'string' || h === '') return false
+    let t
+    try {
+      t = this._authenticator._verifyBearerText(h)
+    } catch (err) {
+      this.fail(this._refusal(err, this._jwtFromRequest(req), req))
+      return true
+    }
+    if (t === null) return false
+    const result = { kind: t.charCodeAt(0) === 32 ? 'jwt' : 'authjs', source: null, claims: JSON.parse(t) }
+    try {
+      if (this._spec !== null && result.kind === 'jwt') o.postChecks(result.claims, this._spec)
+    } catch (err) {
+      this.fail(this._refusal(err, this._jwtFromRequest(req), req))
+      return true
+    }
+    this._accept(req, result)
+    return true
+  }
+
   authenticate(req) {
+    if (this._bearerFast && this._fastBearer(req)) return
     let token = UNKNOWN
     if (this._jwtFromRequest) {
       token = this._jwtFromRequest(req)

@@ -136,6 +136,11 @@ impl HandshakeAuthenticator {
         &self.auth_field
     }
 
+    /// The source looked at first.
+    pub fn first_source(&self) -> Source {
+        self.sources[0]
+    }
+
     /// The clock tolerance of the decoder for a kind, in seconds.
     pub fn tolerance(&self, kind: Kind) -> f64 {
         match kind {

@@ -243,6 +243,16 @@ impl<'de, 'n> Visitor<'de> for Members<'n> {
 /// any depth, nesting bounded) and returns the members named in `names`, in that
 /// order, without building the rest. `Err` is ("not a JSON object" or the problem).
 pub fn members(bytes: &[u8], names: &[&str]) -> Result<Vec<Option<Value>>, String> {
+    if std::str::from_utf8(bytes).is_ok() {
+        if let Some(out) = crate::json_fast::members(bytes, names) {
+            return Ok(out);
+        }
+    }
+    members_serde(bytes, names)
+}
+
+/// `members` through serde_json alone: the authority on what is refused, and why.
+pub fn members_serde(bytes: &[u8], names: &[&str]) -> Result<Vec<Option<Value>>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
     let mut de = serde_json::Deserializer::from_str(text);
     let out = de.deserialize_any(MembersAny(Members { names })).map_err(|e| describe(&e))?;

@@ -13,6 +13,7 @@ pub mod fuzz;
 pub mod handshake;
 pub mod inspect;
 pub mod json;
+pub mod json_fast;
 pub mod jwe;
 pub mod jws;
 pub mod jwt;

@@ -57,6 +57,12 @@ pub struct VerifierOptions {
 /// The claims RFC 9068 section 2.2 requires in an access token.
 pub const RFC9068_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
+/// A verification's outcome: a cache hit, or a token verified now (header, claims JSON).
+enum Verified {
+    Hit(Arc<Entry>),
+    Fresh(Arc<Header>, Vec<u8>),
+}
+
 pub struct JwtVerifier {
     headers: crate::token::HeaderCache,
     cache: Option<VerifyCache>,
@@ -142,6 +148,21 @@ impl JwtVerifier {
 
     /// Verifies signature and claims; returns (header, claims).
     pub fn verify(&self, token: &str, now: f64) -> Result<(Arc<Header>, Claims)> {
+        Ok(match self.verified(token, now)? {
+            Verified::Hit(hit) => (hit.header.clone(), Claims { json: hit.json.to_vec() }),
+            Verified::Fresh(header, json) => (header, Claims { json }),
+        })
+    }
+
+    /// As `verify`, handing the claims' JSON text to `f` (a cached one without a copy).
+    pub fn verify_with<R>(&self, token: &str, now: f64, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Ok(match self.verified(token, now)? {
+            Verified::Hit(hit) => f(&hit.json),
+            Verified::Fresh(_, json) => f(&json),
+        })
+    }
+
+    fn verified(&self, token: &str, now: f64) -> Result<Verified> {
         if let Some(cache) = &self.cache {
             if let KeyStore::Remote(r) = &self.keys {
                 // A hit must not outlive the key that verified it, nor a stale set.
@@ -156,7 +177,7 @@ impl JwtVerifier {
                 if let (Some(list), Some(ids)) = (&self.revocation, &hit.ids) {
                     list.check(ids, now)?;
                 }
-                return Ok((hit.header.clone(), Claims { json: hit.json.to_vec() }));
+                return Ok(Verified::Hit(hit));
             }
         }
         let jws = jws::verify_compact_cached(token, &self.algorithms, &self.keys, self.max_len, &self.headers)?;
@@ -167,7 +188,7 @@ impl JwtVerifier {
         if let Some(cache) = &self.cache {
             cache.put(token, Entry { header: jws.header.clone(), json: jws.payload.as_slice().into(), times, ids });
         }
-        Ok((jws.header, Claims { json: jws.payload }))
+        Ok(Verified::Fresh(jws.header, jws.payload))
     }
 
     pub fn clock_tolerance(&self) -> f64 {

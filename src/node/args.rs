@@ -134,3 +134,46 @@ pub fn sub_object<'e>(obj: &Object<'e>, name: &str) -> napi::Result<Option<Objec
         _ => Ok(None),
     }
 }
+
+/// Runs `f` on a token argument (a string, or ERR_TOKEN_MALFORMED as `token_arg` says),
+/// copied out of V8 in one call into a buffer kept per thread: no length query and no
+/// allocation for tokens under 16 KiB. A longer token, or a nested call (a `now` option
+/// that verifies), takes `token_arg`'s copy.
+pub fn with_token<R>(env: &Env, v: &Unknown<'_>, f: impl FnOnce(&str) -> R) -> napi::Result<R> {
+    use napi::JsValue;
+    const SIZE: usize = 16 * 1024;
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let t = v.get_type()?;
+    if t != ValueType::String {
+        return Err(to_js(env, CoreError::new(ErrorCode::TokenMalformed, format!("the token must be a string, got {}", type_name(t)))));
+    }
+    let mut f = Some(f);
+    let fast = BUF.with(|cell| {
+        let Ok(mut buf) = cell.try_borrow_mut() else { return None };
+        if buf.len() < SIZE {
+            buf.resize(SIZE, 0);
+        }
+        let mut written = 0usize;
+        // SAFETY: `v` is a string value of this env (checked above); the buffer holds SIZE bytes.
+        let status = unsafe { napi::sys::napi_get_value_string_utf8(env.raw(), v.raw(), buf.as_mut_ptr().cast(), SIZE, &mut written) };
+        // V8 stops before a character that does not fit: with 8 bytes to spare nothing was
+        // left out (a character takes at most 4); otherwise the full copy decides.
+        if status != napi::sys::Status::napi_ok || written > SIZE - 8 {
+            return None;
+        }
+        // V8 writes valid UTF-8 (lone surrogates replaced), as the String conversion does.
+        let token = std::str::from_utf8(&buf[..written]).ok()?;
+        // The buffer stays borrowed during `f`: a nested call copies its own token.
+        Some(f.take()?(token))
+    });
+    match fast {
+        Some(r) => Ok(r),
+        None => {
+            let f = f.take().ok_or_else(|| napi::Error::from_reason("token callback already used"))?;
+            let token = token_arg(env, v)?;
+            Ok(f(&token))
+        }
+    }
+}

@@ -78,9 +78,27 @@ pub struct SessionHeaders {
 /// Decodes (and encodes) Auth.js / NextAuth session tokens; keys are derived once.
 #[napi]
 pub struct AuthJsSession {
+    core: std::sync::Arc<SessionCore>,
+    json: json::JsonParse,
+}
+
+/// What an AuthJsSession decodes with, shared with the handle its JS wrapper keeps
+/// (`_handle`): `_authjsDecodeText`, a plain function, is entered faster than a method.
+pub struct SessionCore {
     inner: authjs::AuthJsSession,
     now: Option<FunctionRef<(), f64>>,
-    json: json::JsonParse,
+}
+
+/// The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
+/// js/index.js parses it: this is the package's `AuthJsSession#decode`.
+#[napi(js_name = "_authjsDecodeText", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
+pub fn authjs_decode_text<'e>(env: &'e Env, handle: &External<std::sync::Arc<SessionCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core: &SessionCore = handle;
+    super::args::with_token(env, &token, |token| {
+        let now = clock(env, &core.now)?;
+        let claims = guard(env, || core.inner.decode(token, now))?;
+        json::text(env, b"", &claims.json)
+    })?
 }
 
 fn claims_or_null<'e>(env: &'e Env, parser: &json::JsonParse, v: Option<Claims>) -> napi::Result<Unknown<'e>> {
@@ -96,21 +114,27 @@ impl AuthJsSession {
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
         let o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
         let (inner, now) = guard(&env, || o.build(None))?;
-        Ok(AuthJsSession { inner, now, json: json::JsonParse::new(&env)? })
+        Ok(AuthJsSession { core: std::sync::Arc::new(SessionCore { inner, now }), json: json::JsonParse::new(&env)? })
+    }
+
+    /// The handle `_authjsDecodeText` takes (js/index.js keeps one per instance).
+    #[napi(js_name = "_handle", ts_return_type = "ExternalObject<unknown>")]
+    pub fn handle(&self) -> External<std::sync::Arc<SessionCore>> {
+        External::new(self.core.clone())
     }
 
     /// The session cookie name this instance reads.
     #[napi(getter)]
     pub fn cookie_name(&self) -> String {
-        self.inner.cookie_name().to_string()
+        self.core.inner.cookie_name().to_string()
     }
 
     /// Decrypts and checks a session token; returns its claims.
     #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
     pub fn decode<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
         let token = token_arg(env, &token)?;
-        let now = clock(env, &self.now)?;
-        let claims = guard(env, || self.inner.decode(&token, now))?;
+        let now = clock(env, &self.core.now)?;
+        let claims = guard(env, || self.core.inner.decode(&token, now))?;
         self.json.parse(env, claims.json)
     }
 
@@ -124,9 +148,9 @@ impl AuthJsSession {
             }
             _ => None,
         };
-        let now = clock(&env, &self.now)?;
+        let now = clock(&env, &self.core.now)?;
         let max_age = options.and_then(|o| o.max_age);
-        guard(&env, || self.inner.encode(&claims, max_age, now))
+        guard(&env, || self.core.inner.encode(&claims, max_age, now))
     }
 
     /// The session in a Cookie header (chunks joined); null when no session cookie is present.
@@ -134,8 +158,8 @@ impl AuthJsSession {
     #[allow(clippy::wrong_self_convention)] // the JS method name
     pub fn from_cookie_header<'e>(&self, env: &'e Env, cookie_header: Unknown) -> napi::Result<Unknown<'e>> {
         let header = string_arg(env, &cookie_header, "the Cookie header")?;
-        let now = clock(env, &self.now)?;
-        let claims = guard(env, || self.inner.from_cookie_header(&header, now))?;
+        let now = clock(env, &self.core.now)?;
+        let claims = guard(env, || self.core.inner.from_cookie_header(&header, now))?;
         claims_or_null(env, &self.json, claims)
     }
 
@@ -151,8 +175,8 @@ impl AuthJsSession {
             Either::A(s) => s,
             Either::B(list) => list.join("; "),
         });
-        let now = clock(env, &self.now)?;
-        let claims = guard(env, || self.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now))?;
+        let now = clock(env, &self.core.now)?;
+        let claims = guard(env, || self.core.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now))?;
         claims_or_null(env, &self.json, claims)
     }
 }

@@ -52,6 +52,13 @@ pub struct TokenResult<'e> {
 /// Authenticates Socket.IO handshakes (and HTTP requests) from whichever token the client has.
 #[napi]
 pub struct HandshakeAuthenticator {
+    core: std::sync::Arc<HandshakeCore>,
+}
+
+/// What a HandshakeAuthenticator works with, shared with the handle its JS wrapper keeps
+/// (`_handle`): the plain functions taking it (`_handshakeAuthenticate`,
+/// `_handshakeVerifyToken`) are entered faster than class methods.
+pub struct HandshakeCore {
     inner: handshake::HandshakeAuthenticator,
     json: json::JsonParse,
     now_jwt: Option<FunctionRef<(), f64>>,
@@ -174,78 +181,180 @@ fn to_field<'a>(s: &'a Option<String>, bad: Option<&'static str>) -> Field<'a> {
     }
 }
 
-#[napi]
-impl HandshakeAuthenticator {
-    #[napi(constructor, ts_args_type = "options: HandshakeOptions")]
-    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
-        let o: HandshakeOptions = options_arg(&env, &options, "HandshakeAuthenticator options")?;
-        let shared = o.revocation.map(|r| r.0);
-        let (jwt, now_jwt) = match o.jwt {
-            Some(j) => {
-                let (verifier, now) = guard(&env, || j.build(shared.as_ref()))?;
-                (Some(verifier), now)
-            }
-            None => (None, None),
-        };
-        let (authjs, now_authjs) = match o.authjs {
-            Some(a) => {
-                let (session, now) = guard(&env, || a.build(shared.as_ref()))?;
-                (Some(session), now)
-            }
-            None => (None, None),
-        };
-        let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
-        let origins = origin_rule(&env, &options)?;
-        Ok(HandshakeAuthenticator { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins })
+/// `originAllowed`: undefined/null (the rule decides) or a boolean.
+fn verdict_arg(env: &Env, origin_allowed: &Option<Unknown>) -> napi::Result<Option<bool>> {
+    match origin_allowed {
+        None => Ok(None),
+        Some(v) => match v.get_type()? {
+            ValueType::Undefined | ValueType::Null => Ok(None),
+            // SAFETY: the type was just checked.
+            ValueType::Boolean => Ok(Some(unsafe { v.cast::<bool>() }?)),
+            t => Err(to_js(env, CoreError::options(format!("originAllowed must be a boolean, got {}", type_name(t))))),
+        },
     }
+}
 
-    /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
-    /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
-    /// A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
-    /// unless `originAllowed` (a boolean) gives the caller's own verdict on it.
-    #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean")]
-    pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
-        let env_ref = env;
-        let env = *env;
-        let verdict: Option<bool> = match &origin_allowed {
-            None => None,
-            Some(v) => match v.get_type()? {
-                ValueType::Undefined | ValueType::Null => None,
-                // SAFETY: the type was just checked.
-                ValueType::Boolean => Some(unsafe { v.cast::<bool>() }?),
-                t => return Err(to_js(&env, CoreError::options(format!("originAllowed must be a boolean, got {}", type_name(t))))),
-            },
-        };
-        if handshake.get_type()? != ValueType::Object {
-            return Err(to_js(&env, CoreError::options("handshake must be an object with auth, headers and query")));
+/// A handshake field's value, as `args::field` reads it from its object.
+fn field_value(v: &Unknown<'_>) -> napi::Result<(Option<String>, Option<&'static str>)> {
+    match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok((None, None)),
+        // SAFETY: the type was just checked.
+        ValueType::String => Ok((Some(unsafe { v.cast::<String>() }?), None)),
+        ValueType::Object if v.is_array()? => Ok((None, Some("array"))),
+        t => Ok((None, Some(type_name(t)))),
+    }
+}
+
+/// A header's value: a string, or nothing (any other type is ignored, as before).
+fn string_value(v: &Unknown<'_>) -> napi::Result<Option<String>> {
+    match v.get_type()? {
+        // SAFETY: the type was just checked.
+        ValueType::String => Ok(Some(unsafe { v.cast::<String>() }?)),
+        _ => Ok(None),
+    }
+}
+
+/// The two clocks (one read when neither kind has a `now` option).
+fn clocks(env: &Env, jwt: &Option<FunctionRef<(), f64>>, authjs: &Option<FunctionRef<(), f64>>) -> napi::Result<(f64, f64)> {
+    if jwt.is_none() && authjs.is_none() {
+        let t = crate::util::now_seconds();
+        return Ok((t, t));
+    }
+    Ok((clock(env, jwt)?, clock(env, authjs)?))
+}
+
+/// As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
+/// handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
+/// (joined when a list), Origin and Host headers. Returns the claims as JSON text
+/// after two white-space characters that code the kind and the source.
+#[napi(js_name = "_handshakeAuthenticate", ts_args_type = "handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean")]
+#[allow(clippy::too_many_arguments)]
+pub fn handshake_authenticate<'e>(
+    env: &'e Env,
+    handle: &External<std::sync::Arc<HandshakeCore>>,
+    auth: Unknown,
+    query: Unknown,
+    authorization: Unknown,
+    cookie: Unknown,
+    origin: Unknown,
+    host: Unknown,
+    origin_allowed: Option<Unknown>,
+) -> napi::Result<napi::JsString<'e>> {
+    let verdict = verdict_arg(env, &origin_allowed)?;
+    let (auth_s, auth_bad) = field_value(&auth)?;
+    let (query_s, query_bad) = field_value(&query)?;
+    let core: &HandshakeCore = handle;
+    let (authorization, origin, host) = (string_value(&authorization)?, string_value(&origin)?, string_value(&host)?);
+    let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict);
+    // The Cookie header (often the longest string here) goes through the one-call copy.
+    let (claims, kind, source) = if cookie.get_type()? == ValueType::String {
+        super::args::with_token(env, &cookie, |c| run(Some(c)))??
+    } else {
+        run(None)?
+    };
+    let k = match kind {
+        Kind::Jwt => b' ',
+        Kind::AuthJs => b'\t',
+    };
+    let src = match source {
+        handshake::Source::Auth => b' ',
+        handshake::Source::Header => b'\t',
+        handshake::Source::Cookie => b'\n',
+        handshake::Source::Query => b'\r',
+    };
+    json::text(env, &[k, src], &claims.json)
+}
+
+/// As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
+/// kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
+#[napi(js_name = "_handshakeVerifyToken", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
+pub fn handshake_verify_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core: &HandshakeCore = handle;
+    let env_ref = env;
+    let env = *env;
+    let token = super::args::token_arg(&env, &token)?;
+    let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+    let t = crate::extract::strip_bearer(&token);
+    match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+        Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json),
+        Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
+    }
+}
+
+/// The common handshake in one short call: `auth[authField]` is a string and 'auth' is
+/// the first source, so the token is that one (as `_handshakeAuthenticate` would find it,
+/// with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
+/// the wrapper then makes the full call.
+#[napi(js_name = "_handshakeAuthToken", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
+pub fn handshake_auth_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, token: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
+    let core: &HandshakeCore = handle;
+    let env_ref = env;
+    let env = *env;
+    if core.inner.first_source() != handshake::Source::Auth || token.get_type()? != ValueType::String {
+        return Ok(None);
+    }
+    super::args::with_token(&env, &token, |token| {
+        let t = crate::extract::strip_bearer(token);
+        if t.is_empty() {
+            return Ok(None);
         }
-        // SAFETY: checked to be an object.
-        let h: Object = unsafe { handshake.cast() }?;
-        let auth = sub_object(&h, "auth")?;
-        let headers = sub_object(&h, "headers")?;
-        let query = sub_object(&h, "query")?;
-        let name = self.inner.auth_field();
-        let (auth_s, auth_bad) = field(&auth, name)?;
-        let (query_s, query_bad) = field(&query, name)?;
-        let (authorization, _) = field(&headers, "authorization")?;
-        let (origin, _) = field(&headers, "origin")?;
-        let (host, _) = field(&headers, "host")?;
-        let cookie: Option<String> = match &headers {
-            Some(hd) => match hd.get::<Either<String, Vec<String>>>("cookie") {
-                Ok(Some(Either::A(s))) => Some(s),
-                Ok(Some(Either::B(list))) => Some(list.join("; ")),
-                _ => None,
-            },
-            None => None,
+        let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+        match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b"  " } else { b"\t " }, &claims.json).map(Some),
+            Err(e) => Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))])),
+        }
+    })?
+}
+
+/// For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
+/// Authorization header read as that extractor reads it (`extract::auth_header_parts`,
+/// scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
+/// the extractor would find no token.
+#[napi(js_name = "_handshakeVerifyBearer", ts_args_type = "handle: ExternalObject<unknown>, authorization: string")]
+pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, authorization: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
+    let core: &HandshakeCore = handle;
+    let env_ref = env;
+    let env = *env;
+    if authorization.get_type()? != ValueType::String {
+        super::args::string_arg(&env, &authorization, "the Authorization header")?;
+    }
+    super::args::with_token(&env, &authorization, |header| {
+        let t = match crate::extract::auth_header_parts(header) {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
+            _ => return Ok(None),
         };
+        let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+        match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
+            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json).map(Some),
+            Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
+        }
+    })?
+}
+
+impl HandshakeCore {
+    /// The shared part of authenticate and _authenticateParts.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        env: &Env,
+        auth_s: &Option<String>,
+        auth_bad: Option<&'static str>,
+        query_s: &Option<String>,
+        query_bad: Option<&'static str>,
+        authorization: Option<String>,
+        cookie: Option<&str>,
+        origin: Option<String>,
+        host: Option<String>,
+        verdict: Option<bool>,
+    ) -> napi::Result<(crate::token::Claims, Kind, handshake::Source)> {
+        let env = *env;
         let input = handshake::Handshake {
-            auth: to_field(&auth_s, auth_bad),
+            auth: to_field(auth_s, auth_bad),
             authorization: authorization.as_deref(),
-            cookie: cookie.as_deref(),
-            query: to_field(&query_s, query_bad),
+            cookie,
+            query: to_field(query_s, query_bad),
         };
-        let now_jwt = clock(&env, &self.now_jwt)?;
-        let now_authjs = clock(&env, &self.now_authjs)?;
+        let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
         // The Origin rule, run only for a token found in the cookie, before it is decoded.
         // A handshake without Origin does not come from a browser page.
         let mut js_error: Option<napi::Error> = None;
@@ -272,17 +381,83 @@ impl HandshakeAuthenticator {
             return Err(e);
         }
         match result? {
-            Ok(a) => Ok(AuthenticateResult {
-                claims: self.json.parse(env_ref, a.claims.json)?,
-                kind: a.kind.name().to_string(),
-                source: a.source.name().to_string(),
-            }),
+            Ok(a) => Ok((a.claims, a.kind, a.source)),
             Err(f) => Err(to_js_with(
                 &env,
                 f.error,
                 &[("source", f.source.map(|s| s.name())), ("fingerprint", f.fingerprint.as_deref())],
             )),
         }
+    }
+}
+
+#[napi]
+impl HandshakeAuthenticator {
+    #[napi(constructor, ts_args_type = "options: HandshakeOptions")]
+    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
+        let o: HandshakeOptions = options_arg(&env, &options, "HandshakeAuthenticator options")?;
+        let shared = o.revocation.map(|r| r.0);
+        let (jwt, now_jwt) = match o.jwt {
+            Some(j) => {
+                let (verifier, now) = guard(&env, || j.build(shared.as_ref()))?;
+                (Some(verifier), now)
+            }
+            None => (None, None),
+        };
+        let (authjs, now_authjs) = match o.authjs {
+            Some(a) => {
+                let (session, now) = guard(&env, || a.build(shared.as_ref()))?;
+                (Some(session), now)
+            }
+            None => (None, None),
+        };
+        let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
+        let origins = origin_rule(&env, &options)?;
+        let core = HandshakeCore { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins };
+        Ok(HandshakeAuthenticator { core: std::sync::Arc::new(core) })
+    }
+
+    /// The handle `_handshakeAuthenticate` / `_handshakeVerifyToken` take (js/index.js keeps one).
+    #[napi(js_name = "_handle", ts_return_type = "ExternalObject<unknown>")]
+    pub fn handle(&self) -> External<std::sync::Arc<HandshakeCore>> {
+        External::new(self.core.clone())
+    }
+
+    /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
+    /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
+    /// A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
+    /// unless `originAllowed` (a boolean) gives the caller's own verdict on it.
+    #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean")]
+    pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
+        let env_ref = env;
+        let env = *env;
+        let verdict = verdict_arg(&env, &origin_allowed)?;
+        if handshake.get_type()? != ValueType::Object {
+            return Err(to_js(&env, CoreError::options("handshake must be an object with auth, headers and query")));
+        }
+        // SAFETY: checked to be an object.
+        let h: Object = unsafe { handshake.cast() }?;
+        let auth = sub_object(&h, "auth")?;
+        let headers = sub_object(&h, "headers")?;
+        let query = sub_object(&h, "query")?;
+        let name = self.core.inner.auth_field();
+        let (auth_s, auth_bad) = field(&auth, name)?;
+        let (query_s, query_bad) = field(&query, name)?;
+        let (authorization, _) = field(&headers, "authorization")?;
+        let (origin, _) = field(&headers, "origin")?;
+        let (host, _) = field(&headers, "host")?;
+        let cookie: Option<String> = match &headers {
+            Some(hd) => match hd.get::<Either<String, Vec<String>>>("cookie") {
+                Ok(Some(Either::A(s))) => Some(s),
+                Ok(Some(Either::B(list))) => Some(list.join("; ")),
+                _ => None,
+            },
+            None => None,
+        };
+        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie.as_deref(), origin, host, verdict)
+            .and_then(|(claims, kind, source)| {
+                Ok(AuthenticateResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string(), source: source.name().to_string() })
+            })
     }
 
     /// Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
@@ -292,19 +467,24 @@ impl HandshakeAuthenticator {
         let env_ref = env;
         let env = *env;
         let token = super::args::token_arg(&env, &token)?;
-        let now_jwt = clock(&env, &self.now_jwt)?;
-        let now_authjs = clock(&env, &self.now_authjs)?;
+        let (now_jwt, now_authjs) = clocks(&env, &self.core.now_jwt, &self.core.now_authjs)?;
         let t = crate::extract::strip_bearer(&token);
-        match super::errors::catch(&env, || self.inner.dispatch(t, now_jwt, now_authjs))? {
-            Ok((claims, kind)) => Ok(TokenResult { claims: self.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
+        match super::errors::catch(&env, || self.core.inner.dispatch(t, now_jwt, now_authjs))? {
+            Ok((claims, kind)) => Ok(TokenResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
+    }
+
+    /// The handshake member (`authField`) read for the 'auth' and 'query' sources.
+    #[napi(js_name = "_authField")]
+    pub fn auth_field_name(&self) -> String {
+        self.core.inner.auth_field().to_string()
     }
 
     /// How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'.
     #[napi(getter, ts_return_type = "'same-origin' | 'any' | 'list'")]
     pub fn origin_rule(&self) -> &'static str {
-        match self.origins {
+        match self.core.origins {
             OriginRule::SameOrigin => "same-origin",
             OriginRule::Any => "any",
             OriginRule::List(_) => "list",
@@ -320,8 +500,8 @@ impl HandshakeAuthenticator {
             t => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt' or 'authjs', got {}", type_name(t))))),
         };
         match kind.as_str() {
-            "jwt" => Ok(self.inner.tolerance(Kind::Jwt)),
-            "authjs" => Ok(self.inner.tolerance(Kind::AuthJs)),
+            "jwt" => Ok(self.core.inner.tolerance(Kind::Jwt)),
+            "authjs" => Ok(self.core.inner.tolerance(Kind::AuthJs)),
             _ => Err(to_js(&env, CoreError::options("kind must be 'jwt' or 'authjs'"))),
         }
     }

@@ -42,3 +42,35 @@ pub fn value<'e>(env: &'e Env, v: &Value) -> napi::Result<Unknown<'e>> {
     let text = serde_json::to_vec(v).map_err(|_| napi::Error::from_reason("unserializable JSON"))?;
     parse(env, text)
 }
+
+/// JSON text as a JS string, for `JSON.parse` in the JS wrapper (js/index.js): a direct
+/// builtin call there is cheaper than calling back into JS from here. ASCII text (the
+/// usual case) is handed over as Latin-1, which V8 copies without decoding; `prefix`
+/// (JSON white space only, which `JSON.parse` skips) carries a small code to the wrapper.
+pub fn text<'e>(env: &'e Env, prefix: &[u8], json: &[u8]) -> napi::Result<napi::JsString<'e>> {
+    debug_assert!(prefix.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')));
+    let s = if prefix.is_empty() {
+        if json.is_ascii() {
+            env.create_string_latin1(json)?
+        } else {
+            env.create_string(std::str::from_utf8(json).map_err(|_| napi::Error::from_reason("invalid UTF-8"))?)?
+        }
+    } else if prefix.len() + json.len() <= 2048 && json.is_ascii() {
+        // The usual claims set: joined on the stack, no allocation.
+        let mut buf = [0u8; 2048];
+        let n = prefix.len() + json.len();
+        buf[..prefix.len()].copy_from_slice(prefix);
+        buf[prefix.len()..n].copy_from_slice(json);
+        env.create_string_latin1(&buf[..n])?
+    } else {
+        let mut buf = Vec::with_capacity(prefix.len() + json.len());
+        buf.extend_from_slice(prefix);
+        buf.extend_from_slice(json);
+        if buf.is_ascii() {
+            env.create_string_latin1(&buf)?
+        } else {
+            env.create_string(std::str::from_utf8(&buf).map_err(|_| napi::Error::from_reason("invalid UTF-8"))?)?
+        }
+    };
+    Ok(s)
+}

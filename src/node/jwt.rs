@@ -87,9 +87,33 @@ impl Default for JwksKeySet {
 /// Verifies JWTs with pinned algorithms and keys prepared once, in the constructor.
 #[napi]
 pub struct JwtVerifier {
-    inner: jwt::JwtVerifier,
-    now: Option<FunctionRef<(), f64>>,
+    shared: Arc<VerifierCore>,
     json: json::JsonParse,
+}
+
+/// What a JwtVerifier verifies with, shared with the handle its JS wrapper keeps
+/// (`_handle`): a plain function taking the handle (`jwtVerifyText`) is entered several
+/// hundred nanoseconds faster than a class method (no unwrap, no borrow bookkeeping).
+pub struct VerifierCore {
+    inner: std::sync::RwLock<jwt::JwtVerifier>,
+    now: Option<FunctionRef<(), f64>>,
+}
+
+impl VerifierCore {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, jwt::JwtVerifier> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
+/// js/index.js parses it: this is the package's `JwtVerifier#verify`.
+#[napi(js_name = "_jwtVerifyText", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
+pub fn jwt_verify_text<'e>(env: &'e Env, handle: &External<Arc<VerifierCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core: &VerifierCore = handle;
+    super::args::with_token(env, &token, |token| {
+        let now = clock(env, &core.now)?;
+        guard(env, || core.read().verify_with(token, now, |json| json::text(env, b"", json)))?
+    })?
 }
 
 #[napi]
@@ -98,15 +122,21 @@ impl JwtVerifier {
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
         let o: VerifierOptions = options_arg(&env, &options, "JwtVerifier options")?;
         let (inner, now) = guard(&env, || o.build(None))?;
-        Ok(JwtVerifier { inner, now, json: json::JsonParse::new(&env)? })
+        Ok(JwtVerifier { shared: Arc::new(VerifierCore { inner: std::sync::RwLock::new(inner), now }), json: json::JsonParse::new(&env)? })
+    }
+
+    /// The handle `_jwtVerifyText` takes (js/index.js keeps one per instance).
+    #[napi(js_name = "_handle", ts_return_type = "ExternalObject<unknown>")]
+    pub fn handle(&self) -> External<Arc<VerifierCore>> {
+        External::new(self.shared.clone())
     }
 
     /// Verifies signature and claims; returns the claims.
     #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
     pub fn verify<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
         let token = token_arg(env, &token)?;
-        let now = clock(env, &self.now)?;
-        let (_, claims) = guard(env, || self.inner.verify(&token, now))?;
+        let now = clock(env, &self.shared.now)?;
+        let (_, claims) = guard(env, || self.shared.read().verify(&token, now))?;
         self.json.parse(env, claims.json)
     }
 
@@ -114,8 +144,8 @@ impl JwtVerifier {
     #[napi(ts_args_type = "token: string")]
     pub fn verify_complete<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<CompleteResult<'e>> {
         let token = token_arg(env, &token)?;
-        let now = clock(env, &self.now)?;
-        let (header, claims) = guard(env, || self.inner.verify(&token, now))?;
+        let now = clock(env, &self.shared.now)?;
+        let (header, claims) = guard(env, || self.shared.read().verify(&token, now))?;
         Ok(CompleteResult { header: self.json.parse(env, header.json.clone())?, payload: self.json.parse(env, claims.json)? })
     }
 
@@ -123,7 +153,7 @@ impl JwtVerifier {
     #[napi(ts_args_type = "jwks: { keys: object[] } | string")]
     pub fn set_jwks(&mut self, env: Env, jwks: Unknown) -> napi::Result<()> {
         let jwks = super::args::json_value_arg(&env, &jwks, "jwks", true)?;
-        let inner = &mut self.inner;
+        let mut inner = self.shared.inner.write().unwrap_or_else(|e| e.into_inner());
         guard(&env, || inner.set_jwks(&jwks))
     }
 }
@@ -192,3 +222,4 @@ pub fn sign(env: Env, claims: Unknown, key: Unknown, options: Unknown) -> napi::
         signer.sign(&claims, now_seconds())
     })
 }
+

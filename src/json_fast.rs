@@ -1,0 +1,371 @@
+//! A fast path for `json::members`: one pass over the bytes that checks the JSON and the
+//! member names and builds values only for the members asked for. It is conservative:
+//! whatever it is not sure about (escapes in member names, surrogate escapes, numbers with
+//! a fraction or an exponent, deep nesting, many members) makes it give up (`None`), and
+//! the serde_json path in `json::members` decides, with its exact error. It never accepts
+//! a text that path would refuse (checked by the differential test below).
+
+use serde_json::Value;
+
+/// Nesting depth handled here (serde_json's own limit, 128, is the one that refuses).
+const MAX_DEPTH: usize = 16;
+/// Member names kept for the duplicate checks of all open objects.
+const MAX_KEYS: usize = 32;
+
+/// `Some(Ok(values))` for a strict JSON object, `None` when serde_json must decide.
+pub fn members(text: &[u8], names: &[&str]) -> Option<Vec<Option<Value>>> {
+    let mut s = Scanner { b: text, i: 0 };
+    let mut out: Vec<Option<Value>> = vec![None; names.len()];
+    // Member names of the open objects, and where each object's names start.
+    let mut keys: [&[u8]; MAX_KEYS] = [&[]; MAX_KEYS];
+    let mut nkeys = 0usize;
+    let mut frames: [(bool, usize); MAX_DEPTH] = [(false, 0); MAX_DEPTH];
+    let mut depth = 0usize;
+
+    s.ws();
+    if s.peek()? != b'{' {
+        return None;
+    }
+    s.i += 1;
+    frames[0] = (true, 0);
+    depth = depth.max(1);
+    // State: just after '{' or '[' (`fresh`), or after a value.
+    let mut fresh = true;
+    loop {
+        let (is_object, first_key) = frames[depth - 1];
+        s.ws();
+        let c = s.peek()?;
+        if fresh && (c == b'}' || c == b']') || !fresh && (c == b'}' || c == b']') {
+            if (c == b'}') != is_object {
+                return None;
+            }
+            s.i += 1;
+            if is_object {
+                nkeys = first_key;
+            }
+            depth -= 1;
+            if depth == 0 {
+                break;
+            }
+            fresh = false;
+            continue;
+        }
+        if !fresh {
+            if c != b',' {
+                return None;
+            }
+            s.i += 1;
+            s.ws();
+        }
+        fresh = false;
+        let mut wanted: Option<usize> = None;
+        if is_object {
+            let key = s.key()?;
+            if keys[first_key..nkeys].contains(&key) || nkeys == MAX_KEYS {
+                return None;
+            }
+            keys[nkeys] = key;
+            nkeys += 1;
+            if depth == 1 {
+                wanted = names.iter().position(|n| n.as_bytes() == key);
+            }
+            s.ws();
+            if s.peek()? != b':' {
+                return None;
+            }
+            s.i += 1;
+            s.ws();
+        }
+        let start = s.i;
+        match s.peek()? {
+            b'{' | b'[' => {
+                if depth == MAX_DEPTH {
+                    return None;
+                }
+                let obj = s.b[s.i] == b'{';
+                s.i += 1;
+                frames[depth] = (obj, nkeys);
+                depth += 1;
+                fresh = true;
+                if let Some(w) = wanted {
+                    // A wanted container (aud as a list): read it whole with serde_json.
+                    let end = s.skip_container_from(start)?;
+                    out[w] = Some(serde_json::from_slice::<Value>(&s.b[start..end]).ok()?);
+                    // The scan goes on inside it for the strict checks.
+                }
+                continue;
+            }
+            b'"' => {
+                s.string_value()?;
+            }
+            b't' => s.lit(b"true")?,
+            b'f' => s.lit(b"false")?,
+            b'n' => s.lit(b"null")?,
+            _ => s.number()?,
+        }
+        if let Some(w) = wanted {
+            out[w] = Some(value_of(&s.b[start..s.i])?);
+        }
+    }
+    s.ws();
+    if s.i != s.b.len() {
+        return None;
+    }
+    Some(out)
+}
+
+/// The value of a scalar member (already checked by the scanner).
+fn value_of(raw: &[u8]) -> Option<Value> {
+    match raw[0] {
+        b'0'..=b'9' if raw.len() <= 18 && raw.iter().all(u8::is_ascii_digit) => {
+            let mut n: u64 = 0;
+            for d in raw {
+                n = n * 10 + u64::from(d - b'0');
+            }
+            Some(Value::from(n))
+        }
+        b'"' if !raw.contains(&b'\\') => Some(Value::String(std::str::from_utf8(&raw[1..raw.len() - 1]).ok()?.to_owned())),
+        b't' => Some(Value::Bool(true)),
+        b'f' => Some(Value::Bool(false)),
+        b'n' => Some(Value::Null),
+        _ => serde_json::from_slice::<Value>(raw).ok(),
+    }
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// A member name without escapes (else None: serde_json compares unescaped names).
+    fn key(&mut self) -> Option<&'a [u8]> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.i + 1;
+        let i = start + self.b.get(start..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if self.b[i] != b'"' {
+            return None;
+        }
+        self.i = i + 1;
+        Some(&self.b[start..i])
+    }
+
+    /// A string value: escapes checked, control characters refused. The bytes are UTF-8
+    /// (checked by the caller before the scan).
+    fn string_value(&mut self) -> Option<()> {
+        let mut i = self.i + 1;
+        loop {
+            i += self.b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            match self.b[i] {
+                b'"' => break,
+                b'\\' => {
+                    match *self.b.get(i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                        b'u' => {
+                            let hex = self.b.get(i + 2..i + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            // Surrogates (D800-DFFF): serde_json decides.
+                            if matches!(hex[0], b'd' | b'D') && matches!(hex[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F') {
+                                return None;
+                            }
+                            i += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                c if c < 0x20 => return None,
+                _ => i += 1,
+            }
+        }
+        self.i = i + 1;
+        Some(())
+    }
+
+    fn lit(&mut self, word: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + word.len())? != word {
+            return None;
+        }
+        self.i += word.len();
+        Some(())
+    }
+
+    /// An integer, or a number with a fraction; an exponent makes serde_json decide (range).
+    fn number(&mut self) -> Option<()> {
+        let b = self.b;
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match *b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !b.get(i)?.is_ascii_digit() {
+                return None;
+            }
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            return None;
+        }
+        // Very long numbers: serde_json decides.
+        if i - self.i > 40 {
+            return None;
+        }
+        self.i = i;
+        Some(())
+    }
+
+    /// The end of the container that starts at `start` (brackets matched outside strings;
+    /// the scan checks it properly).
+    fn skip_container_from(&self, start: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        let mut i = start;
+        let mut in_str = false;
+        while i < self.b.len() {
+            let c = self.b[i];
+            if in_str {
+                match c {
+                    b'\\' => i += 1,
+                    b'"' => in_str = false,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde(text: &[u8], names: &[&str]) -> Option<Vec<Option<Value>>> {
+        crate::json::members_serde(text, names).ok()
+    }
+
+    /// Never more lenient than serde_json, and the same values when both accept.
+    fn agree(text: &[u8], names: &[&str]) {
+        if std::str::from_utf8(text).is_err() {
+            return;
+        }
+        if let Some(fast) = members(text, names) {
+            assert_eq!(Some(fast), serde(text, names), "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn common_claims_take_the_fast_path() {
+        let t = br#"{"sub":"user-42","email":"ada@example.com","name":"Ada Lovelace","role":"member","iat":1795959941,"exp":1795960841}"#;
+        let v = members(t, &["exp", "nbf", "iat"]).unwrap();
+        assert_eq!(v, vec![Some(Value::from(1795960841u64)), None, Some(Value::from(1795959941u64))]);
+        let t = br#" {"aud":["a","b"],"x":{"y":[1,2.5,{"z":null}]},"n":-3,"s":"\u00e9\n","t":true} "#;
+        assert!(members(t, &["aud", "n", "s", "t"]).is_some());
+        agree(t, &["aud", "n", "s", "t"]);
+    }
+
+    #[test]
+    fn differential_against_serde_json() {
+        let seeds: &[&[u8]] = &[
+            br#"{"sub":"u","exp":5,"x":{"y":[1,{"z":null}]},"aud":["p","q"]}"#,
+            br#"{"a":1,"a":2}"#,
+            br#"{"x":{"a":1,"a":2}}"#,
+            br#"{"x":[{"a":1,"\u0061":2}]}"#,
+            br#"{"a":"\ud800","b":"\udc00\ud800"}"#,
+            br#"{"n":1e400,"m":-0,"k":01,"j":1.,"i":.5,"h":-}"#,
+            br#"{"s":"a\tb","t":"\x"}"#,
+            br#"{"a":[1,2,],"b":{},"c":[]}"#,
+            br#"{"a":true,"b":fals,"c":nul}"#,
+            br#"[1]"#,
+            br#"{} x"#,
+            br#"{"a":{"b":{"c":{"d":[[[[[]]]]]}}}}"#,
+        ];
+        let names = ["a", "b", "exp", "aud", "x", "n", "s"];
+        let mut rng: u64 = 0x9e3779b97f4a7c15;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let alphabet = b"{}[]\":,\\ \t\nu0123456789abcdefxnulltruefalse.-+eE\x1f";
+        for seed in seeds {
+            agree(seed, &names);
+            for _ in 0..4000 {
+                let mut t = seed.to_vec();
+                for _ in 0..(next() % 4 + 1) {
+                    let pos = (next() as usize) % (t.len() + 1);
+                    let c = alphabet[(next() as usize) % alphabet.len()];
+                    match next() % 3 {
+                        0 if pos < t.len() => t[pos] = c,
+                        1 if pos < t.len() => {
+                            t.remove(pos);
+                        }
+                        _ => t.insert(pos, c),
+                    }
+                }
+                agree(&t, &names);
+            }
+        }
+        let deep = "{\"a\":".repeat(200) + "1" + &"}".repeat(200);
+        assert!(members(deep.as_bytes(), &[]).is_none());
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn time_members() {
+        let t = br#"{"sub":"user-42","email":"ada@example.com","name":"Ada Lovelace","role":"member","iat":1795959941,"exp":1795960841}"#;
+        let names = ["exp", "nbf", "iat"];
+        for _ in 0..3 {
+            let s = std::time::Instant::now();
+            for _ in 0..1_000_000 {
+                std::hint::black_box(crate::json::members(std::hint::black_box(t), &names).unwrap());
+            }
+            let a = s.elapsed();
+            let s = std::time::Instant::now();
+            for _ in 0..1_000_000 {
+                std::hint::black_box(crate::json::members_serde(std::hint::black_box(t), &names).unwrap());
+            }
+            println!("fast {:?}/op serde {:?}/op", a / 1_000_000, s.elapsed() / 1_000_000);
+        }
+    }
+}
