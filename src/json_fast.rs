@@ -348,24 +348,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod timing {
-    #[test]
-    #[ignore]
-    fn time_members() {
-        let t = br#"{"sub":"user-42","email":"ada@example.com","name":"Ada Lovelace","role":"member","iat":1795959941,"exp":1795960841}"#;
-        let names = ["exp", "nbf", "iat"];
-        for _ in 0..3 {
-            let s = std::time::Instant::now();
-            for _ in 0..1_000_000 {
-                std::hint::black_box(crate::json::members(std::hint::black_box(t), &names).unwrap());
-            }
-            let a = s.elapsed();
-            let s = std::time::Instant::now();
-            for _ in 0..1_000_000 {
-                std::hint::black_box(crate::json::members_serde(std::hint::black_box(t), &names).unwrap());
-            }
-            println!("fast {:?}/op serde {:?}/op", a / 1_000_000, s.elapsed() / 1_000_000);
-        }
-    }
-}
