@@ -7,6 +7,7 @@ mod jwt;
 mod inspect;
 mod authjs;
 mod handshake;
+mod origin;
 mod json;
 mod options;
 mod revocation;
