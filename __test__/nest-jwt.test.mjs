@@ -26,6 +26,7 @@ import * as authbridgeNest from 'authbridge/nest'
 const require = createRequire(import.meta.url)
 const jsonwebtoken = require('jsonwebtoken')
 const native = require('authbridge')
+const { thrown } = require('./helpers/assert.js')
 
 const { JwtModule, JwtService, JsonWebTokenError, TokenExpiredError, NotBeforeError } = authbridgeNest
 
@@ -73,15 +74,6 @@ function hmacToken(header, claims, secret) {
   return `${input}.${crypto.createHmac('sha256', secret).update(input).digest('base64url')}`
 }
 
-/** The error a function throws (fails when it returns). */
-function thrown(fn) {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  assert.fail('expected an error')
-}
 
 /** What jsonwebtoken itself throws for this token and these options. */
 function jsonwebtokenError(token, key, options) {

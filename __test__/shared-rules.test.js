@@ -8,19 +8,12 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const jsonwebtoken = require('jsonwebtoken')
+const { thrown } = require('./helpers/assert.js')
 
 const { parseDuration, tokenFingerprint, supportedAlgorithms, JwtSigner, JwtVerifier, AuthJsSession, inspect } = require('..')
 
 const SECRET = crypto.randomBytes(32)
 
-function thrown(fn) {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  assert.fail('expected an error')
-}
 
 test('parseDuration: numbers are seconds, text needs a unit, a unit-less number string is refused', () => {
   assert.equal(parseDuration(90), 90)

@@ -15,4 +15,14 @@ function throwsCode(fn, code, why = '') {
   return err
 }
 
-module.exports = { throwsCode }
+/** The error a function throws (fails when it returns). */
+function thrown(fn) {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  assert.fail('expected an error')
+}
+
+module.exports = { throwsCode, thrown }
