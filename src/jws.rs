@@ -70,7 +70,16 @@ pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeySt
     };
     let header = cache.decode(h)?;
     let alg = check_header(&header, algorithms)?;
-    let signature = b64::decode(s.as_bytes(), "signature")?;
+    // Signatures up to 512 bytes (RSA-4096) are decoded on the stack.
+    let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); 512];
+    let heap;
+    let signature: &[u8] = match b64::decode_into(s.as_bytes(), &mut stack, "signature") {
+        Some(decoded) => decoded?,
+        None => {
+            heap = b64::decode(s.as_bytes(), "signature")?;
+            &heap
+        }
+    };
     // Decoded before the signature check so that a non-canonical payload encoding is
     // always malformed, whatever the key; its JSON is parsed only after verification.
     let payload = b64::decode(p.as_bytes(), "payload")?;
@@ -90,7 +99,7 @@ pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeySt
         let mut ok = false;
         for key in keys.candidates(alg, kid) {
             tried += 1;
-            if key.verify(alg, signing_input, &signature) {
+            if key.verify(alg, signing_input, signature) {
                 ok = true;
                 break;
             }
