@@ -339,6 +339,14 @@ export declare function _handshakeAuthenticate(handle: ExternalObject<unknown>, 
 export declare function _handshakeAuthToken(handle: ExternalObject<unknown>, token: string): string | null
 
 /**
+ * For authbridge/passport, when its extractor took the token from the Cookie header: the
+ * Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
+ * verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
+ * page sent the request) is not allowed; a non-string `origin` is no page, and passes.
+ */
+export declare function _handshakeCheckOrigin(handle: ExternalObject<unknown>, origin: unknown, host: unknown, originAllowed?: boolean): void
+
+/**
  * For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
  * Authorization header read as that extractor reads it (`extract::auth_header_parts`,
  * scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when

@@ -844,6 +844,7 @@ module.exports.RevocationList = nativeBinding.RevocationList
 module.exports._authjsDecodeText = nativeBinding._authjsDecodeText
 module.exports._handshakeAuthenticate = nativeBinding._handshakeAuthenticate
 module.exports._handshakeAuthToken = nativeBinding._handshakeAuthToken
+module.exports._handshakeCheckOrigin = nativeBinding._handshakeCheckOrigin
 module.exports._handshakeVerifyBearer = nativeBinding._handshakeVerifyBearer
 module.exports._handshakeVerifyToken = nativeBinding._handshakeVerifyToken
 module.exports._jwtVerifyText = nativeBinding._jwtVerifyText

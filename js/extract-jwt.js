@@ -17,6 +17,10 @@ function parseAuthHeader(value) {
   return m && { scheme: m[1], value: m[2] }
 }
 
+// The token fromSessionCookie() returned, by request: the Strategy applies the Origin rule
+// to it (README "Cookies and Origin").
+const cookieTokens = new WeakMap()
+
 const has = (obj, name) => obj !== null && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, name)
 
 /** The query of req.url (a string, or a url.Url with `query` or `search`). */
@@ -147,9 +151,33 @@ const ExtractJwt = {
   fromSessionCookie(cookieName) {
     return function fromSessionCookie(req) {
       const name = cookieName || (this && typeof this._sessionCookieName === 'string' ? this._sessionCookieName : 'authjs.session-token')
-      return sessionCookie(req && req.headers ? req.headers.cookie : undefined, name)
+      const token = sessionCookie(req && req.headers ? req.headers.cookie : undefined, name)
+      if (token !== null && typeof req === 'object') cookieTokens.set(req, token)
+      return token
     }
   },
 }
 
-module.exports = { ExtractJwt, parseAuthHeader, BEARER_EXTRACTOR }
+/**
+ * Whether the token an extractor gave came from the request's Cookie header, which the
+ * browser sends on its own (so the Strategy applies the Origin rule to it): the one
+ * fromSessionCookie() returned for this request (its chunks joined), or a token that occurs
+ * whole in the Cookie header (an app's own extractor reading req.cookies or the header);
+ * not when the Authorization header carries it too (the page that sent it holds the token).
+ * No work for a request without cookies.
+ */
+function tokenFromCookie(req, token) {
+  const headers = req && req.headers
+  const header = headers ? headers.cookie : undefined
+  if (header === undefined || header === null || header === '' || typeof token !== 'string' || token === '') return false
+  if (cookieTokens.get(req) !== token && !inCookieHeader(header, token)) return false
+  const auth = parseAuthHeader(headers[AUTH_HEADER])
+  return auth === null || auth.value !== token
+}
+
+function inCookieHeader(header, token) {
+  if (typeof header === 'string') return header.includes(token)
+  return Array.isArray(header) && header.some((line) => typeof line === 'string' && line.includes(token))
+}
+
+module.exports = { ExtractJwt, parseAuthHeader, tokenFromCookie, BEARER_EXTRACTOR }

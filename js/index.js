@@ -66,7 +66,7 @@ function attachRemote(self, remote, proto, methods) {
 const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
 const kField = Symbol('authbridge.authField')
 const kHandle = Symbol('authbridge.handle')
-const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken } = native
+const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _authenticateParts / _verifyTokenText code the kind and the source in leading white space.
 const KINDS = { 32: 'jwt', 9: 'authjs' }
 const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
@@ -173,6 +173,21 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
   /** For authbridge/passport: the Bearer token of an Authorization header read as passport-jwt's extractor does, checked; null when there is none. */
   _verifyBearerText(authorization) {
     return handshakeVerifyBearer(this[kHandle], authorization)
+  }
+
+  /**
+   * For authbridge/passport, when its extractor took the token from the Cookie header: the
+   * Origin rule of the cookie source (README "Cookies and Origin") for these request headers;
+   * throws ERR_ORIGIN_NOT_ALLOWED (with the token's fingerprint, as authenticate's refusal).
+   * `originAllowed` as for authenticate.
+   */
+  _checkCookieOrigin(headers, originAllowed, token) {
+    try {
+      handshakeCheckOrigin(this[kHandle], headers.origin, headers.host, originAllowed)
+    } catch (err) {
+      if (err && err.code === 'ERR_ORIGIN_NOT_ALLOWED') err.fingerprint = native.tokenFingerprint(token)
+      throw err
+    }
   }
 
   /** The RemoteJwks the jwt side reads, or null. */

@@ -50,6 +50,12 @@ export interface StrategyOptions {
   /** Without jwtFromRequest: where to look, default ['header', 'cookie']. */
   sources?: HandshakeOptions['sources']
   authField?: string
+  /**
+   * Pages (their Origin) that may call with a token from a cookie (the default sources or any
+   * jwtFromRequest); default: the app's CORS answer with credentials, else same origin.
+   * ERR_ORIGIN_NOT_ALLOWED otherwise (README "Cookies and Origin").
+   */
+  allowedOrigins?: HandshakeOptions['allowedOrigins']
 }
 
 /** The Error given to fail(): jsonwebtoken's message ('No auth token', 'jwt expired', ...) and authbridge's code. */
@@ -86,6 +92,6 @@ export declare namespace ExtractJwt {
   function fromAuthHeaderAsBearerToken(): JwtFromRequestFunction
   function fromExtractors(extractors: JwtFromRequestFunction[]): JwtFromRequestFunction
   function versionOneCompatibility(options: { authScheme?: string; tokenBodyField?: string; tokenQueryParameterName?: string }): JwtFromRequestFunction
-  /** authbridge: the Auth.js session cookie (chunks joined); the name defaults to the strategy's authjs cookie name. */
+  /** authbridge: the Auth.js session cookie (chunks joined); the name defaults to the strategy's authjs cookie name. The Strategy applies the Origin rule (allowedOrigins) to the token it returns, as to any token found in the Cookie header. */
   function fromSessionCookie(cookieName?: string): JwtFromRequestFunction
 }

@@ -8,7 +8,7 @@
 // it (passport gives a strategy success/fail/error at run time).
 
 const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('./index.js')
-const { ExtractJwt, BEARER_EXTRACTOR } = require('./extract-jwt.js')
+const { ExtractJwt, BEARER_EXTRACTOR, tokenFromCookie } = require('./extract-jwt.js')
 const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('./errors.js')
@@ -148,6 +148,11 @@ class Strategy {
    * jwtFromRequest the token is given; without, the authenticator finds it in req.headers.
    */
   _check(authenticator, token, req) {
+    // A token the extractor took from the Cookie header: the cookie source's Origin rule
+    // (README "Cookies and Origin"), as without jwtFromRequest, before it is decoded.
+    if (token !== UNKNOWN && tokenFromCookie(req, token)) {
+      authenticator._checkCookieOrigin(req.headers, authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined, token)
+    }
     let result
     try {
       result = this._verifyToken(authenticator, token, req, false)

@@ -19,6 +19,12 @@ const withReq = new Strategy(
   (req: any, payload: any, done: VerifiedCallback) => done(null, false, { message: 'nope' }),
 )
 const name: string = plain.name
+// authbridge's allowedOrigins for cookie tokens (a list of origins, RegExps and functions).
+const cookieOptions: StrategyOptions = {
+  ...options,
+  allowedOrigins: ['https://app.example.com', /^https:\/\/[a-z]+\.example\.com$/, (origin: string) => origin.endsWith('.test')],
+}
+const fromCookie = new Strategy(cookieOptions, (payload: any, done: VerifiedCallback) => done(null, payload))
 
 class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor() {

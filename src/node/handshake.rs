@@ -225,7 +225,33 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: &External<std::sync::Ar
     })?
 }
 
+/// For authbridge/passport, when its extractor took the token from the Cookie header: the
+/// Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
+/// verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
+/// page sent the request) is not allowed; a non-string `origin` is no page, and passes.
+#[napi(js_name = "_handshakeCheckOrigin", ts_args_type = "handle: ExternalObject<unknown>, origin: unknown, host: unknown, originAllowed?: boolean")]
+pub fn handshake_check_origin(env: &Env, handle: &External<std::sync::Arc<HandshakeCore>>, origin: Unknown, host: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<()> {
+    let core: &HandshakeCore = handle;
+    let verdict = verdict_arg(env, &origin_allowed)?;
+    let Some(o) = string_value(&origin)? else { return Ok(()) };
+    let host = string_value(&host)?;
+    if super::errors::catch(env, || core.origin_allowed(env, &o, host.as_deref(), verdict))?? {
+        Ok(())
+    } else {
+        Err(to_js_with(env, crate::origin::not_allowed(&o), &[("source", Some(handshake::Source::Cookie.name()))]))
+    }
+}
+
 impl HandshakeCore {
+    /// Whether a page at `origin` may use the cookie: the caller's verdict when given, else
+    /// the `allowedOrigins` rule (an exception thrown by a matcher function goes to the caller).
+    fn origin_allowed(&self, env: &Env, origin: &str, host: Option<&str>, verdict: Option<bool>) -> napi::Result<bool> {
+        match verdict {
+            Some(v) => Ok(v),
+            None => self.origins.allows(env, origin, host),
+        }
+    }
+
     /// The shared part of authenticate and _authenticateParts.
     #[allow(clippy::too_many_arguments)]
     fn run(
@@ -254,15 +280,12 @@ impl HandshakeCore {
         let mut js_error: Option<napi::Error> = None;
         let mut cookie_check = || -> crate::Result<()> {
             let Some(o) = origin.as_deref() else { return Ok(()) };
-            let allowed = match verdict {
-                Some(v) => v,
-                None => match self.origins.allows(&env, o, host.as_deref()) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        js_error = Some(e);
-                        false
-                    }
-                },
+            let allowed = match self.origin_allowed(&env, o, host.as_deref(), verdict) {
+                Ok(v) => v,
+                Err(e) => {
+                    js_error = Some(e);
+                    false
+                }
             };
             if allowed {
                 Ok(())
