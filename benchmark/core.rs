@@ -58,6 +58,12 @@ fn parts(token: &str, n: u32) {
     bench("  claim_members (registered)", n, || {
         black_box(authbridge::token::claim_members(black_box(&pb), "x", &["exp", "nbf", "iat", "iss", "sub", "aud"]).unwrap());
     });
+    bench("  json_fast::members (time claims)", n, || {
+        black_box(authbridge::json_fast::members(black_box(&pb), &["exp", "nbf", "iat"]).unwrap());
+    });
+    bench("  json::members_serde (time claims)", n, || {
+        black_box(authbridge::json::members_serde(black_box(&pb), &["exp", "nbf", "iat"]).unwrap());
+    });
     bench("  serde_json IgnoredAny", n, || {
         black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&pb)).unwrap());
     });

@@ -13,6 +13,10 @@ const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('./errors.js')
 
+// req.authbridge of the stock Bearer path (shared, frozen: nothing per request).
+const BEARER_JWT = Object.freeze({ kind: 'jwt', source: null })
+const BEARER_AUTHJS = Object.freeze({ kind: 'authjs', source: null })
+
 const fail = optionsErrors('authbridge Strategy')
 // passport-jwt throws TypeErrors for these: kept, with authbridge's code.
 const typeError = (message) => codedTypeError('ERR_INVALID_OPTIONS', message)
@@ -224,14 +228,17 @@ class Strategy {
       return true
     }
     if (t === null) return false
-    const result = { kind: t.charCodeAt(0) === 32 ? 'jwt' : 'authjs', source: null, claims: JSON.parse(t) }
-    try {
-      if (this._spec !== null && result.kind === 'jwt') o.postChecks(result.claims, this._spec)
-    } catch (err) {
-      this.fail(this._refusal(err, this._jwtFromRequest(req), req))
-      return true
+    const jwt = t.charCodeAt(0) === 32
+    const claims = JSON.parse(t)
+    if (this._spec !== null && jwt) {
+      try {
+        o.postChecks(claims, this._spec)
+      } catch (err) {
+        this.fail(this._refusal(err, this._jwtFromRequest(req), req))
+        return true
+      }
     }
-    this._accept(req, result)
+    this._settle(req, jwt ? BEARER_JWT : BEARER_AUTHJS, claims)
     return true
   }
 
@@ -285,8 +292,13 @@ class Strategy {
 
   /** Hands the verified payload to the verify callback (any shape), or straight to success(). */
   _accept(req, result) {
-    if (req) req.authbridge = { kind: result.kind, source: result.source }
-    if (!this._verify) return this.success(result.claims)
+    return this._settle(req, { kind: result.kind, source: result.source }, result.claims)
+  }
+
+  /** As _accept, with req.authbridge given (the fast path hands a shared frozen one). */
+  _settle(req, where, claims) {
+    if (req) req.authbridge = where
+    if (!this._verify) return this.success(claims)
     let called = false
     const verified = (err, user, info) => {
       if (called) return
@@ -296,7 +308,7 @@ class Strategy {
       return this.success(user, info)
     }
     try {
-      const ret = this._passReqToCallback ? this._verify(req, result.claims, verified) : this._verify(result.claims, verified)
+      const ret = this._passReqToCallback ? this._verify(req, claims, verified) : this._verify(claims, verified)
       // An async verify that resolves to the user without calling done.
       if (ret && typeof ret.then === 'function') {
         ret.then(

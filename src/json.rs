@@ -211,11 +211,11 @@ impl<'de> Visitor<'de> for CheckVisitor {
 
 /// Top level of `members`: an object; the named members are built as values, the
 /// rest only checked.
-struct Members<'n> {
-    names: &'n [&'n str],
+struct Members<'n, N> {
+    names: &'n [N],
 }
 
-impl<'de, 'n> Visitor<'de> for Members<'n> {
+impl<'de, 'n, N: AsRef<str>> Visitor<'de> for Members<'n, N> {
     type Value = Vec<Option<Value>>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
@@ -224,7 +224,7 @@ impl<'de, 'n> Visitor<'de> for Members<'n> {
         let mut out = vec![None; self.names.len()];
         let mut seen = Seen::new();
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-            let wanted = self.names.iter().position(|n| *n == k);
+            let wanted = self.names.iter().position(|n| n.as_ref() == k);
             if !seen.insert(k) {
                 return Err(de::Error::custom("duplicate member name"));
             }
@@ -242,7 +242,7 @@ impl<'de, 'n> Visitor<'de> for Members<'n> {
 /// Checks that `bytes` is one strict JSON object (UTF-8, no duplicate member names at
 /// any depth, nesting bounded) and returns the members named in `names`, in that
 /// order, without building the rest. `Err` is ("not a JSON object" or the problem).
-pub fn members(bytes: &[u8], names: &[&str]) -> Result<Vec<Option<Value>>, String> {
+pub fn members<N: AsRef<str>>(bytes: &[u8], names: &[N]) -> Result<Vec<Option<Value>>, String> {
     if std::str::from_utf8(bytes).is_ok() {
         if let Some(out) = crate::json_fast::members(bytes, names) {
             return Ok(out);
@@ -252,7 +252,7 @@ pub fn members(bytes: &[u8], names: &[&str]) -> Result<Vec<Option<Value>>, Strin
 }
 
 /// `members` through serde_json alone: the authority on what is refused, and why.
-pub fn members_serde(bytes: &[u8], names: &[&str]) -> Result<Vec<Option<Value>>, String> {
+pub fn members_serde<N: AsRef<str>>(bytes: &[u8], names: &[N]) -> Result<Vec<Option<Value>>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;
     let mut de = serde_json::Deserializer::from_str(text);
     let out = de.deserialize_any(MembersAny(Members { names })).map_err(|e| describe(&e))?;
@@ -261,9 +261,9 @@ pub fn members_serde(bytes: &[u8], names: &[&str]) -> Result<Vec<Option<Value>>,
 }
 
 /// Accepts any value at the top but yields an error for anything but an object.
-struct MembersAny<'n>(Members<'n>);
+struct MembersAny<'n, N>(Members<'n, N>);
 
-impl<'de, 'n> Visitor<'de> for MembersAny<'n> {
+impl<'de, 'n, N: AsRef<str>> Visitor<'de> for MembersAny<'n, N> {
     type Value = Vec<Option<Value>>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
@@ -324,19 +324,19 @@ mod tests {
     fn members_picks_names_and_checks_the_rest() {
         let v = members(br#"{"sub":"a","exp":5,"x":{"y":[1,{"z":null}]},"aud":["p","q"]}"#, &["exp", "aud", "nbf"]).unwrap();
         assert_eq!(v, vec![Some(Value::from(5)), Some(serde_json::json!(["p", "q"])), None]);
-        assert!(members(br#"{"a":1,"a":2}"#, &[]).unwrap_err().contains("duplicate"));
-        assert!(members(br#"{"x":{"a":1,"a":2}}"#, &[]).unwrap_err().contains("duplicate"));
-        assert!(members(br#"{"x":[{"a":1,"\u0061":2}]}"#, &[]).unwrap_err().contains("duplicate"));
-        assert_eq!(members(b"[1]", &[]).unwrap_err(), NOT_OBJECT);
-        assert_eq!(members(b"\"s\"", &[]).unwrap_err(), NOT_OBJECT);
-        assert!(members(b"{} x", &[]).is_err());
-        assert!(members(b"\xff", &[]).is_err());
+        assert!(members(br#"{"a":1,"a":2}"#, &[] as &[&str]).unwrap_err().contains("duplicate"));
+        assert!(members(br#"{"x":{"a":1,"a":2}}"#, &[] as &[&str]).unwrap_err().contains("duplicate"));
+        assert!(members(br#"{"x":[{"a":1,"\u0061":2}]}"#, &[] as &[&str]).unwrap_err().contains("duplicate"));
+        assert_eq!(members(b"[1]", &[] as &[&str]).unwrap_err(), NOT_OBJECT);
+        assert_eq!(members(b"\"s\"", &[] as &[&str]).unwrap_err(), NOT_OBJECT);
+        assert!(members(b"{} x", &[] as &[&str]).is_err());
+        assert!(members(b"\xff", &[] as &[&str]).is_err());
         let many: String = (0..100).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",");
         assert!(members(format!("{{{many}}}").as_bytes(), &["k99"]).unwrap()[0].is_some());
         let dup = format!("{{{many},\"k3\":0}}");
-        assert!(members(dup.as_bytes(), &[]).unwrap_err().contains("duplicate"));
+        assert!(members(dup.as_bytes(), &[] as &[&str]).unwrap_err().contains("duplicate"));
         let deep = "{\"a\":".repeat(200) + "1" + &"}".repeat(200);
-        assert!(members(deep.as_bytes(), &[]).is_err());
+        assert!(members(deep.as_bytes(), &[] as &[&str]).is_err());
     }
 
     #[test]

@@ -13,11 +13,20 @@ const MAX_DEPTH: usize = 16;
 const MAX_KEYS: usize = 32;
 
 /// `Some(Ok(values))` for a strict JSON object, `None` when serde_json must decide.
-pub fn members(text: &[u8], names: &[&str]) -> Option<Vec<Option<Value>>> {
+pub fn members<N: AsRef<str>>(text: &[u8], names: &[N]) -> Option<Vec<Option<Value>>> {
     let mut s = Scanner { b: text, i: 0 };
     let mut out: Vec<Option<Value>> = vec![None; names.len()];
+    // The names asked for, as ids (compared as integers, not with memcmp).
+    let mut wanted_ids = [KeyId::EMPTY; 16];
+    if names.len() > wanted_ids.len() {
+        return None;
+    }
+    for (id, n) in wanted_ids.iter_mut().zip(names) {
+        *id = KeyId::of(n.as_ref().as_bytes());
+    }
+    let wanted_ids = &wanted_ids[..names.len()];
     // Member names of the open objects, and where each object's names start.
-    let mut keys: [&[u8]; MAX_KEYS] = [&[]; MAX_KEYS];
+    let mut keys: [(KeyId, &[u8]); MAX_KEYS] = [(KeyId::EMPTY, &[]); MAX_KEYS];
     let mut nkeys = 0usize;
     let mut frames: [(bool, usize); MAX_DEPTH] = [(false, 0); MAX_DEPTH];
     let mut depth = 0usize;
@@ -60,14 +69,14 @@ pub fn members(text: &[u8], names: &[&str]) -> Option<Vec<Option<Value>>> {
         fresh = false;
         let mut wanted: Option<usize> = None;
         if is_object {
-            let key = s.key()?;
-            if keys[first_key..nkeys].contains(&key) || nkeys == MAX_KEYS {
+            let (key, id) = s.key()?;
+            if nkeys == MAX_KEYS || keys[first_key..nkeys].iter().any(|(k, b)| id.same(*k, key, b)) {
                 return None;
             }
-            keys[nkeys] = key;
+            keys[nkeys] = (id, key);
             nkeys += 1;
             if depth == 1 {
-                wanted = names.iter().position(|n| n.as_bytes() == key);
+                wanted = wanted_ids.iter().zip(names).position(|(w, n)| id.same(*w, key, n.as_ref().as_bytes()));
             }
             s.ws();
             if s.peek()? != b':' {
@@ -132,6 +141,74 @@ fn value_of(raw: &[u8]) -> Option<Value> {
     }
 }
 
+/// A member name as an id: its length and up to 16 of its bytes (the first 8 and the
+/// last 8). Two names of up to 16 bytes are equal exactly when their ids are; longer ones
+/// with equal ids are compared whole.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct KeyId {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl KeyId {
+    const EMPTY: KeyId = KeyId { len: 0, head: 0, tail: 0 };
+
+    fn of(k: &[u8]) -> KeyId {
+        // Little-endian words built byte by byte: a copy of a variable length would be a
+        // memcpy call, which costs more than the whole comparison it replaces.
+        let word = |s: &[u8]| s.iter().rev().fold(0u64, |w, &c| (w << 8) | u64::from(c));
+        let n = k.len();
+        let head = word(&k[..n.min(8)]);
+        let tail = if n > 8 { word(&k[n - (n - 8).min(8)..]) } else { 0 };
+        KeyId { len: n, head, tail }
+    }
+
+    /// The id of the name `text[start..end]`, read as whole words from the text around it
+    /// (the bytes past a short name are masked off); as `of`, only cheaper.
+    fn in_text(text: &[u8], start: usize, end: usize) -> KeyId {
+        let n = end - start;
+        let load = |at: usize| text.get(at..at + 8).and_then(|w| w.try_into().ok()).map(u64::from_le_bytes);
+        let head = match load(start) {
+            Some(w) if n >= 8 => w,
+            Some(w) => w & ((1u64 << (8 * n)) - 1),
+            None => return KeyId::of(&text[start..end]),
+        };
+        let tail = match n {
+            0..=8 => 0,
+            9..=15 => load(end - 8).map_or(0, |w| w >> (8 * (16 - n))),
+            _ => load(end - 8).unwrap_or(0),
+        };
+        KeyId { len: n, head, tail }
+    }
+
+    /// Whether the name `a` (with this id) equals `b` (with id `other`).
+    fn same(self, other: KeyId, a: &[u8], b: &[u8]) -> bool {
+        self == other && (self.len <= 16 || a == b)
+    }
+}
+
+/// The index of the first `"`, `\` or control character (below 0x20) at or after `from`,
+/// reading 8 bytes at a time (SWAR); None when there is none.
+fn special(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A high bit set in the result for every byte of `x` below `n` (n <= 0x80), exactly
+    // when no byte of `x` has its high bit set: those are checked apart.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().ok()?);
+        let hit = below(x ^ (ONES * u64::from(b'"')), 1) | below(x ^ (ONES * u64::from(b'\\')), 1) | below(x, 0x20);
+        if hit != 0 {
+            // The lowest flagged byte is a real hit: borrows only run towards higher bytes.
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
+}
+
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
@@ -149,17 +226,17 @@ impl<'a> Scanner<'a> {
     }
 
     /// A member name without escapes (else None: serde_json compares unescaped names).
-    fn key(&mut self) -> Option<&'a [u8]> {
+    fn key(&mut self) -> Option<(&'a [u8], KeyId)> {
         if self.peek()? != b'"' {
             return None;
         }
         let start = self.i + 1;
-        let i = start + self.b.get(start..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        let i = special(self.b, start)?;
         if self.b[i] != b'"' {
             return None;
         }
         self.i = i + 1;
-        Some(&self.b[start..i])
+        Some((&self.b[start..i], KeyId::in_text(self.b, start, i)))
     }
 
     /// A string value: escapes checked, control characters refused. The bytes are UTF-8
@@ -167,7 +244,7 @@ impl<'a> Scanner<'a> {
     fn string_value(&mut self) -> Option<()> {
         let mut i = self.i + 1;
         loop {
-            i += self.b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            i = special(self.b, i)?;
             match self.b[i] {
                 b'"' => break,
                 b'\\' => {
@@ -301,6 +378,42 @@ mod tests {
     }
 
     #[test]
+    fn special_finds_what_a_byte_loop_finds() {
+        let naive = |b: &[u8], from: usize| b.get(from..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| from + p);
+        let pool = b"ab\"\\\x00\x1f\x20\x21\x7f\x80\xa2\xdc\xff#[]0";
+        let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..200_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let len = (rng % 40) as usize;
+            let b: Vec<u8> = (0..len).map(|k| pool[((rng >> (k % 50)) as usize + k * 7) % pool.len()]).collect();
+            let from = ((rng >> 20) as usize) % (len + 2);
+            assert_eq!(special(&b, from), naive(&b, from), "{b:?} from {from}");
+        }
+    }
+
+    #[test]
+    fn key_ids_from_the_text_equal_key_ids_from_the_name() {
+        let text = br#"{"a":1,"abcdefgh":2,"abcdefghi":3,"abcdefghijklmno":4,"abcdefghijklmnop":5,"abcdefghijklmnopqrstuvwxyz":6,"":7,"z"}"#;
+        for start in 0..text.len() {
+            for end in start..=text.len().min(start + 30) {
+                assert!(KeyId::in_text(text, start, end) == KeyId::of(&text[start..end]), "{start}..{end}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_ids_compare_like_the_bytes() {
+        let names: [&[u8]; 10] = [b"", b"a", b"exp", b"exq", b"abcdefgh", b"abcdefghi", b"abcdefghijklmnop", b"abcdefghijklmnoq", b"abcdefghXjklmnopqrstuvwxyz", b"abcdefghYjklmnopqrstuvwxyz"];
+        for a in names {
+            for b in names {
+                assert_eq!(KeyId::of(a).same(KeyId::of(b), a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
     fn differential_against_serde_json() {
         let seeds: &[&[u8]] = &[
             br#"{"sub":"u","exp":5,"x":{"y":[1,{"z":null}]},"aud":["p","q"]}"#,
@@ -344,7 +457,7 @@ mod tests {
             }
         }
         let deep = "{\"a\":".repeat(200) + "1" + &"}".repeat(200);
-        assert!(members(deep.as_bytes(), &[]).is_none());
+        assert!(members(deep.as_bytes(), &[] as &[&str]).is_none());
     }
 }
 

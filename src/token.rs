@@ -169,7 +169,7 @@ impl Claims {
 }
 
 /// Parses a claims set: one strict JSON object; returns the members in `names`.
-pub fn claim_members(json: &[u8], what: &str, names: &[&str]) -> Result<Vec<Option<Value>>> {
+pub fn claim_members<N: AsRef<str>>(json: &[u8], what: &str, names: &[N]) -> Result<Vec<Option<Value>>> {
     crate::json::members(json, names).map_err(|why| {
         if why == crate::json::NOT_OBJECT {
             Error::malformed(format!("the {what} is not a JSON object"))

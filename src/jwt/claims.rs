@@ -20,6 +20,9 @@ pub struct Validation {
     pub ignore_expiration: bool,
     /// Skip the nbf check (nbf must still be a number when present).
     pub ignore_not_before: bool,
+    /// The claim names `check_ids` reads (without and with the revocation ids), worked out
+    /// at the first check: a Validation is not changed once it is in use.
+    pub names: std::sync::OnceLock<[Vec<String>; 2]>,
 }
 
 impl Default for Validation {
@@ -34,6 +37,7 @@ impl Default for Validation {
             required: vec!["exp".to_string()],
             ignore_expiration: false,
             ignore_not_before: false,
+            names: std::sync::OnceLock::new(),
         }
     }
 }
@@ -125,6 +129,42 @@ fn string_claim<'c>(value: Option<&'c Value>, name: &str) -> Result<&'c str> {
 
 
 impl Validation {
+    /// The claim names a check reads, without duplicates: the time claims always, the
+    /// others when configured, the required ones, and with `want_ids` jti and sub.
+    fn names(&self, want_ids: bool) -> &[String] {
+        let lists = self.names.get_or_init(|| {
+            let mut names: Vec<String> = Vec::new();
+            let mut add = |n: &str| {
+                if !names.iter().any(|x| x == n) {
+                    names.push(n.to_string());
+                }
+            };
+            for n in ["exp", "nbf", "iat"] {
+                add(n);
+            }
+            if self.issuer.is_some() {
+                add("iss");
+            }
+            if self.subject.is_some() {
+                add("sub");
+            }
+            if self.audience.is_some() {
+                add("aud");
+            }
+            for r in &self.required {
+                add(r);
+            }
+            let mut with_ids = names.clone();
+            for id in ["jti", "sub"] {
+                if !with_ids.iter().any(|x| x == id) {
+                    with_ids.push(id.to_string());
+                }
+            }
+            [names, with_ids]
+        });
+        &lists[usize::from(want_ids)]
+    }
+
     /// The checks that depend on the clock: exp, nbf (with tolerance) and maxAge.
     pub fn check_clock(&self, t: &Times, now: f64) -> Result<()> {
         let skip = Times {
@@ -160,31 +200,9 @@ impl Validation {
     pub fn check_ids(&self, header: &Header, json: &[u8], now: f64, want_ids: bool) -> Result<(Times, Option<TokenIds>)> {
         // Only the members some check reads are built: the time claims always, the
         // others when configured, and the required ones.
-        let mut names: Vec<&str> = Vec::with_capacity(6 + self.required.len());
-        names.extend(["exp", "nbf", "iat"]);
-        if self.issuer.is_some() {
-            names.push("iss");
-        }
-        if self.subject.is_some() {
-            names.push("sub");
-        }
-        if self.audience.is_some() {
-            names.push("aud");
-        }
-        for r in &self.required {
-            if !names.contains(&r.as_str()) {
-                names.push(r);
-            }
-        }
-        if want_ids {
-            for id in ["jti", "sub"] {
-                if !names.contains(&id) {
-                    names.push(id);
-                }
-            }
-        }
-        let m = claim_members(json, "claims set (payload)", &names)?;
-        let get = |name: &str| names.iter().position(|n| *n == name).and_then(|i| m[i].as_ref());
+        let names = self.names(want_ids);
+        let m = claim_members(json, "claims set (payload)", names)?;
+        let get = |name: &str| names.iter().position(|n| n == name).and_then(|i| m[i].as_ref());
         for r in &self.required {
             if get(r).is_none() {
                 return Err(Error::claim(ErrorCode::JwtClaimMissing, r, format!("the token has no {r} claim, which is required")));
@@ -268,6 +286,24 @@ mod tests {
         assert!(check(&custom, &h, json!({"exp": 2000, "role": null}), 1000.0).is_ok());
         assert_eq!(v.check(&h, b"[1]", 0.0).unwrap_err().code, ErrorCode::TokenMalformed);
         assert_eq!(v.check(&h, br#"{"exp":1,"exp":2}"#, 0.0).unwrap_err().code, ErrorCode::TokenMalformed);
+    }
+
+    #[test]
+    fn many_required_claims() {
+        // 3 time claims + 20 required names: more names than json_fast takes (16).
+        let names: Vec<String> = (0..20).map(|i| format!("c{i}")).collect();
+        let v = Validation { required: names.clone(), ..Default::default() };
+        let h = Header::default();
+        let mut all = serde_json::Map::new();
+        for n in &names {
+            all.insert(n.clone(), json!(1));
+        }
+        assert!(check(&v, &h, Value::Object(all.clone()), 1000.0).is_ok());
+        all.remove("c19");
+        let e = check(&v, &h, Value::Object(all), 1000.0).unwrap_err();
+        assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtClaimMissing, Some("c19")));
+        assert_eq!(v.names(false).len(), 23);
+        assert_eq!(v.names(true).len(), 25);
     }
 
     #[test]

@@ -116,6 +116,7 @@ impl JwtVerifier {
             required,
             ignore_expiration: options.ignore_expiration,
             ignore_not_before: options.ignore_not_before,
+            names: Default::default(),
         };
         let source = options.key.ok_or_else(|| Error::options("one of key, jwk or jwks is required"))?;
         let keys = build_keys(&source, &algorithms, options.allow_weak_secret)?;

@@ -55,22 +55,30 @@ pub fn text<'e>(env: &'e Env, prefix: &[u8], json: &[u8]) -> napi::Result<napi::
         } else {
             env.create_string(std::str::from_utf8(json).map_err(|_| napi::Error::from_reason("invalid UTF-8"))?)?
         }
-    } else if prefix.len() + json.len() <= 2048 && json.is_ascii() {
-        // The usual claims set: joined on the stack, no allocation.
-        let mut buf = [0u8; 2048];
-        let n = prefix.len() + json.len();
-        buf[..prefix.len()].copy_from_slice(prefix);
-        buf[prefix.len()..n].copy_from_slice(json);
-        env.create_string_latin1(&buf[..n])?
+    } else if json.is_ascii() {
+        // The usual claims set: joined in a per-thread buffer (no allocation, no zeroing).
+        thread_local! {
+            static JOINED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        JOINED.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                buf.extend_from_slice(prefix);
+                buf.extend_from_slice(json);
+                let s = env.create_string_latin1(buf.as_slice());
+                // A very large claims set does not keep its buffer.
+                if buf.capacity() > 64 * 1024 {
+                    *buf = Vec::new();
+                }
+                s
+            }
+            Err(_) => env.create_string_latin1(&[prefix, json].concat()),
+        })?
     } else {
         let mut buf = Vec::with_capacity(prefix.len() + json.len());
         buf.extend_from_slice(prefix);
         buf.extend_from_slice(json);
-        if buf.is_ascii() {
-            env.create_string_latin1(&buf)?
-        } else {
-            env.create_string(std::str::from_utf8(&buf).map_err(|_| napi::Error::from_reason("invalid UTF-8"))?)?
-        }
+        env.create_string(std::str::from_utf8(&buf).map_err(|_| napi::Error::from_reason("invalid UTF-8"))?)?
     };
     Ok(s)
 }
