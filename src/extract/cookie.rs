@@ -3,49 +3,64 @@
 
 use crate::error::{Error, Result};
 use super::percent_decode;
+use std::borrow::Cow;
 
 /// Splits a Cookie header into (name, value) pairs in order: pairs separated by ';',
 /// name and value split at the first '=', trimmed of spaces and tabs; a segment
 /// without '=' is skipped. A value with '%' is percent-decoded when it decodes as
 /// UTF-8 (kept as it is otherwise), and a value in double quotes loses its quotes.
-pub fn pairs(header: &str) -> impl Iterator<Item = (&str, std::borrow::Cow<'_, str>)> {
+pub fn pairs(header: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
+    raw_pairs(header).map(|(name, value)| (name, cookie_value(value)))
+}
+
+/// The pairs of a Cookie header with the names trimmed and the values as they are (the
+/// value's work is done only for the cookies a caller wants).
+fn raw_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
     header.split(';').filter_map(|seg| {
         let (name, value) = seg.split_once('=')?;
-        let name = name.trim_matches([' ', '\t']);
-        let mut value = value.trim_matches([' ', '\t']);
-        if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
-            value = &value[1..value.len() - 1];
-        }
-        let value = if value.contains('%') {
-            match percent_decode(value) {
-                Some(d) => std::borrow::Cow::Owned(d),
-                None => std::borrow::Cow::Borrowed(value),
-            }
-        } else {
-            std::borrow::Cow::Borrowed(value)
-        };
-        Some((name, value))
+        Some((name.trim_matches([' ', '\t']), value))
     })
+}
+
+/// One raw cookie value as `pairs` gives it: trimmed, unquoted, percent-decoded.
+fn cookie_value(value: &str) -> Cow<'_, str> {
+    let mut value = value.trim_matches([' ', '\t']);
+    if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
+        value = &value[1..value.len() - 1];
+    }
+    if value.contains('%') {
+        match percent_decode(value) {
+            Some(d) => Cow::Owned(d),
+            None => Cow::Borrowed(value),
+        }
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 /// The session token in a Cookie header: None when no cookie of that name is present.
 /// The plain cookie counts unless chunks (`<name>.<digits>`) exist; chunks are joined in
 /// numeric order and must be exactly 0..n-1 (a gap or a repeated index is malformed).
 /// For the plain name the first occurrence wins, as in @auth/core's parser.
-pub fn session_token(header: &str, name: &str, max_len: usize) -> Result<Option<String>> {
-    let mut plain: Option<String> = None;
-    let mut chunks: Vec<(u64, String)> = Vec::new();
+/// The token borrows from the header unless it had to be decoded or joined.
+pub fn session_token<'h>(header: &'h str, name: &str, max_len: usize) -> Result<Option<Cow<'h, str>>> {
+    let mut plain: Option<Cow<'h, str>> = None;
+    let mut chunks: Vec<(u64, Cow<'h, str>)> = Vec::new();
     let mut total = 0usize;
-    for (n, v) in pairs(header) {
+    for (n, raw) in raw_pairs(header) {
         if n == name {
-            if plain.is_none() && !v.is_empty() {
-                plain = Some(v.into_owned());
+            if plain.is_none() {
+                let v = cookie_value(raw);
+                if !v.is_empty() {
+                    plain = Some(v);
+                }
             }
             continue;
         }
         if !is_chunk_of(n, name) {
             continue;
         }
+        let v = cookie_value(raw);
         let index: u64 = n[name.len() + 1..]
             .parse()
             .map_err(|_| Error::malformed(format!("the session cookie chunk index of {name} is out of range")))?;
@@ -59,7 +74,7 @@ pub fn session_token(header: &str, name: &str, max_len: usize) -> Result<Option<
                 format!("the session cookie chunks add up to more than the limit of {max_len} bytes"),
             ));
         }
-        chunks.push((index, v.into_owned()));
+        chunks.push((index, v));
     }
     if chunks.is_empty() {
         return Ok(plain);
@@ -73,7 +88,7 @@ pub fn session_token(header: &str, name: &str, max_len: usize) -> Result<Option<
             )));
         }
     }
-    Ok(Some(chunks.into_iter().map(|(_, v)| v).collect()))
+    Ok(Some(Cow::Owned(chunks.into_iter().map(|(_, v)| v).collect())))
 }
 
 /// True for `<base>.<digits>`, a chunk of the cookie `base`.
