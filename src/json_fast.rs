@@ -17,14 +17,17 @@ pub fn members<N: AsRef<str>>(text: &[u8], names: &[N]) -> Option<Vec<Option<Val
     let mut s = Scanner { b: text, i: 0 };
     let mut out: Vec<Option<Value>> = vec![None; names.len()];
     // The names asked for, as ids (compared as integers, not with memcmp).
-    let mut wanted_ids = [KeyId::EMPTY; 16];
-    if names.len() > wanted_ids.len() {
-        return None;
-    }
-    for (id, n) in wanted_ids.iter_mut().zip(names) {
-        *id = KeyId::of(n.as_ref().as_bytes());
-    }
-    let wanted_ids = &wanted_ids[..names.len()];
+    let mut inline = [KeyId::EMPTY; 16];
+    let many: Vec<KeyId>;
+    let wanted_ids: &[KeyId] = if names.len() <= inline.len() {
+        for (id, n) in inline.iter_mut().zip(names) {
+            *id = KeyId::of(n.as_ref().as_bytes());
+        }
+        &inline[..names.len()]
+    } else {
+        many = names.iter().map(|n| KeyId::of(n.as_ref().as_bytes())).collect();
+        &many
+    };
     // Member names of the open objects, and where each object's names start.
     let mut keys: [(KeyId, &[u8]); MAX_KEYS] = [(KeyId::EMPTY, &[]); MAX_KEYS];
     let mut nkeys = 0usize;

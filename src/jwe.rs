@@ -8,7 +8,7 @@
 //! Every failure (tag, padding, IV or tag length) is the same error: no oracle.
 
 use cbc::cipher::block_padding::Pkcs7;
-use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit, KeyIvInit};
 use hmac::{Hmac, Mac};
 use openssl::symm::{self, Cipher};
 use sha2::Sha512;
@@ -69,6 +69,8 @@ pub struct ContentKey {
     enc: Enc,
     key: Vec<u8>,
     mac: Option<Hmac<Sha512>>,
+    /// For A256CBC-HS512: the AES-256 decryption key schedule, expanded once.
+    aes: Option<aes::Aes256Dec>,
 }
 
 impl ContentKey {
@@ -76,11 +78,14 @@ impl ContentKey {
         if key.len() != enc.key_len() {
             return Err(Error::new(ErrorCode::Internal, "wrong content encryption key length"));
         }
-        let mac = match enc {
-            Enc::A256CbcHs512 => Some(<Hmac<Sha512> as Mac>::new_from_slice(&key[..32]).map_err(|_| failed())?),
-            Enc::A256Gcm => None,
+        let (mac, aes) = match enc {
+            Enc::A256CbcHs512 => (
+                Some(<Hmac<Sha512> as Mac>::new_from_slice(&key[..32]).map_err(|_| failed())?),
+                Some(<aes::Aes256Dec as KeyInit>::new_from_slice(&key[32..]).map_err(|_| failed())?),
+            ),
+            Enc::A256Gcm => (None, None),
         };
-        Ok(ContentKey { enc, key: key.to_vec(), mac })
+        Ok(ContentKey { enc, key: key.to_vec(), mac, aes })
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -93,10 +98,10 @@ impl ContentKey {
         if iv.len() != enc.iv_len() || tag.len() != enc.tag_len() {
             return Err(failed());
         }
-        match (&self.mac, enc) {
-            (Some(mac), Enc::A256CbcHs512) => {
+        match (&self.mac, &self.aes, enc) {
+            (Some(mac), Some(aes), Enc::A256CbcHs512) => {
                 cbc_tag_input(mac.clone(), aad, iv, ciphertext).verify_truncated_left(tag).map_err(|_| failed())?;
-                cbc::Decryptor::<aes::Aes256>::new_from_slices(&self.key[32..], iv)
+                cbc::Decryptor::<aes::Aes256Dec>::inner_iv_slice_init(aes.clone(), iv)
                     .map_err(|_| failed())?
                     .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
                     .map_err(|_| failed())
