@@ -5,7 +5,9 @@
 // are measured in turn (interleaved rounds); the medians over the rounds are reported.
 //   node benchmark/http.mjs [--warmup 5] [--duration 10] [--rounds 3] [--connections 20]
 //                           [--case HS256|RS256|cookie] [--only text] [--json file]
-// The guard's share of a request: (no-guard rate - rate) / no-guard rate.
+// The guard's share of a request: (no-guard rate - rate) / no-guard rate. Also the server's own
+// CPU time per request (process.cpuUsage() around each round / requests served), and the guard's
+// CPU per request (minus the no-guard server's): less exposed to the load generator sharing the cores.
 import { fork } from 'node:child_process'
 import crypto from 'node:crypto'
 import os from 'node:os'
@@ -161,7 +163,15 @@ async function serve({ variant, kase, material }) {
   const app = await NestFactory.create(AppModule, { logger: false })
   await app.listen(0, '127.0.0.1')
   process.send({ port: app.getHttpServer().address().port })
-  process.on('message', (msg) => msg === 'stop' && app.close().then(() => process.exit(0)))
+  process.on('message', (msg) => {
+    if (msg === 'stop') app.close().then(() => process.exit(0))
+    // The server's own CPU time (user + system, us): per request, it is what the guard costs
+    // on a request, free of the load generator's share of the cores.
+    else if (msg === 'cpu') {
+      const u = process.cpuUsage()
+      process.send({ cpu: u.user + u.system })
+    }
+  })
   process.on('disconnect', () => process.exit(0)) // the load generator is gone (finished or failed)
 }
 
@@ -213,6 +223,17 @@ async function main() {
       child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/me` }))
       child.send({ variant, kase, material })
     })
+  const cpuOf = (child) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m && typeof m.cpu === 'number') {
+          child.off('message', on)
+          resolve(m.cpu)
+        }
+      }
+      child.on('message', on)
+      child.send('cpu')
+    })
   const load = (url, headers, seconds) =>
     autocannon({ url, headers, connections: CONNECTIONS, duration: seconds, pipelining: 1 })
 
@@ -233,16 +254,19 @@ async function main() {
       if (res.status !== 200 || (variant !== 'no guard' && variant !== 'do-nothing strategy' && body.id !== 'user-42')) {
         throw new Error(`${variant} (${kase}): ${res.status} ${JSON.stringify(body)}`)
       }
-      servers.push({ variant, ...s, rates: [], p99s: [], errors: 0 })
+      servers.push({ variant, ...s, rates: [], p99s: [], cpus: [], errors: 0 })
     }
     for (const s of servers) await load(s.url, headers, WARMUP)
     for (let r = 0; r < ROUNDS; r++) {
       for (const s of servers) {
+        const cpu0 = await cpuOf(s.child)
         const res = await load(s.url, headers, DURATION)
+        const cpu1 = await cpuOf(s.child)
+        s.cpus.push((cpu1 - cpu0) / Math.max(1, res.requests.total))
         s.rates.push(res.requests.average)
         s.p99s.push(res.latency.p99)
         s.errors += res.errors + res.timeouts + res.non2xx
-        console.error(`${kase} round ${r + 1}/${ROUNDS} ${s.variant}: ${Math.round(res.requests.average)} req/s, p99 ${res.latency.p99} ms`)
+        console.error(`${kase} round ${r + 1}/${ROUNDS} ${s.variant}: ${Math.round(res.requests.average)} req/s, p99 ${res.latency.p99} ms, server CPU ${s.cpus[s.cpus.length - 1].toFixed(1)} us/request`)
       }
     }
     for (const s of servers) {
@@ -250,7 +274,10 @@ async function main() {
       s.child.send('stop')
     }
     const base = median(servers[0].rates)
+    const baseCpu = median(servers[0].cpus)
     const rows = servers.map((s) => ({
+      cpuPerRequest: median(s.cpus),
+      guardCpu: s.variant === 'no guard' ? null : median(s.cpus) - baseCpu,
       variant: s.variant,
       reqPerSec: Math.round(median(s.rates)),
       rounds: s.rates.map(Math.round),
@@ -260,10 +287,11 @@ async function main() {
     }))
     out.cases[kase] = rows
     console.log(`\n${kase} (${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s after ${WARMUP} s warm-up; medians)`)
-    console.log('| strategy behind AuthGuard(\'jwt\') | req/s | p99 ms | guard\'s share | rounds (req/s) | errors |')
-    console.log('| --- | ---: | ---: | ---: | --- | ---: |')
+    console.log('| strategy behind AuthGuard(\'jwt\') | req/s | p99 ms | guard\'s share | server CPU us/request | guard\'s CPU us/request | rounds (req/s) | errors |')
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |')
     for (const r of rows) {
-      console.log(`| ${r.variant} | ${r.reqPerSec.toLocaleString('en-US')} | ${r.p99ms} | ${r.guardShare === null ? '-' : (100 * r.guardShare).toFixed(1) + '%'} | ${r.rounds.join(', ')} | ${r.errors} |`)
+      const guardCpu = r.guardCpu === null ? '-' : r.guardCpu.toFixed(1)
+      console.log(`| ${r.variant} | ${r.reqPerSec.toLocaleString('en-US')} | ${r.p99ms} | ${r.guardShare === null ? '-' : (100 * r.guardShare).toFixed(1) + '%'} | ${r.cpuPerRequest.toFixed(1)} | ${guardCpu} | ${r.rounds.join(', ')} | ${r.errors} |`)
     }
   }
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(out, null, 2))

@@ -196,8 +196,9 @@ impl KeyId {
 fn special(b: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // A high bit set in the result for every byte of `x` below `n` (n <= 0x80), exactly
-    // when no byte of `x` has its high bit set: those are checked apart.
+    // The high bit of each byte of `x` below `n` (n <= 0x80) set in the result. Bytes of
+    // 0x80 and above never flag (none of them is special); above the lowest real hit a
+    // borrow can flag a byte falsely, so only the lowest flag is read.
     let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
     let mut i = from;
     while let Some(chunk) = b.get(i..i + 8) {
