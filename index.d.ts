@@ -172,13 +172,6 @@ export interface HandshakeAuthenticator {
 /** As verifyJws; with `jwks: RemoteJwks`, an unknown kid waits for the refresh and retries once. */
 export declare function verifyJwsAsync(token: string, options: JwsOptions): Promise<JwsResult>
 
-export declare class ExternalObject<T> {
-  readonly '': {
-    readonly '': unique symbol
-    [K: symbol]: T
-  }
-}
-
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -191,7 +184,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class AuthJsSession {
   constructor(options: AuthJsOptions)
   /** The handle `_authjsDecodeText` takes (js/index.js keeps one per instance). */
-  _handle(): ExternalObject<unknown>
+  _handle(): number
   /** The session cookie name this instance reads. */
   get cookieName(): string
   /** Decrypts and checks a session token; returns its claims. */
@@ -208,7 +201,7 @@ export declare class AuthJsSession {
 export declare class HandshakeAuthenticator {
   constructor(options: HandshakeOptions)
   /** The handle `_handshakeAuthenticate` / `_handshakeVerifyToken` take (js/index.js keeps one). */
-  _handle(): ExternalObject<unknown>
+  _handle(): number
   /**
    * Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
    * error has `code`, `source` (where the token was found, or null) and `fingerprint`.
@@ -259,7 +252,7 @@ export declare class JwtSigner {
 export declare class JwtVerifier {
   constructor(options: VerifierOptions)
   /** The handle `_jwtVerifyText` takes (js/index.js keeps one per instance). */
-  _handle(): ExternalObject<unknown>
+  _handle(): number
   /** Verifies signature and claims; returns the claims. */
   verify(token: string): Record<string, unknown>
   /** Like verify, with the protected header too. */
@@ -320,7 +313,7 @@ export declare class RevocationList {
  * The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
  * js/index.js parses it: this is the package's `AuthJsSession#decode`.
  */
-export declare function _authjsDecodeText(handle: ExternalObject<unknown>, token: string): string
+export declare function _authjsDecodeText(handle: number, token: string): string
 
 /**
  * As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
@@ -328,7 +321,7 @@ export declare function _authjsDecodeText(handle: ExternalObject<unknown>, token
  * (joined when a list), Origin and Host headers. Returns the claims as JSON text
  * after two white-space characters that code the kind and the source.
  */
-export declare function _handshakeAuthenticate(handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
+export declare function _handshakeAuthenticate(handle: number, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
 
 /**
  * The common handshake in one short call: `auth[authField]` is a string and 'auth' is
@@ -336,7 +329,7 @@ export declare function _handshakeAuthenticate(handle: ExternalObject<unknown>, 
  * with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
  * the wrapper then makes the full call.
  */
-export declare function _handshakeAuthToken(handle: ExternalObject<unknown>, token: string): string | null
+export declare function _handshakeAuthToken(handle: number, token: string): string | null
 
 /**
  * For authbridge/passport, when its extractor took the token from the Cookie header: the
@@ -344,7 +337,7 @@ export declare function _handshakeAuthToken(handle: ExternalObject<unknown>, tok
  * verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
  * page sent the request) is not allowed; a non-string `origin` is no page, and passes.
  */
-export declare function _handshakeCheckOrigin(handle: ExternalObject<unknown>, origin: unknown, host: unknown, originAllowed?: boolean): void
+export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean): void
 
 /**
  * For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
@@ -352,19 +345,19 @@ export declare function _handshakeCheckOrigin(handle: ExternalObject<unknown>, o
  * scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
  * the extractor would find no token.
  */
-export declare function _handshakeVerifyBearer(handle: ExternalObject<unknown>, authorization: string): string | null
+export declare function _handshakeVerifyBearer(handle: number, authorization: string): string | null
 
 /**
  * As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
  * kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
  */
-export declare function _handshakeVerifyToken(handle: ExternalObject<unknown>, token: string): string
+export declare function _handshakeVerifyToken(handle: number, token: string): string
 
 /**
  * The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
  * js/index.js parses it: this is the package's `JwtVerifier#verify`.
  */
-export declare function _jwtVerifyText(handle: ExternalObject<unknown>, token: string): string
+export declare function _jwtVerifyText(handle: number, token: string): string
 
 export interface AuthenticateResult {
   claims: Record<string, unknown>

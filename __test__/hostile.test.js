@@ -841,3 +841,71 @@ describe('handshake objects', () => {
     assert.equal(typeof inspect(jwt), 'object')
   })
 })
+
+// The internal hot functions take the number an instance's _handle() returns: any other
+// number (a made-up one, another kind's, one whose instance was collected) is refused with
+// ERR_INVALID_OPTIONS, never another instance's verification and never a crash.
+describe('internal handles', () => {
+  const native = require('../index.js')
+  const secret = 'hostile-handles-secret-'.padEnd(40, 'h')
+  const token = jsonwebtoken.sign({ sub: 'u' }, secret, { algorithm: 'HS256', expiresIn: 60 })
+  const code = (fn) => {
+    try {
+      fn()
+    } catch (err) {
+      return err.code
+    }
+    return 'ok'
+  }
+
+  test('a handle names its own instance only', () => {
+    const v = new native.JwtVerifier({ algorithms: ['HS256'], key: secret })
+    const h = new native.HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: secret } })
+    const s = new native.AuthJsSession({ secret })
+    assert.equal(JSON.parse(native._jwtVerifyText(v._handle(), token)).sub, 'u')
+    assert.equal(v._handle(), v._handle())
+    for (const bad of [h._handle(), s._handle(), -1, 0.5, 2 ** 60, NaN, Infinity, v._handle() + 2 ** 24]) {
+      assert.equal(code(() => native._jwtVerifyText(bad, token)), 'ERR_INVALID_OPTIONS', String(bad))
+    }
+    assert.equal(code(() => native._handshakeVerifyToken(v._handle(), token)), 'ERR_INVALID_OPTIONS')
+    assert.equal(code(() => native._authjsDecodeText(h._handle(), token)), 'ERR_INVALID_OPTIONS')
+  })
+
+  test('a collected instance frees its handle; the next one in its slot gets another number', () => {
+    // In a child with --expose-gc, so that collection can be forced.
+    const script = `
+      const native = require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))})
+      const key = ${JSON.stringify(secret)}
+      const token = ${JSON.stringify(token)}
+      let v = new native.JwtVerifier({ algorithms: ['HS256'], key })
+      const old = v._handle()
+      v = null
+      for (let i = 0; i < 20; i++) global.gc()
+      setImmediate(() => {
+        global.gc()
+        const fresh = new native.JwtVerifier({ algorithms: ['HS256'], key })
+        const id = fresh._handle()
+        let code = 'ok'
+        try { native._jwtVerifyText(old, token) } catch (err) { code = err.code }
+        console.log(JSON.stringify({ same: id === old, sameSlot: id % 2 ** 24 === old % 2 ** 24, code, fresh: JSON.parse(native._jwtVerifyText(id, token)).sub }))
+      })`
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--expose-gc', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.on('error', reject)
+      child.on('exit', (status) => {
+        try {
+          assert.equal(status, 0)
+          const r = JSON.parse(out)
+          assert.equal(r.same, false)
+          assert.equal(r.code, 'ERR_INVALID_OPTIONS')
+          assert.equal(r.fresh, 'u')
+          resolve()
+        } catch (err) {
+          reject(err)
+        }
+      })
+    })
+  })
+})

@@ -80,6 +80,7 @@ pub struct SessionHeaders {
 pub struct AuthJsSession {
     core: std::sync::Arc<SessionCore>,
     json: json::JsonParse,
+    handle: super::handle::Handle,
 }
 
 /// What an AuthJsSession decodes with, shared with the handle its JS wrapper keeps
@@ -91,9 +92,9 @@ pub struct SessionCore {
 
 /// The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
 /// js/index.js parses it: this is the package's `AuthJsSession#decode`.
-#[napi(js_name = "_authjsDecodeText", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
-pub fn authjs_decode_text<'e>(env: &'e Env, handle: &External<std::sync::Arc<SessionCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core: &SessionCore = handle;
+#[napi(js_name = "_authjsDecodeText", ts_args_type = "handle: number, token: string")]
+pub fn authjs_decode_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core = super::handle::session(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
         let claims = guard(env, || core.inner.decode(token, now))?;
@@ -114,13 +115,13 @@ impl AuthJsSession {
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
         let o: AuthJsOptions = options_arg(&env, &options, "AuthJsSession options")?;
         let (inner, now) = guard(&env, || o.build(None))?;
-        Ok(AuthJsSession { core: std::sync::Arc::new(SessionCore { inner, now }), json: json::JsonParse::new(&env)? })
+        Ok(AuthJsSession { core: std::sync::Arc::new(SessionCore { inner, now }), json: json::JsonParse::new(&env)?, handle: Default::default() })
     }
 
     /// The handle `_authjsDecodeText` takes (js/index.js keeps one per instance).
-    #[napi(js_name = "_handle", ts_return_type = "ExternalObject<unknown>")]
-    pub fn handle(&self) -> External<std::sync::Arc<SessionCore>> {
-        External::new(self.core.clone())
+    #[napi(js_name = "_handle")]
+    pub fn handle(&self) -> f64 {
+        self.handle.get(|| super::handle::Core::Session(self.core.clone()))
     }
 
     /// The session cookie name this instance reads.

@@ -54,6 +54,7 @@ pub struct TokenResult<'e> {
 #[napi]
 pub struct HandshakeAuthenticator {
     core: std::sync::Arc<HandshakeCore>,
+    handle: super::handle::Handle,
 }
 
 /// What a HandshakeAuthenticator works with, shared with the handle its JS wrapper keeps
@@ -121,11 +122,11 @@ fn clocks(env: &Env, jwt: &Option<FunctionRef<(), f64>>, authjs: &Option<Functio
 /// handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
 /// (joined when a list), Origin and Host headers. Returns the claims as JSON text
 /// after two white-space characters that code the kind and the source.
-#[napi(js_name = "_handshakeAuthenticate", ts_args_type = "handle: ExternalObject<unknown>, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean")]
+#[napi(js_name = "_handshakeAuthenticate", ts_args_type = "handle: number, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean")]
 #[allow(clippy::too_many_arguments)]
 pub fn handshake_authenticate<'e>(
     env: &'e Env,
-    handle: &External<std::sync::Arc<HandshakeCore>>,
+    handle: f64,
     auth: Unknown,
     query: Unknown,
     authorization: Unknown,
@@ -137,7 +138,7 @@ pub fn handshake_authenticate<'e>(
     let verdict = verdict_arg(env, &origin_allowed)?;
     let (auth_s, auth_bad) = field_value(&auth)?;
     let (query_s, query_bad) = field_value(&query)?;
-    let core: &HandshakeCore = handle;
+    let core = super::handle::handshake(env, handle)?;
     let (authorization, origin, host) = (string_value(&authorization)?, string_value(&origin)?, string_value(&host)?);
     let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict);
     // The Cookie header (often the longest string here) goes through the one-call copy.
@@ -161,9 +162,9 @@ pub fn handshake_authenticate<'e>(
 
 /// As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
 /// kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
-#[napi(js_name = "_handshakeVerifyToken", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
-pub fn handshake_verify_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core: &HandshakeCore = handle;
+#[napi(js_name = "_handshakeVerifyToken", ts_args_type = "handle: number, token: string")]
+pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core = super::handle::handshake(env, handle)?;
     let env_ref = env;
     let env = *env;
     let token = super::args::token_arg(&env, &token)?;
@@ -179,9 +180,9 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: &External<std::sync::Arc
 /// the first source, so the token is that one (as `_handshakeAuthenticate` would find it,
 /// with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
 /// the wrapper then makes the full call.
-#[napi(js_name = "_handshakeAuthToken", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
-pub fn handshake_auth_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, token: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
-    let core: &HandshakeCore = handle;
+#[napi(js_name = "_handshakeAuthToken", ts_args_type = "handle: number, token: string")]
+pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
+    let core = super::handle::handshake(env, handle)?;
     let env_ref = env;
     let env = *env;
     if core.inner.first_source() != handshake::Source::Auth || token.get_type()? != ValueType::String {
@@ -204,9 +205,9 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: &External<std::sync::Arc<H
 /// Authorization header read as that extractor reads it (`extract::auth_header_parts`,
 /// scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
 /// the extractor would find no token.
-#[napi(js_name = "_handshakeVerifyBearer", ts_args_type = "handle: ExternalObject<unknown>, authorization: string")]
-pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: &External<std::sync::Arc<HandshakeCore>>, authorization: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
-    let core: &HandshakeCore = handle;
+#[napi(js_name = "_handshakeVerifyBearer", ts_args_type = "handle: number, authorization: string")]
+pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
+    let core = super::handle::handshake(env, handle)?;
     let env_ref = env;
     let env = *env;
     if authorization.get_type()? != ValueType::String {
@@ -229,9 +230,9 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: &External<std::sync::Ar
 /// Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
 /// verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
 /// page sent the request) is not allowed; a non-string `origin` is no page, and passes.
-#[napi(js_name = "_handshakeCheckOrigin", ts_args_type = "handle: ExternalObject<unknown>, origin: unknown, host: unknown, originAllowed?: boolean")]
-pub fn handshake_check_origin(env: &Env, handle: &External<std::sync::Arc<HandshakeCore>>, origin: Unknown, host: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<()> {
-    let core: &HandshakeCore = handle;
+#[napi(js_name = "_handshakeCheckOrigin", ts_args_type = "handle: number, origin: unknown, host: unknown, originAllowed?: boolean")]
+pub fn handshake_check_origin(env: &Env, handle: f64, origin: Unknown, host: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<()> {
+    let core = super::handle::handshake(env, handle)?;
     let verdict = verdict_arg(env, &origin_allowed)?;
     let Some(o) = string_value(&origin)? else { return Ok(()) };
     let host = string_value(&host)?;
@@ -331,13 +332,13 @@ impl HandshakeAuthenticator {
         let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
         let origins = origin_rule(&env, &options)?;
         let core = HandshakeCore { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins };
-        Ok(HandshakeAuthenticator { core: std::sync::Arc::new(core) })
+        Ok(HandshakeAuthenticator { core: std::sync::Arc::new(core), handle: Default::default() })
     }
 
     /// The handle `_handshakeAuthenticate` / `_handshakeVerifyToken` take (js/index.js keeps one).
-    #[napi(js_name = "_handle", ts_return_type = "ExternalObject<unknown>")]
-    pub fn handle(&self) -> External<std::sync::Arc<HandshakeCore>> {
-        External::new(self.core.clone())
+    #[napi(js_name = "_handle")]
+    pub fn handle(&self) -> f64 {
+        self.handle.get(|| super::handle::Core::Handshake(self.core.clone()))
     }
 
     /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the

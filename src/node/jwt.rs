@@ -89,6 +89,7 @@ impl Default for JwksKeySet {
 pub struct JwtVerifier {
     shared: Arc<VerifierCore>,
     json: json::JsonParse,
+    handle: super::handle::Handle,
 }
 
 /// What a JwtVerifier verifies with, shared with the handle its JS wrapper keeps
@@ -107,9 +108,9 @@ impl VerifierCore {
 
 /// The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
 /// js/index.js parses it: this is the package's `JwtVerifier#verify`.
-#[napi(js_name = "_jwtVerifyText", ts_args_type = "handle: ExternalObject<unknown>, token: string")]
-pub fn jwt_verify_text<'e>(env: &'e Env, handle: &External<Arc<VerifierCore>>, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core: &VerifierCore = handle;
+#[napi(js_name = "_jwtVerifyText", ts_args_type = "handle: number, token: string")]
+pub fn jwt_verify_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core = super::handle::jwt(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
         guard(env, || core.read().verify_with(token, now, |json| json::text(env, b"", json)))?
@@ -122,13 +123,13 @@ impl JwtVerifier {
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
         let o: VerifierOptions = options_arg(&env, &options, "JwtVerifier options")?;
         let (inner, now) = guard(&env, || o.build(None))?;
-        Ok(JwtVerifier { shared: Arc::new(VerifierCore { inner: std::sync::RwLock::new(inner), now }), json: json::JsonParse::new(&env)? })
+        Ok(JwtVerifier { shared: Arc::new(VerifierCore { inner: std::sync::RwLock::new(inner), now }), json: json::JsonParse::new(&env)?, handle: Default::default() })
     }
 
     /// The handle `_jwtVerifyText` takes (js/index.js keeps one per instance).
-    #[napi(js_name = "_handle", ts_return_type = "ExternalObject<unknown>")]
-    pub fn handle(&self) -> External<Arc<VerifierCore>> {
-        External::new(self.shared.clone())
+    #[napi(js_name = "_handle")]
+    pub fn handle(&self) -> f64 {
+        self.handle.get(|| super::handle::Core::Jwt(self.shared.clone()))
     }
 
     /// Verifies signature and claims; returns the claims.

@@ -3,6 +3,7 @@
 
 mod args;
 mod errors;
+mod handle;
 mod jwt;
 mod inspect;
 mod authjs;
