@@ -12,15 +12,17 @@ pub fn decode(input: &[u8], what: &str) -> Result<Vec<u8>> {
     base64_simd::URL_SAFE_NO_PAD.decode_to_vec(input).map_err(|_| refused(what))
 }
 
-/// As `decode`, into `out` (a stack buffer for short values such as a signature); returns
-/// the decoded bytes, or None when `out` is too small (the caller then uses `decode`).
-pub fn decode_into<'o>(input: &[u8], out: &'o mut [std::mem::MaybeUninit<u8>], what: &str) -> Option<Result<&'o [u8]>> {
+/// As `decode`, into `out` (a stack buffer for short values: a signature, an IV, a tag)
+/// when it fits, into a `Vec` otherwise.
+pub fn decode_small<'o>(input: &[u8], out: &'o mut [std::mem::MaybeUninit<u8>], what: &str) -> Result<std::borrow::Cow<'o, [u8]>> {
     let engine = base64_simd::URL_SAFE_NO_PAD;
-    let need = engine.decoded_length(input).ok()?;
-    if need > out.len() {
-        return None;
+    match engine.decoded_length(input) {
+        Ok(need) if need <= out.len() => engine
+            .decode(input, base64_simd::Out::from_uninit_slice(out))
+            .map(|b| std::borrow::Cow::Borrowed(&*b))
+            .map_err(|_| refused(what)),
+        _ => decode(input, what).map(std::borrow::Cow::Owned),
     }
-    Some(engine.decode(input, base64_simd::Out::from_uninit_slice(out)).map(|b| &*b).map_err(|_| refused(what)))
 }
 
 fn refused(what: &str) -> Error {
@@ -38,7 +40,7 @@ mod tests {
     /// Every string of up to 3 characters over the alphabet plus the usual wrong ones, and
     /// random longer ones: base64-simd accepts exactly what base64's URL_SAFE_NO_PAD
     /// accepts (padding, `+`, `/`, white space, non-canonical trailing bits all refused),
-    /// with the same bytes, and `decode_into` agrees with `decode`.
+    /// with the same bytes, and `decode_small` agrees with `decode`.
     #[test]
     fn strict_like_the_base64_crate() {
         let mut chars: Vec<u8> = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".to_vec();
@@ -47,9 +49,10 @@ mod tests {
             let reference = URL_SAFE_NO_PAD.decode(s).ok();
             let ours = decode(s, "x").ok();
             assert_eq!(reference, ours, "{s:?}");
-            let mut buf = [std::mem::MaybeUninit::uninit(); 64];
-            if let Some(r) = decode_into(s, &mut buf, "x") {
-                assert_eq!(r.ok().map(<[u8]>::to_vec), reference, "decode_into {s:?}");
+            // Both sides of decode_small: the stack buffer, and the Vec when it does not fit.
+            for size in [64, 2] {
+                let mut buf = vec![std::mem::MaybeUninit::uninit(); size];
+                assert_eq!(decode_small(s, &mut buf, "x").ok().map(|c| c.into_owned()), reference, "decode_small {s:?}");
             }
         };
         check(b"");

@@ -72,14 +72,7 @@ pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeySt
     let alg = check_header(&header, algorithms)?;
     // Signatures up to 512 bytes (RSA-4096) are decoded on the stack.
     let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); 512];
-    let heap;
-    let signature: &[u8] = match b64::decode_into(s.as_bytes(), &mut stack, "signature") {
-        Some(decoded) => decoded?,
-        None => {
-            heap = b64::decode(s.as_bytes(), "signature")?;
-            &heap
-        }
-    };
+    let signature = b64::decode_small(s.as_bytes(), &mut stack, "signature")?;
     // Decoded before the signature check so that a non-canonical payload encoding is
     // always malformed, whatever the key; its JSON is parsed only after verification.
     let payload = b64::decode(p.as_bytes(), "payload")?;
@@ -99,7 +92,7 @@ pub fn verify_compact_cached(token: &str, algorithms: &[Algorithm], keys: &KeySt
         let mut ok = false;
         for key in keys.candidates(alg, kid) {
             tried += 1;
-            if key.verify(alg, signing_input, signature) {
+            if key.verify(alg, signing_input, &signature) {
                 ok = true;
                 break;
             }

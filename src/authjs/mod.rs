@@ -127,24 +127,11 @@ impl AuthJsSession {
         if !ek.is_empty() {
             return Err(Error::malformed("alg dir uses an empty encrypted key part, this token has one"));
         }
-        // IV and tag are short: decoded on the stack (a longer one is refused by decrypt).
+        // IV and tag are short: decoded on the stack.
         let (mut iv_buf, mut tag_buf) = ([std::mem::MaybeUninit::<u8>::uninit(); 32], [std::mem::MaybeUninit::<u8>::uninit(); 64]);
-        let (iv_heap, tag_heap);
-        let iv: &[u8] = match b64::decode_into(iv.as_bytes(), &mut iv_buf, "IV") {
-            Some(d) => d?,
-            None => {
-                iv_heap = b64::decode(iv.as_bytes(), "IV")?;
-                &iv_heap
-            }
-        };
+        let iv = b64::decode_small(iv.as_bytes(), &mut iv_buf, "IV")?;
         let ct = b64::decode(ct.as_bytes(), "ciphertext")?;
-        let tag: &[u8] = match b64::decode_into(tag.as_bytes(), &mut tag_buf, "tag") {
-            Some(d) => d?,
-            None => {
-                tag_heap = b64::decode(tag.as_bytes(), "tag")?;
-                &tag_heap
-            }
-        };
+        let tag = b64::decode_small(tag.as_bytes(), &mut tag_buf, "tag")?;
         let aad = h.as_bytes();
         let plaintext = match header.kid.as_deref() {
             Some(kid) => {
@@ -160,7 +147,7 @@ impl AuthJsSession {
                             "no configured secret matches the token's kid (a different AUTH_SECRET or salt/cookie name made it)",
                         )
                     })?;
-                key.decrypt(iv, &ct, aad, tag)?
+                key.decrypt(&iv, &ct, aad, &tag)?
             }
             None => {
                 // v5 without kid: the first secret, as @auth/core does; v4 has no kid,
@@ -171,7 +158,7 @@ impl AuthJsSession {
                 };
                 let mut result = Err(Error::new(ErrorCode::JweDecryptionFailed, "decryption failed"));
                 for key in candidates {
-                    result = key.decrypt(iv, &ct, aad, tag);
+                    result = key.decrypt(&iv, &ct, aad, &tag);
                     if result.is_ok() {
                         break;
                     }
