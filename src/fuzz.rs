@@ -188,7 +188,7 @@ impl<'a> JsonGen<'a> {
     fn build(data: &'a [u8]) -> Vec<u8> {
         let mut g = JsonGen { b: data, i: 0, out: Vec::with_capacity(data.len() * 4) };
         g.ws();
-        g.object(1);
+        g.container(1, true);
         g.ws();
         g.out
     }
@@ -219,8 +219,10 @@ impl<'a> JsonGen<'a> {
         }
     }
 
-    fn object(&mut self, depth: usize) {
-        self.out.push(b'{');
+    /// An object (members) or an array (values), until a zero byte; the input bytes are
+    /// read the same way for both.
+    fn container(&mut self, depth: usize, object: bool) {
+        self.out.push(if object { b'{' } else { b'[' });
         let mut first = true;
         loop {
             let c = self.byte();
@@ -232,14 +234,16 @@ impl<'a> JsonGen<'a> {
             }
             first = false;
             self.ws();
-            self.key(c);
-            self.ws();
-            self.out.push(b':');
-            self.ws();
+            if object {
+                self.key(c);
+                self.ws();
+                self.out.push(b':');
+                self.ws();
+            }
             self.value(depth);
             self.ws();
         }
-        self.out.push(b'}');
+        self.out.push(if object { b'}' } else { b']' });
     }
 
     /// A member name: one the verifiers ask for (so duplicates and wanted members come
@@ -294,8 +298,8 @@ impl<'a> JsonGen<'a> {
             }
             3 | 4 | 14 => self.string(),
             5 => self.pick(&GEN_LITERALS, &GEN_BAD_LITERALS),
-            6 | 7 if depth < 140 => self.object(depth + 1),
-            8 | 9 if depth < 140 => self.array(depth + 1),
+            6 | 7 if depth < 140 => self.container(depth + 1, true),
+            8 | 9 if depth < 140 => self.container(depth + 1, false),
             10 if c >= 0xf0 => {
                 // A few bytes of the input as they are (corruption).
                 let n = self.byte() % 4;
@@ -319,25 +323,6 @@ impl<'a> JsonGen<'a> {
             }
             _ => self.out.extend_from_slice(b"null"),
         }
-    }
-
-    fn array(&mut self, depth: usize) {
-        self.out.push(b'[');
-        let mut first = true;
-        loop {
-            let c = self.byte();
-            if c == 0 {
-                break;
-            }
-            if !first {
-                self.out.push(b',');
-            }
-            first = false;
-            self.ws();
-            self.value(depth);
-            self.ws();
-        }
-        self.out.push(b']');
     }
 }
 
