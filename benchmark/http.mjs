@@ -3,12 +3,14 @@
 // over loopback. Each server runs in its own child process, so the load generator (this
 // process) and the server do not share an event loop. Servers of one case run side by side and
 // are measured in turn (interleaved rounds); the medians over the rounds are reported.
-//   node benchmark/http.mjs [--warmup 5] [--duration 10] [--rounds 3] [--connections 20]
-//                           [--case HS256|RS256|cookie] [--only text] [--json file]
+//   node benchmark/http.mjs [--warmup 5] [--duration 10] [--rounds 5] [--connections 20]
+//                           [--case HS256|RS256|cookie] [--only text] [--json file] [--no-pin]
+// With two or more cores (and taskset), the load generator runs on core 0 and the servers on
+// the others, so a server's rate is its own cost rather than the scheduler's mix of the two.
 // The guard's share of a request: (no-guard rate - rate) / no-guard rate. Also the server's own
 // CPU time per request (process.cpuUsage() around each round / requests served), and the guard's
 // CPU per request (minus the no-guard server's): less exposed to the load generator sharing the cores.
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import crypto from 'node:crypto'
 import os from 'node:os'
 import fs from 'node:fs'
@@ -185,6 +187,15 @@ if (process.argv[2] === '--serve') {
 }
 
 // ---------------------------------------------------------------- parent: the load generator
+function canPin() {
+  try {
+    execFileSync('taskset', ['-c', '-p', String(process.pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
 async function main() {
   const autocannon = require('autocannon')
   const jwt = require('jsonwebtoken')
@@ -193,11 +204,16 @@ async function main() {
   const arg = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt)
   const WARMUP = Number(arg('--warmup', 5))
   const DURATION = Number(arg('--duration', 10))
-  const ROUNDS = Number(arg('--rounds', 3))
+  const ROUNDS = Number(arg('--rounds', 5))
   const CONNECTIONS = Number(arg('--connections', 20))
   const CASES = arg('--case', 'HS256,RS256,cookie').split(',')
   const ONLY = arg('--only', null)
   const JSON_OUT = arg('--json', null)
+  const cores = os.cpus().length
+  const pin = !args.includes('--no-pin') && cores >= 2 && canPin()
+  // taskset -a: every thread of the process (the load generator's, the server's V8 and libuv).
+  const pinTo = (pid, cpus) => execFileSync('taskset', ['-a', '-c', '-p', cpus, String(pid)], { stdio: 'ignore' })
+  if (pin) pinTo(process.pid, '0')
 
   const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
   const material = {
@@ -221,6 +237,7 @@ async function main() {
       child.once('error', reject)
       child.once('exit', (code) => reject(new Error(`${variant} (${kase}) exited with ${code}`)))
       child.once('message', (m) => resolve({ child, url: `http://127.0.0.1:${m.port}/me` }))
+      if (pin) pinTo(child.pid, `1-${cores - 1}`)
       child.send({ variant, kase, material })
     })
   const cpuOf = (child) =>
@@ -241,7 +258,7 @@ async function main() {
     const s = [...xs].sort((a, b) => a - b)
     return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
   }
-  const out = { warmup: WARMUP, duration: DURATION, rounds: ROUNDS, connections: CONNECTIONS, node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, cases: {} }
+  const out = { pinned: pin ? `load generator on core 0, servers on 1-${cores - 1}` : false, warmup: WARMUP, duration: DURATION, rounds: ROUNDS, connections: CONNECTIONS, node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length, cases: {} }
   for (const kase of CASES) {
     const headers = headersFor[kase]
     const variants = VARIANTS[kase].filter((v) => !ONLY || v === 'no guard' || v.includes(ONLY))
@@ -285,13 +302,28 @@ async function main() {
       errors: s.errors,
       guardShare: s.variant === 'no guard' ? null : (base - median(s.rates)) / base,
     }))
-    out.cases[kase] = rows
-    console.log(`\n${kase} (${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s after ${WARMUP} s warm-up; medians)`)
+    // authbridge's rate over each other server's, round by round (each pair measured back to
+    // back, so a slow spell of the machine weighs on both): the median and the range.
+    const ab = servers.find((s) => s.variant === 'authbridge Strategy')
+    const paired = ab
+      ? servers.filter((s) => s !== ab).map((s) => {
+          const ratios = ab.rates.map((r, i) => r / s.rates[i])
+          return { against: s.variant, median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) }
+        })
+      : []
+    out.cases[kase] = { rows, paired }
+    console.log(`\n${kase} (${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s after ${WARMUP} s warm-up; medians${pin ? `; ${out.pinned}` : ''})`)
     console.log('| strategy behind AuthGuard(\'jwt\') | req/s | p99 ms | guard\'s share | server CPU us/request | guard\'s CPU us/request | rounds (req/s) | errors |')
     console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |')
     for (const r of rows) {
       const guardCpu = r.guardCpu === null ? '-' : r.guardCpu.toFixed(1)
       console.log(`| ${r.variant} | ${r.reqPerSec.toLocaleString('en-US')} | ${r.p99ms} | ${r.guardShare === null ? '-' : (100 * r.guardShare).toFixed(1) + '%'} | ${r.cpuPerRequest.toFixed(1)} | ${guardCpu} | ${r.rounds.join(', ')} | ${r.errors} |`)
+    }
+    if (paired.length) {
+      console.log(`\nauthbridge Strategy's req/s over each server's, round by round (${ROUNDS} rounds): median (range)`)
+      console.log('| against | ratio | range |')
+      console.log('| --- | ---: | --- |')
+      for (const p of paired) console.log(`| ${p.against} | ${p.median.toFixed(3)}x | ${p.min.toFixed(3)}-${p.max.toFixed(3)}x |`)
     }
   }
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify(out, null, 2))
