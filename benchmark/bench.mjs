@@ -311,6 +311,21 @@ for (const provider of [false, true]) {
   })
 }
 
+cases.push({
+  // The Strategy without jwtFromRequest (Bearer header or the Auth.js session cookie), on the
+  // cookie a browser sends: what it adds to a bare decode.
+  name: 'passport strategy, Auth.js session cookie among four',
+  peers: async () => {
+    const { Strategy } = require('../js/passport.js')
+    const token = await authCore.encode({ token: sessionClaims, secret: AUTH_SECRET, salt: SALT })
+    const req = { method: 'GET', url: '/', headers: { host: 'localhost:3001', cookie: `theme=dark; _ga=GA1.1.1234567890.1700000000; authjs.csrf-token=abc%7Cdef; ${SALT}=${token}` } }
+    return [
+      ['authbridge/passport', passportRunner(new Strategy({ authjs: { secret: AUTH_SECRET } }, (payload, done) => done(null, payload)), req)],
+      ['AuthJsSession.decode (bare, same token)', ((s) => () => s.decode(token))(new ab.AuthJsSession({ secret: AUTH_SECRET }))],
+    ]
+  },
+})
+
 // ---------------------------------------------------------------- run
 const version = (name) => JSON.parse(fs.readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
 const fmtOps = (ns) => Math.round(1e9 / ns).toLocaleString('en-US')

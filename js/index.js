@@ -65,6 +65,7 @@ function attachRemote(self, remote, proto, methods) {
 
 const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
 const kField = Symbol('authbridge.authField')
+const kRule = Symbol('authbridge.originRule')
 const kHandle = Symbol('authbridge.handle')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _authenticateParts / _verifyTokenText code the kind and the source in leading white space.
@@ -80,6 +81,19 @@ function cookieHeader(c) {
 
 /** A member that is an object, or undefined. */
 const objectOrNone = (v) => (typeof v === 'object' && v !== null ? v : undefined)
+
+/** The native authenticate of an auth / query member and a headers object (or undefined): its text result. */
+function authenticateText(self, a, q, headers, originAllowed) {
+  let authorization, origin, host, cookie
+  if (headers !== undefined) {
+    authorization = headers.authorization
+    origin = headers.origin
+    // Host is read only for the Origin rule, which a request without Origin does not reach.
+    host = typeof origin === 'string' ? headers.host : undefined
+    cookie = cookieHeader(headers.cookie)
+  }
+  return handshakeAuthenticate(self[kHandle], a, q, authorization, cookie, origin, host, originAllowed)
+}
 
 class JwtVerifier extends native.JwtVerifier {
   constructor(options) {
@@ -124,6 +138,8 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     }
     super(o)
     Object.defineProperty(this, kField, { value: this._authField() })
+    // Fixed at construction: read once here rather than through the addon on each request.
+    Object.defineProperty(this, kRule, { value: super.originRule })
     Object.defineProperty(this, kHandle, { value: this._handle() })
     if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken'])
   }
@@ -148,21 +164,27 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
       if (t !== null) return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: 'auth' }
     }
     const q = query === undefined ? undefined : query[name]
-    let authorization, origin, host, cookie
-    if (headers !== undefined) {
-      authorization = headers.authorization
-      origin = headers.origin
-      host = headers.host
-      cookie = cookieHeader(headers.cookie)
-    }
-    const t = handshakeAuthenticate(this[kHandle], a, q, authorization, cookie, origin, host, originAllowed)
+    const t = authenticateText(this, a, q, headers, originAllowed)
     return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+  }
+
+  /**
+   * For authbridge/passport without jwtFromRequest: authenticate({ headers }, originAllowed)'s
+   * text result (the kind and the source coded in its first two characters).
+   */
+  _authenticateHeadersText(headers, originAllowed) {
+    return authenticateText(this, undefined, undefined, objectOrNone(headers), originAllowed)
   }
 
   /** Checks one token of either kind (a 'Bearer ' prefix is tolerated): { claims, kind }. */
   verifyToken(token) {
     const t = handshakeVerifyToken(this[kHandle], token)
     return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)] }
+  }
+
+  /** How allowedOrigins was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
+  get originRule() {
+    return this[kRule]
   }
 
   /** For authbridge/passport: verifyToken's text result (the kind coded in its first character). */

@@ -16,6 +16,11 @@ const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } =
 // req.authbridge of the stock Bearer path (shared, frozen: nothing per request).
 const BEARER_JWT = Object.freeze({ kind: 'jwt', source: null })
 const BEARER_AUTHJS = Object.freeze({ kind: 'authjs', source: null })
+// ... and of the path without jwtFromRequest, by the kind and source characters of the text result.
+const FOUND = {}
+for (const [k, kind] of [[32, 'jwt'], [9, 'authjs']]) {
+  for (const [c, source] of [[32, 'auth'], [9, 'header'], [10, 'cookie'], [13, 'query']]) FOUND[(k << 8) | c] = Object.freeze({ kind, source })
+}
 
 const fail = optionsErrors('authbridge Strategy')
 // passport-jwt throws TypeErrors for these: kept, with authbridge's code.
@@ -75,6 +80,7 @@ class Strategy {
     this._keyProvider = null
     this._authenticators = new Map()
     this._bearerFast = false
+    this._headersFast = false
 
     if (options instanceof HandshakeAuthenticator) {
       this._authenticator = options
@@ -127,9 +133,9 @@ class Strategy {
       this._authenticator = new HandshakeAuthenticator({ ...this._base, jwt })
     }
     // Decided once: passport runs each request on Object.create(strategy).
-    this._bearerFast =
-      !!this._jwtFromRequest && this._jwtFromRequest[BEARER_EXTRACTOR] === true && !this._keyProvider &&
-      !!this._authenticator && this._authenticator.remoteJwks === null && !(this._spec !== null && this._spec.complete)
+    const plain = !this._keyProvider && !!this._authenticator && this._authenticator.remoteJwks === null && !(this._spec !== null && this._spec.complete)
+    this._bearerFast = plain && !!this._jwtFromRequest && this._jwtFromRequest[BEARER_EXTRACTOR] === true
+    this._headersFast = plain && !this._jwtFromRequest
   }
 
   /** The HandshakeAuthenticator for a key (passport-jwt's options), prepared once per key. */
@@ -242,7 +248,32 @@ class Strategy {
     return true
   }
 
+  /**
+   * The common case without jwtFromRequest (a Bearer header or the Auth.js session cookie, a
+   * fixed key, no remote key set): _check's work in one native call, with a shared, frozen
+   * req.authbridge. Settles the request.
+   */
+  _fastHeaders(req) {
+    const authenticator = this._authenticator
+    let t
+    try {
+      t = authenticator._authenticateHeadersText(req ? req.headers : undefined, authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined)
+    } catch (err) {
+      return this.fail(this._refusal(err, UNKNOWN, req))
+    }
+    const claims = JSON.parse(t)
+    if (this._spec !== null && t.charCodeAt(0) === 32) {
+      try {
+        o.postChecks(claims, this._spec)
+      } catch (err) {
+        return this.fail(this._refusal(err, UNKNOWN, req))
+      }
+    }
+    return this._settle(req, FOUND[(t.charCodeAt(0) << 8) | t.charCodeAt(1)], claims)
+  }
+
   authenticate(req) {
+    if (this._headersFast) return this._fastHeaders(req)
     if (this._bearerFast && this._fastBearer(req)) return
     let token = UNKNOWN
     if (this._jwtFromRequest) {
