@@ -147,6 +147,9 @@ describe('Auth.js session tokens', () => {
     assert.equal(byCookie.kind, 'success')
     assert.equal(byCookie.user.sub, 'sess-1')
     assert.equal(byCookie.req.authbridge.kind, 'authjs')
+    // Given by jwtFromRequest: the source is the extractor's, not known here; frozen on every path.
+    assert.deepEqual({ ...byCookie.req.authbridge }, { kind: 'authjs', source: null })
+    assert.ok(Object.isFrozen(byCookie.req.authbridge))
     const half = Math.ceil(session.length / 2)
     // Chunks in any order, and winning over a stale plain cookie (as the native cookie reader).
     const chunked = await run(s, request({ headers: { cookie: `${COOKIE}.1=${session.slice(half)}; ${COOKIE}=stale; ${COOKIE}.0=${session.slice(0, half)}` } }))
@@ -171,6 +174,7 @@ describe('Auth.js session tokens', () => {
     const byCookie = await run(s, request({ headers: { cookie: `theme=dark; ${COOKIE}=${session}` } }))
     assert.equal(byCookie.user.sub, 'sess-2')
     assert.deepEqual({ ...byCookie.req.authbridge }, { kind: 'authjs', source: 'cookie' })
+    assert.ok(Object.isFrozen(byCookie.req.authbridge))
     const byBearer = await run(s, bearer(sign({ sub: 'b' })))
     assert.equal(byBearer.user.sub, 'b')
     assert.deepEqual({ ...byBearer.req.authbridge }, { kind: 'jwt', source: 'header' })

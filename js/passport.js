@@ -323,7 +323,7 @@ class Strategy {
 
   /** Hands the verified payload to the verify callback (any shape), or straight to success(). */
   _accept(req, result) {
-    return this._settle(req, { kind: result.kind, source: result.source }, result.claims)
+    return this._settle(req, Object.freeze({ kind: result.kind, source: result.source }), result.claims)
   }
 
   /** As _accept, with req.authbridge given (the fast path hands a shared frozen one). */
