@@ -310,54 +310,12 @@ export declare class RevocationList {
 }
 
 /**
- * The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
- * js/index.js parses it: this is the package's `AuthJsSession#decode`.
- */
-export declare function _authjsDecodeText(handle: number, token: string): string
-
-/**
- * As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
- * handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
- * (joined when a list), Origin and Host headers. Returns the claims as JSON text
- * after two white-space characters that code the kind and the source.
- */
-export declare function _handshakeAuthenticate(handle: number, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean): string
-
-/**
- * The common handshake in one short call: `auth[authField]` is a string and 'auth' is
- * the first source, so the token is that one (as `_handshakeAuthenticate` would find it,
- * with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
- * the wrapper then makes the full call.
- */
-export declare function _handshakeAuthToken(handle: number, token: string): string | null
-
-/**
  * For authbridge/passport, when its extractor took the token from the Cookie header: the
  * Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
  * verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
  * page sent the request) is not allowed; a non-string `origin` is no page, and passes.
  */
 export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean): void
-
-/**
- * For authbridge/passport with `ExtractJwt.fromAuthHeaderAsBearerToken()`: the token of an
- * Authorization header read as that extractor reads it (`extract::auth_header_parts`,
- * scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
- * the extractor would find no token.
- */
-export declare function _handshakeVerifyBearer(handle: number, authorization: string): string | null
-
-/**
- * As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
- * kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
- */
-export declare function _handshakeVerifyToken(handle: number, token: string): string
-
-/**
- * The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
- * js/index.js parses it: this is the package's `JwtVerifier#verify`.
- */
-export declare function _jwtVerifyText(handle: number, token: string): string
 
 export interface AuthenticateResult {
   claims: Record<string, unknown>

@@ -871,6 +871,29 @@ describe('internal handles', () => {
     assert.equal(code(() => native._authjsDecodeText(h._handle(), token)), 'ERR_INVALID_OPTIONS')
   })
 
+  test('the raw hot functions: a handle that is not a number, missing or extra arguments, a token that is not a string', () => {
+    const v = new native.JwtVerifier({ algorithms: ['HS256'], key: secret })
+    const h = new native.HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: secret } })
+    const hot = ['_jwtVerifyText', '_authjsDecodeText', '_handshakeVerifyToken', '_handshakeAuthToken', '_handshakeVerifyBearer', '_handshakeAuthenticate']
+    for (const name of hot) {
+      for (const bad of [undefined, null, String(v._handle()), {}, [v._handle()], true, 10n]) {
+        assert.equal(code(() => native[name](bad, token)), 'ERR_INVALID_OPTIONS', `${name}(${String(bad)})`)
+      }
+      assert.equal(code(() => native[name]()), 'ERR_INVALID_OPTIONS', `${name}()`)
+    }
+    // Missing arguments are undefined; extra ones are ignored.
+    assert.equal(code(() => native._jwtVerifyText(v._handle())), 'ERR_TOKEN_MALFORMED')
+    assert.equal(JSON.parse(native._jwtVerifyText(v._handle(), token, 'extra', {})).sub, 'u')
+    for (const bad of [undefined, 42, {}, Buffer.from(token)]) {
+      assert.equal(code(() => native._jwtVerifyText(v._handle(), bad)), 'ERR_TOKEN_MALFORMED', String(bad))
+    }
+    assert.equal(native._handshakeVerifyBearer(h._handle(), 'Basic abc'), null)
+    assert.equal(native._handshakeAuthToken(h._handle(), 42), null)
+    assert.equal(code(() => native._handshakeAuthenticate(h._handle())), 'ERR_TOKEN_MISSING')
+    assert.equal(code(() => native._handshakeAuthenticate(h._handle(), undefined, undefined, `Bearer ${token}`, undefined, undefined, undefined, 'yes')), 'ERR_INVALID_OPTIONS')
+    assert.equal(JSON.parse(native._handshakeAuthenticate(h._handle(), undefined, undefined, `Bearer ${token}`)).sub, 'u')
+  })
+
   test('a collected instance frees its handle; the next one in its slot gets another number', () => {
     // In a child with --expose-gc, so that collection can be forced.
     const script = `

@@ -92,7 +92,7 @@ pub struct SessionCore {
 
 /// The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
 /// js/index.js parses it: this is the package's `AuthJsSession#decode`.
-#[napi(js_name = "_authjsDecodeText", ts_args_type = "handle: number, token: string")]
+/// Exported as `_authjsDecodeText` by `raw` (a plain N-API callback).
 pub fn authjs_decode_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
     let core = super::handle::session(env, handle)?;
     super::args::with_token(env, &token, |token| {

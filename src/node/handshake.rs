@@ -122,7 +122,7 @@ fn clocks(env: &Env, jwt: &Option<FunctionRef<(), f64>>, authjs: &Option<Functio
 /// handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
 /// (joined when a list), Origin and Host headers. Returns the claims as JSON text
 /// after two white-space characters that code the kind and the source.
-#[napi(js_name = "_handshakeAuthenticate", ts_args_type = "handle: number, auth: unknown, query: unknown, authorization: unknown, cookie: unknown, origin: unknown, host: unknown, originAllowed?: boolean")]
+/// Exported as `_handshakeAuthenticate` by `raw` (a plain N-API callback).
 #[allow(clippy::too_many_arguments)]
 pub fn handshake_authenticate<'e>(
     env: &'e Env,
@@ -162,7 +162,7 @@ pub fn handshake_authenticate<'e>(
 
 /// As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
 /// kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
-#[napi(js_name = "_handshakeVerifyToken", ts_args_type = "handle: number, token: string")]
+/// Exported as `_handshakeVerifyToken` by `raw` (a plain N-API callback).
 pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
     let core = super::handle::handshake(env, handle)?;
     let env_ref = env;
@@ -180,7 +180,7 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> 
 /// the first source, so the token is that one (as `_handshakeAuthenticate` would find it,
 /// with the same errors). `null` when it is empty once a 'Bearer ' prefix is taken off:
 /// the wrapper then makes the full call.
-#[napi(js_name = "_handshakeAuthToken", ts_args_type = "handle: number, token: string")]
+/// Exported as `_handshakeAuthToken` by `raw` (a plain N-API callback).
 pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
     let core = super::handle::handshake(env, handle)?;
     let env_ref = env;
@@ -205,7 +205,7 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> na
 /// Authorization header read as that extractor reads it (`extract::auth_header_parts`,
 /// scheme `bearer` in any case), checked as `_handshakeVerifyToken` checks it. `null` when
 /// the extractor would find no token.
-#[napi(js_name = "_handshakeVerifyBearer", ts_args_type = "handle: number, authorization: string")]
+/// Exported as `_handshakeVerifyBearer` by `raw` (a plain N-API callback).
 pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
     let core = super::handle::handshake(env, handle)?;
     let env_ref = env;

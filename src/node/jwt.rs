@@ -107,8 +107,8 @@ impl VerifierCore {
 }
 
 /// The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
-/// js/index.js parses it: this is the package's `JwtVerifier#verify`.
-#[napi(js_name = "_jwtVerifyText", ts_args_type = "handle: number, token: string")]
+/// js/index.js parses it: this is the package's `JwtVerifier#verify`. Exported as
+/// `_jwtVerifyText` by `raw` (a plain N-API callback).
 pub fn jwt_verify_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
     let core = super::handle::jwt(env, handle)?;
     super::args::with_token(env, &token, |token| {

@@ -9,6 +9,7 @@ mod inspect;
 mod authjs;
 mod handshake;
 mod origin;
+mod raw;
 mod json;
 mod options;
 mod revocation;
