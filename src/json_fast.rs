@@ -28,8 +28,9 @@ pub fn members<N: AsRef<str>>(text: &[u8], names: &[N]) -> Option<Vec<Option<Val
         many = names.iter().map(|n| KeyId::of(n.as_ref().as_bytes())).collect();
         &many
     };
-    // Member names of the open objects, and where each object's names start.
-    let mut keys: [(KeyId, &[u8]); MAX_KEYS] = [(KeyId::EMPTY, &[]); MAX_KEYS];
+    // Member names of the open objects (each its id and where it starts in the text: all
+    // zeros to start with, which is one memset), and where each object's names start.
+    let mut keys: [(KeyId, usize); MAX_KEYS] = [(KeyId::EMPTY, 0); MAX_KEYS];
     let mut nkeys = 0usize;
     let mut frames: [(bool, usize); MAX_DEPTH] = [(false, 0); MAX_DEPTH];
     let mut depth = 0usize;
@@ -72,11 +73,12 @@ pub fn members<N: AsRef<str>>(text: &[u8], names: &[N]) -> Option<Vec<Option<Val
         fresh = false;
         let mut wanted: Option<usize> = None;
         if is_object {
+            let key_start = s.i + 1;
             let (key, id) = s.key()?;
-            if nkeys == MAX_KEYS || keys[first_key..nkeys].iter().any(|(k, b)| id.same(*k, key, b)) {
+            if nkeys == MAX_KEYS || keys[first_key..nkeys].iter().any(|&(k, at)| id.same(k, key, &s.b[at..at + k.len])) {
                 return None;
             }
-            keys[nkeys] = (id, key);
+            keys[nkeys] = (id, key_start);
             nkeys += 1;
             if depth == 1 {
                 wanted = wanted_ids.iter().zip(names).position(|(w, n)| id.same(*w, key, n.as_ref().as_bytes()));
