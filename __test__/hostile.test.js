@@ -894,6 +894,23 @@ describe('internal handles', () => {
     assert.equal(JSON.parse(native._handshakeAuthenticate(h._handle(), undefined, undefined, `Bearer ${token}`)).sub, 'u')
   })
 
+  test('a JS callback that throws inside a hot call (a now function, an allowedOrigins matcher): a coded error, and the next call works', () => {
+    const broken = () => {
+      throw new TypeError('clock broke')
+    }
+    const v = new JwtVerifier({ algorithms: ['HS256'], key: secret, now: broken })
+    const h = new HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: secret, now: broken }, authjs: { secret: AUTH_SECRET, now: broken } })
+    assert.equal(code(() => v.verify(token)), 'ERR_INVALID_OPTIONS')
+    assert.equal(code(() => h.authenticate({ auth: { token } })), 'ERR_INVALID_OPTIONS')
+    assert.equal(code(() => h.authenticate({ headers: { authorization: `Bearer ${token}` } })), 'ERR_INVALID_OPTIONS')
+    assert.equal(code(() => h.verifyToken(token)), 'ERR_INVALID_OPTIONS')
+    const m = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET }, allowedOrigins: [() => { throw new RangeError('matcher broke') }] })
+    const cookie = `${COOKIE}=a.b.c.d.e`
+    assert.equal(code(() => m.authenticate({ headers: { origin: 'https://a.example', host: 'b.example', cookie } })), 'ERR_ORIGIN_NOT_ALLOWED')
+    // Nothing is left pending: the same process verifies on.
+    assert.equal(new JwtVerifier({ algorithms: ['HS256'], key: secret }).verify(token).sub, 'u')
+  })
+
   test('a collected instance frees its handle; the next one in its slot gets another number', () => {
     // In a child with --expose-gc, so that collection can be forced.
     const script = `
