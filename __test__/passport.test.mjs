@@ -131,6 +131,35 @@ describe('secretOrKeyProvider', () => {
   })
 })
 
+describe('the kind of a token, whatever its payload starts with', () => {
+  test('a JWS whose payload text starts with white space is a JWS on every path: its claim checks run', async () => {
+    // jsonwebtoken signs a string payload as it is given.
+    const spaced = (claims) => jsonwebtoken.sign(`\t\n {"sub":"ws","exp":${now() + 600},"aud":${JSON.stringify(claims.aud)}}`, SECRET)
+    const good = spaced({ aud: 'api' })
+    const other = spaced({ aud: 'other' })
+    for (const make of [
+      () => new Strategy(base({ audience: /^api$/ }), toUser), // the stock Bearer extractor (fast path)
+      () => new Strategy(base({ audience: /^api$/, jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken()]) }), toUser),
+    ]) {
+      const ok = await run(make(), bearer(good))
+      assert.equal(ok.kind, 'success')
+      assert.equal(ok.user.sub, 'ws')
+      assert.equal(ok.req.authbridge.kind, 'jwt')
+      // The RegExp audience is checked in JS, only for a JWS: read as a session, it would be skipped.
+      const refused = await run(make(), bearer(other))
+      assert.equal(refused.kind, 'fail')
+      assert.equal(refused.info.message, 'jwt audience invalid. expected: /^api$/')
+    }
+    const h = new HandshakeAuthenticator({ jwt: { algorithms: HS256, key: SECRET }, authjs: { secret: AUTH_SECRET } })
+    assert.equal(h.verifyToken(good).kind, 'jwt')
+    assert.equal(h.authenticate({ auth: { token: good } }).kind, 'jwt')
+    assert.equal(h.authenticate({ headers: { authorization: `Bearer ${good}` } }).kind, 'jwt')
+    const session = await sessionToken({ sub: 'sess-k' })
+    assert.equal(h.verifyToken(session).kind, 'authjs')
+    assert.equal(h.authenticate({ auth: { token: session } }).kind, 'authjs')
+  })
+})
+
 describe('Auth.js session tokens', () => {
   test('ExtractJwt.fromSessionCookie(), alone or after the Bearer header; chunked cookies joined', async () => {
     const session = await sessionToken({ sub: 'sess-1', name: 'Ada' })

@@ -68,9 +68,11 @@ const kField = Symbol('authbridge.authField')
 const kRule = Symbol('authbridge.originRule')
 const kHandle = Symbol('authbridge.handle')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
-// _authenticateParts / _verifyTokenText code the kind and the source in leading white space.
+// _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
 const KINDS = { 32: 'jwt', 9: 'authjs' }
 const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
+/** The kind of a one-token text result (_handshakeVerifyToken, _handshakeAuthToken, _handshakeVerifyBearer): a leading tab is a session. */
+const kindOf = (t) => (t.charCodeAt(0) === 9 ? 'authjs' : 'jwt')
 
 /** A Cookie header as the addon reads it: a string, or a list of strings joined with '; '. */
 function cookieHeader(c) {
@@ -161,7 +163,7 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     if (typeof a === 'string') {
       // 'auth' first (the default) and a token there: it is the one (null: the full call decides).
       const t = handshakeAuthToken(this[kHandle], a)
-      if (t !== null) return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: 'auth' }
+      if (t !== null) return { claims: JSON.parse(t), kind: kindOf(t), source: 'auth' }
     }
     const q = query === undefined ? undefined : query[name]
     const t = authenticateText(this, a, q, headers, originAllowed)
@@ -179,7 +181,7 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
   /** Checks one token of either kind (a 'Bearer ' prefix is tolerated): { claims, kind }. */
   verifyToken(token) {
     const t = handshakeVerifyToken(this[kHandle], token)
-    return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)] }
+    return { claims: JSON.parse(t), kind: kindOf(t) }
   }
 
   /** How allowedOrigins was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
@@ -187,7 +189,7 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     return this[kRule]
   }
 
-  /** For authbridge/passport: verifyToken's text result (the kind coded in its first character). */
+  /** For authbridge/passport: verifyToken's text result (a leading tab: a session; else a JWS). */
   _verifyTokenText(token) {
     return handshakeVerifyToken(this[kHandle], token)
   }

@@ -185,9 +185,9 @@ class Strategy {
     const asResult = (r) => ({ kind: r.kind, source: null, claims: r.claims })
     if (wait) return authenticator.verifyTokenAsync(token).then(asResult)
     if (authenticator.remoteJwks !== null) return asResult(authenticator.verifyToken(token))
-    // The addon's text result (kind coded in the first character), parsed once, no copies.
+    // The addon's text result (a leading tab: a session), parsed once, no copies.
     const t = authenticator._verifyTokenText(token)
-    return { kind: t.charCodeAt(0) === 32 ? 'jwt' : 'authjs', source: null, claims: JSON.parse(t) }
+    return { kind: t.charCodeAt(0) === 9 ? 'authjs' : 'jwt', source: null, claims: JSON.parse(t) }
   }
 
   /** passport-jwt's claim checks the native verifier has no option for, and `complete`. */
@@ -234,7 +234,7 @@ class Strategy {
       return true
     }
     if (t === null) return false
-    const jwt = t.charCodeAt(0) === 32
+    const jwt = t.charCodeAt(0) !== 9
     const claims = JSON.parse(t)
     if (this._spec !== null && jwt) {
       try {

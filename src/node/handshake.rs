@@ -160,8 +160,8 @@ pub fn handshake_authenticate<'e>(
     json::text(env, &[k, src], &claims.json)
 }
 
-/// As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON text after one white-space character coding the
-/// kind (' ' jwt, tab authjs), for the JS wrapper (js/index.js).
+/// As HandshakeAuthenticator#verifyToken (`handle` is its `_handle()`), the claims as JSON
+/// text with the kind coded as `json::kind_text` codes it, for the JS wrapper (js/index.js).
 /// Exported as `_handshakeVerifyToken` by `raw` (a plain N-API callback).
 pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
     let core = super::handle::handshake(env, handle)?;
@@ -171,7 +171,7 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> 
     let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
     let t = crate::extract::strip_bearer(&token);
     match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-        Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json),
+        Ok((claims, kind)) => json::kind_text(env_ref, kind == Kind::Jwt, &claims.json),
         Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
     }
 }
@@ -195,7 +195,7 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> na
         }
         let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
         match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b"  " } else { b"\t " }, &claims.json).map(Some),
+            Ok((claims, kind)) => json::kind_text(env_ref, kind == Kind::Jwt, &claims.json).map(Some),
             Err(e) => Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     })?
@@ -220,7 +220,7 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unk
         };
         let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
         match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-            Ok((claims, kind)) => json::text(env_ref, if kind == Kind::Jwt { b" " } else { b"\t" }, &claims.json).map(Some),
+            Ok((claims, kind)) => json::kind_text(env_ref, kind == Kind::Jwt, &claims.json).map(Some),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     })?

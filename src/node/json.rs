@@ -43,6 +43,18 @@ pub fn value<'e>(env: &'e Env, v: &Value) -> napi::Result<Unknown<'e>> {
     parse(env, text)
 }
 
+/// The claims of a token of one kind as text for the JS wrapper, the kind coded in the
+/// first character: a tab for an Auth.js session; for a JWS nothing when the text starts
+/// with `{` (the usual case: no join), else a space. So a JWS never reads as a session,
+/// whatever white space its payload starts with.
+pub fn kind_text<'e>(env: &'e Env, jwt: bool, json: &[u8]) -> napi::Result<napi::JsString<'e>> {
+    match (jwt, json.first()) {
+        (true, Some(b'{')) => text(env, b"", json),
+        (true, _) => text(env, b" ", json),
+        (false, _) => text(env, b"\t", json),
+    }
+}
+
 /// JSON text as a JS string, for `JSON.parse` in the JS wrapper (js/index.js): a direct
 /// builtin call there is cheaper than calling back into JS from here. ASCII text (the
 /// usual case) is handed over as Latin-1, which V8 copies without decoding; `prefix`
