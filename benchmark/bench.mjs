@@ -312,6 +312,24 @@ for (const provider of [false, true]) {
 }
 
 cases.push({
+  // @nestjs/jwt's JwtService as Nest apps inject it (JwtModule.register({ secret, verifyOptions })),
+  // against authbridge's drop-in and the bare verifier: the issue-15 target is at most +10%.
+  name: 'nest JwtService.verify, HS256',
+  peers: async () => {
+    const { JwtService } = require('../js/nest-jwt.js')
+    const { JwtService: NestJwtService } = require('@nestjs/jwt')
+    const token = await signWith('HS256', claims())
+    const options = { secret, verifyOptions: { algorithms: ['HS256'] } }
+    const ours = new JwtService(options)
+    const theirs = new NestJwtService(options)
+    return [
+      ['authbridge/nest JwtService.verify', () => ours.verify(token)],
+      ['@nestjs/jwt JwtService.verify (jsonwebtoken)', () => theirs.verify(token)],
+      ['JwtVerifier.verify (bare, same token)', ((v) => () => v.verify(token))(new ab.JwtVerifier({ algorithms: ['HS256'], key: secret }))],
+    ]
+  },
+})
+cases.push({
   // The Strategy without jwtFromRequest (Bearer header or the Auth.js session cookie), on the
   // cookie a browser sends: what it adds to a bare decode.
   name: 'passport strategy, Auth.js session cookie among four',
@@ -357,7 +375,7 @@ if (WRITE && !FILTER) {
     '',
     `- Date: ${new Date().toISOString().slice(0, 10)}`,
     `- Machine: ${cpu ? cpu.model : 'unknown'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
-    `- Node ${process.version}; peers: ${['fast-jwt', 'jsonwebtoken', 'jose', '@node-rs/jsonwebtoken', '@auth/core'].map((p) => `${p} ${version(p)}`).join(', ')}`,
+    `- Node ${process.version}; peers: ${['fast-jwt', 'jsonwebtoken', 'jose', '@node-rs/jsonwebtoken', '@auth/core', '@nestjs/jwt'].map((p) => `${p} ${version(p)}`).join(', ')}`,
     `- Method: ${ROUNDS} rounds of about ${ROUND_MS} ms per peer, after calibration; median and min time per operation. "ratio" is the row's median time divided by that of the first authbridge row (above 1: authbridge is faster). Same token and same checks (signature, alg pinned, exp) for every peer; keys prepared once where the peer allows it.`,
     '',
   ]
