@@ -16,7 +16,7 @@ use std::ptr;
 
 /// A number argument as a handle; anything else is NaN, which names no instance
 /// (ERR_INVALID_OPTIONS from the handle lookup).
-pub(super) fn handle_arg(v: &Unknown<'_>) -> f64 {
+fn handle_arg(v: &Unknown<'_>) -> f64 {
     match v.get_type() {
         // SAFETY: the type was just checked.
         Ok(napi::ValueType::Number) => unsafe { v.cast::<f64>() }.unwrap_or(f64::NAN),
