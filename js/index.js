@@ -73,6 +73,11 @@ const KINDS = { 32: 'jwt', 9: 'authjs' }
 const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
 /** The kind of a one-token text result (_handshakeVerifyToken, _handshakeAuthToken, _handshakeVerifyBearer): a leading tab is a session. */
 const kindOf = (t) => (t.charCodeAt(0) === 9 ? 'authjs' : 'jwt')
+// A frozen { kind, source } per pair of _handshakeAuthenticate's codes (shared: nothing per call).
+const WHERE = {}
+for (const k of Object.keys(KINDS)) {
+  for (const c of Object.keys(SOURCES)) WHERE[(k << 8) | c] = Object.freeze({ kind: KINDS[k], source: SOURCES[c] })
+}
 
 /** A Cookie header as the addon reads it: a string, or a list of strings joined with '; '. */
 function cookieHeader(c) {
@@ -168,6 +173,16 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     const q = query === undefined ? undefined : query[name]
     const t = authenticateText(this, a, q, headers, originAllowed)
     return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+  }
+
+  /** For authbridge/passport: the kind of a one-token text result ('jwt' or 'authjs'). */
+  static _kindOf(t) {
+    return kindOf(t)
+  }
+
+  /** For authbridge/passport: the shared, frozen { kind, source } of a _handshakeAuthenticate text result. */
+  static _whereOf(t) {
+    return WHERE[(t.charCodeAt(0) << 8) | t.charCodeAt(1)]
   }
 
   /**

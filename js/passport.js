@@ -16,11 +16,6 @@ const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } =
 // req.authbridge of the stock Bearer path (shared, frozen: nothing per request).
 const BEARER_JWT = Object.freeze({ kind: 'jwt', source: null })
 const BEARER_AUTHJS = Object.freeze({ kind: 'authjs', source: null })
-// ... and of the path without jwtFromRequest, by the kind and source characters of the text result.
-const FOUND = {}
-for (const [k, kind] of [[32, 'jwt'], [9, 'authjs']]) {
-  for (const [c, source] of [[32, 'auth'], [9, 'header'], [10, 'cookie'], [13, 'query']]) FOUND[(k << 8) | c] = Object.freeze({ kind, source })
-}
 
 const fail = optionsErrors('authbridge Strategy')
 // passport-jwt throws TypeErrors for these: kept, with authbridge's code.
@@ -60,6 +55,11 @@ function corsAllowsOrigin(req) {
   if (typeof origin !== 'string' || !res || typeof res.getHeader !== 'function') return undefined
   const allowed = res.getHeader('access-control-allow-origin') === origin && String(res.getHeader('access-control-allow-credentials')) === 'true'
   return allowed ? true : undefined
+}
+
+/** The caller's verdict on the request's Origin for the authenticator's rule (see corsAllowsOrigin). */
+function originVerdict(authenticator, req) {
+  return authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
 }
 
 class Strategy {
@@ -161,7 +161,7 @@ class Strategy {
     // A token the extractor took from the Cookie header: the cookie source's Origin rule
     // (README "Cookies and Origin"), as without jwtFromRequest, before it is decoded.
     if (token !== UNKNOWN && tokenFromCookie(req, token)) {
-      authenticator._checkCookieOrigin(req.headers, authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined, token)
+      authenticator._checkCookieOrigin(req.headers, originVerdict(authenticator, req), token)
     }
     let result
     try {
@@ -178,7 +178,7 @@ class Strategy {
   _verifyToken(authenticator, token, req, wait) {
     if (token === UNKNOWN) {
       const handshake = { headers: (req && req.headers) || {} }
-      const originAllowed = authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
+      const originAllowed = originVerdict(authenticator, req)
       return wait ? authenticator.authenticateAsync(handshake, originAllowed) : authenticator.authenticate(handshake, originAllowed)
     }
     if (typeof token !== 'string' || /\s/.test(token)) throw codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
@@ -187,7 +187,7 @@ class Strategy {
     if (authenticator.remoteJwks !== null) return asResult(authenticator.verifyToken(token))
     // The addon's text result (a leading tab: a session), parsed once, no copies.
     const t = authenticator._verifyTokenText(token)
-    return { kind: t.charCodeAt(0) === 9 ? 'authjs' : 'jwt', source: null, claims: JSON.parse(t) }
+    return { kind: HandshakeAuthenticator._kindOf(t), source: null, claims: JSON.parse(t) }
   }
 
   /** passport-jwt's claim checks the native verifier has no option for, and `complete`. */
@@ -234,7 +234,7 @@ class Strategy {
       return true
     }
     if (t === null) return false
-    const jwt = t.charCodeAt(0) !== 9
+    const jwt = HandshakeAuthenticator._kindOf(t) === 'jwt'
     const claims = JSON.parse(t)
     if (this._spec !== null && jwt) {
       try {
@@ -257,19 +257,20 @@ class Strategy {
     const authenticator = this._authenticator
     let t
     try {
-      t = authenticator._authenticateHeadersText(req ? req.headers : undefined, authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined)
+      t = authenticator._authenticateHeadersText(req ? req.headers : undefined, originVerdict(authenticator, req))
     } catch (err) {
       return this.fail(this._refusal(err, UNKNOWN, req))
     }
     const claims = JSON.parse(t)
-    if (this._spec !== null && t.charCodeAt(0) === 32) {
+    const where = HandshakeAuthenticator._whereOf(t)
+    if (this._spec !== null && where.kind === 'jwt') {
       try {
         o.postChecks(claims, this._spec)
       } catch (err) {
         return this.fail(this._refusal(err, UNKNOWN, req))
       }
     }
-    return this._settle(req, FOUND[(t.charCodeAt(0) << 8) | t.charCodeAt(1)], claims)
+    return this._settle(req, where, claims)
   }
 
   authenticate(req) {
