@@ -204,6 +204,10 @@ pub struct SignOptions {
     /// `new JwtSigner` only: a private JWK (object or JSON text).
     #[napi(ts_type = "object | string")]
     pub jwk: Option<Value>,
+    /// The clock for iat (and exp / nbf from expiresIn / notBefore): seconds since the
+    /// epoch, read at each sign; for tests (`now: () => Date.now() / 1000` follows fake
+    /// timers). Default: the system clock.
+    pub now: Option<FunctionRef<(), f64>>,
 }
 
 
