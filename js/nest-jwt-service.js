@@ -287,6 +287,7 @@ class JwtService {
     if (s.mutatePayload) throw fail('mutatePayload: true is not supported: the payload object is never changed (read iat and exp from the returned token)')
     if (s.encoding !== undefined && !/^utf-?8$/i.test(s.encoding)) throw fail(`encoding '${s.encoding}' is not supported: JWTs are UTF-8 (RFC 7519 section 7.1)`)
     if (s.allowInvalidAsymmetricKeyTypes === true) throw fail('allowInvalidAsymmetricKeyTypes: true is not supported: keys must fit the algorithm')
+    if (s.allowInsecureKeySizes === true) throw fail('allowInsecureKeySizes: true is not supported: RSA keys need at least 2048 bits')
     let keyid = o.stringOption(fail, 'keyid', s.keyid)
     let typ
     const algorithm = s.algorithm === undefined ? this._algorithms[0] : s.algorithm
@@ -338,6 +339,7 @@ class JwtService {
   }
 
   _signMerged(payload, options, key) {
+    if (options !== undefined && options !== null && !o.isPlainObject(options)) throw optionsError('Expected "options" to be a plain object.')
     if (!o.isPlainObject(payload)) {
       throw fail('the payload must be a plain object (a string or Buffer payload is not supported)')
     }
