@@ -1957,3 +1957,89 @@ describe('validateAsymmetricKey.tests.js: Asymmetric key validation', () => {
     })
   })
 })
+
+// ---------------------------------------------------------------------------
+// Not upstream: what this port needed from authbridge, tested directly (the clock option on
+// each class, its unit, the messages the README's rows quote)
+// ---------------------------------------------------------------------------
+
+describe('authbridge: the now clock and the migration messages', () => {
+  const SECRET = crypto.randomBytes(32).toString('hex')
+  const T = 1_700_000_000
+
+  test('JwtService: now drives iat / exp at sign and every check at verify; clockTimestamp still wins', async () => {
+    const { JwtService } = await import('authbridge/nest')
+    let t = T
+    const service = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256', expiresIn: 60 }, verifyOptions: { maxAge: 120 }, now: () => t })
+    const token = service.sign({ sub: 'a' })
+    assert.deepEqual(jwt.decode(token), { sub: 'a', iat: T, exp: T + 60 })
+    assert.equal(service.verify(token).sub, 'a')
+    t = T + 60
+    assert.throws(() => service.verify(token), (err) => err instanceof jwt.TokenExpiredError && err.expiredAt.getTime() === (T + 60) * 1000)
+    assert.equal(service.verify(token, { clockTimestamp: T + 1 }).sub, 'a')
+    // The same service, its clock read again on each call (no verifier is rebuilt for it).
+    t = T + 30
+    assert.equal(service.verify(token).sub, 'a')
+    assert.throws(() => new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256' }, now: T }), {
+      code: 'ERR_INVALID_OPTIONS',
+      message: /now must be a function returning seconds since the epoch/,
+    })
+    const millis = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256' }, now: () => Date.now() })
+    assert.throws(() => millis.sign({}), { code: 'ERR_INVALID_OPTIONS', message: /now\(\) returned milliseconds/ })
+  })
+
+  test('JwtSigner, sign() and HandshakeAuthenticator take now; auth.now(kind) reads it for the expiry timers', async () => {
+    const native = (await import('authbridge')).default
+    let t = T
+    const now = () => t
+    const signer = new native.JwtSigner({ algorithm: 'HS256', key: SECRET, expiresIn: 60, now })
+    const token = signer.sign({ sub: 'b' })
+    assert.deepEqual(native.decodeUnverified(token).payload, { sub: 'b', iat: T, exp: T + 60 })
+    assert.equal(native.decodeUnverified(native.sign({}, SECRET, { algorithm: 'HS256', now })).payload.iat, T)
+    const auth = new native.HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: SECRET }, now })
+    assert.equal(auth.now('jwt'), T)
+    assert.equal(auth.now(), T)
+    assert.equal(auth.verifyToken(token).claims.sub, 'b')
+    t = T + 61
+    assert.equal(auth.now('jwt'), T + 61)
+    assert.throws(() => auth.verifyToken(token), { code: 'ERR_JWT_EXPIRED' })
+    // A kind's own now takes precedence; without any, the system clock.
+    const own = new native.HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: SECRET, now: () => T + 1 }, now })
+    assert.equal(own.now('jwt'), T + 1)
+    const system = new native.HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: SECRET } })
+    assert.ok(Math.abs(system.now('jwt') - Date.now() / 1000) < 5)
+    assert.throws(() => auth.now('other'), { code: 'ERR_INVALID_OPTIONS' })
+    const ms = new native.HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: SECRET }, now: () => Date.now() })
+    assert.throws(() => ms.now('jwt'), { code: 'ERR_INVALID_OPTIONS', message: /milliseconds/ })
+    assert.throws(() => ms.verifyToken(token), { code: 'ERR_INVALID_OPTIONS', message: /milliseconds/ })
+  })
+
+  test('verifyOptions.allowWeakSecret lets a short secret verify, never sign, unless signOptions says so too', async () => {
+    const { JwtService } = await import('authbridge/nest')
+    const weak = 'short'
+    const service = new JwtService({ secret: weak, verifyOptions: { algorithms: ['HS256'], allowWeakSecret: true } })
+    const token = jwt.sign({ sub: 'c', exp: Math.floor(Date.now() / 1000) + 60 }, weak)
+    assert.equal(service.verify(token).sub, 'c')
+    for (const attempt of [() => service.sign({}), () => service.sign({}, {})]) {
+      assert.throws(attempt, { code: 'ERR_INVALID_KEY', message: /HS256 needs at least 32/ })
+    }
+    await assert.rejects(service.signAsync({}), { code: 'ERR_INVALID_KEY', message: /set signOptions.allowWeakSecret too/ })
+    const both = new JwtService({ secret: weak, verifyOptions: { algorithms: ['HS256'], allowWeakSecret: true }, signOptions: { allowWeakSecret: true } })
+    assert.equal(both.verify(both.sign({ sub: 'd', exp: Math.floor(Date.now() / 1000) + 60 })).sub, 'd')
+    // Without either, the short secret stops the module at start-up.
+    assert.throws(() => new JwtService({ secret: weak, verifyOptions: { algorithms: ['HS256'] } }), { code: 'ERR_INVALID_KEY' })
+  })
+
+  test('payload values JSON cannot hold are named, however deep', () => {
+    assert.throws(() => jwt.sign({ a: { 'b c': [1, { d: -Infinity }] } }, 'secret'), {
+      code: 'ERR_INVALID_OPTIONS',
+      message: 'claims.a["b c"][1].d is -Infinity, which JSON cannot represent',
+    })
+    assert.throws(() => jwt.sign({ list: [1, () => {}] }, 'secret'), { message: 'claims.list[1] is a function, which JSON cannot represent' })
+  })
+
+  test('an explicit-parameter EC public key is refused with the conversion; converted, it verifies', () => {
+    const explicit = fixture('ecdsa-public.pem')
+    assert.throws(() => jwt.verify('a.b.c', explicit), { code: 'ERR_INVALID_KEY', message: /openssl ec -in key.pem -param_enc named_curve/ })
+  })
+})

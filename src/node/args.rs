@@ -95,7 +95,7 @@ pub fn json_value_arg(env: &Env, v: &Unknown<'_>, what: &str, string_ok: bool) -
         let mut path = what.to_string();
         let message = match unrepresentable(v, &mut path, 0, false) {
             Ok(Some(value)) => format!("{path} is {value}, which JSON cannot represent"),
-            _ => format!("{what} holds a value JSON cannot represent (NaN, Infinity, a BigInt, a function, a symbol or a cycle)"),
+            _ => format!("{what} holds a value JSON cannot represent (NaN, Infinity, a function, a symbol or a cycle)"),
         };
         to_js(env, CoreError::options(message))
     })
