@@ -545,7 +545,11 @@ export interface VerifierOptions {
   maxTokenLength?: number
   /** Default false: HMAC secrets shorter than the hash output are refused. */
   allowWeakSecret?: boolean
-  /** Seconds since the epoch; for tests. Default: the system clock. */
+  /**
+   * The clock: seconds since the epoch, read at each verify (`now: () => Date.now() / 1000`
+   * follows fake timers; a value above 1e11 reads as milliseconds and is refused). Default:
+   * the system clock.
+   */
   now?: () => number
   /**
    * Keep verified tokens (true: 1000 entries, or a number of entries); a hit skips the
