@@ -1984,6 +1984,10 @@ describe('authbridge: the now clock and the migration messages', () => {
       code: 'ERR_INVALID_OPTIONS',
       message: /now must be a function returning seconds since the epoch/,
     })
+    assert.throws(() => new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256' }, clock: () => Date.now() }), {
+      code: 'ERR_INVALID_OPTIONS',
+      message: /clock is not an option: the clock is now/,
+    })
     const millis = new JwtService({ secret: SECRET, signOptions: { algorithm: 'HS256' }, now: () => Date.now() })
     assert.throws(() => millis.sign({}), { code: 'ERR_INVALID_OPTIONS', message: /now\(\) returned milliseconds/ })
   })

@@ -94,6 +94,7 @@ class JwtService {
     this._verifiers = new Map()
     this._signers = new Map()
     const opts = this.options
+    if (opts.clock !== undefined) throw fail('clock is not an option: the clock is now, a function returning seconds since the epoch (now: () => Date.now() / 1000)')
     if (opts.now !== undefined && typeof opts.now !== 'function') {
       throw fail('now must be a function returning seconds since the epoch, such as () => Date.now() / 1000')
     }
