@@ -218,6 +218,12 @@ export declare class HandshakeAuthenticator {
   _authField(): string
   /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
   get originRule(): 'same-origin' | 'any' | 'list'
+  /**
+   * The clock (seconds since the epoch) the checks of a kind follow: its `now` option,
+   * else the shared `now`, else the system clock. The socket expiry timers read it to
+   * compute their delay: `exp * 1000 - auth.now(kind) * 1000`.
+   */
+  now(kind?: 'jwt' | 'authjs'): number
   /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
   clockTolerance(kind: 'jwt' | 'authjs'): number
 }
@@ -379,6 +385,12 @@ export interface HandshakeOptions {
    * `authjs.revocation`, when given, take precedence for their kind.
    */
   revocation?: RevocationList
+  /**
+   * The clock of both kinds (seconds since the epoch, as their own `now`, which takes
+   * precedence), read per call; `now()` gives it to the socket expiry timers. For tests:
+   * `now: () => Date.now() / 1000` follows fake timers. Default: the system clock.
+   */
+  now?: () => number
 }
 
 /** Explains a token without a key. Never throws. */
@@ -477,6 +489,12 @@ export interface SignOptions {
   key?: string | Buffer
   /** `new JwtSigner` only: a private JWK (object or JSON text). */
   jwk?: object | string
+  /**
+   * The clock for iat (and exp / nbf from expiresIn / notBefore): seconds since the
+   * epoch, read at each sign; for tests (`now: () => Date.now() / 1000` follows fake
+   * timers). Default: the system clock.
+   */
+  now?: () => number
 }
 
 /** Every algorithm authbridge verifies and signs, in a stable order. `none` is never one. */
@@ -527,7 +545,11 @@ export interface VerifierOptions {
   maxTokenLength?: number
   /** Default false: HMAC secrets shorter than the hash output are refused. */
   allowWeakSecret?: boolean
-  /** Seconds since the epoch; for tests. Default: the system clock. */
+  /**
+   * The clock: seconds since the epoch, read at each verify (`now: () => Date.now() / 1000`
+   * follows fake timers; a value above 1e11 reads as milliseconds and is refused). Default:
+   * the system clock.
+   */
   now?: () => number
   /**
    * Keep verified tokens (true: 1000 entries, or a number of entries); a hit skips the

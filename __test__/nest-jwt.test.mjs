@@ -478,7 +478,7 @@ describe('JwtModule and JwtService in a Nest application', () => {
     // As jsonwebtoken: a claim given twice is an error.
     assert.match(thrown(() => jwt.sign({ sub: 'a' }, { subject: 'b' })).message, /payload already has an "sub" property/)
     assert.match(thrown(() => jsonwebtoken.sign({ sub: 'a' }, SECRET, { subject: 'b' })).message, /payload already has an "sub" property/)
-    assert.match(thrown(() => jwt.sign({ exp: 1 }, { expiresIn: 60 })).message, /already have exp/)
+    assert.equal(thrown(() => jwt.sign({ exp: 1 }, { expiresIn: 60 })).message, thrown(() => jsonwebtoken.sign({ exp: 1 }, SECRET, { expiresIn: 60 })).message)
     assert.equal(thrown(() => jwt.sign('a string payload')).code, 'ERR_INVALID_OPTIONS')
     assert.equal(thrown(() => jwt.sign({}, { expiresIn: '60' })).code, 'ERR_INVALID_OPTIONS')
     assert.equal(thrown(() => jwt.sign({}, { expiresn: 60 })).code, 'ERR_INVALID_OPTIONS', 'unknown sign options are refused, as jsonwebtoken does')

@@ -77,8 +77,11 @@ function claimMessage(code, claim, expected) {
     case 'nonce':
       return 'jwt nonce invalid. expected: ' + e.nonce
     case 'iat':
-      if (e.maxAge !== undefined) return 'iat required when maxAge is specified'
-      return code === 'ERR_JWT_CLAIM_MISSING' ? 'iat required' : 'invalid iat value'
+      // jsonwebtoken's message for an iat that is missing or not a number under maxAge.
+      if (e.maxAge !== undefined && (code === 'ERR_JWT_CLAIM_MISSING' || !e.iatIsNumber)) return 'iat required when maxAge is specified'
+      if (code === 'ERR_JWT_CLAIM_MISSING') return 'iat required'
+      // authbridge's: a number, so it is in the future (jsonwebtoken has no such check).
+      return e.iatIsNumber ? 'jwt issued in the future (iat)' : 'invalid iat value'
     default:
       // exp and nbf as jsonwebtoken words them; 'exp required' is authbridge's (jsonwebtoken
       // does not require exp).
@@ -112,9 +115,11 @@ function toJwtError(err, token, expected) {
       out = new NotBeforeError('jwt not active', dateOf(unverifiedClaims(token).nbf))
       break
     case 'ERR_JWT_CLAIM_INVALID':
-    case 'ERR_JWT_CLAIM_MISSING':
-      out = new JsonWebTokenError(claimMessage(code, claim, expected))
+    case 'ERR_JWT_CLAIM_MISSING': {
+      const e = claim === 'iat' ? { ...expected, iatIsNumber: typeof unverifiedClaims(token).iat === 'number' } : expected
+      out = new JsonWebTokenError(claimMessage(code, claim, e))
       break
+    }
     case 'ERR_JWS_SIGNATURE_INVALID':
     case 'ERR_JWS_ALG_NOT_ALLOWED': {
       const shape = shapeMessage(token)

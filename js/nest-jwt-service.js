@@ -6,7 +6,13 @@
 // - keys are prepared once per distinct set of options (verifiers and signers are cached),
 //   never per call;
 // - verification errors are jsonwebtoken's (name, message, expiredAt, date: js/jwt-errors.js)
-//   and also carry authbridge's `code`, `claim` and detailed `reason`.
+//   and also carry authbridge's `code`, `claim` and detailed `reason`;
+// - sign refuses what jsonwebtoken's sign refuses (claim types, options set to undefined,
+//   fractional durations), with jsonwebtoken's message and ERR_INVALID_OPTIONS;
+// - `now` (a module option: seconds since the epoch, read per call) is the clock of iat,
+//   exp, nbf at sign and of every time check at verify (`now: () => Date.now() / 1000`
+//   follows fake timers).
+// README "Migrating from @nestjs/jwt and passport-jwt" lists every difference left.
 // The module (JwtModule) is in js/nest-jwt.js.
 
 const native = require('./index.js')
@@ -28,11 +34,47 @@ const JwtSecretRequestType = Object.freeze({ SIGN: 0, VERIFY: 1, 0: 'SIGN', 1: '
 /** The first 16 characters of the base64url SHA-256 of a token, for logs; never the token. */
 const fingerprint = (token) => (typeof token === 'string' ? native.tokenFingerprint(token) : null)
 
-// jsonwebtoken's sign options (jsonwebtoken refuses any other); authbridge's allowWeakSecret too.
-const SIGN_KEYS = new Set([
-  'algorithm', 'expiresIn', 'notBefore', 'audience', 'issuer', 'subject', 'jwtid', 'keyid', 'noTimestamp', 'header',
-  'encoding', 'mutatePayload', 'allowInsecureKeySizes', 'allowInvalidAsymmetricKeyTypes', 'allowWeakSecret',
-])
+// jsonwebtoken's checks of sign option values, with its messages (a member set to undefined
+// fails them too, as in jsonwebtoken: a missing configuration value is not "no option").
+const isSpan = (v) => Number.isInteger(v) || (typeof v === 'string' && v !== '')
+const isString = (v) => typeof v === 'string'
+const isBoolean = (v) => typeof v === 'boolean'
+const SIGN_CHECKS = {
+  expiresIn: [isSpan, '"expiresIn" should be a number of seconds or string representing a timespan'],
+  notBefore: [isSpan, '"notBefore" should be a number of seconds or string representing a timespan'],
+  audience: [(v) => typeof v === 'string' || Array.isArray(v), '"audience" must be a string or array'],
+  algorithm: [isString, '"algorithm" must be a valid string enum value'],
+  header: [(v) => o.isPlainObject(v), '"header" must be an object'],
+  encoding: [isString, '"encoding" must be a string'],
+  issuer: [isString, '"issuer" must be a string'],
+  subject: [isString, '"subject" must be a string'],
+  jwtid: [isString, '"jwtid" must be a string'],
+  noTimestamp: [isBoolean, '"noTimestamp" must be a boolean'],
+  keyid: [isString, '"keyid" must be a string'],
+  mutatePayload: [isBoolean, '"mutatePayload" must be a boolean'],
+  allowInsecureKeySizes: [isBoolean, '"allowInsecureKeySizes" must be a boolean'],
+  allowInvalidAsymmetricKeyTypes: [isBoolean, '"allowInvalidAsymmetricKeyTypes" must be a boolean'],
+  allowWeakSecret: [isBoolean, '"allowWeakSecret" must be a boolean'],
+}
+const CLAIM_CHECKS = ['iat', 'exp', 'nbf']
+
+/** jsonwebtoken's payload check: iat, exp and nbf, when present (even as undefined), are numbers. */
+function checkTimeClaims(payload) {
+  for (const name of CLAIM_CHECKS) {
+    if (name in payload && typeof payload[name] !== 'number') throw optionsError(`"${name}" should be a number of seconds`)
+  }
+}
+
+/** A duration option: jsonwebtoken's message when it cannot be read; authbridge's own for '3600'. */
+function checkSignSpan(name, v) {
+  if (v === undefined) return
+  try {
+    native.parseDuration(v, name)
+  } catch (err) {
+    if (typeof v === 'string' && /^\s*-?\d*\.?\d+\s*$/.test(v)) throw fail(err.message)
+    throw optionsError(`"${name}" should be a number of seconds or string representing a timespan eg: "1d", "20h", 60`)
+  }
+}
 
 /** As @nestjs/jwt's mergeJwtOptions: per-call options over the module's, keys left out. */
 function mergeOptions(moduleOptions, options) {
@@ -51,10 +93,17 @@ class JwtService {
     this.logger = new Logger('JwtService')
     this._verifiers = new Map()
     this._signers = new Map()
-    this._clock = undefined
-    this._clockFn = () => (this._clock !== undefined ? this._clock : Date.now() / 1000)
-
     const opts = this.options
+    if (opts.clock !== undefined) throw fail('clock is not an option: the clock is now, a function returning seconds since the epoch (now: () => Date.now() / 1000)')
+    if (opts.now !== undefined && typeof opts.now !== 'function') {
+      throw fail('now must be a function returning seconds since the epoch, such as () => Date.now() / 1000')
+    }
+    /** The module's clock (seconds), or undefined: the system's, read natively. */
+    this._now = opts.now
+    this._clock = undefined
+    // The clock of a verifier made with a clock: this call's clockTimestamp, else the module's.
+    this._clockFn = () => (this._clock !== undefined ? this._clock : this._now !== undefined ? this._now() : Date.now() / 1000)
+
     if (opts.verifyOptions !== undefined && !o.isPlainObject(opts.verifyOptions)) throw fail('verifyOptions must be an object')
     if (opts.signOptions !== undefined && !o.isPlainObject(opts.signOptions)) throw fail('signOptions must be an object')
     const vo = opts.verifyOptions || {}
@@ -84,7 +133,19 @@ class JwtService {
       const vkey = this._remote ? this._remoteRef() : o.keyRef(opts.secret || opts.publicKey, 'authbridge JwtService')
       if (vkey) this._defaultVerifier = this._verifier(this._moduleSpec, vkey)
       const skey = o.keyRef(opts.secret || opts.privateKey, 'authbridge JwtService')
-      if (skey) this._defaultSigner = this._signer(signSpec, skey)
+      if (skey) {
+        try {
+          this._defaultSigner = this._signer(signSpec, skey)
+        } catch (err) {
+          // verifyOptions.allowWeakSecret alone: a short secret may verify (tokens of an
+          // issuer the app does not control), never sign; signing says so when tried.
+          if (!(err && err.code === 'ERR_INVALID_KEY' && opts.secret && vo.allowWeakSecret === true && !signSpec.allowWeakSecret)) throw err
+          this._weakSignKey = Object.assign(
+            new Error(`authbridge JwtService: ${err.message.replace(/; pass allowWeakSecret.*$/, '')}; verifyOptions.allowWeakSecret lets it verify only: set signOptions.allowWeakSecret too to sign with it`),
+            { code: 'ERR_INVALID_KEY' },
+          )
+        }
+      }
     }
   }
 
@@ -120,7 +181,7 @@ class JwtService {
 
   /** A prepared verifier for (spec, key): from the cache, or made once. */
   _verifier(spec, key) {
-    const clock = spec.clockTimestamp !== undefined
+    const clock = spec.clockTimestamp !== undefined || this._now !== undefined
     const cacheKey = o.verifierCacheKey(spec, key.id, clock)
     let verifier = o.lruGet(this._verifiers, cacheKey)
     if (verifier) return verifier
@@ -216,14 +277,18 @@ class JwtService {
 
   /** The options that shape a signer (claims such as iss, sub, aud, jti are added per call). */
   _signSpec(s) {
+    // jsonwebtoken's option checks and messages first, then authbridge's refusals.
     for (const k of Object.keys(s)) {
-      if (!SIGN_KEYS.has(k)) throw fail(`"${k}" is not allowed in sign options`)
+      const check = SIGN_CHECKS[k]
+      if (check === undefined) throw optionsError(`"${k}" is not allowed in "options"`)
+      if (!check[0](s[k])) throw optionsError(check[1])
     }
-    if (s.mutatePayload) throw fail('mutatePayload is not supported')
-    if (s.encoding !== undefined && !/^utf-?8$/i.test(String(s.encoding))) throw fail('only the utf8 encoding is supported')
-    o.checkSpan(fail, 'expiresIn', s.expiresIn)
-    o.checkSpan(fail, 'notBefore', s.notBefore)
-    if (s.noTimestamp !== undefined && typeof s.noTimestamp !== 'boolean') throw fail('noTimestamp must be a boolean')
+    checkSignSpan('expiresIn', s.expiresIn)
+    checkSignSpan('notBefore', s.notBefore)
+    if (s.mutatePayload) throw fail('mutatePayload: true is not supported: the payload object is never changed (read iat and exp from the returned token)')
+    if (s.encoding !== undefined && !/^utf-?8$/i.test(s.encoding)) throw fail(`encoding '${s.encoding}' is not supported: JWTs are UTF-8 (RFC 7519 section 7.1)`)
+    if (s.allowInvalidAsymmetricKeyTypes === true) throw fail('allowInvalidAsymmetricKeyTypes: true is not supported: keys must fit the algorithm')
+    if (s.allowInsecureKeySizes === true) throw fail('allowInsecureKeySizes: true is not supported: RSA keys need at least 2048 bits')
     let keyid = o.stringOption(fail, 'keyid', s.keyid)
     let typ
     const algorithm = s.algorithm === undefined ? this._algorithms[0] : s.algorithm
@@ -259,6 +324,7 @@ class JwtService {
     let entry = o.lruGet(this._signers, cacheKey)
     if (entry) return entry
     const signer = new native.JwtSigner({
+      now: this._now,
       algorithm: spec.algorithm,
       key: key.material,
       expiresIn: spec.expiresIn,
@@ -274,9 +340,11 @@ class JwtService {
   }
 
   _signMerged(payload, options, key) {
+    if (options !== undefined && options !== null && !o.isPlainObject(options)) throw optionsError('Expected "options" to be a plain object.')
     if (!o.isPlainObject(payload)) {
       throw fail('the payload must be a plain object (a string or Buffer payload is not supported)')
     }
+    checkTimeClaims(payload)
     let entry
     let spec
     if (key === FAST) {
@@ -288,6 +356,8 @@ class JwtService {
       if (!ref) throw fail('secretOrPrivateKey must have a value (secret, privateKey)')
       entry = this._signer(spec, ref)
     }
+    if (spec.expiresIn !== undefined && payload.exp !== undefined) throw optionsError('Bad "options.expiresIn" option the payload already has an "exp" property.')
+    if (spec.notBefore !== undefined && payload.nbf !== undefined) throw optionsError('Bad "options.notBefore" option the payload already has an "nbf" property.')
     // The claims of this call's options (a cached signer may have been made for other ones).
     let claims = payload
     const add = spec.claims
@@ -295,7 +365,7 @@ class JwtService {
       claims = { ...payload }
       for (const [name, option] of [['iss', 'issuer'], ['sub', 'subject'], ['jti', 'jwtid'], ['aud', 'audience']]) {
         if (add[name] === undefined) continue
-        if (payload[name] !== undefined) throw fail(`Bad "options.${option}" option. The payload already has an "${name}" property.`)
+        if (payload[name] !== undefined) throw optionsError(`Bad "options.${option}" option. The payload already has an "${name}" property.`)
         claims[name] = add[name]
       }
     }
@@ -304,6 +374,7 @@ class JwtService {
 
   /** Signs a JWT; options override the module's signOptions (and secret / privateKey). */
   sign(payload, options) {
+    if (options === undefined && this._weakSignKey) throw this._weakSignKey
     const key = options === undefined && this._defaultSigner !== null ? FAST : this._syncKey(payload, options, 'privateKey', JwtSecretRequestType.SIGN, 'signAsync')
     return this._signMerged(payload, options, key)
   }
@@ -311,7 +382,7 @@ class JwtService {
   signAsync(payload, options) {
     return new Promise((resolve, reject) => {
       Promise.resolve()
-        .then(() => (options === undefined && this._defaultSigner !== null ? FAST : this._key(payload, options, 'privateKey', JwtSecretRequestType.SIGN)))
+        .then(() => (options === undefined && this._weakSignKey ? Promise.reject(this._weakSignKey) : options === undefined && this._defaultSigner !== null ? FAST : this._key(payload, options, 'privateKey', JwtSecretRequestType.SIGN)))
         .then((key) => resolve(this._signMerged(payload, options, key)))
         .catch(reject)
     })

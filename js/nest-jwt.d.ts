@@ -83,6 +83,13 @@ export interface JwtModuleOptions {
   waitForJwks?: boolean
   /** Refuse revoked tokens (ERR_TOKEN_REVOKED, a JsonWebTokenError) in every verify. */
   revocation?: import('../index').RevocationList
+  /**
+   * authbridge: the clock, in seconds since the epoch, read at each call: iat / exp / nbf at
+   * sign and every time check at verify (a per-call clockTimestamp still wins). For tests
+   * with fake timers: `now: () => Date.now() / 1000`. A value that reads as milliseconds
+   * (above 1e11) is refused with ERR_INVALID_OPTIONS. Default: the system clock.
+   */
+  now?: () => number
 }
 
 export interface JwtOptionsFactory {

@@ -47,6 +47,9 @@ pub(crate) fn pkey_kind<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<K
         Id::ED448 => Ok(KeyKind::Okp("Ed448")),
         Id::EC => {
             let ec = pkey.ec_key().map_err(|_| Error::key("the EC key could not be read"))?;
+            if ec.group().asn1_flag() != openssl::ec::Asn1Flag::NAMED_CURVE {
+                return Err(explicit_curve_error());
+            }
             match ec.group().curve_name() {
                 Some(Nid::X9_62_PRIME256V1) => Ok(KeyKind::Ec("P-256")),
                 Some(Nid::SECP384R1) => Ok(KeyKind::Ec("P-384")),
@@ -56,6 +59,17 @@ pub(crate) fn pkey_kind<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<K
         }
         _ => Err(Error::key("unsupported key type (RSA, EC P-256/P-384/P-521, Ed25519 and Ed448 are supported)")),
     }
+}
+
+/// An EC key that spells out its curve's parameters instead of naming the curve (RFC 5480
+/// section 2.1.1 allows only named curves in keys): refused rather than matched to a known
+/// curve, since parameters are what a forged curve (CVE-2020-0601) changes.
+pub(crate) fn explicit_curve_error() -> Error {
+    Error::key(
+        "the EC key gives explicit curve parameters instead of naming its curve (RFC 5480 allows only named curves; \
+         explicit parameters can describe a forged curve): convert it once with \
+         `openssl ec -in key.pem -param_enc named_curve -out key-named.pem` (a public key: add -pubin -pubout)",
+    )
 }
 
 pub(crate) fn check_rsa<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<()> {
@@ -89,6 +103,21 @@ mod tests {
         let k1 = openssl::ec::EcKey::generate(&openssl::ec::EcGroup::from_curve_name(Nid::SECP256K1).unwrap()).unwrap();
         let k1 = PKey::from_ec_key(k1).unwrap();
         assert!(pkey_kind(&k1).unwrap_err().message.contains("unsupported curve"));
+    }
+
+    #[test]
+    fn explicit_curve_parameters_are_refused_with_the_conversion() {
+        let mut group = openssl::ec::EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        let named = PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
+        let named = public_key_from_pem(&named.public_key_to_pem().unwrap()).unwrap();
+        assert_eq!(pkey_kind(&named).unwrap(), KeyKind::Ec("P-256"));
+        group.set_asn1_flag(openssl::ec::Asn1Flag::EXPLICIT_CURVE);
+        let explicit = PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
+        for pem in [explicit.public_key_to_pem().unwrap(), explicit.private_key_to_pem_pkcs8().unwrap()] {
+            let k = public_key_from_pem(&pem).unwrap();
+            let e = pkey_kind(&k).unwrap_err();
+            assert!(e.message.contains("explicit curve parameters") && e.message.contains("-param_enc named_curve"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -90,18 +90,80 @@ pub fn json_value_arg(env: &Env, v: &Unknown<'_>, what: &str, string_ok: bool) -
         return Err(to_js(env, CoreError::options(format!("{what} must be {want}, got {got}"))));
     }
     // SAFETY: the conversion checks every member and fails cleanly.
-    unsafe { v.cast::<serde_json::Value>() }
-        .map_err(|_| to_js(env, CoreError::options(format!("{what} holds a value JSON cannot represent (a BigInt, a function, a symbol or a cycle)"))))
+    unsafe { v.cast::<serde_json::Value>() }.map_err(|_| {
+        // Only on this error path: find the member at fault, to name it.
+        let mut path = what.to_string();
+        let message = match unrepresentable(v, &mut path, 0, false) {
+            Ok(Some(value)) => format!("{path} is {value}, which JSON cannot represent"),
+            _ => format!("{what} holds a value JSON cannot represent (NaN, Infinity, a function, a symbol or a cycle)"),
+        };
+        to_js(env, CoreError::options(message))
+    })
 }
 
-/// Reads the clock: the `now` option if given (it must return a finite number).
+/// The first member of `v` that JSON cannot hold, what it is, and (in `path`) where it is:
+/// `claims.a.b`, `claims.list[2]`. Members are named by their keys, quoted when not plain.
+fn unrepresentable(v: &Unknown<'_>, path: &mut String, depth: usize, in_array: bool) -> napi::Result<Option<&'static str>> {
+    if depth > 64 {
+        return Ok(Some("nested more than 64 deep (a cycle?)"));
+    }
+    match v.get_type()? {
+        ValueType::Number => {
+            // SAFETY: the type was just checked.
+            let n = unsafe { v.cast::<f64>() }?;
+            Ok(match n {
+                n if n.is_nan() => Some("NaN"),
+                n if n.is_infinite() => Some(if n > 0.0 { "Infinity" } else { "-Infinity" }),
+                _ => None,
+            })
+        }
+        ValueType::BigInt => Ok(Some("a BigInt")),
+        ValueType::Function => Ok(Some("a function")),
+        ValueType::Symbol => Ok(Some("a symbol")),
+        ValueType::Undefined if in_array => Ok(Some("undefined (in a list)")),
+        ValueType::Object if v.is_buffer()? || v.is_typedarray()? => Ok(Some("a Buffer or typed array")),
+        ValueType::Object => {
+            let array = v.is_array()?;
+            // SAFETY: the type was just checked.
+            let o: Object = unsafe { v.cast() }?;
+            for key in Object::keys(&o)? {
+                let Some(member) = o.get::<Unknown>(&key)? else { continue };
+                let len = path.len();
+                if array {
+                    path.push_str(&format!("[{key}]"));
+                } else if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+                    path.push('.');
+                    path.push_str(&crate::util::printable(&key, 40));
+                } else {
+                    path.push_str(&format!("[{:?}]", crate::util::printable(&key, 40)));
+                }
+                if let Some(found) = unrepresentable(&member, path, depth + 1, array)? {
+                    return Ok(Some(found));
+                }
+                path.truncate(len);
+            }
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Above this, a `now()` result reads as milliseconds (1e11 seconds is the year 5138).
+pub const NOW_MAX_SECONDS: f64 = 1e11;
+
+/// Reads the clock: the `now` option if given (it must return a finite number of
+/// seconds; a value that reads as milliseconds, such as `Date.now()`, is refused).
 pub fn clock(env: &Env, now: &Option<FunctionRef<(), f64>>) -> napi::Result<f64> {
     match now {
         None => Ok(now_seconds()),
         Some(f) => {
             let bad = || to_js(env, CoreError::options("now() must return a finite number of seconds"));
             match f.borrow_back(env)?.call(()) {
-                Ok(t) if t.is_finite() => Ok(t),
+                Ok(t) if t.is_finite() && t.abs() < NOW_MAX_SECONDS => Ok(t),
+                Ok(t) if t.is_finite() => Err(to_js(
+                    env,
+                    CoreError::options("now() returned milliseconds; it must return seconds since the epoch: now: () => Date.now() / 1000"),
+                )),
                 Ok(_) => Err(bad()),
                 // An exception thrown by now() itself goes to the caller as it is.
                 Err(e) if e.status == napi::Status::PendingException => Err(e),

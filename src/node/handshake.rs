@@ -30,6 +30,10 @@ pub struct HandshakeOptions {
     /// `authjs.revocation`, when given, take precedence for their kind.
     #[napi(ts_type = "RevocationList")]
     pub revocation: Option<super::revocation::RevocationRef>,
+    /// The clock of both kinds (seconds since the epoch, as their own `now`, which takes
+    /// precedence), read per call; `now()` gives it to the socket expiry timers. For tests:
+    /// `now: () => Date.now() / 1000` follows fake timers. Default: the system clock.
+    pub now: Option<FunctionRef<(), f64>>,
 }
 
 #[napi(object, object_from_js = false)]
@@ -329,6 +333,15 @@ impl HandshakeAuthenticator {
             }
             None => (None, None),
         };
+        // The shared clock stands in for a kind's own; it is read through a reference each.
+        let shared_now = |own: Option<FunctionRef<(), f64>>| -> napi::Result<Option<FunctionRef<(), f64>>> {
+            match (own, &o.now) {
+                (Some(own), _) => Ok(Some(own)),
+                (None, Some(f)) => Ok(Some(f.borrow_back(&env)?.create_ref()?)),
+                (None, None) => Ok(None),
+            }
+        };
+        let (now_jwt, now_authjs) = (shared_now(now_jwt)?, shared_now(now_authjs)?);
         let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
         let origins = origin_rule(&env, &options)?;
         let core = HandshakeCore { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins };
@@ -406,6 +419,24 @@ impl HandshakeAuthenticator {
             OriginRule::SameOrigin => "same-origin",
             OriginRule::Any => "any",
             OriginRule::List(_) => "list",
+        }
+    }
+
+    /// The clock (seconds since the epoch) the checks of a kind follow: its `now` option,
+    /// else the shared `now`, else the system clock. The socket expiry timers read it to
+    /// compute their delay: `exp * 1000 - auth.now(kind) * 1000`.
+    #[napi(ts_args_type = "kind?: 'jwt' | 'authjs'")]
+    pub fn now(&self, env: Env, kind: Option<Unknown>) -> napi::Result<f64> {
+        let kind = match kind.as_ref().map(|k| k.get_type()).transpose()? {
+            None | Some(ValueType::Undefined) => "jwt".to_string(),
+            // SAFETY: the type was just checked.
+            Some(ValueType::String) => unsafe { kind.as_ref().map(|k| k.cast::<String>()) }.transpose()?.unwrap_or_default(),
+            Some(t) => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt' or 'authjs', got {}", type_name(t))))),
+        };
+        match kind.as_str() {
+            "jwt" => clock(&env, &self.core.now_jwt),
+            "authjs" => clock(&env, &self.core.now_authjs),
+            _ => Err(to_js(&env, CoreError::options("kind must be 'jwt' or 'authjs'"))),
         }
     }
 

@@ -172,6 +172,7 @@ pub fn verify_jws<'e>(env: &'e Env, token: Unknown, options: Unknown) -> napi::R
 #[napi]
 pub struct JwtSigner {
     inner: jwt::JwtSigner,
+    now: Option<FunctionRef<(), f64>>,
 }
 
 #[napi]
@@ -179,7 +180,7 @@ impl JwtSigner {
     #[napi(constructor, ts_args_type = "options: SignOptions")]
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
         let mut o: SignOptions = options_arg(&env, &options, "JwtSigner options")?;
-        let (key, jwk) = (o.key.take(), o.jwk.take());
+        let (key, jwk, now) = (o.key.take(), o.jwk.take(), o.now.take());
         let inner = guard(&env, || {
             let opts = jwt::SignOptions::from(o);
             match (key, jwk) {
@@ -190,13 +191,14 @@ impl JwtSigner {
                 (None, None) => Err(CoreError::options("one of key or jwk is required")),
             }
         })?;
-        Ok(JwtSigner { inner })
+        Ok(JwtSigner { inner, now })
     }
 
     #[napi(ts_args_type = "claims: Record<string, unknown>")]
     pub fn sign(&self, env: Env, claims: Unknown) -> napi::Result<String> {
         let claims = super::args::json_value_arg(&env, &claims, "claims", false)?;
-        guard(&env, || self.inner.sign(&claims, now_seconds()))
+        let now = clock(&env, &self.now)?;
+        guard(&env, || self.inner.sign(&claims, now))
     }
 }
 
@@ -204,7 +206,8 @@ impl JwtSigner {
 #[napi(ts_args_type = "claims: Record<string, unknown>, key: string | Buffer | object, options: SignOptions")]
 pub fn sign(env: Env, claims: Unknown, key: Unknown, options: Unknown) -> napi::Result<String> {
     let claims = super::args::json_value_arg(&env, &claims, "claims", false)?;
-    let o: SignOptions = options_arg(&env, &options, "sign options")?;
+    let mut o: SignOptions = options_arg(&env, &options, "sign options")?;
+    let now = clock(&env, &o.now.take())?;
     // SAFETY: each cast checks the value's type and fails cleanly on a mismatch.
     let key: Either<Either<String, Buffer>, Value> = match unsafe { key.cast::<Either<String, Buffer>>() } {
         Ok(k) => Either::A(k),
@@ -220,7 +223,7 @@ pub fn sign(env: Env, claims: Unknown, key: Unknown, options: Unknown) -> napi::
             Either::A(Either::B(b)) => jwt::JwtSigner::new(opts, KeyInput::Bytes(b))?,
             Either::B(v) => jwt::JwtSigner::new(opts, KeyInput::Jwk(v))?,
         };
-        signer.sign(&claims, now_seconds())
+        signer.sign(&claims, now)
     })
 }
 

@@ -44,7 +44,9 @@ pub struct VerifierOptions {
     pub max_token_length: Option<f64>,
     /// Default false: HMAC secrets shorter than the hash output are refused.
     pub allow_weak_secret: Option<bool>,
-    /// Seconds since the epoch; for tests. Default: the system clock.
+    /// The clock: seconds since the epoch, read at each verify (`now: () => Date.now() / 1000`
+    /// follows fake timers; a value above 1e11 reads as milliseconds and is refused). Default:
+    /// the system clock.
     pub now: Option<FunctionRef<(), f64>>,
     /// Keep verified tokens (true: 1000 entries, or a number of entries); a hit skips the
     /// signature and re-checks only exp/nbf/maxAge. Default off.
@@ -204,6 +206,10 @@ pub struct SignOptions {
     /// `new JwtSigner` only: a private JWK (object or JSON text).
     #[napi(ts_type = "object | string")]
     pub jwk: Option<Value>,
+    /// The clock for iat (and exp / nbf from expiresIn / notBefore): seconds since the
+    /// epoch, read at each sign; for tests (`now: () => Date.now() / 1000` follows fake
+    /// timers). Default: the system clock.
+    pub now: Option<FunctionRef<(), f64>>,
 }
 
 
