@@ -144,6 +144,9 @@ pub struct BetterAuthCache {
     pub session_id: String,
     /// The session token the cache belongs to (`session.token`).
     pub token: String,
+    /// When the session was created (`session.createdAt`), seconds since the epoch: the
+    /// "issued at" of a revocation by subject.
+    pub issued_at: Option<f64>,
 }
 
 pub struct BetterAuthSession {
@@ -419,7 +422,7 @@ impl BetterAuthSession {
             }
         };
         let session_exp_ms = date(&session[3], "session.expiresAt")?.ok_or_else(|| missing("session.expiresAt"))?;
-        date(&session[4], "session.createdAt")?;
+        let created_ms = date(&session[4], "session.createdAt")?;
         date(&session[5], "session.updatedAt")?;
         date(&user[3], "user.createdAt")?;
         date(&user[4], "user.updatedAt")?;
@@ -461,7 +464,7 @@ impl BetterAuthSession {
         out.extend_from_slice(b",\"version\":");
         out.extend_from_slice(serde_json::to_string(version).unwrap_or_default().as_bytes());
         out.extend_from_slice(format!(",\"strategy\":\"{}\",\"cacheExpiresAt\":{},\"expiresAt\":{}}}", strategy.name(), ms(cache_exp), ms(exp)).as_bytes());
-        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token })
+        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token, issued_at: created_ms.map(|m| m / 1000.0) })
     }
 
     /// Checks a session token cookie value (`token.signature`, URL-encoded or not) with
@@ -499,6 +502,16 @@ impl BetterAuthSession {
             ));
         }
         Ok(token.to_string())
+    }
+
+    /// The verified session token of a Cookie header (the `session_token` cookie), None
+    /// when that cookie is absent: what a database or secondary-storage lookup is keyed by
+    /// when `from_cookie_header` answers ERR_SESSION_LOOKUP_REQUIRED.
+    pub fn session_token_from_header(&self, header: &str) -> Result<Option<String>> {
+        match crate::extract::cookie::session_token(header, &self.token_cookie, self.max_len)? {
+            Some(t) => self.verify_session_token(&t).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The session in a Cookie header, as better-auth's getSession reads it on its

@@ -61,6 +61,8 @@ fn every_real_cookie_decodes_from_its_cookie_header() {
             assert_eq!(got.user_id, c["userId"].as_str().unwrap(), "{label}");
             assert_eq!(got.session_id, c["sessionId"].as_str().unwrap(), "{label}");
             assert_eq!(got.token, c["token"].as_str().unwrap(), "{label}");
+            let created = iso_date_ms(serde_json::from_slice::<Value>(&got.json).unwrap()["session"]["createdAt"].as_str().unwrap()).unwrap();
+            assert_eq!(got.issued_at, Some(created / 1000.0), "{label}");
             let out: Value = serde_json::from_slice(&got.json).unwrap();
             assert_eq!(out["user"]["id"], c["userId"], "{label}");
             assert_eq!(out["version"], c["version"], "{label}");
@@ -271,6 +273,11 @@ fn cookie_header_rules() {
     assert!(s.from_cookie_header("other=1", now).unwrap().is_none());
     assert_eq!(s.from_cookie_header(data_part, now).unwrap_err().code, ErrorCode::TokenMissing);
     assert_eq!(s.from_cookie_header(token_part, now).unwrap_err().code, ErrorCode::SessionLookupRequired);
+    // What a lookup is keyed by: the verified token.
+    assert_eq!(s.session_token_from_header(token_part).unwrap().as_deref(), c["token"].as_str());
+    assert_eq!(s.session_token_from_header(data_part).unwrap(), None);
+    let forged = token_part.replacen("=", "=x", 1);
+    assert_eq!(s.session_token_from_header(&forged).unwrap_err().code, ErrorCode::JwsSignatureInvalid);
     // A cache of another session (the jwt case's) with this token.
     let other = case(&v, "jwt")["cookieHeader"].as_str().unwrap().split("; ").find(|p| p.starts_with("better-auth.session_data=")).unwrap().to_string();
     assert_eq!(s.from_cookie_header(&format!("{token_part}; {other}"), now).unwrap_err().code, ErrorCode::SessionLookupRequired);
