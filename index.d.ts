@@ -18,11 +18,29 @@ export type ErrorCode =
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
   | 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE'
-  | 'ERR_ORIGIN_NOT_ALLOWED'
+  | 'ERR_ORIGIN_NOT_ALLOWED' | 'ERR_SESSION_LOOKUP_REQUIRED'
   | 'ERR_JWKS_FETCH_FAILED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JWKS_TOO_LARGE' | 'ERR_JWKS_INVALID'
   | 'ERR_JWKS_NOT_READY' | 'ERR_JWKS_KID_UNKNOWN' | 'ERR_JWKS_STALE'
   | 'ERR_DISCOVERY_FAILED' | 'ERR_DISCOVERY_ISSUER_MISMATCH'
   | 'ERR_PEER_MISSING'
+
+/** What BetterAuthSession#decode and #decodeCookieHeader return: the cookie cache of a Better Auth session. */
+export interface BetterAuthSessionData {
+  /** The session row as the cookie holds it (dates as ISO strings; better-auth's getSession gives Date objects). */
+  session: { id: string; token: string; userId: string; expiresAt: string; createdAt?: string; updatedAt?: string; ipAddress?: string | null; userAgent?: string | null; [field: string]: unknown }
+  /** The user row as the cookie holds it, additional fields included. */
+  user: { id: string; email: string; name: string; emailVerified?: boolean; image?: string | null; createdAt?: string; updatedAt?: string; [field: string]: unknown }
+  /** When the cache was written (ms since the epoch). */
+  updatedAt: number
+  /** The cookie-cache version ('1' when the cookie has none). */
+  version: string
+  /** The strategy the value was written in. */
+  strategy: 'compact' | 'jwt' | 'jwe'
+  /** When the cookie cache expires (ms since the epoch). */
+  cacheExpiresAt: number
+  /** The earlier of cacheExpiresAt and the session's own expiresAt (ms since the epoch). */
+  expiresAt: number
+}
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode
@@ -197,6 +215,37 @@ export declare class AuthJsSession {
   fromHeaders(headers: { cookie?: string | string[], authorization?: string }): Record<string, unknown> | null
 }
 
+/**
+ * Decodes Better Auth sessions (the cookie cache, in any of its strategies, and the
+ * signed session token); keys are prepared once.
+ */
+export declare class BetterAuthSession {
+  constructor(options: BetterAuthOptions)
+  /** The cookie-cache cookie name read by decodeCookieHeader (`<prefix>.session_data`). */
+  get dataCookieName(): string
+  /** The session token cookie name (`<prefix>.session_token`). */
+  get tokenCookieName(): string
+  /**
+   * Checks a cookie-cache value (the session_data cookie, chunks joined); returns
+   * `{ session, user, updatedAt, version, strategy, cacheExpiresAt, expiresAt }`
+   * (expiresAt: the earlier of the cache's expiry and the session's, in ms).
+   */
+  decode(cookieValue: string): BetterAuthSessionData
+  /**
+   * The session in a Cookie header, as better-auth's getSession reads it from the
+   * cookie cache: the signed session token and its cache (chunks, `__Secure-`). Null
+   * when neither cookie is present; ERR_SESSION_LOOKUP_REQUIRED for a token without a
+   * usable cache.
+   */
+  decodeCookieHeader(cookieHeader: string): BetterAuthSessionData | null
+  /**
+   * Checks the signed session token cookie (`token.signature`, URL-encoded or not) with
+   * the current secret; returns the session token (the key of the session in the
+   * database).
+   */
+  verifySessionToken(cookieValue: string): string
+}
+
 /** Authenticates Socket.IO handshakes (and HTTP requests) from whichever token the client has. */
 export declare class HandshakeAuthenticator {
   constructor(options: HandshakeOptions)
@@ -352,6 +401,44 @@ export interface AuthJsOptions {
   now?: () => number
   /** Refuse revoked sessions (ERR_TOKEN_REVOKED), checked after decryption. */
   revocation?: RevocationList
+}
+
+/** Options of `new BetterAuthSession(options)`. */
+export interface BetterAuthOptions {
+  /**
+   * BETTER_AUTH_SECRET (betterAuth's `secret`): the only secret, or, with `secrets`,
+   * the legacy one (tried last for the jwe strategy, as better-auth does).
+   */
+  secret?: string
+  /**
+   * BETTER_AUTH_SECRETS ("2:new,1:old") or betterAuth's `secrets` array; the first is
+   * current (it alone checks compact and jwt caches and the session token, as in
+   * better-auth); every version decrypts jwe caches.
+   */
+  secrets?: string | Array<{ version: number; value: string }>
+  /** `advanced.cookiePrefix`; default 'better-auth'. */
+  cookiePrefix?: string
+  /** `__Secure-` cookie names (better-auth behind HTTPS); default false. */
+  secureCookie?: boolean
+  /**
+   * `session.cookieCache.strategy`; detected from each value when not given, and a
+   * value in another strategy is refused (ERR_TOKEN_WRONG_KIND) when given.
+   */
+  strategy?: 'compact' | 'jwt' | 'jwe'
+  /** `session.cookieCache.version` (a string); default '1'. */
+  version?: string
+  /** Seconds; default as better-auth: 15 for jwe, 0 for jwt and compact. */
+  clockTolerance?: number
+  /** Default 65536 (the cookie cache, chunks joined). */
+  maxTokenLength?: number
+  /** Seconds since the epoch; for tests. */
+  now?: () => number
+}
+
+/** One entry of Better Auth's `secrets` option. */
+export interface BetterAuthSecret {
+  version: number
+  value: string
 }
 
 export interface CompleteResult {

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.AuthJsSession = nativeBinding.AuthJsSession
+module.exports.BetterAuthSession = nativeBinding.BetterAuthSession
 module.exports.HandshakeAuthenticator = nativeBinding.HandshakeAuthenticator
 module.exports.JwksKeySet = nativeBinding.JwksKeySet
 module.exports.JwtSigner = nativeBinding.JwtSigner

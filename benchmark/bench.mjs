@@ -344,6 +344,58 @@ cases.push({
   },
 })
 
+// ---------------------------------------------------------------- Better Auth
+// Cookies set by real better-auth (sign-in through auth.handler, memory adapter), one per
+// cookie-cache strategy. better-auth's getSession is measured on its cookie-cache path
+// (the cache is valid: no database read); jose is what better-auth itself calls for the
+// jwt (jwtVerify) and jwe (jwtDecrypt, key derived once here) strategies.
+const BA = await import('../__test__/helpers/better-auth.mjs')
+const { getCookieCache } = await import('better-auth/cookies')
+const baDb = BA.memoryDb()
+let baSignedUp = false
+async function betterAuthCookie(strategy) {
+  const { auth, baseURL } = BA.makeAuth({ db: baDb, strategy, maxAge: 3600 })
+  if (!baSignedUp) {
+    await BA.signUp(auth, baseURL, { email: 'ada@example.com', name: 'Ada Lovelace' })
+    baSignedUp = true
+  }
+  const { setCookies } = await BA.signIn(auth, baseURL, 'ada@example.com')
+  const header = BA.cookieHeader(setCookies)
+  const value = decodeURIComponent(header.split('; ').find((c) => c.startsWith('better-auth.session_data=')).split('=')[1])
+  return { auth, header, value }
+}
+for (const strategy of ['compact', 'jwt', 'jwe']) {
+  cases.push({
+    name: `Better Auth cookie cache (${strategy})`,
+    peers: async () => {
+      const { auth, header, value } = await betterAuthCookie(strategy)
+      const s = new ab.BetterAuthSession({ secret: BA.SECRET, strategy })
+      const headers = new Headers({ cookie: header })
+      const getSession = async () => {
+        const r = await auth.api.getSession({ headers })
+        if (!r) throw new Error('better-auth getSession refused its own cookie')
+        return r
+      }
+      const rows = [
+        ['authbridge decode (cache value)', () => s.decode(value)],
+        ['authbridge decodeCookieHeader (token + cache)', () => s.decodeCookieHeader(header)],
+        ['better-auth auth.api.getSession (async)', getSession, true],
+        ['better-auth getCookieCache (async)', () => getCookieCache(headers, { secret: BA.SECRET, strategy, isSecure: false }), true],
+      ]
+      if (strategy === 'jwt') {
+        const key = new TextEncoder().encode(BA.SECRET)
+        rows.push(['jose jwtVerify (async)', () => jose.jwtVerify(value, key), true])
+      }
+      if (strategy === 'jwe') {
+        const key = new Uint8Array(crypto.hkdfSync('sha256', BA.SECRET, 'better-auth-session', 'BetterAuth.js Generated Encryption Key', 64))
+        const opts = { clockTolerance: 15, keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256CBC-HS512', 'A256GCM'] }
+        rows.push(['jose jwtDecrypt (async, key derived once)', () => jose.jwtDecrypt(value, key, opts), true])
+      }
+      return rows
+    },
+  })
+}
+
 // ---------------------------------------------------------------- run
 const version = (name) => JSON.parse(fs.readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
 const fmtOps = (ns) => Math.round(1e9 / ns).toLocaleString('en-US')

@@ -2,14 +2,14 @@
 'use strict'
 
 // authbridge command line: explain a token (inspect), verify an access token (verify),
-// decode an Auth.js / NextAuth session (authjs).
+// decode an Auth.js / NextAuth session (authjs), check a Better Auth session (better-auth).
 //
 // Secrets come only from environment variables or files, never from argv (argv ends up
 // in shell history and in `ps`). Nothing here prints a secret or the raw token: errors
 // name the flag, the variable or the file, never a value.
 //
 // Exit codes: 0 success, 1 the token was refused (or could not be read), 2 usage error.
-// The commands are in bin/cli/ (inspect.js, verify.js, authjs.js), argument parsing in
+// The commands are in bin/cli/ (inspect.js, verify.js, authjs.js, better-auth.js), argument parsing in
 // bin/cli/args.js, output in bin/cli/output.js.
 
 const { help } = require('./cli/usage.js')
@@ -21,6 +21,7 @@ const COMMANDS = {
   inspect: () => require('./cli/inspect.js').inspectCommand,
   verify: () => require('./cli/verify.js').verifyCommand,
   authjs: () => require('./cli/authjs.js').authjsCommand,
+  'better-auth': () => require('./cli/better-auth.js').betterAuthCommand,
 }
 
 function version() {
@@ -42,7 +43,7 @@ function main(argv) {
     default:
       if (Object.hasOwn(COMMANDS, command)) return COMMANDS[command]()(rest)
       if (REFUSED.has(String(command).split('=')[0])) parse([command], {})
-      throw new UsageError(command.startsWith('-') ? `unknown option ${flagName(command)}` : 'unknown command (expected inspect, verify or authjs)')
+      throw new UsageError(command.startsWith('-') ? `unknown option ${flagName(command)}` : 'unknown command (expected inspect, verify, authjs or better-auth)')
   }
 }
 

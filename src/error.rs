@@ -35,10 +35,11 @@ pub enum ErrorCode {
     TokenRevoked,
     RevocationStale,
     OriginNotAllowed,
+    SessionLookupRequired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::InvalidOptions,
         ErrorCode::InvalidKey,
         ErrorCode::TokenMalformed,
@@ -59,6 +60,7 @@ impl ErrorCode {
         ErrorCode::TokenRevoked,
         ErrorCode::RevocationStale,
         ErrorCode::OriginNotAllowed,
+        ErrorCode::SessionLookupRequired,
         ErrorCode::JwksFetchFailed,
         ErrorCode::JwksTimeout,
         ErrorCode::JwksTooLarge,
@@ -92,6 +94,7 @@ impl ErrorCode {
             ErrorCode::TokenRevoked => "ERR_TOKEN_REVOKED",
             ErrorCode::RevocationStale => "ERR_REVOCATION_STALE",
             ErrorCode::OriginNotAllowed => "ERR_ORIGIN_NOT_ALLOWED",
+            ErrorCode::SessionLookupRequired => "ERR_SESSION_LOOKUP_REQUIRED",
             ErrorCode::JwksFetchFailed => "ERR_JWKS_FETCH_FAILED",
             ErrorCode::JwksTimeout => "ERR_JWKS_TIMEOUT",
             ErrorCode::JwksTooLarge => "ERR_JWKS_TOO_LARGE",

@@ -69,6 +69,30 @@ pub fn authjs_decode(data: &[u8]) {
     let _ = SESSION.decode(&text(data), NOW);
 }
 
+static BETTER_AUTH: Lazy<crate::betterauth::BetterAuthSession> = Lazy::new(|| {
+    let opts = crate::betterauth::BetterAuthOptions {
+        secret: Some(BETTER_AUTH_SECRET.into()),
+        secrets: Some(vec![(2, "fuzzing-better-auth-secret-v2".into())]),
+        ..Default::default()
+    };
+    match crate::betterauth::BetterAuthSession::new(opts) {
+        Ok(s) => s,
+        Err(e) => panic!("fuzz setup: {e}"),
+    }
+});
+
+/// The secret of the Better Auth corpus seeds (__test__/fixtures/better-auth/vectors.json).
+pub const BETTER_AUTH_SECRET: &str = "better-auth-test-secret-0123456789abcdefghij";
+
+/// A Better Auth cookie-cache value (any strategy), Cookie header, or session token cookie.
+pub fn betterauth_decode(data: &[u8]) {
+    let t = text(data);
+    let _ = BETTER_AUTH.decode(&t, NOW);
+    let _ = BETTER_AUTH.from_cookie_header(&t, NOW);
+    let _ = BETTER_AUTH.verify_session_token(&t);
+    let _ = crate::betterauth::iso_date_ms(&t);
+}
+
 /// A Cookie header, searched for the session cookie and its chunks.
 pub fn cookie_header(data: &[u8]) {
     let t = text(data);
@@ -327,9 +351,10 @@ impl<'a> JsonGen<'a> {
 }
 
 /// All targets, by name, for the corpus replay.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, fn(&[u8])); 8] = [
     ("jws_verify", jws_verify),
     ("authjs_decode", authjs_decode),
+    ("betterauth_decode", betterauth_decode),
     ("cookie_header", cookie_header),
     ("handshake", handshake),
     ("inspect", inspect),

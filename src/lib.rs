@@ -4,7 +4,9 @@
 
 pub mod alg;
 pub mod authjs;
+pub mod betterauth;
 pub mod b64;
+pub mod dirjwe;
 pub mod error;
 pub mod extract;
 #[cfg(feature = "fuzz")]

@@ -1,12 +1,13 @@
 'use strict'
 // The text of `authbridge --help`.
 
-const USAGE = `authbridge: inspect, verify and decode JWTs and Auth.js / NextAuth sessions
+const USAGE = `authbridge: inspect, verify and decode JWTs, Auth.js / NextAuth and Better Auth sessions
 
 Usage:
   authbridge inspect [--json] <token>
   authbridge verify --alg ALG [--alg ALG ...] <key source> [options] <token>
   authbridge authjs [--secret-env NAME ...] [options] <token | Cookie header>
+  authbridge better-auth [options] --cookie <Cookie header> | <cookie-cache value>
   authbridge --help | --version
 
   <token> may be '-' to read it from stdin (surrounding whitespace is trimmed).
@@ -46,6 +47,23 @@ authjs    Decrypts an Auth.js (v5) or NextAuth v4 session token; prints its clai
   --salt S                the HKDF salt (default: the cookie name; '' for --v4)
   --v4                    NextAuth v4 format (cookie next-auth.session-token)
   --clock-tolerance N     seconds of leeway for exp (default 15)
+
+better-auth  Checks a Better Auth session; prints { session, user, ... } as JSON. A
+          Cookie header (--cookie, or an argument containing '=' or ';') is read as
+          better-auth's getSession reads it: the signed session token and its cookie
+          cache (chunks joined); otherwise the argument is a session_data value.
+          Exit 1 with ERR_SESSION_LOOKUP_REQUIRED for a token without a cookie cache.
+  --cookie HEADER         the Cookie header
+  --secret-env NAME       BETTER_AUTH_SECRET from the variable NAME (default
+                          BETTER_AUTH_SECRET; with --secrets-env, the legacy secret)
+  --secret-file PATH      the secret from a file (trailing newlines removed)
+  --secrets-env NAME      versioned secrets "2:new,1:old" from the variable NAME
+                          (default BETTER_AUTH_SECRETS when set)
+  --secure-cookie         read the __Secure- cookies (better-auth on https)
+  --cookie-prefix P       advanced.cookiePrefix (default better-auth)
+  --strategy S            compact, jwt or jwe (default: detected from the value)
+  --cache-version V       session.cookieCache.version (default 1)
+  --clock-tolerance N     seconds of leeway (default: 15 for jwe, 0 otherwise)
 
 Secrets are never accepted on the command line (--secret, --key, ... are refused).
 Exit codes: 0 success, 1 token refused or unreadable, 2 usage error.

@@ -1,11 +1,9 @@
 //! Auth.js / NextAuth key derivation, done once per secret: HKDF-SHA256 and the
-//! RFC 7638 thumbprint that Auth.js puts in the header `kid`.
+//! RFC 7638 thumbprint that Auth.js puts in the header `kid` (the construction lives in
+//! src/dirjwe.rs; here are the two formats' constants).
 
-use hkdf::Hkdf;
-use sha2::{Digest, Sha256, Sha512};
-
-use crate::b64;
-use crate::jwe::{ContentKey, Enc};
+use crate::dirjwe::{self, Constants};
+pub use crate::dirjwe::DerivedSecret;
 
 /// Which generation of the library made the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,60 +14,24 @@ pub enum Format {
     V4,
 }
 
-/// One secret's derived keys (one per accepted `enc`) and their kids.
-pub struct DerivedSecret {
-    pub keys: Vec<(Enc, ContentKey, String)>,
-}
-
-impl DerivedSecret {
-    pub fn key_for(&self, enc: Enc) -> Option<(&ContentKey, &str)> {
-        self.keys.iter().find(|(e, _, _)| *e == enc).map(|(_, k, kid)| (k, kid.as_str()))
-    }
-}
-
-fn hkdf(secret: &[u8], salt: &[u8], info: &str, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
-    // Lengths here are 32 or 64 bytes, far below HKDF-SHA256's limit of 8160.
-    let ok = Hkdf::<Sha256>::new(Some(salt), secret).expand(info.as_bytes(), &mut out).is_ok();
-    debug_assert!(ok);
-    out
-}
-
-/// RFC 7638 thumbprint of `{"k":…,"kty":"oct"}`, with SHA-512 for a 64-byte key and
-/// SHA-256 for a 32-byte key, as @auth/core computes it.
-pub fn thumbprint(key: &[u8]) -> String {
-    let json = format!("{{\"k\":\"{}\",\"kty\":\"oct\"}}", b64::encode(key));
-    if key.len() == 64 {
-        b64::encode(&Sha512::digest(json.as_bytes()))
-    } else {
-        b64::encode(&Sha256::digest(json.as_bytes()))
+impl Format {
+    /// The construction's constants (src/dirjwe.rs, shared with Better Auth's `jwe` cache).
+    pub fn constants(self) -> &'static Constants {
+        match self {
+            Format::V5 => &dirjwe::AUTHJS_V5,
+            Format::V4 => &dirjwe::NEXTAUTH_V4,
+        }
     }
 }
 
 pub fn derive(format: Format, secret: &str, salt: &str) -> crate::Result<DerivedSecret> {
-    let encs: &[Enc] = match format {
-        Format::V5 => &[Enc::A256CbcHs512, Enc::A256Gcm],
-        Format::V4 => &[Enc::A256Gcm],
-    };
-    let info = match format {
-        Format::V5 => format!("Auth.js Generated Encryption Key ({salt})"),
-        Format::V4 if salt.is_empty() => "NextAuth.js Generated Encryption Key".to_string(),
-        Format::V4 => format!("NextAuth.js Generated Encryption Key ({salt})"),
-    };
-    let keys = encs
-        .iter()
-        .map(|enc| {
-            let key = hkdf(secret.as_bytes(), salt.as_bytes(), &info, enc.key_len());
-            let kid = thumbprint(&key);
-            Ok((*enc, ContentKey::new(*enc, &key)?, kid))
-        })
-        .collect::<crate::Result<Vec<_>>>()?;
-    Ok(DerivedSecret { keys })
+    dirjwe::derive(format.constants(), secret, salt)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jwe::Enc;
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()

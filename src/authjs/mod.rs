@@ -5,13 +5,11 @@ pub mod keys;
 
 use serde_json::Value;
 
-use crate::b64;
+use crate::dirjwe::DirJwe;
 use crate::error::{Error, ErrorCode, Result};
-use crate::jwe::{self, Enc};
 use crate::jwt::claims::check_times;
-use crate::token::{self, claim_members, Claims, Header, Parts};
+use crate::token::{claim_members, Claims};
 pub use keys::Format;
-use keys::{derive, DerivedSecret};
 
 pub const DEFAULT_MAX_LENGTH: usize = 65536;
 pub const DEFAULT_CLOCK_TOLERANCE: f64 = 15.0;
@@ -32,10 +30,8 @@ pub struct AuthJsOptions {
 }
 
 pub struct AuthJsSession {
-    headers: crate::token::HeaderCache,
-    format: Format,
     cookie_name: String,
-    secrets: Vec<DerivedSecret>,
+    jwe: DirJwe,
     tolerance: f64,
     max_len: usize,
     revocation: Option<std::sync::Arc<crate::revocation::RevocationList>>,
@@ -43,15 +39,7 @@ pub struct AuthJsSession {
 
 /// The default session cookie name of each format.
 pub fn default_cookie_name(format: Format, secure: bool) -> String {
-    let base = match format {
-        Format::V5 => "authjs.session-token",
-        Format::V4 => "next-auth.session-token",
-    };
-    if secure {
-        format!("__Secure-{base}")
-    } else {
-        base.to_string()
-    }
+    crate::dirjwe::cookie_name(format.constants().cookie, secure)
 }
 
 /// A random RFC 4122 version 4 UUID, as `jti`.
@@ -77,7 +65,7 @@ impl AuthJsSession {
         if o.secrets.iter().any(|s| s.is_empty()) {
             return Err(Error::options("secret must not be empty"));
         }
-        let tolerance = crate::options::seconds_option("clockTolerance", o.clock_tolerance)?.unwrap_or(DEFAULT_CLOCK_TOLERANCE);
+        let tolerance = crate::options::seconds_option("clockTolerance", o.clock_tolerance)?.unwrap_or(format.constants().tolerance);
         let max_len = crate::options::length_option("maxTokenLength", o.max_token_length, DEFAULT_MAX_LENGTH)?;
         let cookie_name = match o.cookie_name {
             Some(n) if n.is_empty() || n.contains([';', '=', ' ', ',']) => {
@@ -91,8 +79,8 @@ impl AuthJsSession {
             (None, Format::V5) => cookie_name.clone(),
             (None, Format::V4) => String::new(),
         };
-        let secrets = o.secrets.iter().map(|s| derive(format, s, &salt)).collect::<Result<Vec<_>>>()?;
-        Ok(AuthJsSession { headers: crate::token::HeaderCache::default(), format, cookie_name, secrets, tolerance, max_len, revocation: None })
+        let jwe = DirJwe::new(format.constants(), &o.secrets, &salt, JWS_GIVEN_TO_JWE)?;
+        Ok(AuthJsSession { cookie_name, jwe, tolerance, max_len, revocation: None })
     }
 
     pub fn cookie_name(&self) -> &str {
@@ -118,54 +106,7 @@ impl AuthJsSession {
 
     /// Decodes and checks a session token; returns its claims.
     pub fn decode(&self, token: &str, now: f64) -> Result<Claims> {
-        let [h, ek, iv, ct, tag] = match token::split(token, self.max_len)? {
-            Parts::Jwe(parts) => parts,
-            Parts::Jws(_) => return Err(Error::new(ErrorCode::TokenWrongKind, JWS_GIVEN_TO_JWE)),
-        };
-        let header = self.headers.decode(h)?;
-        let enc = self.check_header(&header)?;
-        if !ek.is_empty() {
-            return Err(Error::malformed("alg dir uses an empty encrypted key part, this token has one"));
-        }
-        // IV and tag are short: decoded on the stack.
-        let (mut iv_buf, mut tag_buf) = ([std::mem::MaybeUninit::<u8>::uninit(); 32], [std::mem::MaybeUninit::<u8>::uninit(); 64]);
-        let iv = b64::decode_small(iv.as_bytes(), &mut iv_buf, "IV")?;
-        let ct = b64::decode(ct.as_bytes(), "ciphertext")?;
-        let tag = b64::decode_small(tag.as_bytes(), &mut tag_buf, "tag")?;
-        let aad = h.as_bytes();
-        let plaintext = match header.kid.as_deref() {
-            Some(kid) => {
-                let key = self
-                    .secrets
-                    .iter()
-                    .filter_map(|s| s.key_for(enc))
-                    .find(|(_, k)| *k == kid)
-                    .map(|(key, _)| key)
-                    .ok_or_else(|| {
-                        Error::new(
-                            ErrorCode::JweNoMatchingSecret,
-                            "no configured secret matches the token's kid (a different AUTH_SECRET or salt/cookie name made it)",
-                        )
-                    })?;
-                key.decrypt(&iv, &ct, aad, &tag)?
-            }
-            None => {
-                // v5 without kid: the first secret, as @auth/core does; v4 has no kid,
-                // so each secret is tried in order.
-                let candidates: Vec<&jwe::ContentKey> = match self.format {
-                    Format::V5 => self.secrets.iter().take(1).filter_map(|s| s.key_for(enc)).map(|(k, _)| k).collect(),
-                    Format::V4 => self.secrets.iter().filter_map(|s| s.key_for(enc)).map(|(k, _)| k).collect(),
-                };
-                let mut result = Err(Error::new(ErrorCode::JweDecryptionFailed, "decryption failed"));
-                for key in candidates {
-                    result = key.decrypt(&iv, &ct, aad, &tag);
-                    if result.is_ok() {
-                        break;
-                    }
-                }
-                result?
-            }
-        };
+        let plaintext = self.jwe.decrypt(token, self.max_len)?;
         match &self.revocation {
             None => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat"])?;
@@ -181,43 +122,6 @@ impl AuthJsSession {
         Ok(Claims { json: plaintext })
     }
 
-    /// Header checks, reported before anything is decrypted: alg, enc, zip, crit, kid.
-    fn check_header(&self, header: &Header) -> Result<Enc> {
-        let unsupported = |m: String| Error::new(ErrorCode::JweUnsupported, m);
-        match header.alg.as_deref() {
-            Some("dir") => {}
-            Some(other) => {
-                return Err(unsupported(format!(
-                    "the JWE alg '{}' is not accepted: Auth.js session tokens use alg 'dir'",
-                    crate::util::printable(other, 20)
-                )))
-            }
-            None => return Err(Error::malformed("the JWE header has no alg")),
-        }
-        let enc_name = header.enc.as_deref().ok_or_else(|| Error::malformed("the JWE header has no enc"))?;
-        let enc = match (Enc::from_name(enc_name), self.format) {
-            (Some(e), Format::V5) => e,
-            (Some(Enc::A256Gcm), Format::V4) => Enc::A256Gcm,
-            _ => {
-                let allowed = match self.format {
-                    Format::V5 => "A256CBC-HS512 or A256GCM",
-                    Format::V4 => "A256GCM (NextAuth v4)",
-                };
-                return Err(unsupported(format!(
-                    "the JWE enc '{}' is not accepted; expected {allowed}",
-                    crate::util::printable(enc_name, 20)
-                )));
-            }
-        };
-        if header.zip {
-            return Err(unsupported("compressed JWE (zip) is never accepted".into()));
-        }
-        if header.crit.is_some() {
-            return Err(Error::malformed("the JWE header marks an extension as critical (crit), which this decoder does not understand"));
-        }
-        Ok(enc)
-    }
-
     /// Encrypts claims as Auth.js's `encode` does: iat, exp (iat + maxAge) and jti set
     /// here, with the first secret.
     pub fn encode(&self, claims: &Value, max_age: Option<f64>, now: f64) -> Result<String> {
@@ -230,18 +134,8 @@ impl AuthJsSession {
         claims.insert("iat".into(), Value::from(iat));
         claims.insert("exp".into(), Value::from(iat + max_age.floor() as i64));
         claims.insert("jti".into(), Value::String(uuid_v4()?));
-        let (enc, header) = match self.format {
-            Format::V5 => {
-                let (_, kid) = self.secrets[0].key_for(Enc::A256CbcHs512).ok_or_else(|| Error::new(ErrorCode::Internal, "no key"))?;
-                (Enc::A256CbcHs512, format!(r#"{{"alg":"dir","enc":"A256CBC-HS512","kid":"{kid}"}}"#))
-            }
-            Format::V4 => (Enc::A256Gcm, r#"{"alg":"dir","enc":"A256GCM"}"#.to_string()),
-        };
-        let (key, _) = self.secrets[0].key_for(enc).ok_or_else(|| Error::new(ErrorCode::Internal, "no key"))?;
-        let h = b64::encode(header.as_bytes());
         let payload = serde_json::to_vec(&claims).map_err(|_| Error::options("claims could not be serialized to JSON"))?;
-        let (iv, ct, tag) = jwe::encrypt(enc, key.bytes(), &payload, h.as_bytes())?;
-        Ok(format!("{h}..{}.{}.{}", b64::encode(&iv), b64::encode(&ct), b64::encode(&tag)))
+        self.jwe.encrypt(&payload)
     }
 
     /// The session in a Cookie header; None when the session cookie is absent.
@@ -274,6 +168,7 @@ impl AuthJsSession {
 mod tests {
     use super::*;
     use serde_json::json;
+    use crate::b64;
 
     fn session(secrets: &[&str]) -> AuthJsSession {
         AuthJsSession::new(AuthJsOptions { secrets: secrets.iter().map(|s| s.to_string()).collect(), ..Default::default() }).unwrap()

@@ -18,11 +18,29 @@ export type ErrorCode =
   | 'ERR_JWE_UNSUPPORTED' | 'ERR_JWE_NO_MATCHING_SECRET' | 'ERR_JWE_DECRYPTION_FAILED'
   | 'ERR_INTERNAL'
   | 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE'
-  | 'ERR_ORIGIN_NOT_ALLOWED'
+  | 'ERR_ORIGIN_NOT_ALLOWED' | 'ERR_SESSION_LOOKUP_REQUIRED'
   | 'ERR_JWKS_FETCH_FAILED' | 'ERR_JWKS_TIMEOUT' | 'ERR_JWKS_TOO_LARGE' | 'ERR_JWKS_INVALID'
   | 'ERR_JWKS_NOT_READY' | 'ERR_JWKS_KID_UNKNOWN' | 'ERR_JWKS_STALE'
   | 'ERR_DISCOVERY_FAILED' | 'ERR_DISCOVERY_ISSUER_MISMATCH'
   | 'ERR_PEER_MISSING'
+
+/** What BetterAuthSession#decode and #decodeCookieHeader return: the cookie cache of a Better Auth session. */
+export interface BetterAuthSessionData {
+  /** The session row as the cookie holds it (dates as ISO strings; better-auth's getSession gives Date objects). */
+  session: { id: string; token: string; userId: string; expiresAt: string; createdAt?: string; updatedAt?: string; ipAddress?: string | null; userAgent?: string | null; [field: string]: unknown }
+  /** The user row as the cookie holds it, additional fields included. */
+  user: { id: string; email: string; name: string; emailVerified?: boolean; image?: string | null; createdAt?: string; updatedAt?: string; [field: string]: unknown }
+  /** When the cache was written (ms since the epoch). */
+  updatedAt: number
+  /** The cookie-cache version ('1' when the cookie has none). */
+  version: string
+  /** The strategy the value was written in. */
+  strategy: 'compact' | 'jwt' | 'jwe'
+  /** When the cookie cache expires (ms since the epoch). */
+  cacheExpiresAt: number
+  /** The earlier of cacheExpiresAt and the session's own expiresAt (ms since the epoch). */
+  expiresAt: number
+}
 
 export interface AuthbridgeError extends Error {
   code: ErrorCode

@@ -7,6 +7,7 @@ mod handle;
 mod jwt;
 mod inspect;
 mod authjs;
+mod betterauth;
 mod handshake;
 mod origin;
 mod raw;

@@ -1,0 +1,144 @@
+//! The BetterAuthSession class: Better Auth's cookie cache and signed session token.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Unknown};
+use napi_derive::napi;
+
+use super::args::{clock, options_arg, string_arg, token_arg};
+use super::errors::guard;
+use super::json;
+use crate::betterauth;
+
+/// One entry of Better Auth's `secrets` option.
+#[napi(object, object_to_js = false)]
+pub struct BetterAuthSecret {
+    pub version: f64,
+    pub value: String,
+}
+
+/// Options of `new BetterAuthSession(options)`.
+#[napi(object, object_to_js = false)]
+pub struct BetterAuthOptions {
+    /// BETTER_AUTH_SECRET (betterAuth's `secret`): the only secret, or, with `secrets`,
+    /// the legacy one (tried last for the jwe strategy, as better-auth does).
+    pub secret: Option<String>,
+    /// BETTER_AUTH_SECRETS ("2:new,1:old") or betterAuth's `secrets` array; the first is
+    /// current (it alone checks compact and jwt caches and the session token, as in
+    /// better-auth); every version decrypts jwe caches.
+    #[napi(ts_type = "string | Array<{ version: number; value: string }>")]
+    pub secrets: Option<Either<String, Vec<BetterAuthSecret>>>,
+    /// `advanced.cookiePrefix`; default 'better-auth'.
+    pub cookie_prefix: Option<String>,
+    /// `__Secure-` cookie names (better-auth behind HTTPS); default false.
+    pub secure_cookie: Option<bool>,
+    /// `session.cookieCache.strategy`; detected from each value when not given, and a
+    /// value in another strategy is refused (ERR_TOKEN_WRONG_KIND) when given.
+    #[napi(ts_type = "'compact' | 'jwt' | 'jwe'")]
+    pub strategy: Option<String>,
+    /// `session.cookieCache.version` (a string); default '1'.
+    pub version: Option<String>,
+    /// Seconds; default as better-auth: 15 for jwe, 0 for jwt and compact.
+    pub clock_tolerance: Option<f64>,
+    /// Default 65536 (the cookie cache, chunks joined).
+    pub max_token_length: Option<f64>,
+    /// Seconds since the epoch; for tests.
+    pub now: Option<FunctionRef<(), f64>>,
+}
+
+impl BetterAuthOptions {
+    /// The core session and the `now` option the binding keeps.
+    pub fn build(mut self) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
+        let now = self.now.take();
+        let secrets = match self.secrets.take() {
+            None => None,
+            Some(Either::A(text)) => Some(betterauth::parse_secrets(&text)?),
+            Some(Either::B(list)) => Some(
+                list.into_iter()
+                    .map(|s| {
+                        if s.version.is_finite() && s.version >= 0.0 && s.version.fract() == 0.0 && s.version <= u32::MAX as f64 {
+                            Ok((s.version as u32, s.value))
+                        } else {
+                            Err(crate::Error::options("secrets: each version must be a non-negative integer"))
+                        }
+                    })
+                    .collect::<crate::Result<Vec<_>>>()?,
+            ),
+        };
+        let session = betterauth::BetterAuthSession::new(betterauth::BetterAuthOptions {
+            secret: self.secret,
+            secrets,
+            cookie_prefix: self.cookie_prefix,
+            secure_cookie: self.secure_cookie.unwrap_or(false),
+            strategy: self.strategy,
+            version: self.version,
+            clock_tolerance: self.clock_tolerance,
+            max_token_length: self.max_token_length,
+        })?;
+        Ok((session, now))
+    }
+}
+
+/// Decodes Better Auth sessions (the cookie cache, in any of its strategies, and the
+/// signed session token); keys are prepared once.
+#[napi]
+pub struct BetterAuthSession {
+    inner: betterauth::BetterAuthSession,
+    now: Option<FunctionRef<(), f64>>,
+    json: json::JsonParse,
+}
+
+#[napi]
+impl BetterAuthSession {
+    #[napi(constructor, ts_args_type = "options: BetterAuthOptions")]
+    pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
+        let o: BetterAuthOptions = options_arg(&env, &options, "BetterAuthSession options")?;
+        let (inner, now) = guard(&env, || o.build())?;
+        Ok(BetterAuthSession { inner, now, json: json::JsonParse::new(&env)? })
+    }
+
+    /// The cookie-cache cookie name read by decodeCookieHeader (`<prefix>.session_data`).
+    #[napi(getter)]
+    pub fn data_cookie_name(&self) -> String {
+        self.inner.data_cookie_name().to_string()
+    }
+
+    /// The session token cookie name (`<prefix>.session_token`).
+    #[napi(getter)]
+    pub fn token_cookie_name(&self) -> String {
+        self.inner.token_cookie_name().to_string()
+    }
+
+    /// Checks a cookie-cache value (the session_data cookie, chunks joined); returns
+    /// `{ session, user, updatedAt, version, strategy, cacheExpiresAt, expiresAt }`
+    /// (expiresAt: the earlier of the cache's expiry and the session's, in ms).
+    #[napi(ts_args_type = "cookieValue: string", ts_return_type = "BetterAuthSessionData")]
+    pub fn decode<'e>(&self, env: &'e Env, value: Unknown) -> napi::Result<Unknown<'e>> {
+        let value = token_arg(env, &value)?;
+        let now = clock(env, &self.now)?;
+        let cache = guard(env, || self.inner.decode(&value, now))?;
+        self.json.parse(env, cache.json)
+    }
+
+    /// The session in a Cookie header, as better-auth's getSession reads it from the
+    /// cookie cache: the signed session token and its cache (chunks, `__Secure-`). Null
+    /// when neither cookie is present; ERR_SESSION_LOOKUP_REQUIRED for a token without a
+    /// usable cache.
+    #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "BetterAuthSessionData | null")]
+    pub fn decode_cookie_header<'e>(&self, env: &'e Env, header: Unknown) -> napi::Result<Unknown<'e>> {
+        let header = string_arg(env, &header, "the Cookie header")?;
+        let now = clock(env, &self.now)?;
+        match guard(env, || self.inner.from_cookie_header(&header, now))? {
+            Some(cache) => self.json.parse(env, cache.json),
+            None => Null.into_unknown(env),
+        }
+    }
+
+    /// Checks the signed session token cookie (`token.signature`, URL-encoded or not) with
+    /// the current secret; returns the session token (the key of the session in the
+    /// database).
+    #[napi(ts_args_type = "cookieValue: string")]
+    pub fn verify_session_token(&self, env: Env, value: Unknown) -> napi::Result<String> {
+        let value = token_arg(&env, &value)?;
+        guard(&env, || self.inner.verify_session_token(&value))
+    }
+}
