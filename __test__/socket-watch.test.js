@@ -207,9 +207,9 @@ describe('ConnectionWatch (transport-neutral)', () => {
     const watch = new ConnectionWatch({ authenticator: authenticator(), revocation: list, expiry: false, identity: (c) => c.uid })
     const cs = [conn({ sub: 'a', jti: 'j1', sid: 's1', uid: 'A' }), conn({ sub: 'a', jti: 'j2', sid: 's1', uid: 'A' }), conn({ sub: 'b', jti: 'j3', uid: 'B' })]
     for (const c of cs) watch.admit(c)
-    assert.deepEqual(watch.stats(), { connections: 3, jti: 3, sub: 2, identity: 2, sid: 1, sweeps: 0, slices: 0 })
+    assert.deepEqual(watch.stats(), { connections: 3, jti: 3, sub: 2, identity: 2, sid: 1, sweeps: 0, slices: 0, longestSliceMs: 0 })
     for (const c of cs) watch.remove(c)
-    assert.deepEqual(watch.stats(), { connections: 0, jti: 0, sub: 0, identity: 0, sid: 0, sweeps: 0, slices: 0 })
+    assert.deepEqual(watch.stats(), { connections: 0, jti: 0, sub: 0, identity: 0, sid: 0, sweeps: 0, slices: 0, longestSliceMs: 0 })
   })
 
   test('clockOf: the middleware settings first, then the authenticator, else Date.now', () => {
@@ -274,7 +274,7 @@ describe('socketIoAuth: a revocation closes exactly the sockets it names', () =>
     const done = Promise.all(serverSide.map((s) => next(s, 'disconnect')))
     for (const c of left) c.disconnect()
     await done
-    assert.deepEqual(watch.stats(), { connections: 0, jti: 0, sub: 0, identity: 0, sid: 0, sweeps: 0, slices: 0 })
+    assert.deepEqual(watch.stats(), { connections: 0, jti: 0, sub: 0, identity: 0, sid: 0, sweeps: 0, slices: 0, longestSliceMs: 0 })
   })
 
   test('a socket restored by connection state recovery is indexed by its new token', async (t) => {

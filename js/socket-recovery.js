@@ -86,11 +86,16 @@ function freshIfAnotherIdentity(socket, identity, claims) {
   // Socket.IO's own ids are base64id's: 15 random bytes in base64.
   socket.id = crypto.randomBytes(15).toString('base64')
   if (socket.pid !== undefined) socket.pid = crypto.randomBytes(15).toString('base64')
-  const pre = nsp && nsp._preConnectSockets
-  if (pre instanceof Map && pre.get(oldId) === socket) {
-    pre.delete(oldId)
-    pre.set(socket.id, socket)
+  // Socket.IO's maps keyed by the id (before connect: the namespace's pre-connect map; a
+  // socket that connected without the middleware, `skipMiddlewares` turned back on: the
+  // namespace's and the client's maps, and its own-id room).
+  for (const map of [nsp && nsp._preConnectSockets, nsp && nsp.sockets, socket.client && socket.client.sockets]) {
+    if (map instanceof Map && map.get(oldId) === socket) {
+      map.delete(oldId)
+      map.set(socket.id, socket)
+    }
   }
+  if (socket.connected) socket.join(socket.id)
   socket.data = {}
   socket.recovered = false
   return true
