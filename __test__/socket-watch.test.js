@@ -175,7 +175,7 @@ describe('ConnectionWatch (transport-neutral)', () => {
     }
     // A reload without `entries` (what replace() emits before the list says what changed): a sweep.
     list.replace([{ jti: `c-${N - 1}`, exp }])
-    // The sweep yields long before its end: 50,000 native checks cannot fit one 3 ms slice.
+    // The sweep yields long before its end: 50,000 native checks cannot fit one 2 ms slice.
     assert.equal(watch.sweeping, true, 'the sweep yielded')
     assert.equal(conns[N - 1].closed, false)
     // Mid-sweep: a targeted change is applied at once, and a second reload naming a
@@ -199,6 +199,28 @@ describe('ConnectionWatch (transport-neutral)', () => {
     assert.equal(conns.filter((c) => c.closed).length, N)
     assert.ok(conns.slice(1, 9).every((c) => c.told[0][1] === 'ERR_REVOCATION_STALE'))
     assert.deepEqual(watch.stats().connections, 0)
+    watch.close()
+  })
+
+  test("the contract's 'merge' / 'reload' events (Part LIST): entries read only their connections, overflow sweeps, sid by sid", async () => {
+    // The list in this tree emits no 'merge' yet: the events are given to the watch as the
+    // contract shapes them; the list itself then decides (here it holds none of these ids).
+    const list = new RevocationList()
+    const watch = new ConnectionWatch({ authenticator: authenticator(), revocation: list, expiry: false })
+    const cs = ['a', 'b', 'c', 'd'].map((x) => conn({ sub: `s-${x}`, jti: `j-${x}`, sid: `sid-${x}` }))
+    for (const c of cs) watch.admit(c)
+    const reads = () => cs.map((c) => c.reads)
+    cs.forEach((c) => (c.reads = 0))
+    watch.changed({ type: 'merge', entries: [{ jti: 'j-a' }, { sub: 's-b', before: 1 }], overflow: false, version: 1 })
+    assert.deepEqual(reads(), [1, 1, 0, 0])
+    watch.changed({ type: 'reload', entries: [{ sid: 'sid-c' }], overflow: false, version: 2 })
+    assert.deepEqual(reads(), [1, 1, 1, 0])
+    watch.changed({ type: 'session', sid: 'sid-d', version: 3 })
+    assert.deepEqual(reads(), [1, 1, 1, 1])
+    watch.changed({ type: 'merge', entries: [], overflow: true, version: 4 })
+    await until(() => !watch.sweeping)
+    assert.deepEqual(reads(), [2, 2, 2, 2])
+    assert.equal(cs.filter((c) => c.closed).length, 0)
     watch.close()
   })
 

@@ -27,7 +27,7 @@ const { unrefTimeout } = require('./timers.js')
 
 // A sweep checks connections for at most this long before yielding (issue 21: <= 5 ms a slice
 // at 50,000 sockets), and reads the clock after every close and every SWEEP_STRIDE checks.
-const SLICE_MS = 3
+const SLICE_MS = 2
 const SWEEP_STRIDE = 8
 
 /**
@@ -238,7 +238,8 @@ class ConnectionWatch {
     if (!claims || typeof claims !== 'object') return
     entry.jti = revocationKeyOf(claims.jti)
     entry.sub = revocationKeyOf(claims.sub)
-    const id = identityOf(this.identity, claims)
+    // The identity index only when it is not the sub (an `identity` function is given).
+    const id = this.identity ? identityOf(this.identity, claims) : null
     entry.id = id === null ? null : revocationKeyOf(id) ?? String(id)
     entry.sid = revocationKeyOf(claims.sid)
     addTo(this.byJti, entry.jti, conn)
