@@ -462,6 +462,56 @@ describe('issue 22 S01: recovery with another user\'s token', () => {
   })
 })
 
+describe("issue 22 S01 with skipMiddlewares turned back on (the 'connect' hook path)", () => {
+  test("the recovered socket of another user leaves the first user's rooms and socket.data", async (t) => {
+    const httpServer = http.createServer()
+    const io = new Server(httpServer, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } })
+    useOnAllNamespaces(io, socketIoAuth({ jwt: JWT }))
+    const seen = []
+    io.on('connection', (socket) => {
+      seen.push([socket.data.user.sub, socket.recovered])
+      if (!socket.recovered) {
+        socket.join(`user:${socket.data.user.sub}`)
+        socket.data.owner = socket.data.user.sub
+      }
+    })
+    await new Promise((r) => httpServer.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${httpServer.address().port}`
+    const c = ioClient(url, { transports: ['websocket'], reconnectionDelay: 20, reconnectionDelayMax: 50, randomizationFactor: 0, auth: { token: access('ned') } })
+    t.after(async () => {
+      c.disconnect()
+      await new Promise((r) => io.close(() => r()))
+      httpServer.closeAllConnections()
+    })
+    await connected(c)
+    const packets = wire(c)
+    const got = next(c, 'news')
+    io.to('user:ned').emit('news', 'offset')
+    await got
+    const dropped = next(c, 'disconnect')
+    c.io.engine.close()
+    await dropped
+    io.to('user:ned').emit('news', 'for-ned-only')
+    // The app turns it back on: the recovered socket reaches 'connect' without the middleware
+    // (which would have set it to false again).
+    io.opts.connectionStateRecovery.skipMiddlewares = true
+    c.auth.token = access('oto')
+    await connected(c)
+    assert.equal(io.opts.connectionStateRecovery.skipMiddlewares, true, 'the middleware did not run')
+    await until(() => seen.length === 2)
+    assert.deepEqual(seen, [['ned', false], ['oto', false]])
+    const s = [...io.of('/').sockets.values()]
+    assert.equal(s.length, 1)
+    assert.equal(s[0].data.user.sub, 'oto')
+    assert.equal(s[0].data.owner, 'oto')
+    assert.ok(!s[0].rooms.has('user:ned'))
+    assert.ok(s[0].rooms.has(s[0].id) && io.of('/').sockets.get(s[0].id) === s[0], 'rekeyed in the namespace')
+    io.to('user:oto').emit('news', 'for-oto')
+    await until(() => packets.length === 2)
+    assert.deepEqual(packets.map((d) => d[1]), ['offset', 'for-oto'])
+  })
+})
+
 describe('expiry follows the app clock', () => {
   test("a clock an hour ahead: the 15-minute token's socket is closed at once with auth_expired", async (t) => {
     const { url, clients } = await server(t, socketIoAuth({ jwt: JWT }, { clock: () => Date.now() + 3600_000 }))
