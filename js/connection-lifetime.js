@@ -114,17 +114,23 @@ function authenticatorLists(authenticator) {
   return { jwt: (lists && lists.jwt) || null, authjs: (lists && lists.authjs) || null }
 }
 
+// An index maps a key to its one connection, or to a Bucket when several share it (most
+// keys have one: a jti names one token), which keeps the index small.
+class Bucket extends Set {}
+
 function addTo(map, key, conn) {
   if (key === null) return
-  let set = map.get(key)
-  if (!set) map.set(key, (set = new Set()))
-  set.add(conn)
+  const v = map.get(key)
+  if (v === undefined) map.set(key, conn)
+  else if (v instanceof Bucket) v.add(conn)
+  else if (v !== conn) map.set(key, new Bucket([v, conn]))
 }
 
 function deleteFrom(map, key, conn) {
   if (key === null) return
-  const set = map.get(key)
-  if (set && set.delete(conn) && set.size === 0) map.delete(key)
+  const v = map.get(key)
+  if (v === conn) map.delete(key)
+  else if (v instanceof Bucket && v.delete(conn) && v.size === 1) map.set(key, v.values().next().value)
 }
 
 /**
@@ -293,9 +299,10 @@ class ConnectionWatch {
   lookup(map, id) {
     if (id === undefined || id === null) return
     const key = revocationKeyOf(id) ?? (typeof id === 'string' ? id : null)
-    const set = key === null ? undefined : map.get(key)
-    if (!set) return
-    for (const conn of [...set]) this.check(conn)
+    const v = key === null ? undefined : map.get(key)
+    if (v === undefined) return
+    if (v instanceof Bucket) for (const conn of [...v]) this.check(conn)
+    else this.check(v)
   }
 
   /** A change of a watched list: only the connections it names are checked. */

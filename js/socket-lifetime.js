@@ -21,28 +21,36 @@ function createWatch(ctx, settings, revocation) {
   })
 }
 
+/** A socket as a connection of the watch (js/connection-lifetime.js). */
+class SocketConnection {
+  constructor(ctx, socket) {
+    this.ctx = ctx
+    this.socket = socket
+  }
+  get claims() {
+    const data = this.socket.data
+    return data && data.user
+  }
+  get kind() {
+    const data = this.socket.data
+    return data && data.auth && data.auth.kind
+  }
+  get open() {
+    return this.socket.connected
+  }
+  notify(what, payload) {
+    this.socket.emit(what === 'expired' ? this.ctx.expiredEvent : this.ctx.revokedEvent, payload)
+  }
+  close() {
+    this.socket.disconnect(true)
+  }
+}
+
 /** `socket` as a connection of the watch (one per socket). */
 function connectionOf(ctx, socket) {
   let conn = socket[CONNECTION]
   if (conn) return conn
-  conn = {
-    socket,
-    get claims() {
-      return socket.data && socket.data.user
-    },
-    get kind() {
-      return socket.data && socket.data.auth && socket.data.auth.kind
-    },
-    get open() {
-      return socket.connected
-    },
-    notify(what, payload) {
-      socket.emit(what === 'expired' ? ctx.expiredEvent : ctx.revokedEvent, payload)
-    },
-    close() {
-      socket.disconnect(true)
-    },
-  }
+  conn = new SocketConnection(ctx, socket)
   Object.defineProperty(socket, CONNECTION, { value: conn })
   return conn
 }
