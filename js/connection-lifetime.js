@@ -161,6 +161,11 @@ class ConnectionWatch {
       authjs: [...new Set([byKind.authjs, ...own].filter(Boolean))],
     }
     this.lists = [...new Set([...this.listsOf.jwt, ...this.listsOf.authjs])]
+    // What a token the authenticator has just verified still needs: the lists it did not consult.
+    this.extraOf = {
+      jwt: this.listsOf.jwt.filter((l) => l !== byKind.jwt),
+      authjs: this.listsOf.authjs.filter((l) => l !== byKind.authjs),
+    }
     // conn -> { jti, sub, id, sid, cancel } (insertion order: the order sweeps visit).
     this.entries = new Map()
     this.byJti = new Map()
@@ -185,9 +190,13 @@ class ConnectionWatch {
    * Why `claims` of `kind` would be refused now by a list that applies ('ERR_TOKEN_REVOKED',
    * 'ERR_REVOCATION_STALE', a claim's code), or null: the ONE place where the authenticator's
    * lists, the watch and refresh meet (handshake admission, changes, auth_refresh).
+   * With `verified` (claims the authenticator has just passed) only the lists it did not
+   * consult are read.
    */
-  refusal(claims, kind) {
-    const lists = this.listsOf[kind] || this.lists
+  refusal(claims, kind, verified = false) {
+    // `verified`: the authenticator has just passed these claims (handshake, refresh), so
+    // its own list for the kind has been consulted already.
+    const lists = (verified ? this.extraOf[kind] : this.listsOf[kind]) || this.lists
     for (const list of lists) {
       let code
       try {
@@ -401,7 +410,7 @@ class ConnectionWatch {
     const before = identityOf(this.identity, conn.claims)
     const after = identityOf(this.identity, fresh.claims)
     if (before === null || after === null || before !== after) return { ok: false, code: 'ERR_JWT_CLAIM_INVALID' }
-    const code = this.refusal(fresh.claims, fresh.kind)
+    const code = this.refusal(fresh.claims, fresh.kind, true)
     if (code) {
       callHook(this.onFailure, { code, source: 'refresh', fingerprint: native.tokenFingerprint(String(token)), ...info })
       return { ok: false, code }

@@ -110,7 +110,7 @@ function refusal(ctx, socket, err) {
 
 function admitResult(ctx, socket, result) {
   // Refused by a list that applies (the middleware's own, when the authenticator has not got it).
-  const code = ctx.watch.refusal(result.claims, result.kind)
+  const code = ctx.watch.refusal(result.claims, result.kind, true)
   if (code) return refusal(ctx, socket, { code })
   // A recovered socket whose new token is another user's starts afresh (issue 22 S01).
   if (socket.recovered) freshIfAnotherIdentity(socket, ctx.identity, result.claims)
