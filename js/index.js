@@ -11,6 +11,15 @@ const native = require('../index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
 
 const kRemote = Symbol('authbridge.remoteJwks')
+const kLists = Symbol('authbridge.revocationLists')
+
+/** The lists of HandshakeOptions per kind, as the addon applies them (the kind's own first). */
+function revocationListsOf(o) {
+  const list = (v) => (v instanceof native.RevocationList ? v : null)
+  const shared = list(o.revocation)
+  const of = (kind) => (o[kind] && typeof o[kind] === 'object' ? list(o[kind].revocation) || shared : null)
+  return Object.freeze({ jwt: of('jwt'), authjs: of('authjs') })
+}
 
 function hasKeyMaterial(o) {
   return (o.key !== undefined && o.key !== null) || (o.jwk !== undefined && o.jwk !== null) || (o.jwks !== undefined && o.jwks !== null)
@@ -148,7 +157,17 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     // Fixed at construction: read once here rather than through the addon on each request.
     Object.defineProperty(this, kRule, { value: super.originRule })
     Object.defineProperty(this, kHandle, { value: this._handle() })
+    Object.defineProperty(this, kLists, { value: revocationListsOf(options) })
     if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken'])
+  }
+
+  /**
+   * For the connection watch (js/connection-lifetime.js): the RevocationList this
+   * authenticator consults for each kind, `{ jwt, authjs }` (null where none): `jwt.revocation`
+   * / `authjs.revocation`, else the shared `revocation`.
+   */
+  _revocationLists() {
+    return this[kLists]
   }
 
   /**

@@ -4,7 +4,12 @@
 // earlier connection: recovery runs no middleware by default (`skipMiddlewares: true`), so
 // that is turned off, the packets it missed are held until it is authenticated again, and
 // a 'connect' hook (js/socket.io.js) authenticates any socket that still arrives without
-// having passed the middleware.
+// having passed the middleware. A socket recovered with another user's token is a fresh
+// connection (issue 22 S01): the first user's rooms, socket.data and missed packets are not
+// the new user's.
+
+const crypto = require('node:crypto')
+const { identityOf } = require('./connection-lifetime.js')
 
 /**
  * Socket.IO's connection state recovery connects a recovered socket without running any
@@ -60,4 +65,40 @@ function deliverMissedPackets(socket) {
   if (typeof socket.packet === 'function') for (const data of packets) socket.packet({ type: 2, data })
 }
 
-module.exports = { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets }
+/**
+ * A recovered socket whose new token is for another identity (as auth_refresh compares them:
+ * `identity(claims)`, else `sub`; no identity on either side counts as another) than the
+ * claims it had before is made a fresh connection before it is admitted: it leaves every
+ * restored room, gets a new id and private id (so the client sees `recovered` false and
+ * messages addressed to the old id do not reach it), empty socket.data, no missed packets,
+ * and `socket.recovered` false (so the app's 'connection' handler sets it up as new).
+ * Returns true when it did.
+ */
+function freshIfAnotherIdentity(socket, identity, claims) {
+  const data = socket.data
+  const before = data && typeof data === 'object' ? identityOf(identity, data.user) : null
+  const after = identityOf(identity, claims)
+  if (before !== null && after !== null && before === after) return false
+  if (data && typeof data === 'object') heldPackets.delete(data)
+  for (const room of [...socket.rooms]) socket.leave(room)
+  const nsp = socket.nsp
+  const oldId = socket.id
+  // Socket.IO's own ids are base64id's: 15 random bytes in base64.
+  socket.id = crypto.randomBytes(15).toString('base64')
+  if (socket.pid !== undefined) socket.pid = crypto.randomBytes(15).toString('base64')
+  // Socket.IO's maps keyed by the id (before connect: the namespace's pre-connect map; a
+  // socket that connected without the middleware, `skipMiddlewares` turned back on: the
+  // namespace's and the client's maps, and its own-id room).
+  for (const map of [nsp && nsp._preConnectSockets, nsp && nsp.sockets, socket.client && socket.client.sockets]) {
+    if (map instanceof Map && map.get(oldId) === socket) {
+      map.delete(oldId)
+      map.set(socket.id, socket)
+    }
+  }
+  if (socket.connected) socket.join(socket.id)
+  socket.data = {}
+  socket.recovered = false
+  return true
+}
+
+module.exports = { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets, freshIfAnotherIdentity }

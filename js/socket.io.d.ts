@@ -33,12 +33,22 @@ export interface SocketIoAuthSettings {
   /** Close connections when their token expires (default true); false to keep them open. */
   expiry?: boolean | ExpirySettings
   /**
-   * The revocation list to watch (default: `options.revocation` when options, not an
-   * authenticator, are given). On each change of the list, every socket this middleware
-   * authenticated is checked again; a revoked one receives `revokedEvent` with
-   * `{ code: 'ERR_TOKEN_REVOKED' }` and is disconnected.
+   * A revocation list of the middleware, for every kind, besides the authenticator's own
+   * (`revocation`, `jwt.revocation`, `authjs.revocation`, which are watched too, each for its
+   * kind). A handshake or `auth_refresh` whose token a list that applies refuses is refused;
+   * on a change of a list, the sockets it names (by jti, sub, identity, sid; every socket for
+   * 'stale' or a reload that does not say what changed, in slices) are checked again; a
+   * refused one receives `revokedEvent` with `{ code }` (ERR_TOKEN_REVOKED, or
+   * ERR_REVOCATION_STALE) and is disconnected.
    */
   revocation?: RevocationList
+  /**
+   * The clock expiry timers follow, in milliseconds since the epoch (default Date.now; e.g.
+   * `() => Date.now()` to follow fake timers). `now` (seconds, as the decoders' option) is read
+   * when `clock` is absent.
+   */
+  clock?: () => number
+  now?: () => number
   /** Default 'auth_revoked'. */
   revokedEvent?: string
   /**
@@ -77,6 +87,21 @@ export declare function useOnAllNamespaces<T>(io: T, middleware: SocketIoMiddlew
 export declare function expiresAtOf(claims: Record<string, unknown> | null | undefined): number | null
 
 export declare const MAX_TIMER_MS: number
+
+/** Index sizes of a socketIoAuth middleware's connection watch (diagnostics, tests). */
+export interface ConnectionWatchStats {
+  connections: number
+  jti: number
+  sub: number
+  identity: number
+  sid: number
+  sweeps: number
+  slices: number
+  longestSliceMs: number
+}
+
+/** The connection watch of a middleware made by socketIoAuth, or null. */
+export declare function watchOf(middleware: SocketIoMiddleware): { stats(): ConnectionWatchStats } | null
 
 /**
  * Sets `connectionStateRecovery.skipMiddlewares` to false on a Socket.IO server, so that a

@@ -13,13 +13,14 @@
 // - its expiry timer is armed when it connects, so a deadline that passed while later
 //   middleware ran (an async lookup, a rate limiter) closes it at once.
 // The Origin rule is in js/socket-origin.js, recovery in js/socket-recovery.js, expiry,
-// auth_refresh and revocation in js/socket-lifetime.js.
+// auth_refresh and revocation in js/socket-lifetime.js (the Socket.IO side of the
+// transport-neutral watch in js/connection-lifetime.js).
 
 const { HandshakeAuthenticator, RevocationList } = require('./index.js')
 const { callHook, optionsError, refusalInfo } = require('./errors.js')
 const { normalizeOrigin, originPredicate, originVerdict } = require('./socket-origin.js')
-const { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets } = require('./socket-recovery.js')
-const { expiresAtOf, revocationWatch, watchExpiry } = require('./socket-lifetime.js')
+const { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets, freshIfAnotherIdentity } = require('./socket-recovery.js')
+const { expiresAtOf, createWatch, watchSocket } = require('./socket-lifetime.js')
 const { MAX_TIMER_MS } = require('./timers.js')
 
 // The state of a middleware made by socketIoAuth, for useOnAllNamespaces.
@@ -56,14 +57,14 @@ function createContext(optionsOrAuthenticator, settings) {
     hooked: new WeakSet(),
     allowOrigin: settings.allowedOrigins === undefined ? null : originPredicate(settings.allowedOrigins),
     identity: typeof settings.identity === 'function' ? settings.identity : null,
+    revokedEvent: settings.revokedEvent || 'auth_revoked',
     onConnect: null,
-    revocation: null,
+    watch: null,
   }
-  const revocation =
-    settings.revocation ||
-    (optionsOrAuthenticator && !(optionsOrAuthenticator instanceof HandshakeAuthenticator) ? optionsOrAuthenticator.revocation : null)
+  // The middleware's own list (the authenticator's lists, for their kinds, are watched too).
+  const revocation = settings.revocation
   if (revocation && !(revocation instanceof RevocationList)) throw optionsError('revocation must be a RevocationList')
-  if (revocation) ctx.revocation = revocationWatch(revocation, settings.revokedEvent || 'auth_revoked')
+  ctx.watch = createWatch(ctx, settings, revocation || null)
   ctx.onConnect = (socket) => onConnect(ctx, socket)
   return ctx
 }
@@ -108,6 +109,11 @@ function refusal(ctx, socket, err) {
 }
 
 function admitResult(ctx, socket, result) {
+  // Refused by a list that applies (the middleware's own, when the authenticator has not got it).
+  const code = ctx.watch.refusal(result.claims, result.kind, true)
+  if (code) return refusal(ctx, socket, { code })
+  // A recovered socket whose new token is another user's starts afresh (issue 22 S01).
+  if (socket.recovered) freshIfAnotherIdentity(socket, ctx.identity, result.claims)
   socket.data.user = result.claims
   socket.data.auth = { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) }
   callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
@@ -149,12 +155,14 @@ function onConnect(ctx, socket) {
 }
 
 function admitted(ctx, socket) {
-  if (ctx.revocation) {
-    ctx.revocation.track(socket)
-    if (!socket.connected) return
-  }
-  if (ctx.expiry) watchExpiry(ctx, socket)
-  if (socket.connected && socket.recovered) deliverMissedPackets(socket)
+  if (!watchSocket(ctx, socket)) return
+  if (socket.recovered) deliverMissedPackets(socket)
+}
+
+/** The connection watch of a middleware made by socketIoAuth (diagnostics, tests), or null. */
+function watchOf(middleware) {
+  const ctx = middleware && middleware[CONTEXT]
+  return ctx ? ctx.watch : null
 }
 
 /**
@@ -226,4 +234,5 @@ module.exports = {
   expiresAtOf,
   MAX_TIMER_MS,
   HandshakeAuthenticator,
+  watchOf,
 }

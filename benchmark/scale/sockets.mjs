@@ -1,0 +1,341 @@
+// Revocation at scale, the sockets (issue 21 item 1): what a revocation change costs the
+// event loop of a node holding 1,000 / 5,000 / 19,000 connected Socket.IO sockets.
+// The Socket.IO server runs in this process (re-executed through `sh -c 'ulimit -n ...'`
+// when its soft open-file limit is too low); the clients run in a child process (the same).
+// Figures per size (each the synchronous time of the call: the revocation listener runs
+// inside it, so this is the event-loop block):
+//   - one revokeToken that closes one connected socket (median of 20)
+//   - one revokeToken naming no connected socket, a sign-out on another node (median of 20)
+//   - 100 revokeToken in a burst naming no connected socket, and 100 each closing one (total)
+//   - the 'stale' sweep (setStale(true), every socket closed): its longest slice, and the
+//     longest block of the loop meanwhile (a setImmediate probe chain)
+//   - RSS per connected socket (server process, after GC)
+//
+//   node benchmark/scale/sockets.mjs [--sizes 1000,5000,19000] [--impl DIR]
+// --impl DIR: a directory holding another js/ (e.g. main's, for the before column).
+// Exports run({ sizes, log, impl }) -> rows { figure, size, value, unit, target }.
+import { createRequire } from 'node:module'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+
+const require = createRequire(import.meta.url)
+const HERE = fileURLToPath(import.meta.url)
+const ROOT = path.resolve(path.dirname(HERE), '..', '..')
+const SPARE = 125 // sockets closed by the one-revocation (20) and burst (100) figures, plus a margin
+const ONE = 20
+const BURST = 100
+const FD_MARGIN = 500
+
+function softFileLimit() {
+  try {
+    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
+    return Number(line.trim().split(/\s+/)[3])
+  } catch {
+    return Infinity
+  }
+}
+
+/** Spawns `node args` through sh with the soft open-file limit raised to `files`. */
+function spawnWithFiles(files, args, env) {
+  const cmd = `ulimit -n ${files} 2>/dev/null; exec "$0" "$@"`
+  return spawn('sh', ['-c', cmd, process.execPath, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } })
+}
+
+/** CPU milliseconds (user + system) since `from` (process.cpuUsage()): the cost without the waits of a loaded machine. */
+const cpuMs = (from) => {
+  const d = process.cpuUsage(from)
+  return (d.user + d.system) / 1000
+}
+/**
+ * CPU milliseconds of the process (user + system, all threads: V8's background GC and
+ * compiler threads included, so an upper bound of the main thread's). Linux schedstat would
+ * give the main thread alone, but counts in scheduler ticks (4 ms) on this kernel.
+ */
+const processCpuMs = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+
+/**
+ * Runs `act()` (which starts a sweep) and waits for `done()`, timing every setImmediate
+ * callback meanwhile (the sweep's slices yield through setImmediate) in wall time and in CPU
+ * time: on a loaded or virtual machine the wall figure includes time the thread was not
+ * running. Returns { wallMax, wallMedian, cpuMax, slices } (the call of act()
+ * itself counted as a slice).
+ */
+async function sliceTimes(act, done) {
+  const real = global.setImmediate
+  const walls = []
+  let cpuMax = 0
+  const timed = (fn) => {
+    const w = performance.now()
+    const c = processCpuMs()
+    fn()
+    walls.push(performance.now() - w)
+    cpuMax = Math.max(cpuMax, processCpuMs() - c)
+  }
+  global.setImmediate = (fn, ...args) => real(() => timed(() => fn(...args)))
+  try {
+    timed(act)
+    while (!done()) await new Promise((r) => real(r))
+  } finally {
+    global.setImmediate = real
+  }
+  return { wallMax: Math.max(...walls), wallMedian: median(walls), cpuMax, slices: walls.length }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+// ------------------------------------------------------------------ child: the clients
+async function clients() {
+  const { io: ioClient } = require('socket.io-client')
+  const jwt = require('jsonwebtoken')
+  const { URL: url, SECRET, SIZE, EXP, RUN } = process.env
+  const n = Number(SIZE)
+  const sockets = []
+  let connected = 0
+  let refused = 0
+  let i = 0
+  await new Promise((resolve) => {
+    const open = () => {
+      if (i >= n) return
+      const k = i++
+      const token = jwt.sign({ sub: `u${k % Math.max(1, Math.floor(n / 2))}`, jti: `${RUN}-${k}`, iat: Math.floor(Date.now() / 1000) - 5, exp: Number(EXP) }, SECRET, { algorithm: 'HS256' })
+      const s = ioClient(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true })
+      sockets.push(s)
+      s.once('connect', () => {
+        connected++
+        if (connected + refused === n) resolve()
+        else open()
+      })
+      s.once('connect_error', () => {
+        refused++
+        if (connected + refused === n) resolve()
+        else open()
+      })
+    }
+    for (let c = 0; c < 200; c++) open()
+  })
+  process.send({ connected, refused })
+  process.on('message', (m) => {
+    if (m === 'close') {
+      for (const s of sockets) s.close()
+      process.exit(0)
+    }
+  })
+}
+
+// ------------------------------------------------------------------ the server side
+async function measure({ sizes, log, impl }) {
+  const jsDir = impl ? path.resolve(impl) : path.join(ROOT, 'js')
+  const { RevocationList } = require(path.join(jsDir, 'index.js'))
+  const { socketIoAuth, useOnAllNamespaces, watchOf } = require(path.join(jsDir, 'socket.io.js'))
+  const { Server } = require('socket.io')
+  const SECRET = crypto.randomBytes(32).toString('hex')
+  const EXP = Math.floor(Date.now() / 1000) + 3600
+  const rows = []
+  const row = (figure, size, value, unit, target) => {
+    rows.push({ figure, size, value: Math.round(value * 1000) / 1000, unit, target })
+    log(`  ${figure} @ ${size}: ${value.toFixed(3)} ${unit}${target ? ` (target ${target})` : ''}`)
+  }
+
+  for (const size of sizes) {
+    const list = new RevocationList()
+    const server = http.createServer()
+    const io = new Server(server)
+    const middleware = socketIoAuth({ jwt: { algorithms: ['HS256'], key: SECRET } }, { revocation: list })
+    useOnAllNamespaces(io, middleware)
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    if (global.gc) global.gc()
+    const rssBefore = process.memoryUsage().rss
+    const run = `r${size}`
+    const total = size + SPARE
+    const child = spawnWithFiles(total + FD_MARGIN, [HERE, '--clients'], {
+      URL: `http://127.0.0.1:${server.address().port}`,
+      SECRET,
+      SIZE: String(total),
+      EXP: String(EXP),
+      RUN: run,
+    })
+    const t0 = performance.now()
+    const got = await new Promise((resolve, reject) => {
+      child.once('message', resolve)
+      child.once('exit', (code) => reject(new Error(`client process exited ${code}`)))
+    })
+    const nsp = io.of('/')
+    log(`${size}: ${got.connected} connected (${got.refused} refused) in ${((performance.now() - t0) / 1000).toFixed(1)} s; server sockets ${nsp.sockets.size}`)
+    if (global.gc) global.gc()
+    await new Promise((r) => setTimeout(r, 200))
+    if (global.gc) global.gc()
+    row('RSS per connected socket', size, (process.memoryUsage().rss - rssBefore) / 1024 / nsp.sockets.size, 'KB')
+
+    // A change naming no connected socket (a sign-out of someone connected elsewhere).
+    const none = []
+    for (let k = 0; k < ONE; k++) {
+      const a = performance.now()
+      list.revokeToken(`elsewhere-${run}-${k}`, EXP)
+      none.push(performance.now() - a)
+      await new Promise((r) => setImmediate(r))
+    }
+    row('one revocation naming no connected socket, loop blocked', size, median(none), 'ms')
+
+    // One revocation closing one socket (sockets total-1, total-2, ...: the last admitted).
+    const one = []
+    let k = total - 1
+    for (let j = 0; j < ONE; j++, k--) {
+      const before = nsp.sockets.size
+      const a = performance.now()
+      list.revokeToken(`${run}-${k}`, EXP)
+      one.push(performance.now() - a)
+      if (nsp.sockets.size !== before - 1) throw new Error(`revoking ${run}-${k} closed ${before - nsp.sockets.size} sockets`)
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    row('one revocation closing one socket, loop blocked', size, median(one), 'ms', size === sizes[sizes.length - 1] ? '<= 1 ms, <= 1.5x at 1,000' : undefined)
+
+    // 100 revocations in a burst naming no connected socket.
+    const b0 = performance.now()
+    const c0 = process.cpuUsage()
+    for (let j = 0; j < BURST; j++) list.revokeToken(`elsewhere-burst-${run}-${j}`, EXP)
+    row('100 revocations in a burst naming no connected socket, loop blocked', size, performance.now() - b0, 'ms', '<= 20 ms')
+    row('100 revocations in a burst naming no connected socket, CPU time', size, cpuMs(c0), 'ms')
+    await new Promise((r) => setImmediate(r))
+
+    // 100 revocations in a burst, each closing one socket.
+    const beforeBurst = nsp.sockets.size
+    const a = performance.now()
+    const c1 = process.cpuUsage()
+    for (let j = 0; j < BURST; j++, k--) list.revokeToken(`${run}-${k}`, EXP)
+    row('100 revocations in a burst each closing one socket, loop blocked', size, performance.now() - a, 'ms', '<= 20 ms')
+    row('100 revocations in a burst each closing one socket, CPU time', size, cpuMs(c1), 'ms')
+    if (nsp.sockets.size !== beforeBurst - BURST) throw new Error(`the burst closed ${beforeBurst - nsp.sockets.size} sockets`)
+    await new Promise((r) => setTimeout(r, 50))
+
+    // A reload that does not say what changed (replace() of today's list: no `entries`): a
+    // sweep that checks every socket and closes none. Code without slices sweeps inside the
+    // call (its one block is the figure).
+    const watch = typeof watchOf === 'function' ? watchOf(middleware) : null
+    const sweeping = () => !!(watch && watch.sweeping)
+    {
+      const t = await sliceTimes(() => list.replace(list.entries()), () => !sweeping())
+      row('a reload without entries (sweep, closes none), longest slice', size, t.wallMax, 'ms', '<= 5 ms')
+      row('a reload without entries (sweep, closes none), median slice', size, t.wallMedian, 'ms')
+      row('a reload without entries (sweep, closes none), longest slice, process CPU time', size, t.cpuMax, 'ms')
+    }
+
+    // The 'stale' sweep, every socket closed: its longest slice, and the longest block of the
+    // loop meanwhile (a setImmediate probe chain: the slices plus the closing connections'
+    // own I/O between them).
+    const open = nsp.sockets.size
+    let last = performance.now()
+    let longest = 0
+    let probing = true
+    const probe = () => {
+      const now = performance.now()
+      longest = Math.max(longest, now - last)
+      last = now
+      if (probing) setImmediate(probe)
+    }
+    const s0 = performance.now()
+    const t = await sliceTimes(
+      () => {
+        last = performance.now()
+        setImmediate(probe)
+        list.setStale(true)
+      },
+      () => !sweeping(),
+    )
+    const end = performance.now() + 60000
+    while (nsp.sockets.size > 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 5))
+    // Let the probe run at least once after the last close.
+    await new Promise((r) => setTimeout(r, 20))
+    probing = false
+    const sweepMs = performance.now() - s0
+    row("'stale' sweep closing every socket, longest slice", size, t.wallMax, 'ms', '<= 5 ms at 50,000')
+    row("'stale' sweep closing every socket, median slice", size, t.wallMedian, 'ms')
+    row("'stale' sweep closing every socket, longest slice, process CPU time", size, t.cpuMax, 'ms')
+    row("'stale' sweep closing every socket, longest loop block (slices + the closes' I/O)", size, longest, 'ms')
+    log(`  ('stale' closed ${open - nsp.sockets.size} of ${open} sockets in ${sweepMs.toFixed(0)} ms${watch ? `, ${watch.stats().slices} slices in all` : ''})`)
+
+    child.send('close')
+    await new Promise((r) => child.once('exit', r))
+    io.close()
+    server.closeAllConnections()
+    await new Promise((r) => server.close(r))
+  }
+  return rows
+}
+
+/**
+ * The sweep at 50,000 connections (issue 21's figure; one process cannot hold that many
+ * sockets here): ConnectionWatch with plain connections (claims, notify, close), a real
+ * RevocationList going stale, every connection closed. Null with code that has no watch.
+ */
+async function plainSweep({ log, impl }) {
+  const jsDir = impl ? path.resolve(impl) : path.join(ROOT, 'js')
+  let lifetime
+  try {
+    lifetime = require(path.join(jsDir, 'connection-lifetime.js'))
+  } catch {
+    return []
+  }
+  const { RevocationList, HandshakeAuthenticator } = require(path.join(jsDir, 'index.js'))
+  const list = new RevocationList()
+  const watch = new lifetime.ConnectionWatch({ authenticator: new HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: 'k'.repeat(32) } }), revocation: list, expiry: false })
+  const exp = Math.floor(Date.now() / 1000) + 3600
+  let closed = 0
+  for (let i = 0; i < 50000; i++) {
+    const conn = { claims: { sub: `u${i % 25000}`, jti: `p${i}`, iat: exp - 7200, exp }, kind: 'jwt', open: true, notify() {}, close() { conn.open = false; closed++ } }
+    watch.admit(conn)
+  }
+  const rows = []
+  for (const [what, act] of [['checks only (reload without entries)', () => list.replace([])], ['closing every connection (stale)', () => list.setStale(true)]]) {
+    const s0 = watch.stats().slices
+    const t = await sliceTimes(act, () => !watch.sweeping)
+    rows.push({ figure: `sweep of 50,000 plain connections, ${what}, longest slice`, size: 50000, value: Math.round(t.wallMax * 1000) / 1000, unit: 'ms', target: '<= 5 ms' })
+    rows.push({ figure: `sweep of 50,000 plain connections, ${what}, median slice`, size: 50000, value: Math.round(t.wallMedian * 1000) / 1000, unit: 'ms' })
+    rows.push({ figure: `sweep of 50,000 plain connections, ${what}, longest slice, process CPU time`, size: 50000, value: Math.round(t.cpuMax * 1000) / 1000, unit: 'ms' })
+    log(`  sweep of 50,000 plain connections, ${what}: longest slice ${t.wallMax.toFixed(3)} ms (process CPU ${t.cpuMax.toFixed(3)} ms), median ${t.wallMedian.toFixed(3)} ms, over ${watch.stats().slices - s0} slices (${closed} closed)`)
+  }
+  watch.close()
+  return rows
+}
+
+/**
+ * Runs the figures; in a re-executed child when this process's soft open-file limit is too
+ * low for the largest size.
+ */
+export async function run({ sizes = [1000, 5000, 19000], log = console.log, impl } = {}) {
+  const need = Math.max(...sizes) + SPARE + FD_MARGIN
+  // The sockets first: the bare-watch sweep's garbage would skew their RSS figure.
+  if (softFileLimit() >= need) return [...(await measure({ sizes, log, impl })), ...(await plainSweep({ log, impl }))]
+  const child = spawnWithFiles(need, ['--expose-gc', HERE, '--server', sizes.join(','), ...(impl ? ['--impl', impl] : [])])
+  const rows = []
+  child.on('message', (m) => {
+    if (m.log) log(m.log)
+    if (m.rows) rows.push(...m.rows)
+  })
+  const code = await new Promise((r) => child.once('exit', r))
+  if (code !== 0) throw new Error(`socket benchmark server exited ${code}`)
+  return rows
+}
+
+const argv = process.argv.slice(2)
+const opt = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined)
+if (argv[0] === '--clients') {
+  await clients()
+} else if (argv[0] === '--server') {
+  const log = (l) => process.send({ log: l })
+  const rows = [...(await measure({ sizes: argv[1].split(',').map(Number), impl: opt('--impl'), log })), ...(await plainSweep({ log, impl: opt('--impl') }))]
+  process.send({ rows })
+  process.exit(0)
+} else if (process.argv[1] === HERE) {
+  const sizes = (opt('--sizes') || '1000,5000,19000').split(',').map(Number)
+  const rows = await run({ sizes, impl: opt('--impl') })
+  console.log(JSON.stringify(rows))
+  process.exit(0)
+}
