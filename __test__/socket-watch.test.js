@@ -234,11 +234,15 @@ describe('ConnectionWatch (transport-neutral)', () => {
     assert.deepEqual(watch.stats(), { connections: 0, jti: 0, sub: 0, identity: 0, sid: 0, sweeps: 0, slices: 0, longestSliceMs: 0 })
   })
 
-  test('clockOf: the middleware settings first, then the authenticator, else Date.now', () => {
+  test('clockOf: the middleware settings first, then the authenticator of the kind, else Date.now', () => {
     assert.equal(clockOf({}, {}), Date.now)
-    assert.equal(clockOf({ clock: () => 5 })(), 5)
     assert.equal(clockOf({}, { now: () => 7 })(), 7000, '`now` is in seconds, as the decoders\' option')
-    assert.equal(clockOf({ clock: () => 1 }, { clock: () => 2 })(), 2)
+    const auth = new HandshakeAuthenticator({ jwt: { ...JWT, now: () => 11 }, authjs: { secret: 'x'.repeat(32), now: () => 13 } })
+    assert.equal(clockOf(auth)('jwt'), 11000)
+    assert.equal(clockOf(auth)('authjs'), 13000)
+    assert.equal(clockOf(auth, { now: () => 2 })('authjs'), 2000)
+    assert.throws(() => clockOf(auth, { clock: () => 1 }), { code: 'ERR_INVALID_OPTIONS' })
+    assert.throws(() => clockOf(auth, { now: 5 }), { code: 'ERR_INVALID_OPTIONS' })
   })
 })
 
@@ -514,7 +518,7 @@ describe("issue 22 S01 with skipMiddlewares turned back on (the 'connect' hook p
 
 describe('expiry follows the app clock', () => {
   test("a clock an hour ahead: the 15-minute token's socket is closed at once with auth_expired", async (t) => {
-    const { url, clients } = await server(t, socketIoAuth({ jwt: JWT }, { clock: () => Date.now() + 3600_000 }))
+    const { url, clients } = await server(t, socketIoAuth({ jwt: JWT }, { now: () => Date.now() / 1000 + 3600 }))
     const c = ioClient(url, { auth: { token: access('max') }, transports: ['websocket'], reconnection: false, forceNew: true })
     clients.push(c)
     const expired = next(c, 'auth_expired')

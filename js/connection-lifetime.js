@@ -44,19 +44,21 @@ function revocationKeyOfStandIn(value) {
 const revocationKeyOf = typeof native.revocationKeyOf === 'function' ? native.revocationKeyOf : revocationKeyOfStandIn
 
 /**
- * The clock (milliseconds since the epoch) the expiry timers follow: the app's, when the
- * middleware settings or the authenticator have one (`clock`: milliseconds, as Date.now;
- * `now`: seconds, as the decoders' `now` option), else Date.now. ONE place (issue 27 adds the
- * authenticator's clock option; adjust here to its exact property).
+ * The clock the expiry timers follow, as `(kind) => milliseconds since the epoch`: the
+ * middleware settings' `now` (seconds, as every `now` option of this package), else the
+ * authenticator's clock of that kind (`HandshakeAuthenticator#now(kind)`: its `jwt.now` /
+ * `authjs.now`, its shared `now`, else the system clock), else Date.now.
  */
 function clockOf(authenticator, settings) {
-  for (const o of [settings, authenticator]) {
-    if (!o || (typeof o !== 'object' && typeof o !== 'function')) continue
-    const clock = o.clock
-    if (typeof clock === 'function') return () => Number(clock.call(o))
-    const now = o.now
-    if (typeof now === 'function') return () => Number(now.call(o)) * 1000
+  if (settings && settings.clock !== undefined) {
+    throw optionsError('clock is not a setting: the clock is now, a function returning seconds since the epoch (now: () => Date.now() / 1000)')
   }
+  if (settings && settings.now !== undefined) {
+    const now = settings.now
+    if (typeof now !== 'function') throw optionsError('now must be a function returning seconds since the epoch')
+    return () => Number(now()) * 1000
+  }
+  if (authenticator && typeof authenticator.now === 'function') return (kind) => authenticator.now(kind === 'authjs' ? 'authjs' : 'jwt') * 1000
   return Date.now
 }
 
@@ -282,7 +284,7 @@ class ConnectionWatch {
     } catch {
       tolerance = 0
     }
-    entry.cancel = scheduleAt(this.clock, at + tolerance, () => {
+    entry.cancel = scheduleAt(() => this.clock(conn.kind), at + tolerance, () => {
       entry.cancel = null
       this.end(conn, 'expired', 'ERR_JWT_EXPIRED')
     })

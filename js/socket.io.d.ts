@@ -43,11 +43,10 @@ export interface SocketIoAuthSettings {
    */
   revocation?: RevocationList
   /**
-   * The clock expiry timers follow, in milliseconds since the epoch (default Date.now; e.g.
-   * `() => Date.now()` to follow fake timers). `now` (seconds, as the decoders' option) is read
-   * when `clock` is absent.
+   * The clock the expiry timers follow, in seconds since the epoch, as every `now` option of
+   * this package (e.g. `() => Date.now() / 1000` to follow fake timers). Default: the
+   * authenticator's clock of the socket's kind (`HandshakeAuthenticator#now(kind)`).
    */
-  clock?: () => number
   now?: () => number
   /** Default 'auth_revoked'. */
   revokedEvent?: string
