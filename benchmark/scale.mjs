@@ -32,7 +32,8 @@ for (const part of only) {
   if (!PARTS[part]) throw new Error(`unknown part ${part}: one of ${Object.keys(PARTS).join(', ')}`)
   log(`\n== ${part}: ${PARTS[part]}`)
   const mod = await import(new URL(`./scale/${part}.mjs`, import.meta.url))
-  const rows = await mod.run({ quick: QUICK, log })
+  // --quick: small sizes, to check that the parts run (figures not written).
+  const rows = await mod.run({ quick: QUICK, log, ...(QUICK && part === 'sockets' ? { sizes: [200, 1000] } : {}) })
   for (const r of rows) log(`${r.figure}${r.size !== undefined ? ` @ ${r.size}` : ''}: ${r.value} ${r.unit || ''}${r.target ? ` (target ${r.target})` : ''}`)
   sections.push({ part, rows })
 }
