@@ -24,6 +24,41 @@ export type ErrorCode =
   | 'ERR_DISCOVERY_FAILED' | 'ERR_DISCOVERY_ISSUER_MISMATCH'
   | 'ERR_PEER_MISSING'
 
+/**
+ * The claims of a verified JWT: the registered claims (RFC 7519 section 4.1) typed, any other
+ * claim `unknown` until the app names it: `verifier.verify<{ role: 'admin' | 'user' }>(token)`
+ * gives `JwtClaims & { role: 'admin' | 'user' }`. Times are seconds since the epoch. `exp` is
+ * present unless the verifier was told otherwise (`ignoreExpiration`, `requiredClaims: []`),
+ * hence optional here; `expiresAtOf(claims)` gives it in milliseconds, or null.
+ */
+export interface JwtClaims {
+  iss?: string
+  sub?: string
+  aud?: string | string[]
+  exp?: number
+  nbf?: number
+  iat?: number
+  jti?: string
+  [claim: string]: unknown
+}
+
+/**
+ * The claims of an Auth.js / NextAuth session token as Auth.js's default `jwt` callback
+ * writes them (an app's own callback adds its members: `session.decode<{ role: string }>(token)`).
+ */
+export interface AuthJsClaims extends JwtClaims {
+  name?: string | null
+  email?: string | null
+  picture?: string | null
+  sub?: string
+  iat?: number
+  exp?: number
+  jti?: string
+}
+
+/** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a numeric exp. */
+export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null
+
 /** What BetterAuthSession#decode and #decodeCookieHeader return: the cookie cache of a Better Auth session. */
 export interface BetterAuthSessionData {
   /** The session row as the cookie holds it (dates as ISO strings; better-auth's getSession gives Date objects). */
@@ -176,15 +211,15 @@ export interface JwtVerifier {
   /** The RemoteJwks this verifier reads, or null. */
   readonly remoteJwks: RemoteJwks | null
   /** As verify; with a remote set, an unknown kid waits for the shared refresh and retries once. */
-  verifyAsync(token: string): Promise<Record<string, unknown>>
+  verifyAsync<T extends object = {}>(token: string): Promise<JwtClaims & T>
   verifyCompleteAsync(token: string): Promise<CompleteResult>
 }
 
 export interface HandshakeAuthenticator {
   readonly remoteJwks: RemoteJwks | null
   /** As authenticate; an unknown kid waits for the key refresh and retries once. */
-  authenticateAsync(handshake: { auth?: object, headers?: object, query?: object }): Promise<AuthenticateResult>
-  verifyTokenAsync(token: string): Promise<TokenResult>
+  authenticateAsync<T extends object = {}>(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): Promise<AuthenticateResult & { claims: T }>
+  verifyTokenAsync<T extends object = {}>(token: string): Promise<TokenResult & { claims: T }>
 }
 
 /** As verifyJws; with `jwks: RemoteJwks`, an unknown kid waits for the refresh and retries once. */
@@ -206,13 +241,13 @@ export declare class AuthJsSession {
   /** The session cookie name this instance reads. */
   get cookieName(): string
   /** Decrypts and checks a session token; returns its claims. */
-  decode(token: string): Record<string, unknown>
+  decode<T extends object = {}>(token: string): AuthJsClaims & T
   /** Encrypts claims as @auth/core's encode does (iat, exp, jti set here). */
   encode(claims: Record<string, unknown>, options?: EncodeOptions): string
   /** The session in a Cookie header (chunks joined); null when no session cookie is present. */
-  fromCookieHeader(cookieHeader: string): Record<string, unknown> | null
+  fromCookieHeader<T extends object = {}>(cookieHeader: string): (AuthJsClaims & T) | null
   /** As getToken(): the session cookie first, then `Authorization: Bearer`; null when neither is present. */
-  fromHeaders(headers: { cookie?: string | string[], authorization?: string }): Record<string, unknown> | null
+  fromHeaders<T extends object = {}>(headers: { cookie?: string | string[], authorization?: string }): (AuthJsClaims & T) | null
 }
 
 /**
@@ -257,12 +292,12 @@ export declare class HandshakeAuthenticator {
    * A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
    * unless `originAllowed` (a boolean) gives the caller's own verdict on it.
    */
-  authenticate(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): AuthenticateResult
+  authenticate<T extends object = {}>(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): AuthenticateResult & { claims: T }
   /**
    * Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
    * `auth_refresh` and for callers that already hold the token.
    */
-  verifyToken(token: string): TokenResult
+  verifyToken<T extends object = {}>(token: string): TokenResult & { claims: T }
   /** The handshake member (`authField`) read for the 'auth' and 'query' sources. */
   _authField(): string
   /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
@@ -309,7 +344,7 @@ export declare class JwtVerifier {
   /** The handle `_jwtVerifyText` takes (js/index.js keeps one per instance). */
   _handle(): number
   /** Verifies signature and claims; returns the claims. */
-  verify(token: string): Record<string, unknown>
+  verify<T extends object = {}>(token: string): JwtClaims & T
   /** Like verify, with the protected header too. */
   verifyComplete(token: string): CompleteResult
   /** Replaces the keys with a new JWK Set, atomically: on error nothing changes. */
@@ -373,7 +408,8 @@ export declare class RevocationList {
 export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean): void
 
 export interface AuthenticateResult {
-  claims: Record<string, unknown>
+  /** JwtClaims for a JWT, AuthJsClaims for a session (`kind`). */
+  claims: JwtClaims | AuthJsClaims
   kind: 'jwt' | 'authjs'
   source: 'auth' | 'header' | 'cookie' | 'query'
 }
@@ -443,7 +479,7 @@ export interface BetterAuthSecret {
 
 export interface CompleteResult {
   header: Record<string, unknown>
-  payload: Record<string, unknown>
+  payload: JwtClaims
 }
 
 /** Decodes a token without verifying it. Never trust the result; for diagnostics. */
@@ -594,7 +630,8 @@ export declare function supportedAlgorithms(): Algorithm[]
 export declare function tokenFingerprint(token: string): string
 
 export interface TokenResult {
-  claims: Record<string, unknown>
+  /** JwtClaims for a JWT, AuthJsClaims for a session (`kind`). */
+  claims: JwtClaims | AuthJsClaims
   kind: 'jwt' | 'authjs'
 }
 

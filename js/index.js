@@ -292,6 +292,14 @@ function verifyJwsAsync(token, options) {
   return retryOnce(remote, () => native.verifyJws(token, options))
 }
 
+/**
+ * Milliseconds since the epoch at which the claims stop being valid (exp * 1000), or null.
+ * Its home is js/connection-lifetime.js, which requires this file: required on first use.
+ */
+function expiresAtOf(claims) {
+  return require('./connection-lifetime.js').expiresAtOf(claims)
+}
+
 // Spread from require() so that ESM `import { X } from 'authbridge'` sees every name
 // (Node's CommonJS export detection follows a spread require as a re-export).
 module.exports = {
@@ -302,4 +310,5 @@ module.exports = {
   verifyJws,
   verifyJwsAsync,
   RemoteJwks,
+  expiresAtOf,
 }

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { DynamicModule, ModuleMetadata, Provider, Type } from '@nestjs/common'
-import type { Algorithm, ErrorCode, RemoteJwks, RemoteJwksOptions } from '../index'
+import type { Algorithm, ErrorCode, RemoteJwks, RemoteJwksOptions, JwtClaims } from '../index'
 import type { JsonWebTokenVerifyOptions } from './jwt-options'
 
 /**
@@ -117,7 +117,7 @@ export interface JwtVerifyOptions extends JwtVerifyOptionsBase {
 
 export interface CompleteJwt<T = any> {
   header: Record<string, unknown>
-  payload: T
+  payload: JwtClaims & T
   signature: string
 }
 
@@ -133,10 +133,15 @@ export declare class JwtService {
   /** Only plain-object payloads (a string or Buffer payload is refused). */
   sign<T extends object = any>(payload: T, options?: JwtSignOptions): string
   signAsync<T extends object = any>(payload: T, options?: JwtSignOptions): Promise<string>
+  /**
+   * The verified claims: JwtClaims (registered claims typed) with the app's own `T`. `T`
+   * defaults to `any` as in @nestjs/jwt, so untyped code keeps compiling; name it
+   * (`verify<{ role: string }>(token)`) to get `exp: number | undefined` and friends.
+   */
   verify<T extends object = any>(token: string, options: JwtVerifyOptions & { complete: true }): CompleteJwt<T>
-  verify<T extends object = any>(token: string, options?: JwtVerifyOptions): T
+  verify<T extends object = any>(token: string, options?: JwtVerifyOptions): JwtClaims & T
   verifyAsync<T extends object = any>(token: string, options: JwtVerifyOptions & { complete: true }): Promise<CompleteJwt<T>>
-  verifyAsync<T extends object = any>(token: string, options?: JwtVerifyOptions): Promise<T>
+  verifyAsync<T extends object = any>(token: string, options?: JwtVerifyOptions): Promise<JwtClaims & T>
   /** No verification at all; null when the token cannot be read. */
   decode<T = any>(token: string, options: { complete: true; json?: boolean }): CompleteJwt<T> | null
   decode<T = any>(token: string, options?: { complete?: false; json?: boolean }): T

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions } from '../index'
+import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions, JwtClaims, AuthJsClaims } from '../index'
 import type { JsonWebTokenVerifyOptions } from './jwt-options'
 
 export { HandshakeAuthenticator }
@@ -8,9 +8,21 @@ export type VerifiedCallback = (err: any, user?: unknown, info?: unknown) => voi
 /** @deprecated use VerifiedCallback (passport-jwt's name). */
 export type VerifyCallback = VerifiedCallback
 
-/** passport-jwt's verify callbacks; a returned Promise of the user works too (done may be left uncalled). */
-export type VerifyCallbackWithoutRequest = (payload: any, done: VerifiedCallback) => unknown
-export type VerifyCallbackWithRequest = (req: any, payload: any, done: VerifiedCallback) => unknown
+/**
+ * The verified payload the verify callback (Nest: `validate(payload)`) receives, and what
+ * `req.user` is when the Strategy has no verify callback: JwtClaims for a JWT, AuthJsClaims
+ * for an Auth.js session, with the app's own claims `T`. Nest:
+ * `validate(payload: StrategyPayload<{ role: string }>) { return { id: payload.sub, role: payload.role } }`.
+ */
+export type StrategyPayload<T extends object = {}> = (JwtClaims | AuthJsClaims) & T
+
+/**
+ * passport-jwt's verify callbacks; a returned Promise of the user works too (done may be left
+ * uncalled). The payload is `any` by default as in passport-jwt; `new Strategy<{ role: string }>(...)`
+ * types it as `StrategyPayload<{ role: string }>`.
+ */
+export type VerifyCallbackWithoutRequest<P = any> = (payload: P, done: VerifiedCallback) => unknown
+export type VerifyCallbackWithRequest<P = any> = (req: any, payload: P, done: VerifiedCallback) => unknown
 
 /** Takes the request, returns the token or null. Called with `this` = the strategy. */
 export type JwtFromRequestFunction = (req: any) => string | null
@@ -77,8 +89,10 @@ export interface StrategyFailure extends Error {
  *     validate(payload) { return { id: payload.sub } }
  *   }
  */
-export declare class Strategy {
-  constructor(options: StrategyOptions | HandshakeOptions | HandshakeAuthenticator, verify?: VerifyCallbackWithoutRequest | VerifyCallbackWithRequest)
+export declare class Strategy<T extends object = any> {
+  constructor(options: StrategyOptions & { passReqToCallback: true }, verify: VerifyCallbackWithRequest<StrategyPayload<T>>)
+  constructor(options: (StrategyOptions & { passReqToCallback?: false }) | HandshakeOptions | HandshakeAuthenticator, verify?: VerifyCallbackWithoutRequest<StrategyPayload<T>>)
+  constructor(options: StrategyOptions | HandshakeOptions | HandshakeAuthenticator, verify?: VerifyCallbackWithoutRequest<StrategyPayload<T>> | VerifyCallbackWithRequest<StrategyPayload<T>>)
   name: string
   authenticate(req: any, options?: unknown): void
 }

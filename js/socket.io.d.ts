@@ -1,4 +1,5 @@
-import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins, RevocationList } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins, RevocationList, JwtClaims, AuthJsClaims } from '../index'
+import { expiresAtOf } from '../index'
 
 export { HandshakeAuthenticator }
 
@@ -61,7 +62,7 @@ export interface SocketIoAuthSettings {
    * Who a token is for, compared by `auth_refresh` (old and new token must agree). Default:
    * the `sub` claim; a refresh is refused when either side has none.
    */
-  identity?: (claims: Record<string, unknown>) => string | number | null | undefined
+  identity?: (claims: JwtClaims | AuthJsClaims) => string | number | null | undefined
 }
 
 /** What the middleware stores in `socket.data.auth`. */
@@ -70,6 +71,18 @@ export interface SocketAuth {
   source: 'auth' | 'header' | 'cookie' | 'query'
   /** Milliseconds since the epoch (exp * 1000), null when the token has no exp. */
   expiresAt: number | null
+}
+
+/**
+ * What the middleware puts in `socket.data`: `user`, the verified claims (JwtClaims for a JWT,
+ * AuthJsClaims for an Auth.js session) with the app's own claims `T`, and `auth`. Give it to
+ * Socket.IO as the SocketData type parameter: `Server<C2S, S2C, {}, AuthSocketData<{ role: string }>>`,
+ * or in Nest `socket: Socket<C2S, S2C, {}, AuthSocketData>`; `socket.data.user.exp * 1000` is a number
+ * once exp is known to be present.
+ */
+export interface AuthSocketData<T extends object = {}> {
+  user: (JwtClaims | AuthJsClaims) & T
+  auth: SocketAuth
 }
 
 export type SocketIoMiddleware = (socket: any, next: (err?: Error) => void) => void
@@ -83,7 +96,8 @@ export declare function socketIoAuth(
 export declare function useOnAllNamespaces<T>(io: T, middleware: SocketIoMiddleware): T
 
 
-export declare function expiresAtOf(claims: Record<string, unknown> | null | undefined): number | null
+/** The package root's expiresAtOf (re-exported here as before). */
+export { expiresAtOf }
 
 export declare const MAX_TIMER_MS: number
 

@@ -131,7 +131,7 @@ impl AuthJsSession {
     }
 
     /// Decrypts and checks a session token; returns its claims.
-    #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
+    #[napi(ts_generic_types = "T extends object = {}", ts_args_type = "token: string", ts_return_type = "AuthJsClaims & T")]
     pub fn decode<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.core.now)?;
@@ -155,7 +155,7 @@ impl AuthJsSession {
     }
 
     /// The session in a Cookie header (chunks joined); null when no session cookie is present.
-    #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "Record<string, unknown> | null")]
+    #[napi(ts_generic_types = "T extends object = {}", ts_args_type = "cookieHeader: string", ts_return_type = "(AuthJsClaims & T) | null")]
     #[allow(clippy::wrong_self_convention)] // the JS method name
     pub fn from_cookie_header<'e>(&self, env: &'e Env, cookie_header: Unknown) -> napi::Result<Unknown<'e>> {
         let header = string_arg(env, &cookie_header, "the Cookie header")?;
@@ -166,8 +166,9 @@ impl AuthJsSession {
 
     /// As getToken(): the session cookie first, then `Authorization: Bearer`; null when neither is present.
     #[napi(
+        ts_generic_types = "T extends object = {}",
         ts_args_type = "headers: { cookie?: string | string[], authorization?: string }",
-        ts_return_type = "Record<string, unknown> | null"
+        ts_return_type = "(AuthJsClaims & T) | null"
     )]
     #[allow(clippy::wrong_self_convention)] // the JS method name
     pub fn from_headers<'e>(&self, env: &'e Env, headers: Unknown) -> napi::Result<Unknown<'e>> {

@@ -38,7 +38,8 @@ pub struct HandshakeOptions {
 
 #[napi(object, object_from_js = false)]
 pub struct AuthenticateResult<'e> {
-    #[napi(ts_type = "Record<string, unknown>")]
+    /// JwtClaims for a JWT, AuthJsClaims for a session (`kind`).
+    #[napi(ts_type = "JwtClaims | AuthJsClaims")]
     pub claims: Unknown<'e>,
     #[napi(ts_type = "'jwt' | 'authjs'")]
     pub kind: String,
@@ -48,7 +49,8 @@ pub struct AuthenticateResult<'e> {
 
 #[napi(object, object_from_js = false)]
 pub struct TokenResult<'e> {
-    #[napi(ts_type = "Record<string, unknown>")]
+    /// JwtClaims for a JWT, AuthJsClaims for a session (`kind`).
+    #[napi(ts_type = "JwtClaims | AuthJsClaims")]
     pub claims: Unknown<'e>,
     #[napi(ts_type = "'jwt' | 'authjs'")]
     pub kind: String,
@@ -358,7 +360,11 @@ impl HandshakeAuthenticator {
     /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
     /// A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
     /// unless `originAllowed` (a boolean) gives the caller's own verdict on it.
-    #[napi(ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean")]
+    #[napi(
+        ts_generic_types = "T extends object = {}",
+        ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean",
+        ts_return_type = "AuthenticateResult & { claims: T }"
+    )]
     pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
         let env_ref = env;
         let env = *env;
@@ -393,7 +399,7 @@ impl HandshakeAuthenticator {
 
     /// Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
     /// `auth_refresh` and for callers that already hold the token.
-    #[napi(ts_args_type = "token: string")]
+    #[napi(ts_generic_types = "T extends object = {}", ts_args_type = "token: string", ts_return_type = "TokenResult & { claims: T }")]
     pub fn verify_token<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<TokenResult<'e>> {
         let env_ref = env;
         let env = *env;

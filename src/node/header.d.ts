@@ -24,6 +24,41 @@ export type ErrorCode =
   | 'ERR_DISCOVERY_FAILED' | 'ERR_DISCOVERY_ISSUER_MISMATCH'
   | 'ERR_PEER_MISSING'
 
+/**
+ * The claims of a verified JWT: the registered claims (RFC 7519 section 4.1) typed, any other
+ * claim `unknown` until the app names it: `verifier.verify<{ role: 'admin' | 'user' }>(token)`
+ * gives `JwtClaims & { role: 'admin' | 'user' }`. Times are seconds since the epoch. `exp` is
+ * present unless the verifier was told otherwise (`ignoreExpiration`, `requiredClaims: []`),
+ * hence optional here; `expiresAtOf(claims)` gives it in milliseconds, or null.
+ */
+export interface JwtClaims {
+  iss?: string
+  sub?: string
+  aud?: string | string[]
+  exp?: number
+  nbf?: number
+  iat?: number
+  jti?: string
+  [claim: string]: unknown
+}
+
+/**
+ * The claims of an Auth.js / NextAuth session token as Auth.js's default `jwt` callback
+ * writes them (an app's own callback adds its members: `session.decode<{ role: string }>(token)`).
+ */
+export interface AuthJsClaims extends JwtClaims {
+  name?: string | null
+  email?: string | null
+  picture?: string | null
+  sub?: string
+  iat?: number
+  exp?: number
+  jti?: string
+}
+
+/** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a numeric exp. */
+export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null
+
 /** What BetterAuthSession#decode and #decodeCookieHeader return: the cookie cache of a Better Auth session. */
 export interface BetterAuthSessionData {
   /** The session row as the cookie holds it (dates as ISO strings; better-auth's getSession gives Date objects). */
@@ -176,15 +211,15 @@ export interface JwtVerifier {
   /** The RemoteJwks this verifier reads, or null. */
   readonly remoteJwks: RemoteJwks | null
   /** As verify; with a remote set, an unknown kid waits for the shared refresh and retries once. */
-  verifyAsync(token: string): Promise<Record<string, unknown>>
+  verifyAsync<T extends object = {}>(token: string): Promise<JwtClaims & T>
   verifyCompleteAsync(token: string): Promise<CompleteResult>
 }
 
 export interface HandshakeAuthenticator {
   readonly remoteJwks: RemoteJwks | null
   /** As authenticate; an unknown kid waits for the key refresh and retries once. */
-  authenticateAsync(handshake: { auth?: object, headers?: object, query?: object }): Promise<AuthenticateResult>
-  verifyTokenAsync(token: string): Promise<TokenResult>
+  authenticateAsync<T extends object = {}>(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): Promise<AuthenticateResult & { claims: T }>
+  verifyTokenAsync<T extends object = {}>(token: string): Promise<TokenResult & { claims: T }>
 }
 
 /** As verifyJws; with `jwks: RemoteJwks`, an unknown kid waits for the refresh and retries once. */

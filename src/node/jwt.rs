@@ -21,7 +21,7 @@ use crate::util::now_seconds;
 pub struct CompleteResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
     pub header: Unknown<'e>,
-    #[napi(ts_type = "Record<string, unknown>")]
+    #[napi(ts_type = "JwtClaims")]
     pub payload: Unknown<'e>,
 }
 
@@ -133,7 +133,7 @@ impl JwtVerifier {
     }
 
     /// Verifies signature and claims; returns the claims.
-    #[napi(ts_args_type = "token: string", ts_return_type = "Record<string, unknown>")]
+    #[napi(ts_generic_types = "T extends object = {}", ts_args_type = "token: string", ts_return_type = "JwtClaims & T")]
     pub fn verify<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.shared.now)?;
