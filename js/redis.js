@@ -671,4 +671,4 @@ async function redisRevocation(options) {
   return handle
 }
 
-module.exports = { redisRevocation, RevocationList, redisClientKind, _internals: { WRITE_SCRIPT, SYNC_SCRIPT, mergeInto, compareIds } }
+module.exports = { redisRevocation, RevocationList, redisClientKind, describeValue: describe, _internals: { WRITE_SCRIPT, SYNC_SCRIPT, mergeInto, compareIds } }

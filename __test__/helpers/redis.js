@@ -49,6 +49,23 @@ function freePort() {
   })
 }
 
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
+  })
+}
+
+/** A free port p whose cluster bus port p + 10000 is free too (and below 65536). */
+async function freeClusterPort() {
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + Math.floor(Math.random() * 35000)
+    if ((await portFree(p)) && (await portFree(p + 10000))) return p
+  }
+  throw new Error('no free port pair for a cluster node')
+}
+
 function waitForPort(port, timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs
   return new Promise((resolve, reject) => {
@@ -127,14 +144,20 @@ async function startCluster(masters = 3) {
   const dir = tmpDir('cluster')
   const nodes = []
   const args = (p) => [...plainArgs(p), '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${p}.conf`), '--dir', dir, '--cluster-node-timeout', '2000']
-  for (let i = 0; i < masters; i++) {
-    const port = await freePort()
-    nodes.push({ port, url: `redis://127.0.0.1:${port}`, server: await spawnServer(port, args(port)) })
-  }
-  await cli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'])
   const ok = (n) => cli(['-p', String(n.port), 'cluster', 'info']).then((out) => /cluster_state:ok/.test(out))
   const allOk = async () => (await Promise.all(nodes.map(ok))).every(Boolean)
-  await until('cluster_state:ok on every node', allOk)
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freeClusterPort()
+      nodes.push({ port, url: `redis://127.0.0.1:${port}`, server: await spawnServer(port, args(port)) })
+    }
+    await cli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'])
+    await until('cluster_state:ok on every node', allOk)
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.server.kill()))
+    fs.rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
   return {
     nodes,
     rootNodes: nodes.map((n) => ({ url: n.url })),
@@ -177,6 +200,16 @@ async function startSentinel(name = 'authbridge') {
   const mPort = await freePort()
   const rPort = await freePort()
   const servers = []
+  try {
+    return await sentinelSetUp(name, dir, mPort, rPort, servers)
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.kill()))
+    fs.rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}
+
+async function sentinelSetUp(name, dir, mPort, rPort, servers) {
   servers.push(await spawnServer(mPort, [...plainArgs(mPort), '--dir', dir]))
   servers.push(await spawnServer(rPort, [...plainArgs(rPort), '--dir', dir, '--replicaof', '127.0.0.1', String(mPort)]))
   await until('the replica in sync', async () => /master_link_status:up/.test(await cli(['-p', String(rPort), 'info', 'replication'])))
