@@ -106,10 +106,10 @@ const SCRIPTS = {
   sync: { text: SYNC_SCRIPT, sha: sha1(SYNC_SCRIPT) },
 }
 
-const PAGE = 10000 // entries per ZRANGE page
+const PAGE = 5000 // entries per ZRANGE page
 const LOG_PAGE = 1000 // log entries per XRANGE
 const WRITE_BATCH = 1000 // entries per write-back script call
-const MERGE_SLICE = 2000 // entries merged between two turns of the event loop
+const MERGE_SLICE = 500 // entries merged between two turns of the event loop
 
 /** What was passed, for an error message: the constructor's name or the type. */
 function describe(value) {
