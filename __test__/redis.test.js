@@ -334,6 +334,31 @@ describe('authbridge/redis', { skip }, () => {
     assert.deepEqual(unhandled, [], 'no unhandled rejection')
   })
 
+  test('a log whose last id went backwards (a failover to a replica that missed writes) is a new incarnation: the node writes back and loads', async () => {
+    const prefix = 'test9:'
+    const a = await store(await nodeRedis(), { prefix, resyncInterval: 0.3, maxStaleness: 30 })
+    const b = await store(ioredis(), { prefix, resyncInterval: 0.3, maxStaleness: 30 })
+    await a.revokeSubject('kept-1')
+    await a.revokeSubject('kept-2')
+    await until(b.list, 'change', () => b.list.isRevoked({ sub: 'kept-2' }), 5000, 'B has both')
+    // What a replica that missed the last write looks like: the last entry and its effect gone.
+    const c = await nodeRedis()
+    const [[lastId]] = await c.sendCommand(['XREVRANGE', '{test9:}log', '+', '-', 'COUNT', '1'])
+    await c.sendCommand(['XDEL', '{test9:}log', lastId])
+    await c.sendCommand(['ZREM', '{test9:}revoked:sub', 'kept-2'])
+    await poll(async () => (await c.zScore('{test9:}revoked:sub', 'kept-2')) !== null, 10000, 'written back')
+    assert.ok(a.status().incarnations + b.status().incarnations >= 1)
+    for (const s of [a, b]) assert.equal(s.list.isRevoked({ sub: 'kept-2' }), true)
+  })
+
+  test('connectToRedis: an unsupported client is ERR_INVALID_OPTIONS naming what was passed', async () => {
+    const http = require('node:http')
+    const { AuthenticatedSocketAdapter } = require('../js/nest.js')
+    const adapter = new AuthenticatedSocketAdapter(http.createServer(), { jwt: { algorithms: ['HS256'], key: JWT_SECRET } })
+    await assert.rejects(adapter.connectToRedis(new Map()), (err) => err.code === 'ERR_INVALID_OPTIONS' && /got a Map/.test(err.message))
+    await assert.rejects(adapter.connectToRedis(undefined), (err) => err.code === 'ERR_INVALID_OPTIONS' && /got undefined/.test(err.message))
+  })
+
   test('close() stops syncing and leaves the given client open', async () => {
     const c = await nodeRedis()
     const list = new RevocationList()
