@@ -220,6 +220,9 @@ describe('authbridge/redis', { skip }, () => {
   test('a resync that finds nothing new reads nothing else and changes nothing', async () => {
     const a = await store(await nodeRedis(), { prefix: 'test6:' })
     for (let i = 0; i < 50; i++) await a.revokeSubject(`u${i}`)
+    // In sync: its own wake-ups have all arrived (the node is at the log's last entry).
+    const c = await nodeRedis()
+    await poll(async () => (await c.sendCommand(['XREVRANGE', '{test6:}log', '+', '-', 'COUNT', '1']))[0][0] === a.status().lastId, 5000, 'A at the end of the log')
     const before = { ...a.status() }
     const version = a.list.version
     let changes = 0
