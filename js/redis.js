@@ -246,6 +246,12 @@ function mergeInto(list, entries) {
   }
 }
 
+/** One change (a message, a local write): 'token' / 'subject' events, as a direct revocation. */
+function applyOne(list, e) {
+  if (e.jti !== undefined) list.revokeToken(e.jti, e.exp)
+  else list.revokeSubject(e.sub, e.before)
+}
+
 function seconds(name, value, fallback, min) {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
@@ -367,7 +373,7 @@ async function redisRevocation(options) {
         // All-or-nothing merge refused the slice: one entry at a time, so one bad entry costs only itself.
         for (const e of slice) {
           try {
-            mergeInto(list, [e])
+            applyOne(list, e)
           } catch (err) {
             skip(`${e.jti !== undefined ? 'jti' : 'sub'} ${shown(e.jti !== undefined ? e.jti : e.sub)}: ${err.message}`)
           }
@@ -562,7 +568,7 @@ async function redisRevocation(options) {
     const entry = entryOf(t, rawId, x, keys.log)
     if (entry) {
       try {
-        mergeInto(list, [entry])
+        applyOne(list, entry)
       } catch (err) {
         report(err)
       }
@@ -627,7 +633,7 @@ async function redisRevocation(options) {
       if (id === null) throw codedError('ERR_INVALID_OPTIONS', 'jti must be a non-empty string (at most 1024 bytes) or a safe integer')
       if (typeof exp !== 'number' || !Number.isFinite(exp) || exp < 0) throw codedError('ERR_INVALID_OPTIONS', 'exp must be a number of seconds since the epoch')
       if (exp <= nowSec()) return
-      mergeInto(list, [{ jti: id, exp }])
+      applyOne(list, { jti: id, exp })
       await write('j', id, exp)
     },
     /** Revokes, on every node, the tokens of sub issued before `before` (default now). */
@@ -636,7 +642,7 @@ async function redisRevocation(options) {
       if (id === null) throw codedError('ERR_INVALID_OPTIONS', 'sub must be a non-empty string (at most 1024 bytes) or a safe integer')
       const b = before === undefined ? nowSec() : before
       if (typeof b !== 'number' || !Number.isFinite(b) || b < 0) throw codedError('ERR_INVALID_OPTIONS', 'before must be a number of seconds since the epoch')
-      mergeInto(list, [{ sub: id, before: b }])
+      applyOne(list, { sub: id, before: b })
       await write('s', id, b)
     },
     /**

@@ -48,7 +48,9 @@ async function peer() {
   const store = await redisRevocation({ client: c, prefix: process.env.PREFIX })
   const arrived = {}
   store.list.on('change', (ch) => {
-    if (ch.type === 'subject') arrived[ch.sub] = wallMs()
+    const t = wallMs()
+    if (ch.type === 'subject') arrived[ch.sub] = t
+    else if (ch.entries) for (const e of ch.entries) if (e.sub !== undefined) arrived[e.sub] = t
   })
   process.on('message', async (m) => {
     if (m === 'report') process.send({ arrived })
