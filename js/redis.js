@@ -109,7 +109,9 @@ const SCRIPTS = {
 const PAGE = 5000 // entries per ZRANGE page
 const LOG_PAGE = 1000 // log entries per XRANGE
 const WRITE_BATCH = 1000 // entries per write-back script call
-const MERGE_SLICE = 500 // entries merged between two turns of the event loop
+// Entries merged between two turns of the event loop: list.merge has a per-call cost (one
+// event), so it takes bigger slices than the per-entry stand-in (about 5 us an entry).
+const MERGE_SLICE = { merge: 2000, standIn: 500 }
 
 /** What was passed, for an error message: the constructor's name or the type. */
 function describe(value) {
@@ -364,9 +366,10 @@ async function redisRevocation(options) {
   }
 
   /** Merges validated entries in slices, yielding to the event loop between them. */
+  const sliceSize = typeof list.merge === 'function' ? MERGE_SLICE.merge : MERGE_SLICE.standIn
   const mergeSlices = async (entries) => {
-    for (let i = 0; i < entries.length; i += MERGE_SLICE) {
-      const slice = i === 0 && entries.length <= MERGE_SLICE ? entries : entries.slice(i, i + MERGE_SLICE)
+    for (let i = 0; i < entries.length; i += sliceSize) {
+      const slice = i === 0 && entries.length <= sliceSize ? entries : entries.slice(i, i + sliceSize)
       try {
         mergeInto(list, slice)
       } catch {
@@ -379,7 +382,7 @@ async function redisRevocation(options) {
           }
         }
       }
-      if (i + MERGE_SLICE < entries.length) await nextTurn()
+      if (i + sliceSize < entries.length) await nextTurn()
     }
   }
 
