@@ -354,6 +354,24 @@ describe('authbridge/redis', { skip }, () => {
     for (const s of [a, b]) assert.equal(s.list.isRevoked({ sub: 'kept-2' }), true)
   })
 
+  test('a write that fails (its connection killed) is written again after the next successful check', async () => {
+    const prefix = 'test10:'
+    const c = createClient({ url: redis.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 200 } })
+    c.on('error', () => {})
+    await c.connect()
+    cleanups.push(async () => {
+      if (c.isOpen) await c.close().catch(() => c.destroy())
+    })
+    const a = await store(c, { prefix, resyncInterval: 0.3, maxStaleness: 30 })
+    const b = await store(ioredis(), { prefix })
+    const admin = await nodeRedis()
+    const id = await c.sendCommand(['CLIENT', 'ID'])
+    await admin.sendCommand(['CLIENT', 'KILL', 'ID', String(id)])
+    await assert.rejects(a.revokeSubject('retried'), 'the write fails: no connection, no offline queue')
+    assert.equal(a.list.isRevoked({ sub: 'retried' }), true, 'the writing node has it at once')
+    await until(b.list, 'change', () => b.list.isRevoked({ sub: 'retried' }), 10000, 'written again after reconnecting')
+  })
+
   test('connectToRedis: an unsupported client is ERR_INVALID_OPTIONS naming what was passed', async () => {
     const http = require('node:http')
     const { AuthenticatedSocketAdapter } = require('../js/nest.js')

@@ -550,6 +550,18 @@ async function redisRevocation(options) {
     }
     lastSync = Date.now()
     setStale(false)
+    retryUnwritten()
+  }
+
+  /** Writes that failed, written again once a check succeeds. */
+  const unwritten = new Map()
+  const retryUnwritten = () => {
+    if (unwritten.size === 0 || closed) return
+    const batch = [...unwritten.values()]
+    unwritten.clear()
+    ;(async () => {
+      for (const w of batch) await write(w.t, w.id, w.x)
+    })().catch(() => {}) // failed again: back in `unwritten` (see write)
   }
 
   /** A wake-up: applied at once when it follows this node's last entry, else a catch-up. */
@@ -623,7 +635,16 @@ async function redisRevocation(options) {
   staleTimer.unref()
 
   const write = async (t, id, x) => {
-    const r = await runScript(SCRIPTS.write, [nowSec(), list.subjectTtl, logLength, channel, publish, 'e', newEpoch(), t, x, id])
+    let r
+    try {
+      r = await runScript(SCRIPTS.write, [nowSec(), list.subjectTtl, logLength, channel, publish, 'e', newEpoch(), t, x, id])
+    } catch (err) {
+      // Kept, and written again after the next successful check (the caller is told now).
+      const key = t + ' ' + id
+      const prev = unwritten.get(key)
+      if (!prev || prev.x < x) unwritten.set(key, { t, id, x })
+      throw err
+    }
     // Redis was replaced under us: this write is in the new one; catch up (and write back).
     if (String(r[1]) !== epoch) request()
   }
