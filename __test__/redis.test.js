@@ -234,6 +234,27 @@ describe('authbridge/redis', { skip }, () => {
     assert.equal(changes, 0)
   })
 
+  test('a resync that finds nothing new costs the same at 16x the entries (growth ratio, not wall clock)', async () => {
+    const c = await nodeRedis()
+    const fill = `for i = 1, tonumber(ARGV[2]) do redis.call('ZADD', KEYS[1], ARGV[1], 'id-' .. i) end return 1`
+    const costAt = async (n, prefix) => {
+      await c.sendCommand(['EVAL', fill, '1', `{${prefix}}revoked:jti`, String(nowSec() + 3600), String(n)])
+      const s = await store(await nodeRedis(), { prefix })
+      assert.equal(s.list.size().tokens, n)
+      const times = []
+      for (let i = 0; i < 60; i++) {
+        const t = process.hrtime.bigint()
+        await s.resync()
+        times.push(Number(process.hrtime.bigint() - t))
+      }
+      times.sort((x, y) => x - y)
+      return times[30]
+    }
+    const small = await costAt(2000, 'test11a:')
+    const large = await costAt(32000, 'test11b:')
+    assert.ok(large / small < 4, `median resync ${small} ns at 2,000 entries, ${large} ns at 32,000: ratio ${(large / small).toFixed(2)}`)
+  })
+
   test('R09: malformed entries in Redis (negative, infinite, empty or oversized id, unknown log type) are skipped and reported; the rest loads', async () => {
     const c = await nodeRedis()
     const future = nowSec() + 600
