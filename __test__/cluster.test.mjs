@@ -1,6 +1,8 @@
 // Two nodes of the example Nest app (examples/nest-app through examples/cluster/node.mjs),
 // each a child process, behind a real private redis-server: Socket.IO broadcasts go
 // through @socket.io/redis-adapter, sign-outs (POST /sign-out) through authbridge/redis.
+// Then the same two nodes on a real 3-master Redis Cluster (REDIS_CLUSTER): the sharded
+// adapter (createShardedAdapter) and the revocation store on a node-redis cluster client.
 // Clients are socket.io-client over loopback with access tokens from jsonwebtoken.
 // Needs redis-server (apt-get install redis-server) and `tsc -p examples/nest-app`
 // (npm test does it); skipped with the reason when redis-server is missing, failed under CI.
@@ -16,7 +18,7 @@ import { io } from 'socket.io-client'
 const require = createRequire(import.meta.url)
 const sio = require('./helpers/sio.js')
 const jwt = require('jsonwebtoken')
-const { startRedis, redisSkip } = require('./helpers/redis.js')
+const { startRedis, startCluster, redisSkip, clusterSkip } = require('./helpers/redis.js')
 
 const skip = redisSkip()
 const NODE_SCRIPT = fileURLToPath(new URL('../examples/cluster/node.mjs', import.meta.url))
@@ -30,9 +32,11 @@ const access = (sub, claims = {}) => jwt.sign({ sub, ...claims }, JWT_SECRET, { 
 /** The next `event` of `emitter` (its arguments), or a rejection after ms. */
 const waitFor = (emitter, event, ms = WAIT_MS) => sio.next(emitter, event, ms)
 
-function startNode(redisUrl) {
+/** A node of the example app; `redis` is a URL, or { cluster: [urls] } for a Redis Cluster. */
+function startNode(redis) {
+  const where = typeof redis === 'string' ? { REDIS_URL: redis } : { REDIS_CLUSTER: redis.cluster.join(',') }
   const child = fork(NODE_SCRIPT, [], {
-    env: { ...process.env, AUTH_SECRET, JWT_SECRET, REDIS_URL: redisUrl, RESYNC_INTERVAL: String(RESYNC_INTERVAL), MAX_STALENESS: '30' },
+    env: { ...process.env, AUTH_SECRET, JWT_SECRET, ...where, RESYNC_INTERVAL: String(RESYNC_INTERVAL), MAX_STALENESS: '30' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
@@ -190,5 +194,58 @@ describe('two Nest nodes behind Redis', { skip }, () => {
     } finally {
       await admin.close()
     }
+  })
+})
+
+describe('two Nest nodes on a 3-master Redis Cluster (sharded adapter)', { skip: clusterSkip(), timeout: 180000 }, () => {
+  let cluster
+  let A
+  let B
+  const sockets = []
+
+  before(async () => {
+    cluster = await startCluster(3)
+    const urls = cluster.nodes.map((n) => n.url)
+    ;[A, B] = await Promise.all([startNode({ cluster: urls }), startNode({ cluster: urls })])
+  }, { timeout: 90000 })
+  after(async () => {
+    for (const s of sockets) s.close()
+    await Promise.all([stopNode(A), stopNode(B)])
+    if (cluster) await cluster.stop()
+  }, { timeout: 60000 })
+
+  function connect(node, token) {
+    const s = io(node.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true })
+    sockets.push(s)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no welcome nor connect_error')), WAIT_MS)
+      s.once('welcome', () => {
+        clearTimeout(timer)
+        resolve({ s, ok: true })
+      })
+      s.once('connect_error', (err) => {
+        clearTimeout(timer)
+        resolve({ s, ok: false, code: err.data && err.data.code })
+      })
+    })
+  }
+
+  test('a broadcast from A reaches B (sharded adapter); sign-out on A closes the socket on B; the token is refused on both', async () => {
+    const token = access('ada')
+    const onB = await connect(B, token)
+    const bystander = await connect(B, access('bob'))
+    assert.ok(onB.ok && bystander.ok)
+    const news = waitFor(onB.s, 'news')
+    A.child.send({ broadcast: { event: 'news', data: { n: 2 } } })
+    assert.deepEqual(await news, [{ n: 2 }])
+
+    const revoked = waitFor(onB.s, 'auth_revoked')
+    const closed = waitFor(onB.s, 'disconnect')
+    const res = await fetch(`${A.url}/sign-out`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(WAIT_MS) })
+    assert.equal(res.status, 204)
+    assert.deepEqual((await revoked)[0], { code: 'ERR_TOKEN_REVOKED' })
+    assert.equal((await closed)[0], 'io server disconnect')
+    assert.equal(bystander.s.connected, true)
+    for (const node of [A, B]) assert.equal((await connect(node, token)).code, 'ERR_TOKEN_REVOKED')
   })
 })

@@ -73,7 +73,7 @@ describe('RevocationModule', () => {
       await sa.revokeSubject('bob')
       assert.equal((await seen).sub, 'bob')
       assert.equal(sb.isRevoked({ sub: 'bob' }), true)
-      const subscribers = async () => (await clients[0].call('PUBSUB', 'NUMSUB', 'nestrev:revocations'))[1]
+      const subscribers = async () => (await clients[0].call('PUBSUB', 'NUMSUB', '{nestrev:}changes'))[1]
       assert.equal(await subscribers(), 2)
       await b.close()
       assert.equal(sb.store, null)

@@ -12,6 +12,7 @@
 const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator } = require('./socket.io.js')
 const { requirePeer } = require('./peer.js')
 const { codeOf, errorLine, optionsError } = require('./errors.js')
+const { redisClientKind, describeValue } = require('./redis.js')
 
 const { Logger } = requirePeer('@nestjs/common', 'authbridge/nest')
 
@@ -27,6 +28,23 @@ try {
       throw missing
     }
   }
+}
+
+/**
+ * node-redis's cluster client destroys a shard's pub/sub connection when an unsubscribe leaves
+ * it idle; two unsubscribes of one shard at once both destroy it, and the second rejects. The
+ * sharded Socket.IO adapter neither awaits nor catches its unsubscribes (a room deleted, a
+ * namespace closed), so that rejection would end the process. One at a time, never unhandled.
+ */
+function serializeShardedUnsubscribes(sub) {
+  const unsubscribe = sub.sUnsubscribe.bind(sub)
+  let chain = Promise.resolve()
+  const serial = (...args) => {
+    chain = chain.then(() => unsubscribe(...args)).catch(() => {})
+    return chain
+  }
+  sub.sUnsubscribe = serial
+  sub.SUNSUBSCRIBE = serial
 }
 
 class AuthenticatedSocketAdapter extends IoAdapter {
@@ -55,21 +73,29 @@ class AuthenticatedSocketAdapter extends IoAdapter {
   /**
    * Uses the Socket.IO Redis adapter (@socket.io/redis-adapter, an optional peer
    * dependency) so broadcasts reach the sockets of every node. Creates its publish and
-   * subscribe connections from `client` (node-redis v5+ or ioredis) and closes them when
-   * the application shuts down. Call (and await) before app.listen().
+   * subscribe connections from `client` and closes them when the application shuts down:
+   * node-redis v5 (createClient) or ioredis (Redis, also with sentinels) get the classic
+   * adapter (createAdapter); a cluster client (node-redis createCluster, ioredis Cluster) gets
+   * the sharded adapter (createShardedAdapter: SSUBSCRIBE/SPUBLISH, Redis 7 or later).
+   * Call (and await) before app.listen().
    */
   async connectToRedis(client, adapterOptions) {
-    const { createAdapter } = requirePeer('@socket.io/redis-adapter', 'connectToRedis')
-    if (!client || typeof client.duplicate !== 'function') {
-      throw optionsError('connectToRedis needs a node-redis or ioredis client')
+    const kind = redisClientKind(client)
+    if (!kind || kind === 'node-redis-sentinel') {
+      const what = kind ? "node-redis's createSentinel client (it cannot be duplicated: use ioredis with sentinels, or a createClient connected to the master)" : describeValue(client)
+      throw optionsError(`connectToRedis needs a node-redis v5 (createClient, createCluster) or ioredis (Redis, Cluster) client; got ${what}`)
     }
+    const { createAdapter, createShardedAdapter } = requirePeer('@socket.io/redis-adapter', 'connectToRedis')
+    const cluster = kind.endsWith('-cluster')
     const pub = client.duplicate()
-    const sub = client.duplicate()
+    // ioredis's Cluster routes SSUBSCRIBE to each slot's master only with shardedSubscribers.
+    const sub = kind === 'ioredis-cluster' ? client.duplicate(undefined, { shardedSubscribers: true }) : client.duplicate()
     for (const c of [pub, sub]) c.on('error', () => {})
     this.redisConnections.push(pub, sub)
     // node-redis connections are opened explicitly; ioredis ones connect by themselves.
-    if ('isOpen' in pub && typeof pub.connect === 'function') await Promise.all([pub.connect(), sub.connect()])
-    this.redisAdapter = createAdapter(pub, sub, adapterOptions)
+    if (kind.startsWith('node-redis')) await Promise.all([pub.connect(), sub.connect()])
+    if (kind === 'node-redis-cluster') serializeShardedUnsubscribes(sub)
+    this.redisAdapter = cluster ? createShardedAdapter(pub, sub, adapterOptions) : createAdapter(pub, sub, adapterOptions)
     return this
   }
 

@@ -1,4 +1,4 @@
-// npm run demo:cluster: starts a private redis-server and two nodes of the example Nest
+// npm run demo:cluster [-- --cluster]: starts a private redis-server (or a Redis Cluster) and two nodes of the example Nest
 // app (examples/cluster/node.mjs, each a child process) sharing it through the Socket.IO
 // Redis adapter and authbridge/redis. Ada connects to node B; she signs out on node A;
 // node B sends her socket `auth_revoked` and closes it, and her token is refused on both
@@ -11,9 +11,12 @@ import { io } from 'socket.io-client'
 
 const require = createRequire(import.meta.url)
 const jwt = require('jsonwebtoken')
-const { startRedis, redisSkip } = require('../../__test__/helpers/redis.js')
+const { startRedis, startCluster, redisSkip, clusterSkip } = require('../../__test__/helpers/redis.js')
 
-const why = redisSkip()
+// --cluster: a private three-master Redis Cluster instead of one redis-server (the nodes then
+// use node-redis's createCluster and the sharded Socket.IO adapter).
+const onCluster = process.argv.includes('--cluster')
+const why = onCluster ? clusterSkip() : redisSkip()
 if (why) {
   console.log(`demo:cluster needs Redis: ${why}`)
   process.exit(1)
@@ -24,12 +27,13 @@ const JWT_SECRET = 'demo-access-token-secret-' + 'y'.repeat(16)
 const NODE = fileURLToPath(new URL('./node.mjs', import.meta.url))
 const log = (...a) => console.log(...a)
 
-const redis = await startRedis()
-log(`redis-server on port ${redis.port} (pid ${redis.pid}, nothing saved to disk)`)
+const redis = onCluster ? await startCluster(3) : await startRedis()
+const redisEnv = onCluster ? { REDIS_CLUSTER: redis.nodes.map((n) => n.url).join(',') } : { REDIS_URL: redis.url }
+log(onCluster ? `a Redis Cluster of three masters on ports ${redis.nodes.map((n) => n.port).join(', ')} (nothing saved to disk)` : `redis-server on port ${redis.port} (pid ${redis.pid}, nothing saved to disk)`)
 
 const start = (name) =>
   new Promise((resolve, reject) => {
-    const child = fork(NODE, [], { env: { ...process.env, AUTH_SECRET, JWT_SECRET, REDIS_URL: redis.url }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const child = fork(NODE, [], { env: { ...process.env, AUTH_SECRET, JWT_SECRET, ...redisEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     child.once('exit', (c) => reject(new Error(`node ${name} exited (${c})`)))
     child.on('message', (m) => m && m.ready && resolve({ name, child, url: m.ready }))
   })

@@ -9,6 +9,8 @@ const config = {
   authSecret: process.env.AUTH_SECRET,
   jwtSecret: process.env.JWT_SECRET,
   redisUrl: process.env.REDIS_URL,
+  // A Redis Cluster (comma-separated node URLs): the sharded Socket.IO adapter.
+  redisClusterUrls: process.env.REDIS_CLUSTER ? process.env.REDIS_CLUSTER.split(',') : undefined,
   revocation: {
     resyncInterval: process.env.RESYNC_INTERVAL ? Number(process.env.RESYNC_INTERVAL) : undefined,
     maxStaleness: process.env.MAX_STALENESS ? Number(process.env.MAX_STALENESS) : undefined,

@@ -14,6 +14,8 @@ export interface AppAuthConfig {
    * list is in memory, for this node only.
    */
   redisUrl?: string
+  /** The node URLs of a Redis Cluster (REDIS_CLUSTER, comma-separated): used instead of redisUrl. */
+  redisClusterUrls?: string[]
   /** Revocation sync settings (see authbridge/redis); defaults when absent. */
   revocation?: { resyncInterval?: number; maxStaleness?: number; onStale?: 'accept' | 'refuse' }
 }
@@ -33,5 +35,5 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppAuthConf
   if (authSecret.length === 0 || !env.JWT_SECRET) {
     throw new Error('set AUTH_SECRET (as in the Next.js app) and JWT_SECRET')
   }
-  return { authSecret, jwtSecret: env.JWT_SECRET, secureCookie: env.SECURE_COOKIE === 'true', redisUrl: env.REDIS_URL || undefined }
+  return { authSecret, jwtSecret: env.JWT_SECRET, secureCookie: env.SECURE_COOKIE === 'true', redisUrl: env.REDIS_URL || undefined, redisClusterUrls: env.REDIS_CLUSTER ? env.REDIS_CLUSTER.split(',').map((u) => u.trim()).filter(Boolean) : undefined }
 }

@@ -38,8 +38,15 @@ class AppSocketAdapter extends AuthenticatedSocketAdapter {
 export async function createApp(config: AppAuthConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
   // Several nodes: one Redis client; the revocation store and the Socket.IO adapter
   // duplicate the connections they need from it.
+  // REDIS_CLUSTER (a Redis Cluster's node URLs): a cluster client; the Socket.IO adapter is
+  // then the sharded one (SSUBSCRIBE), and the revocation store keeps its keys in one slot.
   let redis: any = null
-  if (config.redisUrl) {
+  if (config.redisClusterUrls && config.redisClusterUrls.length) {
+    const { createCluster } = await import('redis')
+    redis = createCluster({ rootNodes: config.redisClusterUrls.map((url) => ({ url })) })
+    redis.on('error', () => {})
+    await redis.connect()
+  } else if (config.redisUrl) {
     const { createClient } = await import('redis')
     redis = createClient({ url: config.redisUrl })
     redis.on('error', () => {}) // it reconnects by itself; the revocation store reports staleness
