@@ -1,0 +1,20 @@
+// authbridge/ws (and, below, authbridge/graphql-ws and the Nest adapters) as an app writes them.
+import http from 'node:http'
+import { WebSocketServer } from 'ws'
+import { wsVerifyClient, watchConnection, CLOSE_EXPIRED, type WsData, type WsAuthRefreshed } from 'authbridge/ws'
+
+const server = http.createServer()
+const verifyClient = wsVerifyClient({ jwt: { algorithms: ['HS256'], key: 'k'.repeat(32) } }, { allowedOrigins: ['https://app.example.com'], onFailure: (i) => console.log(i.code, i.transport) })
+const wss = new WebSocketServer({ server, verifyClient })
+wss.on('connection', (ws, req) => {
+  if (!watchConnection(ws, req)) return
+  const data = (ws as unknown as { data: WsData<{ sub: string }> }).data
+  const sub: string = data.user.sub
+  const at: number | null = data.auth.expiresAt
+  ws.on('close', (code) => code === CLOSE_EXPIRED)
+  void sub, at
+})
+const noServer = new WebSocketServer({ noServer: true })
+server.on('upgrade', (req, socket, head) => verifyClient.handleUpgrade(noServer, req, socket, head))
+const answer: WsAuthRefreshed = { type: 'auth_refreshed', ok: false, code: 'ERR_JWT_CLAIM_INVALID' }
+void answer
