@@ -18,3 +18,8 @@ const noServer = new WebSocketServer({ noServer: true })
 server.on('upgrade', (req, socket, head) => verifyClient.handleUpgrade(noServer, req, socket, head))
 const answer: WsAuthRefreshed = { type: 'auth_refreshed', ok: false, code: 'ERR_JWT_CLAIM_INVALID' }
 void answer
+
+import { AuthenticatedWsAdapter } from 'authbridge/nest'
+declare const app: any
+const wsAdapter = new AuthenticatedWsAdapter(app, { authjs: { secret: 's' } }, { onFailure: (i) => i.path, closeCodes: { expired: 4001 } })
+void wsAdapter.verifyClient.watch.stats().connections
