@@ -356,4 +356,4 @@ class Strategy {
   }
 }
 
-module.exports = { Strategy, JwtStrategy: Strategy, AuthbridgeStrategy: Strategy, ExtractJwt, HandshakeAuthenticator }
+module.exports = { Strategy, JwtStrategy: Strategy, AuthbridgeStrategy: Strategy, ExtractJwt, HandshakeAuthenticator, originVerdict }

@@ -113,12 +113,15 @@ function accepted(ctx, result, extra) {
 /**
  * Authenticates a handshake `{ auth?, headers, query? }` (the Origin rule applies to a
  * cookie-sourced token). Resolves to { ok: true, user, auth } or { ok: false, code }; never
- * rejects. `extra` goes to onFailure / onSuccess.
+ * rejects. `extra` goes to onFailure / onSuccess; `fallbackVerdict` is the caller's verdict on
+ * the Origin when no `allowedOrigins` setting gives one.
  */
-function authenticateHandshake(ctx, handshake, extra) {
+function authenticateHandshake(ctx, handshake, extra, fallbackVerdict) {
   const verdictOf = () => {
-    // js/socket-origin.js's rule, with no Socket.IO server (no cors.origin to read).
+    // js/socket-origin.js's rule, with no Socket.IO server (no cors.origin to read); an HTTP
+    // caller (GqlAuthGuard) gives the app's CORS answer as `fallbackVerdict`.
     const v = originVerdict(ctx, { handshake })
+    if (v === undefined && fallbackVerdict !== undefined && !ctx.allowOrigin) return Promise.resolve(fallbackVerdict)
     return v && typeof v.then === 'function' ? v : Promise.resolve(v)
   }
   return verdictOf().then(

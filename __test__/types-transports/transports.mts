@@ -23,3 +23,12 @@ import { AuthenticatedWsAdapter } from 'authbridge/nest'
 declare const app: any
 const wsAdapter = new AuthenticatedWsAdapter(app, { authjs: { secret: 's' } }, { onFailure: (i) => i.path, closeCodes: { expired: 4001 } })
 void wsAdapter.verifyClient.watch.stats().connections
+
+import { graphqlWsAuth, mercuriusSubscriptionAuth, CLOSE_FORBIDDEN, type GraphqlWsContext } from 'authbridge/graphql-ws'
+const gql = graphqlWsAuth({ authjs: { secret: 's' } }, { revocation: undefined, context: () => ({ tenant: 'acme' }) })
+const apolloConfig = { subscriptions: { 'graphql-ws': { ...gql } } }
+const mercuriusConfig = { subscription: { ...gql.mercurius } }
+const AuthGuard = gql.GqlAuthGuard
+void new AuthGuard().canActivate({})
+const resolve = (ctx: GraphqlWsContext<{ sub: string }>) => ctx.user.sub + ctx.auth.kind
+void mercuriusSubscriptionAuth, apolloConfig, mercuriusConfig, resolve, CLOSE_FORBIDDEN
