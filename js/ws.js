@@ -170,6 +170,14 @@ function writeRefusal(socket, code) {
   }
 }
 
+function destroyQuietly(socket) {
+  try {
+    if (socket && !socket.destroyed) socket.destroy()
+  } catch {
+    // already gone
+  }
+}
+
 /** A `ws` socket as a connection of the watch. */
 class WsConnection {
   constructor(ctx, ws) {
@@ -257,11 +265,13 @@ function watchSocket(ctx, ws, admitted, options = {}) {
 function makeVerifyClient(ctx) {
   function authbridgeVerifyClient(info, cb) {
     const req = info && info.req
-    authenticateRequest(ctx, req).then((r) => {
-      if (!r.ok) return cb(false, statusOf(r.code), JSON.stringify({ code: r.code }), { 'Content-Type': 'application/json' })
-      ADMITTED.set(req, { ctx, admitted: r })
-      cb(true)
-    })
+    authenticateRequest(ctx, req)
+      .then((r) => {
+        if (!r.ok) return cb(false, statusOf(r.code), JSON.stringify({ code: r.code }), { 'Content-Type': 'application/json' })
+        ADMITTED.set(req, { ctx, admitted: r })
+        cb(true)
+      })
+      .catch(() => destroyQuietly(req && req.socket))
   }
   Object.defineProperties(authbridgeVerifyClient, {
     authenticator: { value: ctx.authenticator, enumerable: true },
@@ -308,14 +318,17 @@ function watchConnection(ws, req) {
  * `callback(ws, req)` (default: wss.emit('connection', ws, req)).
  */
 function handleUpgrade(ctx, wss, req, socket, head, callback) {
-  authenticateRequest(ctx, req).then((r) => {
-    if (!r.ok) return writeRefusal(socket, r.code)
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!watchSocket(ctx, ws, r)) return
-      if (typeof callback === 'function') callback(ws, req)
-      else wss.emit('connection', ws, req)
+  authenticateRequest(ctx, req)
+    .then((r) => {
+      if (!r.ok) return writeRefusal(socket, r.code)
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (!watchSocket(ctx, ws, r)) return
+        if (typeof callback === 'function') callback(ws, req)
+        else wss.emit('connection', ws, req)
+      })
     })
-  })
+    // A throw of the app's callback (or of ws) never becomes an unhandled rejection.
+    .catch(() => destroyQuietly(socket))
 }
 
 /** The watch statistics of a verifyClient made here (diagnostics, tests), or null. */
