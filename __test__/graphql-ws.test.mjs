@@ -203,3 +203,44 @@ for (const [name, platform, config] of DRIVERS) {
     })
   })
 }
+
+describe('authbridge/graphql-ws: a revocation written through Redis on another node', () => {
+  const { startRedis, redisSkip } = require('./helpers/redis.js')
+  const skip = redisSkip()
+  for (const [name, platform, config] of DRIVERS) {
+    test(`${name}: node B revokes the subject, node A closes its subscription with 4403`, { skip }, async (t) => {
+      const { createClient: createRedisClient } = require('redis')
+      const { redisRevocation } = require('../js/redis.js')
+      const redis = await startRedis()
+      t.after(() => redis.stop())
+      const clients = []
+      const connect = async () => {
+        const c = createRedisClient({ url: redis.url })
+        c.on('error', () => {})
+        await c.connect()
+        clients.push(c)
+        return c
+      }
+      const prefix = `gqlws${Date.now()}:`
+      const nodeA = await redisRevocation({ client: await connect(), prefix })
+      const nodeB = await redisRevocation({ client: await connect(), prefix })
+      t.after(async () => {
+        await nodeA.close()
+        await nodeB.close()
+        for (const c of clients) await c.close().catch(() => c.destroy())
+      })
+      const app = await boot(t, platform, config, { revocation: nodeA.list })
+      const running = ticks(gqlClient(t, app.url, { connectionParams: { token: h.accessToken('mallory') } }), Infinity, 8000)
+      const bystander = ticks(gqlClient(t, app.url, { connectionParams: { token: h.accessToken('bob') } }), 3)
+      await new Promise((r) => setTimeout(r, 200))
+      await nodeB.revokeSubject('mallory')
+      const r = await running
+      assert.ok(r.events.length >= 2, JSON.stringify(r.events))
+      assert.deepEqual(r.error, { code: 4403, reason: 'ERR_TOKEN_REVOKED' })
+      assert.deepEqual((await bystander).events, ['bob:0', 'bob:1', 'bob:2'])
+      // And the token is refused on node A from now on.
+      const again = await ticks(gqlClient(t, app.url, { connectionParams: { token: h.accessToken('mallory') } }))
+      assert.deepEqual(again, { events: [], error: { code: 4403, reason: 'ERR_TOKEN_REVOKED' } })
+    })
+  }
+})
