@@ -11,7 +11,7 @@
 // No peer is loaded here: graphql-ws, @nestjs/graphql and mercurius call these functions.
 
 const { codedError, optionsError } = require('./errors.js')
-const { createWsContext, authenticateHandshake, watchSocket, statusOf } = require('./ws.js')
+const { createWsContext, authenticateHandshake, watchSocket, statusOf, queryOf } = require('./ws.js')
 const { originVerdict: httpOriginVerdict } = require('./passport.js')
 
 // graphql-ws's CloseCode.Unauthorized and CloseCode.Forbidden.
@@ -35,13 +35,7 @@ function handshakeOf(ctx, params, request) {
   const token = paramsToken(params)
   const field = ctx.authenticator._authField ? ctx.authenticator._authField() : 'token'
   const headers = (request && request.headers) || {}
-  const query = {}
-  try {
-    for (const [k, v] of new URL((request && request.url) || '/', 'http://localhost').searchParams) if (!(k in query)) query[k] = v
-  } catch {
-    // no query
-  }
-  return { auth: token === undefined ? {} : { [field]: token }, headers, query }
+  return { auth: token === undefined ? {} : { [field]: token }, headers, query: queryOf(request) }
 }
 
 function closeRefused(socket, code) {

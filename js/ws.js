@@ -13,7 +13,7 @@
 // graphql-ws protocol's own close codes.
 
 const { HandshakeAuthenticator, RevocationList } = require('./index.js')
-const { callHook, codeOf, optionsError, refusalInfo } = require('./errors.js')
+const { callHook, optionsError, refusalInfo } = require('./errors.js')
 const { originPredicate, originVerdict } = require('./socket-origin.js')
 const { ConnectionWatch, clockOf, expiresAtOf } = require('./connection-lifetime.js')
 
@@ -351,5 +351,5 @@ module.exports = {
   makeVerifyClient,
   watchSocket,
   statusOf,
-  codeOf,
+  queryOf,
 }
