@@ -150,3 +150,23 @@ for (const [name, platform] of PLATFORMS) {
     })
   })
 }
+
+// The example's ws gateway (examples/nest-app/src/ws.gateway.mts, built by `tsc -p examples/nest-app`).
+describe('examples/nest-app: the ws gateway behind AuthenticatedWsAdapter', () => {
+  test('welcome and whoami for an admitted client; refusals before the upgrade', async (t) => {
+    const { createWsApp } = await import('../examples/nest-app/dist/main.mjs')
+    const failures = []
+    const app = await createWsApp({ authSecret: h.AUTH_SECRET, jwtSecret: h.JWT_SECRET }, { onFailure: (i) => failures.push(i.code) })
+    await app.listen(0, '127.0.0.1')
+    t.after(() => app.close())
+    const url = `ws://127.0.0.1:${app.getHttpServer().address().port}/ws`
+    const { ws } = await client(t, url, { headers: { cookie: `${h.COOKIE}=${await h.sessionToken({ sub: 'ada' })}` } })
+    assert.deepEqual(await h.nextMessage(ws, (m) => m.event === 'welcome'), { event: 'welcome', data: { sub: 'ada', kind: 'authjs' } })
+    const me = await whoami(ws, 'x')
+    assert.equal(me.sub, 'ada')
+    assert.equal(me.source, 'cookie')
+    assert.equal(me.body, 'x')
+    assert.deepEqual((await refusal(url)).body, { code: 'ERR_TOKEN_MISSING' })
+    assert.deepEqual(failures, ['ERR_TOKEN_MISSING'])
+  })
+})
