@@ -266,6 +266,30 @@ describe('authbridge/ws lifetime', () => {
     assert.deepEqual(err, { code: 4401, reason: 'ERR_TOKEN_MISSING' })
   })
 
+  test('auth_refresh: another kind is refused, oversized and binary messages are not read, expiry: false arms nothing', async (t) => {
+    const s = await server(t)
+    const { ws } = await client(t, s.url, { headers: { authorization: `Bearer ${h.accessToken('ada')}` } })
+    await h.nextMessage(ws, (m) => m.hello)
+    ws.send(JSON.stringify({ type: 'auth_refresh', token: await h.sessionToken({ sub: 'ada' }) }))
+    assert.deepEqual(await h.nextMessage(ws, (m) => m.type === 'auth_refreshed'), { type: 'auth_refreshed', ok: false, code: 'ERR_TOKEN_WRONG_KIND' })
+    // Over 64 KB, or binary: not an auth_refresh (the app's own listeners get them).
+    ws.send(JSON.stringify({ type: 'auth_refresh', token: h.accessToken('ada'), pad: 'x'.repeat(70 * 1024) }))
+    ws.send(Buffer.from(JSON.stringify({ type: 'auth_refresh', token: h.accessToken('ada') })), { binary: true })
+    ws.send('marker')
+    await h.nextMessage(ws, (m) => m.echo === 'marker')
+    assert.equal(ws.authbridgeInbox.messages.filter((m) => m.type === 'auth_refreshed').length, 0)
+
+    const off = await server(t, { settings: { expiry: false } })
+    const c = await client(t, off.url, { headers: { authorization: `Bearer ${h.accessToken('bob', { expiresIn: 1 })}` } })
+    await h.nextMessage(c.ws, (m) => m.hello)
+    const [entry] = watchOf(off.verifyClient).entries.values()
+    assert.equal(entry.cancel, null, 'no expiry timer')
+    c.ws.send(JSON.stringify({ type: 'auth_refresh', token: h.accessToken('bob') }))
+    c.ws.send('after')
+    await h.nextMessage(c.ws, (m) => m.echo === 'after')
+    assert.equal(c.ws.authbridgeInbox.messages.filter((m) => m.type === 'auth_refreshed').length, 0)
+  })
+
   test('settings are checked', () => {
     assert.throws(() => wsVerifyClient(h.options(), { revocation: {} }), { code: 'ERR_INVALID_OPTIONS' })
     assert.throws(() => wsVerifyClient(h.options(), { identity: 'sub' }), { code: 'ERR_INVALID_OPTIONS' })
