@@ -204,6 +204,33 @@ for (const [name, platform, config] of DRIVERS) {
   })
 }
 
+describe('authbridge/graphql-ws: upgrades refused before the WebSocket opens, when the app asks (Mercurius verifyClient)', () => {
+  const config = (auth) => ({ driver: MercuriusDriver, typeDefs, subscription: { ...auth.mercurius, verifyClient: auth.verifyClient, fullWsTransport: false } })
+  test('no header or cookie token: 401 { code } before 101; a header or cookie token subscribes', async (t) => {
+    const app = await boot(t, () => new FastifyAdapter(), config)
+    const refused = await h.open(app.url).then(
+      () => assert.fail('expected a refusal'),
+      (e) => e,
+    )
+    assert.equal(refused.status, 401)
+    assert.deepEqual(refused.body, { code: 'ERR_TOKEN_MISSING' })
+    const cookie = `${h.COOKIE}=${await h.sessionToken({ sub: 'ada' })}`
+    const evil = await h.open(app.url, { headers: { cookie }, origin: 'https://evil.example' }).then(
+      () => assert.fail('expected a refusal'),
+      (e) => e,
+    )
+    assert.equal(evil.status, 403)
+    assert.deepEqual(evil.body, { code: 'ERR_ORIGIN_NOT_ALLOWED' })
+    // connectionParams alone no longer get in: the upgrade carries no token.
+    const byParams = await ticks(gqlClient(t, app.url, { connectionParams: { token: h.accessToken('alice') } }))
+    assert.deepEqual(byParams.events, [])
+    assert.ok(byParams.error, 'the subscription failed')
+    assert.deepEqual((await ticks(gqlClient(t, app.url, { headers: { authorization: `Bearer ${h.accessToken('carol')}` } }))).events, ['carol:0', 'carol:1'])
+    assert.deepEqual((await ticks(gqlClient(t, app.url, { headers: { cookie } }))).events, ['ada:0', 'ada:1'])
+    assert.deepEqual(app.failures.map((f) => f.code).slice(0, 3), ['ERR_TOKEN_MISSING', 'ERR_ORIGIN_NOT_ALLOWED', 'ERR_TOKEN_MISSING'])
+  })
+})
+
 describe('authbridge/graphql-ws: a revocation written through Redis on another node', () => {
   const { startRedis, redisSkip } = require('./helpers/redis.js')
   const skip = redisSkip()

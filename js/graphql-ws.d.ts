@@ -1,5 +1,5 @@
 import type { HandshakeAuthenticator, HandshakeOptions } from '../index'
-import type { WsAuth, WsAuthSettings } from './ws'
+import type { WsAuth, WsAuthSettings, WsVerifyClient } from './ws'
 import type { ConnectionWatchStats } from './socket.io'
 
 /** graphql-ws's CloseCode.Unauthorized: a refused connection (reason: the error code) and expiry (reason 'ERR_JWT_EXPIRED'). */
@@ -37,6 +37,13 @@ export interface GraphqlWsAuth {
   readonly GqlAuthGuard: GqlAuthGuardClass
   readonly authenticator: HandshakeAuthenticator
   readonly watch: { stats(): ConnectionWatchStats }
+  /**
+   * Opt-in refusal before the WebSocket opens of upgrades without a valid Authorization
+   * header or session cookie (401, 403 for a refused Origin, body `{ code }`): Mercurius's
+   * `subscription.verifyClient`, or the verifyClient of a WebSocketServer given to
+   * graphql-ws's useServer. Clients that authenticate by connectionParams only are then refused.
+   */
+  readonly verifyClient: WsVerifyClient
 }
 
 export interface MercuriusSubscriptionAuth {

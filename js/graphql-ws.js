@@ -11,7 +11,7 @@
 // No peer is loaded here: graphql-ws, @nestjs/graphql and mercurius call these functions.
 
 const { codedError, optionsError } = require('./errors.js')
-const { createWsContext, authenticateHandshake, watchSocket, statusOf, queryOf } = require('./ws.js')
+const { createWsContext, authenticateHandshake, watchSocket, statusOf, queryOf, makeVerifyClient } = require('./ws.js')
 const { originVerdict: httpOriginVerdict } = require('./passport.js')
 
 // graphql-ws's CloseCode.Unauthorized and CloseCode.Forbidden.
@@ -118,6 +118,11 @@ function graphqlWsAuth(optionsOrAuthenticator, settings) {
     watch: { value: ctx.watch },
     mercurius: { value: mercuriusHooks(ctx, s) },
     GqlAuthGuard: { value: makeGuard(ctx) },
+    // For an app that wants upgrades without a header or cookie token refused before the
+    // WebSocket opens (401 / 403, body { code }): Mercurius's `subscription.verifyClient`,
+    // or the `verifyClient` of a WebSocketServer the app gives graphql-ws's useServer.
+    // connectionParams-only clients are then refused.
+    verifyClient: { value: makeVerifyClient(ctx) },
   })
   return out
 }
