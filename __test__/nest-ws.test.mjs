@@ -52,9 +52,11 @@ async function boot(t, platform, settings = {}, gatewayExtra = {}) {
   const adapter = new AuthenticatedWsAdapter(app, h.options(), { ...settings, onFailure: (i) => failures.push(i) })
   app.useWebSocketAdapter(adapter)
   await app.listen(0, '127.0.0.1')
-  t.after(() => app.close())
+  let closed = null
+  const close = () => (closed ??= app.close())
+  t.after(close)
   const port = app.getHttpServer().address().port
-  return { base: `ws://127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, seen, failures, adapter }
+  return { base: `ws://127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, seen, failures, adapter, close }
 }
 
 async function client(t, url, wsOptions) {
@@ -129,6 +131,16 @@ for (const [name, platform] of PLATFORMS) {
       assert.deepEqual(await h.closed(short.ws, 6000), { code: 4401, reason: 'ERR_JWT_EXPIRED' })
       // carol's first token has expired too by now; her refreshed socket is still served.
       assert.equal((await whoami(refreshed.ws)).sub, 'carol')
+
+      // app.close() detaches the watch from the list, which outlives the app.
+      const watch = app.adapter.verifyClient.watch
+      let calls = 0
+      watch.changed = () => calls++
+      revocation.revokeSubject('someone')
+      assert.equal(calls, 1, 'listening while the app runs')
+      await app.close()
+      revocation.revokeSubject('someone-else')
+      assert.equal(calls, 1, 'no longer listening after app.close()')
     })
 
     test("a gateway's own verifyClient runs after authbridge's", async (t) => {

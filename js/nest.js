@@ -189,6 +189,12 @@ class AuthenticatedWsAdapter extends WsAdapter {
     return super.create(port, { ...o, verifyClient: chainVerifyClient(this.verifyClient, o.verifyClient) })
   }
 
+  /** On app.close(): the watch stops listening to the revocation lists (they may outlive the app). */
+  async dispose() {
+    await super.dispose()
+    this.verifyClient.watch.close()
+  }
+
   /** Every admitted client gets `client.data = { user, auth }` and is watched before the gateway sees it. */
   bindClientConnect(server, callback) {
     server.on('connection', (client, req) => {
