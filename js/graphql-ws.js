@@ -65,7 +65,7 @@ async function admitConnection(ctx, socket, request, params) {
 }
 
 function contextOf(settings) {
-  return createWsContext(settings.authenticator || settings.options, settings.rest, {
+  return createWsContext(settings.options, settings.rest, {
     transport: 'graphql-ws',
     closeCodes: { expired: CLOSE_UNAUTHORIZED, revoked: CLOSE_FORBIDDEN },
   })
@@ -88,9 +88,10 @@ const CONNECTION_AUTH = new WeakSet()
 /**
  * The options to spread into `subscriptions: { 'graphql-ws': { ...graphqlWsAuth(options) } }`
  * of GraphQLModule (Apollo driver), or into graphql-ws's `useServer`: onConnect (refuses with
- * 4401 / 4403 and the code as reason), onClose, and context (`{ user, auth, connectionParams,
- * extra, req }`, merged with `settings.context(ctx, msg, args)`). `.mercurius` holds the same
- * for Mercurius's `subscription` option, `.authenticator` and `.watch` the shared state.
+ * 4401 / 4403 and the code as reason) and context (`{ user, auth, connectionParams, extra,
+ * req }`, merged over `settings.context(ctx, msg, args)`). Not enumerated (so not spread):
+ * `.mercurius` (the same for Mercurius's `subscription` option), `.GqlAuthGuard`,
+ * `.verifyClient`, `.authenticator` and `.watch`.
  */
 function graphqlWsAuth(optionsOrAuthenticator, settings) {
   const s = splitSettings(optionsOrAuthenticator, settings)
