@@ -32,3 +32,8 @@ test('jsonWebTokenOptions.ignoreExpiration: true is a type error (it is refused 
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('authbridge/ws, authbridge/graphql-ws and the Nest transport adapters type-check as an app uses them', () => {
+  const r = tsc(path.join(root, '__test__', 'types-transports'))
+  assert.equal(r.status, 0, r.stdout + r.stderr)
+})

@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module'
 import { io } from 'socket.io-client'
 import { encode } from '@auth/core/jwt'
-import { createApp, EventsGateway, ChatGateway } from './nest-app/dist/main.mjs'
+import WebSocket from 'ws'
+import { createApp, createWsApp, EventsGateway, ChatGateway } from './nest-app/dist/main.mjs'
 
 const require = createRequire(import.meta.url)
 const jwt = require('jsonwebtoken')
@@ -82,9 +83,46 @@ for (const f of failures) console.log(`  ${pad(f.namespace, 7)}${pad(f.code, 28)
 for (const r of results) r.socket.close()
 await app.close()
 
+// The same rules on plain WebSockets (@nestjs/platform-ws, AuthenticatedWsAdapter).
+const wsFailures = []
+const wsApp = await createWsApp({ authSecret: AUTH_SECRET, jwtSecret: JWT_SECRET }, { onFailure: (info) => wsFailures.push(info) })
+await wsApp.listen(0, '127.0.0.1')
+const wsUrl = `ws://127.0.0.1:${wsApp.getHttpServer().address().port}/ws`
+const wsClients = [
+  { name: 'browser, session cookie', token: 'Auth.js session (JWE)', headers: { cookie: `authjs.session-token=${session}` } },
+  { name: 'node, Authorization', token: 'HS256 accessToken (Bearer)', headers: { authorization: `Bearer ${accessToken}` } },
+  { name: 'stale tab', token: 'HS256, expired 1 min ago', headers: { authorization: `Bearer ${expired}` } },
+  { name: 'other site', token: 'session cookie, Origin evil', headers: { cookie: `authjs.session-token=${session}` }, origin: 'https://evil.example' },
+  { name: 'anonymous', token: '(none)', headers: {} },
+]
+const wsConnect = (c) =>
+  new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl, { headers: c.headers, origin: c.origin })
+    const done = (result) => {
+      clearTimeout(timer)
+      resolve({ ...c, ws, ...result })
+    }
+    const timer = setTimeout(() => done({ accepted: false, status: 'timeout', code: '' }), 5000)
+    ws.once('message', (data) => done({ accepted: true, status: 101, code: '', welcome: JSON.parse(String(data)) }))
+    ws.once('unexpected-response', (req, res) => {
+      let body = ''
+      res.on('data', (d) => (body += d))
+      res.on('end', () => done({ accepted: false, status: res.statusCode, code: JSON.parse(body).code }))
+    })
+    ws.once('error', () => {})
+  })
+const wsResults = []
+for (const c of wsClients) wsResults.push(await wsConnect(c))
+console.log('\nPlain WebSockets (AuthenticatedWsAdapter, refused before the upgrade):')
+for (const r of wsResults) console.log('  ' + pad(r.name, 24) + pad(r.token, 34) + pad(r.accepted ? 'accepted' : 'REFUSED', 10) + pad(r.status, 8) + (r.code || `welcome ${r.welcome.data.sub}`))
+for (const r of wsResults) r.ws.terminate()
+await wsApp.close()
+
 const expectAccepted = [true, true, true, true, false, false, false, false, false]
 const wrong = results.filter((r, i) => r.accepted !== expectAccepted[i] || r.got.includes('news') !== expectAccepted[i])
-if (wrong.length || httpRows.map(([, s]) => s).join() !== '200,200,401,401') {
+const wsExpected = '101,101,401:ERR_JWT_EXPIRED,403:ERR_ORIGIN_NOT_ALLOWED,401:ERR_TOKEN_MISSING'
+const wsGot = wsResults.map((r) => (r.accepted ? String(r.status) : `${r.status}:${r.code}`)).join()
+if (wrong.length || httpRows.map(([, s]) => s).join() !== '200,200,401,401' || wsGot !== wsExpected) {
   console.error('\nunexpected result: the demo does not match what authbridge promises')
   process.exit(1)
 }

@@ -62,3 +62,21 @@ export declare const REVOCATION_OPTIONS: unique symbol
 
 // JwtModule, JwtService, jsonwebtoken's errors and their option types.
 export * from './nest-jwt'
+
+// Plain WebSockets (issue 23): AuthenticatedWsAdapter, on @nestjs/platform-ws (an optional peer).
+import type { WsAdapter } from '@nestjs/platform-ws'
+import type { WsAuthSettings, WsVerifyClient } from './ws'
+
+/**
+ * WsAdapter that authenticates every WebSocket upgrade of every gateway before it opens
+ * (401, 403 for a refused Origin, JSON body { code }), sets `client.data = { user, auth }`
+ * before handleConnection, closes clients at expiry (4401) and on revocation (4403) and
+ * answers auth_refresh. A gateway's own `verifyClient` runs after authbridge's.
+ *
+ *   app.useWebSocketAdapter(new AuthenticatedWsAdapter(app, { authjs: { secret } }))
+ */
+export declare class AuthenticatedWsAdapter extends WsAdapter {
+  constructor(appOrHttpServer: any, options: HandshakeOptions | HandshakeAuthenticator, settings?: WsAuthSettings & { messageParser?: (data: any) => any })
+  readonly authenticator: HandshakeAuthenticator
+  readonly verifyClient: WsVerifyClient
+}

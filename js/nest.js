@@ -147,3 +147,86 @@ module.exports = {
   ...require('./nest-jwt.js'),
   ...require('./nest-revocation.js'),
 }
+
+// ---------------------------------------------------------------------------------------------
+// Plain WebSockets and GraphQL (issue 23): AuthenticatedWsAdapter (@nestjs/platform-ws, an
+// optional peer, loaded as IoAdapter is) and GqlAuthGuard (js/graphql-ws.js).
+// ---------------------------------------------------------------------------------------------
+
+const wsAuth = require('./ws.js')
+
+let WsAdapter
+try {
+  WsAdapter = requirePeer('@nestjs/platform-ws', 'AuthenticatedWsAdapter').WsAdapter
+} catch (err) {
+  if (codeOf(err) !== 'ERR_PEER_MISSING') throw err
+  const missing = err
+  WsAdapter = class WsAdapterUnavailable {
+    constructor() {
+      throw missing
+    }
+  }
+}
+
+/** Runs `first` (authbridge's verifyClient), then the gateway's own `second` (either ws arity). */
+function chainVerifyClient(first, second) {
+  if (typeof second !== 'function') return first
+  return function authbridgeThenGatewayVerifyClient(info, cb) {
+    first(info, (ok, ...refusal) => {
+      if (!ok) return cb(ok, ...refusal)
+      if (second.length >= 2) return second(info, cb)
+      let verdict = false
+      try {
+        verdict = !!second(info)
+      } catch {
+        verdict = false
+      }
+      cb(verdict)
+    })
+  }
+}
+
+class AuthenticatedWsAdapter extends WsAdapter {
+  /**
+   * @param appOrHttpServer the Nest application (as for WsAdapter)
+   * @param options HandshakeOptions, or a HandshakeAuthenticator
+   * @param settings as authbridge/ws's wsVerifyClient ({ onFailure, onSuccess, expiry,
+   *   allowedOrigins, revocation, identity, now, closeCodes }), plus `messageParser` (WsAdapter's option)
+   */
+  constructor(appOrHttpServer, options, settings = {}) {
+    const s = settings || {}
+    super(appOrHttpServer, s.messageParser ? { messageParser: s.messageParser } : undefined)
+    const logger = new Logger('AuthenticatedWsAdapter')
+    const onFailure = (info) => {
+      logger.debug(`refused ${info.path || '/'}: ${info.code} (source ${info.source}, token ${info.fingerprint})`)
+      if (typeof s.onFailure === 'function') s.onFailure(info)
+    }
+    this.authenticator = options instanceof HandshakeAuthenticator ? options : new HandshakeAuthenticator(options)
+    const remote = this.authenticator.remoteJwks
+    if (remote) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
+    const revocation = s.revocation || (options instanceof HandshakeAuthenticator ? undefined : options && options.revocation)
+    const { messageParser, ...wsSettings } = s
+    this.verifyClient = wsAuth.makeVerifyClient(wsAuth.createWsContext(this.authenticator, { ...wsSettings, onFailure, revocation }))
+  }
+
+  /** The gateway's server, its upgrades authenticated first (a gateway's own verifyClient runs after). */
+  create(port, options = {}) {
+    const o = options || {}
+    return super.create(port, { ...o, verifyClient: chainVerifyClient(this.verifyClient, o.verifyClient) })
+  }
+
+  /** On app.close(): the watch stops listening to the revocation lists (they may outlive the app). */
+  async dispose() {
+    await super.dispose()
+    this.verifyClient.watch.close()
+  }
+
+  /** Every admitted client gets `client.data = { user, auth }` and is watched before the gateway sees it. */
+  bindClientConnect(server, callback) {
+    server.on('connection', (client, req) => {
+      if (wsAuth.watchConnection(client, req)) callback(client, req)
+    })
+  }
+}
+
+module.exports.AuthenticatedWsAdapter = AuthenticatedWsAdapter

@@ -51,10 +51,24 @@ function passportVerifyOptions(options) {
  */
 function corsAllowsOrigin(req) {
   const origin = req && req.headers && req.headers.origin
-  const res = req && req.res
-  if (typeof origin !== 'string' || !res || typeof res.getHeader !== 'function') return undefined
+  const res = responseOf(req)
+  if (typeof origin !== 'string' || !res) return undefined
   const allowed = res.getHeader('access-control-allow-origin') === origin && String(res.getHeader('access-control-allow-credentials')) === 'true'
   return allowed ? true : undefined
+}
+
+/**
+ * The Node response of `req`, where the CORS answer is: Express's `req.res`; for a Fastify
+ * request (`req.raw`, Nest's FastifyAdapter copies the CORS headers of `enableCors` to the
+ * Node response before guards run) the response on its HTTP/1 connection, only when it
+ * belongs to this very request (`res.req === req.raw`); else null (the authenticator's rule).
+ */
+function responseOf(req) {
+  if (!req) return null
+  if (req.res && typeof req.res.getHeader === 'function') return req.res
+  const raw = req.raw
+  const res = raw && raw.socket && raw.socket._httpMessage
+  return res && res.req === raw && typeof res.getHeader === 'function' ? res : null
 }
 
 /** The caller's verdict on the request's Origin for the authenticator's rule (see corsAllowsOrigin). */
@@ -356,4 +370,4 @@ class Strategy {
   }
 }
 
-module.exports = { Strategy, JwtStrategy: Strategy, AuthbridgeStrategy: Strategy, ExtractJwt, HandshakeAuthenticator }
+module.exports = { Strategy, JwtStrategy: Strategy, AuthbridgeStrategy: Strategy, ExtractJwt, HandshakeAuthenticator, originVerdict }

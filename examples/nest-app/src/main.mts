@@ -9,6 +9,8 @@ import { AppAuthConfig, configFromEnv, handshakeOptions } from './auth.config.mj
 
 export { EventsGateway } from './events.gateway.mjs'
 export { ChatGateway } from './chat.gateway.mjs'
+export { WsEventsGateway } from './ws.gateway.mjs'
+export { createWsApp } from './ws-app.mjs'
 
 export interface CreateAppOptions {
   /** Called for each refused handshake: code, source and token fingerprint (never the token). */
