@@ -267,18 +267,24 @@ export declare class JwtVerifier {
  */
 export declare class RevocationList {
   constructor(options?: RevocationListOptions)
-  /** Revokes one token by its `jti` until `exp` (seconds since the epoch). */
-  revokeToken(jti: string, exp: number): void
   /**
-   * Revokes the tokens of `sub` issued before `before` (seconds; default now). A token
-   * without `iat` counts as issued before.
+   * Revokes one token by its `jti` until `exp` (seconds since the epoch). `jti` is a
+   * string or an integer (keyed as `revocationKeyOf` says: `1` and `'1'` are one id).
    */
-  revokeSubject(sub: string, before?: number): void
+  revokeToken(jti: string | number, exp: number): void
+  /**
+   * Revokes the tokens of `sub` (a string or an integer, as `revokeToken`'s jti) issued
+   * before `before` (seconds; default now). A token without `iat` counts as issued
+   * before; an Auth.js session is ordered by its `auth_time` (see README).
+   */
+  revokeSubject(sub: string | number, before?: number): void
   /**
    * Why verified claims would be refused now: 'ERR_TOKEN_REVOKED',
-   * 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
+   * 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'),
+   * 'ERR_JWT_CLAIM_INVALID' (a jti or sub that cannot be an id, while the list can refuse
+   * something), or null.
    */
-  refusal(claims: object): 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null
+  refusal(claims: object, options?: RevocationCheckOptions): 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | 'ERR_JWT_CLAIM_INVALID' | null
   /**
    * Refuse every token with ERR_REVOCATION_STALE (true) or stop (false). Used by a store
    * (authbridge/redis) whose sync is lost for too long with onStale 'refuse'.
@@ -286,8 +292,8 @@ export declare class RevocationList {
   setStale(refuse: boolean): void
   /** Whether every token is refused as stale (see setStale). */
   get stale(): boolean
-  /** Whether verified claims (jti, sub, iat) are revoked now. */
-  isRevoked(claims: object): boolean
+  /** Whether verified claims would be refused now (see `refusal`). */
+  isRevoked(claims: object, options?: RevocationCheckOptions): boolean
   /** Calls `listener(change)` after every change. Only 'change' exists. */
   on(event: 'change', listener: (change: RevocationChange) => void): this
   /** Removes a listener added with `on`. */
@@ -305,6 +311,8 @@ export declare class RevocationList {
   size(): RevocationSize
   /** Moves on every change. */
   get version(): number
+  /** Seconds a revoked subject's token time may be ahead of the clock. */
+  get clockTolerance(): number
   /** Seconds a subject entry lives after its `before`. */
   get subjectTtl(): number
 }
@@ -421,6 +429,15 @@ export interface RevocationChange {
   version: number
 }
 
+/** Options of `refusal(claims, options?)` / `isRevoked(claims, options?)`. */
+export interface RevocationCheckOptions {
+  /**
+   * The kind of token the claims come from (default 'jwt'): for 'authjs' sessions a
+   * revoked subject is ordered by `auth_time`, and a session without it is refused.
+   */
+  kind?: 'jwt' | 'authjs'
+}
+
 /** One entry of `entries()` / `replace()`: `{ jti, exp }` or `{ sub, before }`. */
 export interface RevocationEntry {
   jti?: string
@@ -429,6 +446,14 @@ export interface RevocationEntry {
   before?: number
 }
 
+/**
+ * The revocation key of a `jti` or `sub` value, by the rule every check uses: a string of 1
+ * to 1024 bytes is its own key, an integer with |n| <= 2^53-1 its decimal text (`1` and
+ * `'1'` are the same id); anything else (an empty or longer string, another number, null,
+ * a boolean, an object) is null.
+ */
+export declare function revocationKeyOf(value: unknown): string | null
+
 /** Options of `new RevocationList(options?)`. */
 export interface RevocationListOptions {
   /**
@@ -436,6 +461,12 @@ export interface RevocationListOptions {
    * session maxAge). Set it to at least the longest lifetime of the tokens you accept.
    */
   subjectTtl?: number
+  /**
+   * Seconds a revoked subject's token time (`iat`, or a session's `auth_time`) may be
+   * ahead of the clock (default 60): a token of a revoked subject from further ahead
+   * cannot be ordered against the revocation and is refused (issuer skew, forged iat).
+   */
+  clockTolerance?: number
   /** Seconds since the epoch; for tests. Default: the system clock. */
   now?: () => number
 }

@@ -22,6 +22,10 @@ use crate::error::{Error, ErrorCode, Result};
 /// session maxAge.
 pub const DEFAULT_SUBJECT_TTL: f64 = 30.0 * 24.0 * 60.0 * 60.0;
 
+/// Default seconds a revoked subject's token time (iat, or a session's auth_time) may be
+/// ahead of the clock before the token is refused as unorderable (R02).
+pub const DEFAULT_CLOCK_TOLERANCE: f64 = 60.0;
+
 /// Inserts between two passes that drop entries past their lifetime, at least.
 const PRUNE_EVERY: u64 = 1024;
 
@@ -47,21 +51,119 @@ pub struct RevocationList {
     /// token is then refused with ERR_REVOCATION_STALE.
     refuse_all: AtomicBool,
     subject_ttl: f64,
+    /// Seconds a revoked subject's token time may be ahead of the clock (R02).
+    clock_tolerance: f64,
 }
 
-/// The identifying claims of a verified token, as the check reads them.
+/// The identifying claims of a verified token, as the check reads them (ids already
+/// turned into their keys by the id rule, see `claim_key`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TokenIds {
     pub jti: Option<Box<str>>,
     pub sub: Option<Box<str>>,
     pub iat: Option<f64>,
+    /// The sign-in time (OIDC `auth_time`), read for Auth.js sessions.
+    pub auth_time: Option<f64>,
+    /// An Auth.js session: a revoked subject is ordered by `auth_time` (kept when the front
+    /// end re-encodes the cookie), not by `iat` (fresh on every re-encode), and a session
+    /// without `auth_time` is refused while its subject's entry lives.
+    pub session: bool,
+}
+
+/// The largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A claim (or argument) value seen as a revocation id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdKey<'a> {
+    /// No id: the claim is absent, or an empty string (no entry can have an empty id).
+    Absent,
+    /// The key the list is indexed by.
+    Key(std::borrow::Cow<'a, str>),
+    /// A value that cannot be an id: refused whenever a list is consulted.
+    Invalid,
+}
+
+impl IdKey<'_> {
+    pub fn into_owned(self) -> IdKey<'static> {
+        match self {
+            IdKey::Absent => IdKey::Absent,
+            IdKey::Key(k) => IdKey::Key(std::borrow::Cow::Owned(k.into_owned())),
+            IdKey::Invalid => IdKey::Invalid,
+        }
+    }
+}
+
+/// The id rule (one rule for every path: tokens' claims, the revoke methods, and the
+/// exported `revocationKeyOf`): a string of 1 to 1024 bytes is its own key; an integer
+/// number with |n| <= 2^53-1 is keyed by its decimal text (`1` and `'1'` are one id, `-0`
+/// is `'0'`); an empty string is no id; any other value (another number, a longer string,
+/// null, a boolean, an object, an array) is `Invalid`.
+pub fn number_key(n: f64) -> IdKey<'static> {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+        IdKey::Key(std::borrow::Cow::Owned(format!("{}", n as i64)))
+    } else {
+        IdKey::Invalid
+    }
+}
+
+/// The id rule for a string (see `number_key`).
+pub fn string_key(s: &str) -> IdKey<'_> {
+    if s.is_empty() {
+        IdKey::Absent
+    } else if s.len() > MAX_ID_LENGTH {
+        IdKey::Invalid
+    } else {
+        IdKey::Key(std::borrow::Cow::Borrowed(s))
+    }
+}
+
+/// The id rule for a JSON claim value (see `number_key`). Integers are read exactly: a
+/// JSON integer beyond 2^53-1 is invalid, as JavaScript could not hold it either.
+pub fn value_key(v: Option<&serde_json::Value>) -> IdKey<'_> {
+    use serde_json::Value;
+    match v {
+        None => IdKey::Absent,
+        Some(Value::String(s)) => string_key(s),
+        Some(Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                if i.unsigned_abs() <= MAX_SAFE_INTEGER as u64 {
+                    return IdKey::Key(std::borrow::Cow::Owned(i.to_string()));
+                }
+                IdKey::Invalid
+            } else if n.is_u64() {
+                IdKey::Invalid
+            } else {
+                n.as_f64().map_or(IdKey::Invalid, number_key)
+            }
+        }
+        Some(_) => IdKey::Invalid,
+    }
+}
+
+/// A claim's key, or ERR_JWT_CLAIM_INVALID naming the claim when it cannot be an id.
+pub fn claim_key(v: Option<&serde_json::Value>, name: &str) -> Result<Option<Box<str>>> {
+    match value_key(v) {
+        IdKey::Absent => Ok(None),
+        IdKey::Key(k) => Ok(Some(k.into())),
+        IdKey::Invalid => Err(invalid_id_claim(name)),
+    }
+}
+
+/// The error for a jti or sub claim that cannot be matched against the list.
+pub fn invalid_id_claim(name: &str) -> Error {
+    Error::claim(
+        ErrorCode::JwtClaimInvalid,
+        name,
+        format!("the {name} claim cannot be checked against the revocation list: it must be a string of at most {MAX_ID_LENGTH} bytes or an integer of at most 2^53-1"),
+    )
 }
 
 impl TokenIds {
-    /// From claim values: jti and sub count only when they are strings.
-    pub fn from_values(jti: Option<&serde_json::Value>, sub: Option<&serde_json::Value>, iat: Option<f64>) -> TokenIds {
-        let s = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(Box::from);
-        TokenIds { jti: s(jti), sub: s(sub), iat }
+    /// From claim values, by the id rule (`value_key`); a jti or sub that cannot be an id
+    /// is ERR_JWT_CLAIM_INVALID.
+    pub fn from_values(jti: Option<&serde_json::Value>, sub: Option<&serde_json::Value>, iat: Option<f64>) -> Result<TokenIds> {
+        Ok(TokenIds { jti: claim_key(jti, "jti")?, sub: claim_key(sub, "sub")?, iat, auth_time: None, session: false })
     }
 }
 
@@ -74,7 +176,7 @@ pub enum Entry {
 
 fn check_id(what: &str, id: &str) -> Result<()> {
     if id.is_empty() || id.len() > MAX_ID_LENGTH {
-        return Err(Error::options(format!("{what} must be a non-empty string of at most {MAX_ID_LENGTH} bytes")));
+        return Err(Error::options(format!("{what} must be a non-empty string of at most {MAX_ID_LENGTH} bytes or an integer of at most 2^53-1")));
     }
     Ok(())
 }
@@ -105,6 +207,16 @@ impl Default for RevocationList {
 
 impl RevocationList {
     pub fn new(subject_ttl: Option<f64>) -> Result<RevocationList> {
+        RevocationList::with_tolerance(subject_ttl, None)
+    }
+
+    /// As `new`, with the clock tolerance of the R02 rule (default 60 s).
+    pub fn with_tolerance(subject_ttl: Option<f64>, clock_tolerance: Option<f64>) -> Result<RevocationList> {
+        let clock_tolerance = match clock_tolerance {
+            None => DEFAULT_CLOCK_TOLERANCE,
+            Some(t) if t.is_finite() && t >= 0.0 => t,
+            Some(_) => return Err(Error::options("clockTolerance must be a finite number of seconds >= 0")),
+        };
         let subject_ttl = match subject_ttl {
             None => DEFAULT_SUBJECT_TTL,
             Some(t) if t.is_finite() && t > 0.0 => t,
@@ -117,11 +229,16 @@ impl RevocationList {
             refuse_all: AtomicBool::new(false),
             budget: AtomicU64::new(PRUNE_EVERY),
             subject_ttl,
+            clock_tolerance,
         })
     }
 
     pub fn subject_ttl(&self) -> f64 {
         self.subject_ttl
+    }
+
+    pub fn clock_tolerance(&self) -> f64 {
+        self.clock_tolerance
     }
 
     /// Moves on every change.
@@ -265,6 +382,12 @@ impl RevocationList {
         self.empty.load(Ordering::Acquire)
     }
 
+    /// Whether a check can refuse anything now (entries, or refuse-all while stale): when
+    /// not, verifiers skip reading the ids.
+    pub fn consulted(&self) -> bool {
+        !self.empty.load(Ordering::Acquire) || self.refuse_all.load(Ordering::Acquire)
+    }
+
     /// (token entries, subject entries)
     pub fn len(&self) -> (usize, usize) {
         let e = self.read();
@@ -282,6 +405,13 @@ impl RevocationList {
     /// Ok when the token is not revoked; ERR_TOKEN_REVOKED when it is. Entries past their
     /// lifetime are not consulted (they are dropped by `prune`); a token entry past its
     /// exp cannot matter, as the token itself is then expired.
+    ///
+    /// A subject entry refuses a token whose time is earlier than its `before`, and one
+    /// whose time is later than `now` plus the list's clock tolerance (a token from the
+    /// future cannot be ordered against the revocation: issuer skew or a forged iat, R02).
+    /// The time is the `iat` of a JWT, the `auth_time` of an Auth.js session; a token
+    /// without it is refused. One tolerance, the list's, for every path: a socket admitted
+    /// by a verifier is not closed by a re-check of the same claims.
     pub fn check(&self, ids: &TokenIds, now: f64) -> Result<()> {
         if self.refuse_all.load(Ordering::Acquire) {
             return Err(Error::new(
@@ -301,8 +431,9 @@ impl RevocationList {
         if let Some(sub) = &ids.sub {
             if let Some(before) = e.subjects.get(sub) {
                 let live = before + self.subject_ttl > now;
-                // No iat: issued before any revocation of its subject.
-                if live && ids.iat.is_none_or(|iat| iat < *before) {
+                let t = if ids.session { ids.auth_time } else { ids.iat };
+                // No time: issued before any revocation of its subject.
+                if live && t.is_none_or(|t| t < *before || t > now + self.clock_tolerance) {
                     return Err(revoked_error(true));
                 }
             }

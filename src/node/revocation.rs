@@ -20,6 +20,10 @@ pub struct RevocationListOptions {
     /// Seconds a subject entry lives after its `before` (default 30 days, Auth.js's default
     /// session maxAge). Set it to at least the longest lifetime of the tokens you accept.
     pub subject_ttl: Option<f64>,
+    /// Seconds a revoked subject's token time (`iat`, or a session's `auth_time`) may be
+    /// ahead of the clock (default 60): a token of a revoked subject from further ahead
+    /// cannot be ordered against the revocation and is refused (issuer skew, forged iat).
+    pub clock_tolerance: Option<f64>,
     /// Seconds since the epoch; for tests. Default: the system clock.
     pub now: Option<FunctionRef<(), f64>>,
 }
@@ -88,13 +92,33 @@ impl FromNapiValue for RevocationRef {
     }
 }
 
-fn string_prop(obj: &Object<'_>, name: &str) -> napi::Result<Option<String>> {
-    let v: Option<Unknown> = obj.get(name)?;
-    match v {
-        // SAFETY: the type is checked first.
-        Some(v) if v.get_type()? == ValueType::String => Ok(Some(unsafe { v.cast::<String>() }?)),
-        _ => Ok(None),
-    }
+/// The id rule (`core::number_key` / `core::string_key`) for a JS value.
+fn js_key(v: &Unknown<'_>) -> napi::Result<core::IdKey<'static>> {
+    Ok(match v.get_type()? {
+        ValueType::Undefined => core::IdKey::Absent,
+        ValueType::String => {
+            // SAFETY: checked to be a string.
+            let s: String = unsafe { v.cast::<String>() }?;
+            match core::string_key(&s) {
+                core::IdKey::Key(_) => core::IdKey::Key(std::borrow::Cow::Owned(s)),
+                other => other.into_owned(),
+            }
+        }
+        // SAFETY: checked to be a number.
+        ValueType::Number => core::number_key(unsafe { v.cast::<f64>() }?),
+        _ => core::IdKey::Invalid,
+    })
+}
+
+/// A jti/sub member of a claims object by the id rule: ERR_JWT_CLAIM_INVALID when it
+/// cannot be an id.
+fn id_prop(obj: &Object<'_>, name: &str) -> napi::Result<std::result::Result<Option<Box<str>>, CoreError>> {
+    let v: Unknown = obj.get_named_property(name)?;
+    Ok(match js_key(&v)? {
+        core::IdKey::Absent => Ok(None),
+        core::IdKey::Key(k) => Ok(Some(k.into())),
+        core::IdKey::Invalid => Err(core::invalid_id_claim(name)),
+    })
 }
 
 fn number_prop(obj: &Object<'_>, name: &str) -> napi::Result<Option<f64>> {
@@ -106,12 +130,37 @@ fn number_prop(obj: &Object<'_>, name: &str) -> napi::Result<Option<f64>> {
     }
 }
 
+/// A revoke method's id argument (string or number) as its key; ERR_INVALID_OPTIONS when
+/// it cannot be an id.
 fn id_arg(env: &Env, v: &Unknown<'_>, what: &str) -> napi::Result<String> {
-    if v.get_type()? != ValueType::String {
-        return Err(to_js(env, CoreError::options(format!("{what} must be a string"))));
+    match js_key(v)? {
+        core::IdKey::Key(k) => Ok(k.into_owned()),
+        _ => Err(to_js(
+            env,
+            CoreError::options(format!("{what} must be a non-empty string of at most {} bytes or an integer of at most 2^53-1", core::MAX_ID_LENGTH)),
+        )),
     }
-    // SAFETY: checked to be a string.
-    unsafe { v.cast::<String>() }
+}
+
+/// The revocation key of a `jti` or `sub` value, by the rule every check uses: a string of 1
+/// to 1024 bytes is its own key, an integer with |n| <= 2^53-1 its decimal text (`1` and
+/// `'1'` are the same id); anything else (an empty or longer string, another number, null,
+/// a boolean, an object) is null.
+#[napi(ts_args_type = "value: unknown", ts_return_type = "string | null")]
+pub fn revocation_key_of(value: Unknown) -> napi::Result<Option<String>> {
+    Ok(match js_key(&value)? {
+        core::IdKey::Key(k) => Some(k.into_owned()),
+        _ => None,
+    })
+}
+
+/// Options of `refusal(claims, options?)` / `isRevoked(claims, options?)`.
+#[napi(object, object_to_js = false)]
+pub struct RevocationCheckOptions {
+    /// The kind of token the claims come from (default 'jwt'): for 'authjs' sessions a
+    /// revoked subject is ordered by `auth_time`, and a session without it is refused.
+    #[napi(ts_type = "'jwt' | 'authjs'")]
+    pub kind: Option<String>,
 }
 
 fn time_arg(env: &Env, v: Option<&Unknown<'_>>, what: &str) -> napi::Result<Option<f64>> {
@@ -137,22 +186,40 @@ impl RevocationList {
         Ok(())
     }
 
-    /// The jti, sub and iat of a claims object; None when nothing can be refused (the
-    /// list is empty and not stale), without reading the object.
-    fn claims_ids(&self, env: &Env, claims: &Unknown<'_>) -> napi::Result<Option<TokenIds>> {
+    /// The ids of a claims object (`Err` when a jti/sub cannot be an id); None when
+    /// nothing can be refused (the list is empty and not stale), without reading the object.
+    fn claims_ids(&self, env: &Env, claims: &Unknown<'_>, options: Option<&RevocationCheckOptions>) -> napi::Result<Option<std::result::Result<TokenIds, CoreError>>> {
         if claims.get_type()? != ValueType::Object {
             return Err(to_js(env, CoreError::options("claims must be an object")));
         }
-        if self.inner.is_empty() && !self.inner.refuses_all() {
+        let session = match options.and_then(|o| o.kind.as_deref()) {
+            None | Some("jwt") => false,
+            Some("authjs") => true,
+            Some(_) => return Err(to_js(env, CoreError::options("kind must be 'jwt' or 'authjs'"))),
+        };
+        if !self.inner.consulted() {
             return Ok(None);
         }
         // SAFETY: checked to be an object.
         let obj: Object = unsafe { claims.cast() }?;
-        Ok(Some(TokenIds {
-            jti: string_prop(&obj, "jti")?.map(Box::from),
-            sub: string_prop(&obj, "sub")?.map(Box::from),
-            iat: number_prop(&obj, "iat")?,
-        }))
+        let (jti, sub) = (id_prop(&obj, "jti")?, id_prop(&obj, "sub")?);
+        let (jti, sub) = match (jti, sub) {
+            (Ok(j), Ok(s)) => (j, s),
+            (Err(e), _) | (_, Err(e)) => return Ok(Some(Err(e))),
+        };
+        let auth_time = if session { number_prop(&obj, "auth_time")? } else { None };
+        Ok(Some(Ok(TokenIds { jti, sub, iat: number_prop(&obj, "iat")?, auth_time, session })))
+    }
+
+    /// The code claims would be refused with now, or None.
+    fn refusal_code(&self, env: &Env, claims: &Unknown<'_>, options: Option<RevocationCheckOptions>) -> napi::Result<Option<&'static str>> {
+        let ids = match self.claims_ids(env, claims, options.as_ref())? {
+            None => return Ok(None),
+            Some(Err(e)) => return Ok(Some(e.code.as_str())),
+            Some(Ok(ids)) => ids,
+        };
+        let now = self.now(env)?;
+        Ok(self.inner.check(&ids, now).err().map(|e| e.code.as_str()))
     }
 
     fn version_f64(&self) -> f64 {
@@ -164,16 +231,17 @@ impl RevocationList {
 impl RevocationList {
     #[napi(constructor, ts_args_type = "options?: RevocationListOptions")]
     pub fn new(env: Env, options: Option<RevocationListOptions>) -> napi::Result<Self> {
-        let (ttl, now) = match options {
-            Some(o) => (o.subject_ttl, o.now),
-            None => (None, None),
+        let (ttl, tolerance, now) = match options {
+            Some(o) => (o.subject_ttl, o.clock_tolerance, o.now),
+            None => (None, None, None),
         };
-        let inner = guard(&env, || core::RevocationList::new(ttl))?;
+        let inner = guard(&env, || core::RevocationList::with_tolerance(ttl, tolerance))?;
         Ok(RevocationList { inner: Arc::new(inner), now, listeners: RefCell::new(Vec::new()) })
     }
 
-    /// Revokes one token by its `jti` until `exp` (seconds since the epoch).
-    #[napi(ts_args_type = "jti: string, exp: number")]
+    /// Revokes one token by its `jti` until `exp` (seconds since the epoch). `jti` is a
+    /// string or an integer (keyed as `revocationKeyOf` says: `1` and `'1'` are one id).
+    #[napi(ts_args_type = "jti: string | number, exp: number")]
     pub fn revoke_token(&self, env: Env, jti: Unknown, exp: Unknown) -> napi::Result<()> {
         let jti = id_arg(&env, &jti, "jti")?;
         let exp = time_arg(&env, Some(&exp), "exp")?.ok_or_else(|| to_js(&env, CoreError::options("exp is required (seconds since the epoch)")))?;
@@ -185,9 +253,10 @@ impl RevocationList {
         Ok(())
     }
 
-    /// Revokes the tokens of `sub` issued before `before` (seconds; default now). A token
-    /// without `iat` counts as issued before.
-    #[napi(ts_args_type = "sub: string, before?: number")]
+    /// Revokes the tokens of `sub` (a string or an integer, as `revokeToken`'s jti) issued
+    /// before `before` (seconds; default now). A token without `iat` counts as issued
+    /// before; an Auth.js session is ordered by its `auth_time` (see README).
+    #[napi(ts_args_type = "sub: string | number, before?: number")]
     pub fn revoke_subject(&self, env: Env, sub: Unknown, before: Option<Unknown>) -> napi::Result<()> {
         let sub = id_arg(&env, &sub, "sub")?;
         let now = self.now(&env)?;
@@ -200,12 +269,15 @@ impl RevocationList {
     }
 
     /// Why verified claims would be refused now: 'ERR_TOKEN_REVOKED',
-    /// 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
-    #[napi(ts_args_type = "claims: object", ts_return_type = "'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null")]
-    pub fn refusal(&self, env: Env, claims: Unknown) -> napi::Result<Option<&'static str>> {
-        let Some(ids) = self.claims_ids(&env, &claims)? else { return Ok(None) };
-        let now = self.now(&env)?;
-        Ok(self.inner.check(&ids, now).err().map(|e| e.code.as_str()))
+    /// 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'),
+    /// 'ERR_JWT_CLAIM_INVALID' (a jti or sub that cannot be an id, while the list can refuse
+    /// something), or null.
+    #[napi(
+        ts_args_type = "claims: object, options?: RevocationCheckOptions",
+        ts_return_type = "'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | 'ERR_JWT_CLAIM_INVALID' | null"
+    )]
+    pub fn refusal(&self, env: Env, claims: Unknown, options: Option<RevocationCheckOptions>) -> napi::Result<Option<&'static str>> {
+        self.refusal_code(&env, &claims, options)
     }
 
     /// Refuse every token with ERR_REVOCATION_STALE (true) or stop (false). Used by a store
@@ -226,12 +298,10 @@ impl RevocationList {
         self.inner.refuses_all()
     }
 
-    /// Whether verified claims (jti, sub, iat) are revoked now.
-    #[napi(ts_args_type = "claims: object")]
-    pub fn is_revoked(&self, env: Env, claims: Unknown) -> napi::Result<bool> {
-        let Some(ids) = self.claims_ids(&env, &claims)? else { return Ok(false) };
-        let now = self.now(&env)?;
-        Ok(self.inner.is_revoked(&ids, now))
+    /// Whether verified claims would be refused now (see `refusal`).
+    #[napi(ts_args_type = "claims: object, options?: RevocationCheckOptions")]
+    pub fn is_revoked(&self, env: Env, claims: Unknown, options: Option<RevocationCheckOptions>) -> napi::Result<bool> {
+        Ok(self.refusal_code(&env, &claims, options)?.is_some())
     }
 
     /// Calls `listener(change)` after every change. Only 'change' exists.
@@ -318,6 +388,12 @@ impl RevocationList {
     #[napi(getter)]
     pub fn version(&self) -> f64 {
         self.version_f64()
+    }
+
+    /// Seconds a revoked subject's token time may be ahead of the clock.
+    #[napi(getter)]
+    pub fn clock_tolerance(&self) -> f64 {
+        self.inner.clock_tolerance()
     }
 
     /// Seconds a subject entry lives after its `before`.
