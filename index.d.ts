@@ -300,9 +300,17 @@ export declare class RevocationList {
   off(event: 'change', listener: (change: RevocationChange) => void): this
   /**
    * Replaces every entry (a full reload from a store); entries already past their
-   * lifetime are left out. All or nothing: on error nothing changes.
+   * lifetime are left out. All or nothing: on error nothing changes. Emits 'reload' with
+   * the entries added or made stricter compared with before.
    */
-  replace(entries: RevocationEntry[]): void
+  replace(entries: RevocationEntryInput[]): void
+  /**
+   * Adds entries, keeping per id the stricter (the later exp / before); never removes
+   * anything. All or nothing: on error nothing changes. Entries past their lifetime are
+   * left out. When something changed, emits ONE 'merge' change listing the entries added
+   * or made stricter (at most 1024; `overflow: true` and no entries when more).
+   */
+  merge(entries: RevocationEntryInput[]): RevocationMerged
   /** Drops entries past their lifetime; returns how many. */
   prune(): number
   /** Every entry. */
@@ -417,14 +425,22 @@ export declare function parseDuration(value: number | string, name?: string): nu
 /** What changed, given to 'change' listeners. */
 export interface RevocationChange {
   /**
-   * 'token' (a jti), 'subject', 'reload' (every entry replaced), 'prune', or 'stale' /
-   * 'fresh' (every token refused while a store's sync is lost, and back).
+   * 'token' (a jti), 'subject', 'merge' (entries added or made stricter by `merge`),
+   * 'reload' (every entry replaced by `replace`), 'prune', or 'stale' / 'fresh' (every
+   * token refused while a store's sync is lost, and back).
    */
-  type: 'token' | 'subject' | 'reload' | 'prune' | 'stale' | 'fresh'
+  type: 'token' | 'subject' | 'merge' | 'reload' | 'prune' | 'stale' | 'fresh'
   jti?: string
   exp?: number
   sub?: string
   before?: number
+  /**
+   * 'merge' / 'reload': the entries added or made stricter (`{ jti, exp }` /
+   * `{ sub, before }`), at most 1024; empty when `overflow`.
+   */
+  entries?: Array<RevocationEntry>
+  /** 'merge' / 'reload': true when more than 1024 entries changed (look at everything). */
+  overflow?: boolean
   /** The list's version after the change. */
   version: number
 }
@@ -438,11 +454,25 @@ export interface RevocationCheckOptions {
   kind?: 'jwt' | 'authjs'
 }
 
-/** One entry of `entries()` / `replace()`: `{ jti, exp }` or `{ sub, before }`. */
+/**
+ * One entry of `entries()` and of 'merge' / 'reload' changes: `{ jti, exp }` or
+ * `{ sub, before }` (ids as their key text).
+ */
 export interface RevocationEntry {
   jti?: string
   exp?: number
   sub?: string
+  before?: number
+}
+
+/**
+ * An entry given to `replace` / `merge`: `{ jti, exp }` or `{ sub, before }`; an id may
+ * be a string or an integer (keyed as `revocationKeyOf` says).
+ */
+export interface RevocationEntryInput {
+  jti?: string | number
+  exp?: number
+  sub?: string | number
   before?: number
 }
 
@@ -469,6 +499,14 @@ export interface RevocationListOptions {
   clockTolerance?: number
   /** Seconds since the epoch; for tests. Default: the system clock. */
   now?: () => number
+}
+
+/** What `merge(entries)` did. */
+export interface RevocationMerged {
+  /** Ids that were not on the list. */
+  added: number
+  /** Ids whose entry became stricter (a later exp / before). */
+  stricter: number
 }
 
 export interface RevocationSize {

@@ -174,6 +174,41 @@ pub enum Entry {
     Subject { sub: String, before: f64 },
 }
 
+/// Most entries a 'merge' / 'reload' change lists; past it, `overflow`.
+pub const MAX_CHANGED: usize = 1024;
+
+/// The entries a merge or replace added or made stricter: at most `MAX_CHANGED`, with
+/// `overflow` when more changed (then `entries` is empty: callers look at everything).
+#[derive(Debug, Default, PartialEq)]
+pub struct Changed {
+    pub entries: Vec<Entry>,
+    pub overflow: bool,
+}
+
+impl Changed {
+    fn note(&mut self, entry: impl FnOnce() -> Entry) {
+        if self.overflow {
+            return;
+        }
+        if self.entries.len() == MAX_CHANGED {
+            self.entries = Vec::new();
+            self.overflow = true;
+            return;
+        }
+        self.entries.push(entry());
+    }
+}
+
+/// What `merge` did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Merged {
+    /// Ids that were not on the list.
+    pub added: usize,
+    /// Ids whose entry became stricter (later exp / later before).
+    pub stricter: usize,
+    pub changed: Changed,
+}
+
 fn check_id(what: &str, id: &str) -> Result<()> {
     if id.is_empty() || id.len() > MAX_ID_LENGTH {
         return Err(Error::options(format!("{what} must be a non-empty string of at most {MAX_ID_LENGTH} bytes or an integer of at most 2^53-1")));
@@ -316,9 +351,9 @@ impl RevocationList {
         }
     }
 
-    /// Replaces every entry at once (a full reload from a store). Entries already
-    /// expired at `now` are left out; invalid ones are an error and change nothing.
-    pub fn replace(&self, entries: &[Entry], now: f64) -> Result<()> {
+    /// Validates entries and keeps, per id, the strictest live one (later exp / later
+    /// before); entries already past their lifetime at `now` are left out.
+    fn collect(&self, entries: &[Entry], now: f64) -> Result<Entries> {
         let mut next = Entries::default();
         for entry in entries {
             match entry {
@@ -340,10 +375,73 @@ impl RevocationList {
                 }
             }
         }
+        Ok(next)
+    }
+
+    /// Replaces every entry at once (a full reload from a store). Entries already
+    /// expired at `now` are left out; invalid ones are an error and change nothing.
+    /// Returns the entries added or made stricter compared with before (at most
+    /// `MAX_CHANGED`; `overflow` when more).
+    pub fn replace(&self, entries: &[Entry], now: f64) -> Result<Changed> {
+        let next = self.collect(entries, now)?;
         let mut e = self.write();
+        let mut changed = Changed::default();
+        for (jti, exp) in &next.tokens {
+            if e.tokens.get(jti).is_none_or(|old| old < exp) {
+                changed.note(|| Entry::Token { jti: jti.to_string(), exp: *exp });
+            }
+        }
+        for (sub, before) in &next.subjects {
+            if e.subjects.get(sub).is_none_or(|old| old < before) {
+                changed.note(|| Entry::Subject { sub: sub.to_string(), before: *before });
+            }
+        }
         *e = next;
         self.changed(&e);
-        Ok(())
+        Ok(changed)
+    }
+
+    /// Adds entries, keeping per id the stricter (later exp / later before); never removes
+    /// anything. All or nothing: an invalid entry is an error and changes nothing. Entries
+    /// past their lifetime at `now` are left out. The version moves when something changed.
+    pub fn merge(&self, entries: &[Entry], now: f64) -> Result<Merged> {
+        let next = self.collect(entries, now)?;
+        let mut e = self.write();
+        let mut out = Merged::default();
+        for (jti, exp) in next.tokens {
+            match e.tokens.get_mut(&jti) {
+                Some(old) if *old >= exp => continue,
+                Some(old) => {
+                    *old = exp;
+                    out.stricter += 1;
+                    out.changed.note(|| Entry::Token { jti: jti.to_string(), exp });
+                }
+                None => {
+                    out.changed.note(|| Entry::Token { jti: jti.to_string(), exp });
+                    e.tokens.insert(jti, exp);
+                    out.added += 1;
+                }
+            }
+        }
+        for (sub, before) in next.subjects {
+            match e.subjects.get_mut(&sub) {
+                Some(old) if *old >= before => continue,
+                Some(old) => {
+                    *old = before;
+                    out.stricter += 1;
+                    out.changed.note(|| Entry::Subject { sub: sub.to_string(), before });
+                }
+                None => {
+                    out.changed.note(|| Entry::Subject { sub: sub.to_string(), before });
+                    e.subjects.insert(sub, before);
+                    out.added += 1;
+                }
+            }
+        }
+        if out.added + out.stricter > 0 {
+            self.changed(&e);
+        }
+        Ok(out)
     }
 
     /// Drops the entries that no longer refuse anything: token entries past their exp,

@@ -31,25 +31,88 @@ pub struct RevocationListOptions {
 /// What changed, given to 'change' listeners.
 #[napi(object, object_from_js = false)]
 pub struct RevocationChange {
-    /// 'token' (a jti), 'subject', 'reload' (every entry replaced), 'prune', or 'stale' /
-    /// 'fresh' (every token refused while a store's sync is lost, and back).
-    #[napi(js_name = "type", ts_type = "'token' | 'subject' | 'reload' | 'prune' | 'stale' | 'fresh'")]
+    /// 'token' (a jti), 'subject', 'merge' (entries added or made stricter by `merge`),
+    /// 'reload' (every entry replaced by `replace`), 'prune', or 'stale' / 'fresh' (every
+    /// token refused while a store's sync is lost, and back).
+    #[napi(js_name = "type", ts_type = "'token' | 'subject' | 'merge' | 'reload' | 'prune' | 'stale' | 'fresh'")]
     pub kind: String,
     pub jti: Option<String>,
     pub exp: Option<f64>,
     pub sub: Option<String>,
     pub before: Option<f64>,
+    /// 'merge' / 'reload': the entries added or made stricter (`{ jti, exp }` /
+    /// `{ sub, before }`), at most 1024; empty when `overflow`.
+    pub entries: Option<Vec<RevocationEntry>>,
+    /// 'merge' / 'reload': true when more than 1024 entries changed (look at everything).
+    pub overflow: Option<bool>,
     /// The list's version after the change.
     pub version: f64,
 }
 
-/// One entry of `entries()` / `replace()`: `{ jti, exp }` or `{ sub, before }`.
-#[napi(object)]
+impl RevocationChange {
+    fn of(kind: &str, version: f64) -> RevocationChange {
+        RevocationChange { kind: kind.into(), jti: None, exp: None, sub: None, before: None, entries: None, overflow: None, version }
+    }
+}
+
+/// What `merge(entries)` did.
+#[napi(object, object_from_js = false)]
+pub struct RevocationMerged {
+    /// Ids that were not on the list.
+    pub added: u32,
+    /// Ids whose entry became stricter (a later exp / before).
+    pub stricter: u32,
+}
+
+fn js_entry(e: &Entry) -> RevocationEntry {
+    match e {
+        Entry::Token { jti, exp } => RevocationEntry { jti: Some(jti.clone()), exp: Some(*exp), sub: None, before: None },
+        Entry::Subject { sub, before } => RevocationEntry { jti: None, exp: None, sub: Some(sub.clone()), before: Some(*before) },
+    }
+}
+
+/// Entries given to `replace` / `merge`, validated (ids by the id rule: numbers keyed).
+fn core_entries(entries: Vec<RevocationEntryInput>) -> crate::Result<Vec<Entry>> {
+    entries.into_iter().map(RevocationEntryInput::into_core).collect()
+}
+
+/// One entry of `entries()` and of 'merge' / 'reload' changes: `{ jti, exp }` or
+/// `{ sub, before }` (ids as their key text).
+#[napi(object, object_from_js = false)]
 pub struct RevocationEntry {
     pub jti: Option<String>,
     pub exp: Option<f64>,
     pub sub: Option<String>,
     pub before: Option<f64>,
+}
+
+/// An entry given to `replace` / `merge`: `{ jti, exp }` or `{ sub, before }`; an id may
+/// be a string or an integer (keyed as `revocationKeyOf` says).
+#[napi(object, object_to_js = false)]
+pub struct RevocationEntryInput {
+    #[napi(ts_type = "string | number")]
+    pub jti: Option<serde_json::Value>,
+    pub exp: Option<f64>,
+    #[napi(ts_type = "string | number")]
+    pub sub: Option<serde_json::Value>,
+    pub before: Option<f64>,
+}
+
+fn either_key(v: serde_json::Value, what: &str) -> crate::Result<String> {
+    match core::value_key(Some(&v)) {
+        core::IdKey::Key(k) => Ok(k.into_owned()),
+        _ => Err(CoreError::options(format!("{what} must be a non-empty string of at most {} bytes or an integer of at most 2^53-1", core::MAX_ID_LENGTH))),
+    }
+}
+
+impl RevocationEntryInput {
+    fn into_core(self) -> crate::Result<Entry> {
+        match self {
+            RevocationEntryInput { jti: Some(jti), exp: Some(exp), sub: None, .. } => Ok(Entry::Token { jti: either_key(jti, "jti")?, exp }),
+            RevocationEntryInput { sub: Some(sub), before: Some(before), jti: None, .. } => Ok(Entry::Subject { sub: either_key(sub, "sub")?, before }),
+            _ => Err(CoreError::options("each entry is { jti, exp } or { sub, before }")),
+        }
+    }
 }
 
 #[napi(object, object_from_js = false)]
@@ -248,7 +311,7 @@ impl RevocationList {
         let now = self.now(&env)?;
         if guard(&env, || self.inner.revoke_token(&jti, exp, now))? {
             let version = self.version_f64();
-            self.emit(&env, || RevocationChange { kind: "token".into(), jti: Some(jti.clone()), exp: Some(exp), sub: None, before: None, version })?;
+            self.emit(&env, || RevocationChange { jti: Some(jti.clone()), exp: Some(exp), ..RevocationChange::of("token", version) })?;
         }
         Ok(())
     }
@@ -263,7 +326,7 @@ impl RevocationList {
         let before = time_arg(&env, before.as_ref(), "before")?.unwrap_or(now);
         if guard(&env, || self.inner.revoke_subject(&sub, before, now))? {
             let version = self.version_f64();
-            self.emit(&env, || RevocationChange { kind: "subject".into(), jti: None, exp: None, sub: Some(sub.clone()), before: Some(before), version })?;
+            self.emit(&env, || RevocationChange { sub: Some(sub.clone()), before: Some(before), ..RevocationChange::of("subject", version) })?;
         }
         Ok(())
     }
@@ -287,7 +350,7 @@ impl RevocationList {
         if self.inner.set_refuse_all(refuse) {
             let version = self.version_f64();
             let kind = if refuse { "stale" } else { "fresh" };
-            self.emit(&env, || RevocationChange { kind: kind.into(), jti: None, exp: None, sub: None, before: None, version })?;
+            self.emit(&env, || RevocationChange::of(kind, version))?;
         }
         Ok(())
     }
@@ -333,23 +396,39 @@ impl RevocationList {
     }
 
     /// Replaces every entry (a full reload from a store); entries already past their
-    /// lifetime are left out. All or nothing: on error nothing changes.
-    #[napi(ts_args_type = "entries: RevocationEntry[]")]
-    pub fn replace(&self, env: Env, entries: Vec<RevocationEntry>) -> napi::Result<()> {
+    /// lifetime are left out. All or nothing: on error nothing changes. Emits 'reload' with
+    /// the entries added or made stricter compared with before.
+    #[napi(ts_args_type = "entries: RevocationEntryInput[]")]
+    pub fn replace(&self, env: Env, entries: Vec<RevocationEntryInput>) -> napi::Result<()> {
         let now = self.now(&env)?;
-        let list = guard(&env, || {
-            entries
-                .into_iter()
-                .map(|e| match e {
-                    RevocationEntry { jti: Some(jti), exp: Some(exp), sub: None, .. } => Ok(Entry::Token { jti, exp }),
-                    RevocationEntry { sub: Some(sub), before: Some(before), jti: None, .. } => Ok(Entry::Subject { sub, before }),
-                    _ => Err(CoreError::options("each entry is { jti, exp } or { sub, before }")),
-                })
-                .collect::<crate::Result<Vec<_>>>()
-        })?;
-        guard(&env, || self.inner.replace(&list, now))?;
+        let list = guard(&env, || core_entries(entries))?;
+        let changed = guard(&env, || self.inner.replace(&list, now))?;
         let version = self.version_f64();
-        self.emit(&env, || RevocationChange { kind: "reload".into(), jti: None, exp: None, sub: None, before: None, version })
+        self.emit(&env, || RevocationChange {
+            entries: Some(changed.entries.iter().map(js_entry).collect()),
+            overflow: Some(changed.overflow),
+            ..RevocationChange::of("reload", version)
+        })
+    }
+
+    /// Adds entries, keeping per id the stricter (the later exp / before); never removes
+    /// anything. All or nothing: on error nothing changes. Entries past their lifetime are
+    /// left out. When something changed, emits ONE 'merge' change listing the entries added
+    /// or made stricter (at most 1024; `overflow: true` and no entries when more).
+    #[napi(ts_args_type = "entries: RevocationEntryInput[]")]
+    pub fn merge(&self, env: Env, entries: Vec<RevocationEntryInput>) -> napi::Result<RevocationMerged> {
+        let now = self.now(&env)?;
+        let list = guard(&env, || core_entries(entries))?;
+        let merged = guard(&env, || self.inner.merge(&list, now))?;
+        if merged.added + merged.stricter > 0 {
+            let version = self.version_f64();
+            self.emit(&env, || RevocationChange {
+                entries: Some(merged.changed.entries.iter().map(js_entry).collect()),
+                overflow: Some(merged.changed.overflow),
+                ..RevocationChange::of("merge", version)
+            })?;
+        }
+        Ok(RevocationMerged { added: merged.added as u32, stricter: merged.stricter as u32 })
     }
 
     /// Drops entries past their lifetime; returns how many.
@@ -359,7 +438,7 @@ impl RevocationList {
         let n = self.inner.prune(now);
         if n > 0 {
             let version = self.version_f64();
-            self.emit(&env, || RevocationChange { kind: "prune".into(), jti: None, exp: None, sub: None, before: None, version })?;
+            self.emit(&env, || RevocationChange::of("prune", version))?;
         }
         Ok(n as u32)
     }
@@ -367,14 +446,7 @@ impl RevocationList {
     /// Every entry.
     #[napi]
     pub fn entries(&self) -> Vec<RevocationEntry> {
-        self.inner
-            .entries()
-            .into_iter()
-            .map(|e| match e {
-                Entry::Token { jti, exp } => RevocationEntry { jti: Some(jti), exp: Some(exp), sub: None, before: None },
-                Entry::Subject { sub, before } => RevocationEntry { jti: None, exp: None, sub: Some(sub), before: Some(before) },
-            })
-            .collect()
+        self.inner.entries().iter().map(js_entry).collect()
     }
 
     /// How many entries of each kind.

@@ -69,6 +69,60 @@ fn replace_is_all_or_nothing() {
 }
 
 #[test]
+fn merge_keeps_the_stricter_and_removes_nothing() {
+    let l = RevocationList::new(Some(100.0)).unwrap();
+    l.revoke_token("a", 2000.0, 1000.0).unwrap();
+    l.revoke_subject("u", 1000.0, 1000.0).unwrap();
+    let v0 = l.version();
+    let m = l
+        .merge(
+            &[
+                Entry::Token { jti: "a".into(), exp: 1500.0 },  // earlier: no change
+                Entry::Token { jti: "b".into(), exp: 3000.0 },  // added
+                Entry::Token { jti: "b".into(), exp: 3500.0 },  // the stricter of two
+                Entry::Token { jti: "old".into(), exp: 900.0 }, // already past
+                Entry::Subject { sub: "u".into(), before: 1050.0 }, // stricter
+                Entry::Subject { sub: "v".into(), before: 1000.0 }, // added
+            ],
+            1000.0,
+        )
+        .unwrap();
+    assert_eq!((m.added, m.stricter, m.changed.overflow), (2, 1, false));
+    let mut changed = m.changed.entries.clone();
+    changed.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+    assert_eq!(
+        changed,
+        vec![
+            Entry::Subject { sub: "u".into(), before: 1050.0 },
+            Entry::Subject { sub: "v".into(), before: 1000.0 },
+            Entry::Token { jti: "b".into(), exp: 3500.0 },
+        ]
+    );
+    assert!(l.version() > v0);
+    assert_eq!(l.len(), (2, 2));
+    assert!(l.is_revoked(&ids(Some("a"), None, None), 1900.0), "a kept its later exp");
+    // Nothing new: no change, the version stays.
+    let v1 = l.version();
+    let m = l.merge(&[Entry::Token { jti: "b".into(), exp: 3000.0 }], 1000.0).unwrap();
+    assert_eq!((m.added, m.stricter), (0, 0));
+    assert_eq!(l.version(), v1);
+    // All or nothing.
+    let bad = [Entry::Token { jti: "c".into(), exp: 3000.0 }, Entry::Subject { sub: "".into(), before: 1.0 }];
+    assert_eq!(l.merge(&bad, 1000.0).unwrap_err().code, ErrorCode::InvalidOptions);
+    assert_eq!(l.len(), (2, 2));
+    // More than MAX_CHANGED changed: overflow and no list.
+    let many: Vec<Entry> = (0..MAX_CHANGED + 1).map(|i| Entry::Token { jti: format!("m{i}"), exp: 5000.0 }).collect();
+    let m = l.merge(&many, 1000.0).unwrap();
+    assert_eq!((m.added, m.changed.overflow, m.changed.entries.len()), (MAX_CHANGED + 1, true, 0));
+    // replace reports what it added or made stricter compared with before.
+    let r = l.replace(&[Entry::Token { jti: "a".into(), exp: 2000.0 }, Entry::Token { jti: "z".into(), exp: 2000.0 }, Entry::Subject { sub: "u".into(), before: 1060.0 }], 1000.0).unwrap();
+    let mut got = r.entries.clone();
+    got.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+    assert_eq!(got, vec![Entry::Subject { sub: "u".into(), before: 1060.0 }, Entry::Token { jti: "z".into(), exp: 2000.0 }]);
+    assert_eq!(l.len(), (2, 1));
+}
+
+#[test]
 fn bad_input_is_an_options_error() {
     let l = RevocationList::default();
     assert_eq!(l.revoke_token("", 5.0, 0.0).unwrap_err().code, ErrorCode::InvalidOptions);
