@@ -32,12 +32,22 @@ const PRUNE_EVERY: u64 = 1024;
 /// Longest jti or sub kept (bytes); longer ones are refused as options errors.
 pub const MAX_ID_LENGTH: usize = 1024;
 
+mod table;
+use table::IdTable;
+
 #[derive(Default)]
 struct Entries {
     /// jti -> exp (seconds).
-    tokens: HashMap<Box<str>, f64>,
+    tokens: IdTable,
     /// sub -> before (seconds): tokens with iat < before are revoked.
-    subjects: HashMap<Box<str>, f64>,
+    subjects: IdTable,
+}
+
+/// Entries given to `merge` / `replace`, validated, the stricter kept per id (borrowed).
+#[derive(Default)]
+struct Batch<'a> {
+    tokens: HashMap<&'a str, f64>,
+    subjects: HashMap<&'a str, f64>,
 }
 
 pub struct RevocationList {
@@ -298,9 +308,9 @@ impl RevocationList {
         if self.budget.fetch_sub(1, Ordering::AcqRel) > 1 {
             return;
         }
-        e.tokens.retain(|_, exp| *exp > now);
+        e.tokens.retain(|exp| exp > now);
         let ttl = self.subject_ttl;
-        e.subjects.retain(|_, b| *b + ttl > now);
+        e.subjects.retain(|b| b + ttl > now);
         let left = (e.tokens.len() + e.subjects.len()) as u64;
         self.budget.store(left.max(PRUNE_EVERY), Ordering::Release);
     }
@@ -320,9 +330,9 @@ impl RevocationList {
         }
         let mut e = self.write();
         match e.tokens.get(jti) {
-            Some(old) if *old >= exp => Ok(false),
+            Some(old) if old >= exp => Ok(false),
             _ => {
-                e.tokens.insert(jti.into(), exp);
+                e.tokens.insert(jti, exp)?;
                 self.insert_pruning(&mut e, now);
                 self.changed(&e);
                 Ok(true)
@@ -341,9 +351,9 @@ impl RevocationList {
         }
         let mut e = self.write();
         match e.subjects.get(sub) {
-            Some(old) if *old >= before => Ok(false),
+            Some(old) if old >= before => Ok(false),
             _ => {
-                e.subjects.insert(sub.into(), before);
+                e.subjects.insert(sub, before)?;
                 self.insert_pruning(&mut e, now);
                 self.changed(&e);
                 Ok(true)
@@ -353,15 +363,15 @@ impl RevocationList {
 
     /// Validates entries and keeps, per id, the strictest live one (later exp / later
     /// before); entries already past their lifetime at `now` are left out.
-    fn collect(&self, entries: &[Entry], now: f64) -> Result<Entries> {
-        let mut next = Entries::default();
+    fn collect<'a>(&self, entries: &'a [Entry], now: f64) -> Result<Batch<'a>> {
+        let mut next = Batch::default();
         for entry in entries {
             match entry {
                 Entry::Token { jti, exp } => {
                     check_id("jti", jti)?;
                     check_time("exp", *exp)?;
                     if *exp > now {
-                        let slot = next.tokens.entry(jti.as_str().into()).or_insert(*exp);
+                        let slot = next.tokens.entry(jti.as_str()).or_insert(*exp);
                         *slot = slot.max(*exp);
                     }
                 }
@@ -369,7 +379,7 @@ impl RevocationList {
                     check_id("sub", sub)?;
                     check_time("before", *before)?;
                     if before + self.subject_ttl > now {
-                        let slot = next.subjects.entry(sub.as_str().into()).or_insert(*before);
+                        let slot = next.subjects.entry(sub.as_str()).or_insert(*before);
                         *slot = slot.max(*before);
                     }
                 }
@@ -383,16 +393,23 @@ impl RevocationList {
     /// Returns the entries added or made stricter compared with before (at most
     /// `MAX_CHANGED`; `overflow` when more).
     pub fn replace(&self, entries: &[Entry], now: f64) -> Result<Changed> {
-        let next = self.collect(entries, now)?;
+        let batch = self.collect(entries, now)?;
+        let mut next = Entries::default();
+        for (jti, exp) in &batch.tokens {
+            next.tokens.insert(jti, *exp)?;
+        }
+        for (sub, before) in &batch.subjects {
+            next.subjects.insert(sub, *before)?;
+        }
         let mut e = self.write();
         let mut changed = Changed::default();
-        for (jti, exp) in &next.tokens {
-            if e.tokens.get(jti).is_none_or(|old| old < exp) {
+        for (jti, exp) in &batch.tokens {
+            if e.tokens.get(jti).is_none_or(|old| old < *exp) {
                 changed.note(|| Entry::Token { jti: jti.to_string(), exp: *exp });
             }
         }
-        for (sub, before) in &next.subjects {
-            if e.subjects.get(sub).is_none_or(|old| old < before) {
+        for (sub, before) in &batch.subjects {
+            if e.subjects.get(sub).is_none_or(|old| old < *before) {
                 changed.note(|| Entry::Subject { sub: sub.to_string(), before: *before });
             }
         }
@@ -405,43 +422,35 @@ impl RevocationList {
     /// anything. All or nothing: an invalid entry is an error and changes nothing. Entries
     /// past their lifetime at `now` are left out. The version moves when something changed.
     pub fn merge(&self, entries: &[Entry], now: f64) -> Result<Merged> {
-        let next = self.collect(entries, now)?;
-        let mut e = self.write();
+        let batch = self.collect(entries, now)?;
+        let mut guard = self.write();
+        let e = &mut *guard;
         let mut out = Merged::default();
-        for (jti, exp) in next.tokens {
-            match e.tokens.get_mut(&jti) {
-                Some(old) if *old >= exp => continue,
-                Some(old) => {
-                    *old = exp;
-                    out.stricter += 1;
-                    out.changed.note(|| Entry::Token { jti: jti.to_string(), exp });
-                }
-                None => {
-                    out.changed.note(|| Entry::Token { jti: jti.to_string(), exp });
-                    e.tokens.insert(jti, exp);
-                    out.added += 1;
-                }
-            }
-        }
-        for (sub, before) in next.subjects {
-            match e.subjects.get_mut(&sub) {
-                Some(old) if *old >= before => continue,
-                Some(old) => {
-                    *old = before;
-                    out.stricter += 1;
-                    out.changed.note(|| Entry::Subject { sub: sub.to_string(), before });
-                }
-                None => {
-                    out.changed.note(|| Entry::Subject { sub: sub.to_string(), before });
-                    e.subjects.insert(sub, before);
-                    out.added += 1;
+        let result = (|| -> Result<()> {
+            for (table, items, token) in [(&mut e.tokens, &batch.tokens, true), (&mut e.subjects, &batch.subjects, false)] {
+                for (id, time) in items {
+                    let entry = || if token { Entry::Token { jti: id.to_string(), exp: *time } } else { Entry::Subject { sub: id.to_string(), before: *time } };
+                    match table.get_mut(id) {
+                        Some(old) if *old >= *time => continue,
+                        Some(old) => {
+                            *old = *time;
+                            out.stricter += 1;
+                        }
+                        None => {
+                            table.insert(id, *time)?;
+                            out.added += 1;
+                        }
+                    }
+                    out.changed.note(entry);
                 }
             }
-        }
+            Ok(())
+        })();
         if out.added + out.stricter > 0 {
-            self.changed(&e);
+            self.changed(e);
         }
-        Ok(out)
+        // Only a full table (4 GiB of ids) fails here, after the entries before it.
+        result.map(|_| out)
     }
 
     /// Drops the entries that no longer refuse anything: token entries past their exp,
@@ -452,9 +461,9 @@ impl RevocationList {
         }
         let mut e = self.write();
         let before = e.tokens.len() + e.subjects.len();
-        e.tokens.retain(|_, exp| *exp > now);
+        e.tokens.retain(|exp| exp > now);
         let ttl = self.subject_ttl;
-        e.subjects.retain(|_, b| *b + ttl > now);
+        e.subjects.retain(|b| b + ttl > now);
         let dropped = before - e.tokens.len() - e.subjects.len();
         if dropped > 0 {
             self.changed(&e);
@@ -495,8 +504,9 @@ impl RevocationList {
     /// Every entry, for inspection and tests.
     pub fn entries(&self) -> Vec<Entry> {
         let e = self.read();
-        let mut out: Vec<Entry> = e.tokens.iter().map(|(j, x)| Entry::Token { jti: j.to_string(), exp: *x }).collect();
-        out.extend(e.subjects.iter().map(|(s, b)| Entry::Subject { sub: s.to_string(), before: *b }));
+        let mut out: Vec<Entry> = Vec::with_capacity(e.tokens.len() + e.subjects.len());
+        out.extend(e.tokens.iter().map(|(j, x)| Entry::Token { jti: j.to_string(), exp: x }));
+        out.extend(e.subjects.iter().map(|(s, b)| Entry::Subject { sub: s.to_string(), before: b }));
         out
     }
 
@@ -522,7 +532,7 @@ impl RevocationList {
         }
         let e = self.read();
         if let Some(jti) = &ids.jti {
-            if e.tokens.get(jti).is_some_and(|exp| *exp > now) {
+            if e.tokens.get(jti).is_some_and(|exp| exp > now) {
                 return Err(revoked_error(false));
             }
         }
@@ -531,7 +541,7 @@ impl RevocationList {
                 let live = before + self.subject_ttl > now;
                 let t = if ids.session { ids.auth_time } else { ids.iat };
                 // No time: issued before any revocation of its subject.
-                if live && t.is_none_or(|t| t < *before || t > now + self.clock_tolerance) {
+                if live && t.is_none_or(|t| t < before || t > now + self.clock_tolerance) {
                     return Err(revoked_error(true));
                 }
             }
