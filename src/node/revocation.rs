@@ -71,9 +71,30 @@ fn js_entry(e: &Entry) -> RevocationEntry {
     }
 }
 
-/// Entries given to `replace` / `merge`, validated (ids by the id rule: numbers keyed).
-fn core_entries(entries: Vec<RevocationEntryInput>) -> crate::Result<Vec<Entry>> {
-    entries.into_iter().map(RevocationEntryInput::into_core).collect()
+/// Entries given to `replace` / `merge` (an array), validated, ids by the id rule. Read as
+/// one JSON text (`JSON.stringify` called once, then parsed here): one call into JS
+/// instead of several napi calls per entry (10,000 entries: about 20 -> 5 ms).
+fn entries_arg(env: &Env, entries: &Unknown<'_>) -> napi::Result<Vec<Entry>> {
+    let shape = || to_js(env, CoreError::options("entries must be an array of { jti, exp } or { sub, before } objects"));
+    if entries.get_type()? != ValueType::Object || !entries.is_array()? {
+        return Err(shape());
+    }
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
+    let text = match stringify.call(*entries) {
+        // SAFETY: the type is checked first.
+        Ok(t) if t.get_type()? == ValueType::String => unsafe { t.cast::<String>() }?,
+        Ok(_) => return Err(shape()),
+        Err(_) => {
+            // A BigInt, a cycle: JSON.stringify threw. Clear its exception and answer with ours.
+            let mut ignored = std::ptr::null_mut();
+            // SAFETY: a plain napi call on this env, with a valid out pointer.
+            unsafe { napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut ignored) };
+            return Err(to_js(env, CoreError::options("entries hold a value JSON cannot represent (a BigInt or a cycle)")));
+        }
+    };
+    let raw: Vec<RevocationEntryInput> = serde_json::from_str(&text).map_err(|_| shape())?;
+    guard(env, || raw.into_iter().map(RevocationEntryInput::into_core).collect())
 }
 
 /// One entry of `entries()` and of 'merge' / 'reload' changes: `{ jti, exp }` or
@@ -89,6 +110,7 @@ pub struct RevocationEntry {
 /// An entry given to `replace` / `merge`: `{ jti, exp }` or `{ sub, before }`; an id may
 /// be a string or an integer (keyed as `revocationKeyOf` says).
 #[napi(object, object_to_js = false)]
+#[derive(serde::Deserialize)]
 pub struct RevocationEntryInput {
     #[napi(ts_type = "string | number")]
     pub jti: Option<serde_json::Value>,
@@ -108,8 +130,8 @@ fn either_key(v: serde_json::Value, what: &str) -> crate::Result<String> {
 impl RevocationEntryInput {
     fn into_core(self) -> crate::Result<Entry> {
         match self {
-            RevocationEntryInput { jti: Some(jti), exp: Some(exp), sub: None, .. } => Ok(Entry::Token { jti: either_key(jti, "jti")?, exp }),
-            RevocationEntryInput { sub: Some(sub), before: Some(before), jti: None, .. } => Ok(Entry::Subject { sub: either_key(sub, "sub")?, before }),
+            RevocationEntryInput { jti: Some(jti), exp: Some(exp), sub: None, .. } if !jti.is_null() => Ok(Entry::Token { jti: either_key(jti, "jti")?, exp }),
+            RevocationEntryInput { sub: Some(sub), before: Some(before), jti: None, .. } if !sub.is_null() => Ok(Entry::Subject { sub: either_key(sub, "sub")?, before }),
             _ => Err(CoreError::options("each entry is { jti, exp } or { sub, before }")),
         }
     }
@@ -399,9 +421,9 @@ impl RevocationList {
     /// lifetime are left out. All or nothing: on error nothing changes. Emits 'reload' with
     /// the entries added or made stricter compared with before.
     #[napi(ts_args_type = "entries: RevocationEntryInput[]")]
-    pub fn replace(&self, env: Env, entries: Vec<RevocationEntryInput>) -> napi::Result<()> {
+    pub fn replace(&self, env: Env, entries: Unknown) -> napi::Result<()> {
         let now = self.now(&env)?;
-        let list = guard(&env, || core_entries(entries))?;
+        let list = entries_arg(&env, &entries)?;
         let changed = guard(&env, || self.inner.replace(&list, now))?;
         let version = self.version_f64();
         self.emit(&env, || RevocationChange {
@@ -416,9 +438,9 @@ impl RevocationList {
     /// left out. When something changed, emits ONE 'merge' change listing the entries added
     /// or made stricter (at most 1024; `overflow: true` and no entries when more).
     #[napi(ts_args_type = "entries: RevocationEntryInput[]")]
-    pub fn merge(&self, env: Env, entries: Vec<RevocationEntryInput>) -> napi::Result<RevocationMerged> {
+    pub fn merge(&self, env: Env, entries: Unknown) -> napi::Result<RevocationMerged> {
         let now = self.now(&env)?;
-        let list = guard(&env, || core_entries(entries))?;
+        let list = entries_arg(&env, &entries)?;
         let merged = guard(&env, || self.inner.merge(&list, now))?;
         if merged.added + merged.stricter > 0 {
             let version = self.version_f64();
