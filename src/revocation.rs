@@ -430,10 +430,10 @@ impl RevocationList {
             for (table, items, token) in [(&mut e.tokens, &batch.tokens, true), (&mut e.subjects, &batch.subjects, false)] {
                 for (id, time) in items {
                     let entry = || if token { Entry::Token { jti: id.to_string(), exp: *time } } else { Entry::Subject { sub: id.to_string(), before: *time } };
-                    match table.get_mut(id) {
-                        Some(old) if *old >= *time => continue,
-                        Some(old) => {
-                            *old = *time;
+                    match table.get(id) {
+                        Some(old) if old >= *time => continue,
+                        Some(_) => {
+                            table.insert(id, *time)?;
                             out.stricter += 1;
                         }
                         None => {
