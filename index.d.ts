@@ -357,18 +357,24 @@ export declare class JwtVerifier {
  */
 export declare class RevocationList {
   constructor(options?: RevocationListOptions)
-  /** Revokes one token by its `jti` until `exp` (seconds since the epoch). */
-  revokeToken(jti: string, exp: number): void
   /**
-   * Revokes the tokens of `sub` issued before `before` (seconds; default now). A token
-   * without `iat` counts as issued before.
+   * Revokes one token by its `jti` until `exp` (seconds since the epoch). `jti` is a
+   * string or an integer (keyed as `revocationKeyOf` says: `1` and `'1'` are one id).
    */
-  revokeSubject(sub: string, before?: number): void
+  revokeToken(jti: string | number, exp: number): void
+  /**
+   * Revokes the tokens of `sub` (a string or an integer, as `revokeToken`'s jti) issued
+   * before `before` (seconds; default now). A token without `iat` counts as issued
+   * before; an Auth.js session is ordered by its `auth_time` (see README).
+   */
+  revokeSubject(sub: string | number, before?: number): void
   /**
    * Why verified claims would be refused now: 'ERR_TOKEN_REVOKED',
-   * 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'), or null.
+   * 'ERR_REVOCATION_STALE' (a store lost its sync, onStale 'refuse'),
+   * 'ERR_JWT_CLAIM_INVALID' (a jti or sub that cannot be an id, while the list can refuse
+   * something), or null.
    */
-  refusal(claims: object): 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | null
+  refusal(claims: object, options?: RevocationCheckOptions): 'ERR_TOKEN_REVOKED' | 'ERR_REVOCATION_STALE' | 'ERR_JWT_CLAIM_INVALID' | null
   /**
    * Refuse every token with ERR_REVOCATION_STALE (true) or stop (false). Used by a store
    * (authbridge/redis) whose sync is lost for too long with onStale 'refuse'.
@@ -376,17 +382,25 @@ export declare class RevocationList {
   setStale(refuse: boolean): void
   /** Whether every token is refused as stale (see setStale). */
   get stale(): boolean
-  /** Whether verified claims (jti, sub, iat) are revoked now. */
-  isRevoked(claims: object): boolean
+  /** Whether verified claims would be refused now (see `refusal`). */
+  isRevoked(claims: object, options?: RevocationCheckOptions): boolean
   /** Calls `listener(change)` after every change. Only 'change' exists. */
   on(event: 'change', listener: (change: RevocationChange) => void): this
   /** Removes a listener added with `on`. */
   off(event: 'change', listener: (change: RevocationChange) => void): this
   /**
    * Replaces every entry (a full reload from a store); entries already past their
-   * lifetime are left out. All or nothing: on error nothing changes.
+   * lifetime are left out. All or nothing: on error nothing changes. Emits 'reload' with
+   * the entries added or made stricter compared with before.
    */
-  replace(entries: RevocationEntry[]): void
+  replace(entries: RevocationEntryInput[]): void
+  /**
+   * Adds entries, keeping per id the stricter (the later exp / before); never removes
+   * anything. All or nothing: on error nothing changes. Entries past their lifetime are
+   * left out. When something changed, emits ONE 'merge' change listing the entries added
+   * or made stricter (at most 1024; `overflow: true` and no entries when more).
+   */
+  merge(entries: RevocationEntryInput[]): RevocationMerged
   /** Drops entries past their lifetime; returns how many. */
   prune(): number
   /** Every entry. */
@@ -395,6 +409,8 @@ export declare class RevocationList {
   size(): RevocationSize
   /** Moves on every change. */
   get version(): number
+  /** Seconds a revoked subject's token time may be ahead of the clock. */
+  get clockTolerance(): number
   /** Seconds a subject entry lives after its `before`. */
   get subjectTtl(): number
 }
@@ -544,25 +560,64 @@ export declare function parseDuration(value: number | string, name?: string): nu
 /** What changed, given to 'change' listeners. */
 export interface RevocationChange {
   /**
-   * 'token' (a jti), 'subject', 'reload' (every entry replaced), 'prune', or 'stale' /
-   * 'fresh' (every token refused while a store's sync is lost, and back).
+   * 'token' (a jti), 'subject', 'merge' (entries added or made stricter by `merge`),
+   * 'reload' (every entry replaced by `replace`), 'prune', or 'stale' / 'fresh' (every
+   * token refused while a store's sync is lost, and back).
    */
-  type: 'token' | 'subject' | 'reload' | 'prune' | 'stale' | 'fresh'
+  type: 'token' | 'subject' | 'merge' | 'reload' | 'prune' | 'stale' | 'fresh'
   jti?: string
   exp?: number
   sub?: string
   before?: number
+  /**
+   * 'merge' / 'reload': the entries added or made stricter (`{ jti, exp }` /
+   * `{ sub, before }`), at most 1024; empty when `overflow`.
+   */
+  entries?: Array<RevocationEntry>
+  /** 'merge' / 'reload': true when more than 1024 entries changed (look at everything). */
+  overflow?: boolean
   /** The list's version after the change. */
   version: number
 }
 
-/** One entry of `entries()` / `replace()`: `{ jti, exp }` or `{ sub, before }`. */
+/** Options of `refusal(claims, options?)` / `isRevoked(claims, options?)`. */
+export interface RevocationCheckOptions {
+  /**
+   * The kind of token the claims come from (default 'jwt'): for 'authjs' sessions a
+   * revoked subject is ordered by `auth_time`, and a session without it is refused.
+   */
+  kind?: 'jwt' | 'authjs'
+}
+
+/**
+ * One entry of `entries()` and of 'merge' / 'reload' changes: `{ jti, exp }` or
+ * `{ sub, before }` (ids as their key text).
+ */
 export interface RevocationEntry {
   jti?: string
   exp?: number
   sub?: string
   before?: number
 }
+
+/**
+ * An entry given to `replace` / `merge`: `{ jti, exp }` or `{ sub, before }`; an id may
+ * be a string or an integer (keyed as `revocationKeyOf` says).
+ */
+export interface RevocationEntryInput {
+  jti?: string | number
+  exp?: number
+  sub?: string | number
+  before?: number
+}
+
+/**
+ * The revocation key of a `jti` or `sub` value, by the rule every check uses: a string of 1
+ * to 1024 bytes is its own key, an integer with |n| <= 2^53-1 its decimal text (`1` and
+ * `'1'` are the same id); anything else (an empty or longer string, another number, null,
+ * a boolean, an object) is null.
+ */
+export declare function revocationKeyOf(value: unknown): string | null
 
 /** Options of `new RevocationList(options?)`. */
 export interface RevocationListOptions {
@@ -571,8 +626,22 @@ export interface RevocationListOptions {
    * session maxAge). Set it to at least the longest lifetime of the tokens you accept.
    */
   subjectTtl?: number
+  /**
+   * Seconds a revoked subject's token time (`iat`, or a session's `auth_time`) may be
+   * ahead of the clock (default 60): a token of a revoked subject from further ahead
+   * cannot be ordered against the revocation and is refused (issuer skew, forged iat).
+   */
+  clockTolerance?: number
   /** Seconds since the epoch; for tests. Default: the system clock. */
   now?: () => number
+}
+
+/** What `merge(entries)` did. */
+export interface RevocationMerged {
+  /** Ids that were not on the list. */
+  added: number
+  /** Ids whose entry became stricter (a later exp / before). */
+  stricter: number
 }
 
 export interface RevocationSize {

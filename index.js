@@ -846,6 +846,7 @@ module.exports._handshakeCheckOrigin = nativeBinding._handshakeCheckOrigin
 module.exports.decodeUnverified = nativeBinding.decodeUnverified
 module.exports.inspect = nativeBinding.inspect
 module.exports.parseDuration = nativeBinding.parseDuration
+module.exports.revocationKeyOf = nativeBinding.revocationKeyOf
 module.exports.sign = nativeBinding.sign
 module.exports.supportedAlgorithms = nativeBinding.supportedAlgorithms
 module.exports.tokenFingerprint = nativeBinding.tokenFingerprint

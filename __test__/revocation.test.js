@@ -80,7 +80,8 @@ describe('RevocationList', () => {
 
     throwsCode(() => list.revokeToken('', now + 5), 'ERR_INVALID_OPTIONS', 'empty jti')
     throwsCode(() => list.revokeToken('a', 'soon'), 'ERR_INVALID_OPTIONS', 'exp not a number')
-    throwsCode(() => list.revokeToken(7, now + 5), 'ERR_INVALID_OPTIONS', 'jti not a string')
+    throwsCode(() => list.revokeToken(7.5, now + 5), 'ERR_INVALID_OPTIONS', 'jti not a string or an integer')
+    throwsCode(() => list.revokeToken({ id: 7 }, now + 5), 'ERR_INVALID_OPTIONS', 'jti an object')
     throwsCode(() => list.revokeSubject('u', NaN), 'ERR_INVALID_OPTIONS', 'NaN before')
     throwsCode(() => list.isRevoked('u'), 'ERR_INVALID_OPTIONS', 'claims not an object')
     throwsCode(() => list.on('revoked', () => {}), 'ERR_INVALID_OPTIONS', 'unknown event')

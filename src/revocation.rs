@@ -22,18 +22,32 @@ use crate::error::{Error, ErrorCode, Result};
 /// session maxAge.
 pub const DEFAULT_SUBJECT_TTL: f64 = 30.0 * 24.0 * 60.0 * 60.0;
 
+/// Default seconds a revoked subject's token time (iat, or a session's auth_time) may be
+/// ahead of the clock before the token is refused as unorderable (R02).
+pub const DEFAULT_CLOCK_TOLERANCE: f64 = 60.0;
+
 /// Inserts between two passes that drop entries past their lifetime, at least.
 const PRUNE_EVERY: u64 = 1024;
 
 /// Longest jti or sub kept (bytes); longer ones are refused as options errors.
 pub const MAX_ID_LENGTH: usize = 1024;
 
+mod table;
+use table::IdTable;
+
 #[derive(Default)]
 struct Entries {
     /// jti -> exp (seconds).
-    tokens: HashMap<Box<str>, f64>,
+    tokens: IdTable,
     /// sub -> before (seconds): tokens with iat < before are revoked.
-    subjects: HashMap<Box<str>, f64>,
+    subjects: IdTable,
+}
+
+/// Entries given to `merge` / `replace`, validated, the stricter kept per id (borrowed).
+#[derive(Default)]
+struct Batch<'a> {
+    tokens: HashMap<&'a str, f64>,
+    subjects: HashMap<&'a str, f64>,
 }
 
 pub struct RevocationList {
@@ -47,21 +61,119 @@ pub struct RevocationList {
     /// token is then refused with ERR_REVOCATION_STALE.
     refuse_all: AtomicBool,
     subject_ttl: f64,
+    /// Seconds a revoked subject's token time may be ahead of the clock (R02).
+    clock_tolerance: f64,
 }
 
-/// The identifying claims of a verified token, as the check reads them.
+/// The identifying claims of a verified token, as the check reads them (ids already
+/// turned into their keys by the id rule, see `claim_key`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TokenIds {
     pub jti: Option<Box<str>>,
     pub sub: Option<Box<str>>,
     pub iat: Option<f64>,
+    /// The sign-in time (OIDC `auth_time`), read for Auth.js sessions.
+    pub auth_time: Option<f64>,
+    /// An Auth.js session: a revoked subject is ordered by `auth_time` (kept when the front
+    /// end re-encodes the cookie), not by `iat` (fresh on every re-encode), and a session
+    /// without `auth_time` is refused while its subject's entry lives.
+    pub session: bool,
+}
+
+/// The largest integer a JavaScript number holds exactly (Number.MAX_SAFE_INTEGER).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A claim (or argument) value seen as a revocation id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdKey<'a> {
+    /// No id: the claim is absent, or an empty string (no entry can have an empty id).
+    Absent,
+    /// The key the list is indexed by.
+    Key(std::borrow::Cow<'a, str>),
+    /// A value that cannot be an id: refused whenever a list is consulted.
+    Invalid,
+}
+
+impl IdKey<'_> {
+    pub fn into_owned(self) -> IdKey<'static> {
+        match self {
+            IdKey::Absent => IdKey::Absent,
+            IdKey::Key(k) => IdKey::Key(std::borrow::Cow::Owned(k.into_owned())),
+            IdKey::Invalid => IdKey::Invalid,
+        }
+    }
+}
+
+/// The id rule (one rule for every path: tokens' claims, the revoke methods, and the
+/// exported `revocationKeyOf`): a string of 1 to 1024 bytes is its own key; an integer
+/// number with |n| <= 2^53-1 is keyed by its decimal text (`1` and `'1'` are one id, `-0`
+/// is `'0'`); an empty string is no id; any other value (another number, a longer string,
+/// null, a boolean, an object, an array) is `Invalid`.
+pub fn number_key(n: f64) -> IdKey<'static> {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+        IdKey::Key(std::borrow::Cow::Owned(format!("{}", n as i64)))
+    } else {
+        IdKey::Invalid
+    }
+}
+
+/// The id rule for a string (see `number_key`).
+pub fn string_key(s: &str) -> IdKey<'_> {
+    if s.is_empty() {
+        IdKey::Absent
+    } else if s.len() > MAX_ID_LENGTH {
+        IdKey::Invalid
+    } else {
+        IdKey::Key(std::borrow::Cow::Borrowed(s))
+    }
+}
+
+/// The id rule for a JSON claim value (see `number_key`). Integers are read exactly: a
+/// JSON integer beyond 2^53-1 is invalid, as JavaScript could not hold it either.
+pub fn value_key(v: Option<&serde_json::Value>) -> IdKey<'_> {
+    use serde_json::Value;
+    match v {
+        None => IdKey::Absent,
+        Some(Value::String(s)) => string_key(s),
+        Some(Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                if i.unsigned_abs() <= MAX_SAFE_INTEGER as u64 {
+                    return IdKey::Key(std::borrow::Cow::Owned(i.to_string()));
+                }
+                IdKey::Invalid
+            } else if n.is_u64() {
+                IdKey::Invalid
+            } else {
+                n.as_f64().map_or(IdKey::Invalid, number_key)
+            }
+        }
+        Some(_) => IdKey::Invalid,
+    }
+}
+
+/// A claim's key, or ERR_JWT_CLAIM_INVALID naming the claim when it cannot be an id.
+pub fn claim_key(v: Option<&serde_json::Value>, name: &str) -> Result<Option<Box<str>>> {
+    match value_key(v) {
+        IdKey::Absent => Ok(None),
+        IdKey::Key(k) => Ok(Some(k.into())),
+        IdKey::Invalid => Err(invalid_id_claim(name)),
+    }
+}
+
+/// The error for a jti or sub claim that cannot be matched against the list.
+pub fn invalid_id_claim(name: &str) -> Error {
+    Error::claim(
+        ErrorCode::JwtClaimInvalid,
+        name,
+        format!("the {name} claim cannot be checked against the revocation list: it must be a string of at most {MAX_ID_LENGTH} bytes or an integer of at most 2^53-1"),
+    )
 }
 
 impl TokenIds {
-    /// From claim values: jti and sub count only when they are strings.
-    pub fn from_values(jti: Option<&serde_json::Value>, sub: Option<&serde_json::Value>, iat: Option<f64>) -> TokenIds {
-        let s = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(Box::from);
-        TokenIds { jti: s(jti), sub: s(sub), iat }
+    /// From claim values, by the id rule (`value_key`); a jti or sub that cannot be an id
+    /// is ERR_JWT_CLAIM_INVALID.
+    pub fn from_values(jti: Option<&serde_json::Value>, sub: Option<&serde_json::Value>, iat: Option<f64>) -> Result<TokenIds> {
+        Ok(TokenIds { jti: claim_key(jti, "jti")?, sub: claim_key(sub, "sub")?, iat, auth_time: None, session: false })
     }
 }
 
@@ -72,9 +184,44 @@ pub enum Entry {
     Subject { sub: String, before: f64 },
 }
 
+/// Most entries a 'merge' / 'reload' change lists; past it, `overflow`.
+pub const MAX_CHANGED: usize = 1024;
+
+/// The entries a merge or replace added or made stricter: at most `MAX_CHANGED`, with
+/// `overflow` when more changed (then `entries` is empty: callers look at everything).
+#[derive(Debug, Default, PartialEq)]
+pub struct Changed {
+    pub entries: Vec<Entry>,
+    pub overflow: bool,
+}
+
+impl Changed {
+    fn note(&mut self, entry: impl FnOnce() -> Entry) {
+        if self.overflow {
+            return;
+        }
+        if self.entries.len() == MAX_CHANGED {
+            self.entries = Vec::new();
+            self.overflow = true;
+            return;
+        }
+        self.entries.push(entry());
+    }
+}
+
+/// What `merge` did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Merged {
+    /// Ids that were not on the list.
+    pub added: usize,
+    /// Ids whose entry became stricter (later exp / later before).
+    pub stricter: usize,
+    pub changed: Changed,
+}
+
 fn check_id(what: &str, id: &str) -> Result<()> {
     if id.is_empty() || id.len() > MAX_ID_LENGTH {
-        return Err(Error::options(format!("{what} must be a non-empty string of at most {MAX_ID_LENGTH} bytes")));
+        return Err(Error::options(format!("{what} must be a non-empty string of at most {MAX_ID_LENGTH} bytes or an integer of at most 2^53-1")));
     }
     Ok(())
 }
@@ -105,6 +252,16 @@ impl Default for RevocationList {
 
 impl RevocationList {
     pub fn new(subject_ttl: Option<f64>) -> Result<RevocationList> {
+        RevocationList::with_tolerance(subject_ttl, None)
+    }
+
+    /// As `new`, with the clock tolerance of the R02 rule (default 60 s).
+    pub fn with_tolerance(subject_ttl: Option<f64>, clock_tolerance: Option<f64>) -> Result<RevocationList> {
+        let clock_tolerance = match clock_tolerance {
+            None => DEFAULT_CLOCK_TOLERANCE,
+            Some(t) if t.is_finite() && t >= 0.0 => t,
+            Some(_) => return Err(Error::options("clockTolerance must be a finite number of seconds >= 0")),
+        };
         let subject_ttl = match subject_ttl {
             None => DEFAULT_SUBJECT_TTL,
             Some(t) if t.is_finite() && t > 0.0 => t,
@@ -117,11 +274,16 @@ impl RevocationList {
             refuse_all: AtomicBool::new(false),
             budget: AtomicU64::new(PRUNE_EVERY),
             subject_ttl,
+            clock_tolerance,
         })
     }
 
     pub fn subject_ttl(&self) -> f64 {
         self.subject_ttl
+    }
+
+    pub fn clock_tolerance(&self) -> f64 {
+        self.clock_tolerance
     }
 
     /// Moves on every change.
@@ -146,9 +308,9 @@ impl RevocationList {
         if self.budget.fetch_sub(1, Ordering::AcqRel) > 1 {
             return;
         }
-        e.tokens.retain(|_, exp| *exp > now);
+        e.tokens.retain(|exp| exp > now);
         let ttl = self.subject_ttl;
-        e.subjects.retain(|_, b| *b + ttl > now);
+        e.subjects.retain(|b| b + ttl > now);
         let left = (e.tokens.len() + e.subjects.len()) as u64;
         self.budget.store(left.max(PRUNE_EVERY), Ordering::Release);
     }
@@ -168,9 +330,9 @@ impl RevocationList {
         }
         let mut e = self.write();
         match e.tokens.get(jti) {
-            Some(old) if *old >= exp => Ok(false),
+            Some(old) if old >= exp => Ok(false),
             _ => {
-                e.tokens.insert(jti.into(), exp);
+                e.tokens.insert(jti, exp)?;
                 self.insert_pruning(&mut e, now);
                 self.changed(&e);
                 Ok(true)
@@ -189,9 +351,9 @@ impl RevocationList {
         }
         let mut e = self.write();
         match e.subjects.get(sub) {
-            Some(old) if *old >= before => Ok(false),
+            Some(old) if old >= before => Ok(false),
             _ => {
-                e.subjects.insert(sub.into(), before);
+                e.subjects.insert(sub, before)?;
                 self.insert_pruning(&mut e, now);
                 self.changed(&e);
                 Ok(true)
@@ -199,17 +361,17 @@ impl RevocationList {
         }
     }
 
-    /// Replaces every entry at once (a full reload from a store). Entries already
-    /// expired at `now` are left out; invalid ones are an error and change nothing.
-    pub fn replace(&self, entries: &[Entry], now: f64) -> Result<()> {
-        let mut next = Entries::default();
+    /// Validates entries and keeps, per id, the strictest live one (later exp / later
+    /// before); entries already past their lifetime at `now` are left out.
+    fn collect<'a>(&self, entries: &'a [Entry], now: f64) -> Result<Batch<'a>> {
+        let mut next = Batch::default();
         for entry in entries {
             match entry {
                 Entry::Token { jti, exp } => {
                     check_id("jti", jti)?;
                     check_time("exp", *exp)?;
                     if *exp > now {
-                        let slot = next.tokens.entry(jti.as_str().into()).or_insert(*exp);
+                        let slot = next.tokens.entry(jti.as_str()).or_insert(*exp);
                         *slot = slot.max(*exp);
                     }
                 }
@@ -217,16 +379,78 @@ impl RevocationList {
                     check_id("sub", sub)?;
                     check_time("before", *before)?;
                     if before + self.subject_ttl > now {
-                        let slot = next.subjects.entry(sub.as_str().into()).or_insert(*before);
+                        let slot = next.subjects.entry(sub.as_str()).or_insert(*before);
                         *slot = slot.max(*before);
                     }
                 }
             }
         }
+        Ok(next)
+    }
+
+    /// Replaces every entry at once (a full reload from a store). Entries already
+    /// expired at `now` are left out; invalid ones are an error and change nothing.
+    /// Returns the entries added or made stricter compared with before (at most
+    /// `MAX_CHANGED`; `overflow` when more).
+    pub fn replace(&self, entries: &[Entry], now: f64) -> Result<Changed> {
+        let batch = self.collect(entries, now)?;
+        let mut next = Entries::default();
+        for (jti, exp) in &batch.tokens {
+            next.tokens.insert(jti, *exp)?;
+        }
+        for (sub, before) in &batch.subjects {
+            next.subjects.insert(sub, *before)?;
+        }
         let mut e = self.write();
+        let mut changed = Changed::default();
+        for (jti, exp) in &batch.tokens {
+            if e.tokens.get(jti).is_none_or(|old| old < *exp) {
+                changed.note(|| Entry::Token { jti: jti.to_string(), exp: *exp });
+            }
+        }
+        for (sub, before) in &batch.subjects {
+            if e.subjects.get(sub).is_none_or(|old| old < *before) {
+                changed.note(|| Entry::Subject { sub: sub.to_string(), before: *before });
+            }
+        }
         *e = next;
         self.changed(&e);
-        Ok(())
+        Ok(changed)
+    }
+
+    /// Adds entries, keeping per id the stricter (later exp / later before); never removes
+    /// anything. All or nothing: an invalid entry is an error and changes nothing. Entries
+    /// past their lifetime at `now` are left out. The version moves when something changed.
+    pub fn merge(&self, entries: &[Entry], now: f64) -> Result<Merged> {
+        let batch = self.collect(entries, now)?;
+        let mut guard = self.write();
+        let e = &mut *guard;
+        let mut out = Merged::default();
+        let result = (|| -> Result<()> {
+            for (table, items, token) in [(&mut e.tokens, &batch.tokens, true), (&mut e.subjects, &batch.subjects, false)] {
+                for (id, time) in items {
+                    let entry = || if token { Entry::Token { jti: id.to_string(), exp: *time } } else { Entry::Subject { sub: id.to_string(), before: *time } };
+                    match table.get(id) {
+                        Some(old) if old >= *time => continue,
+                        Some(_) => {
+                            table.insert(id, *time)?;
+                            out.stricter += 1;
+                        }
+                        None => {
+                            table.insert(id, *time)?;
+                            out.added += 1;
+                        }
+                    }
+                    out.changed.note(entry);
+                }
+            }
+            Ok(())
+        })();
+        if out.added + out.stricter > 0 {
+            self.changed(e);
+        }
+        // Only a full table (4 GiB of ids) fails here, after the entries before it.
+        result.map(|_| out)
     }
 
     /// Drops the entries that no longer refuse anything: token entries past their exp,
@@ -237,9 +461,9 @@ impl RevocationList {
         }
         let mut e = self.write();
         let before = e.tokens.len() + e.subjects.len();
-        e.tokens.retain(|_, exp| *exp > now);
+        e.tokens.retain(|exp| exp > now);
         let ttl = self.subject_ttl;
-        e.subjects.retain(|_, b| *b + ttl > now);
+        e.subjects.retain(|b| b + ttl > now);
         let dropped = before - e.tokens.len() - e.subjects.len();
         if dropped > 0 {
             self.changed(&e);
@@ -265,6 +489,12 @@ impl RevocationList {
         self.empty.load(Ordering::Acquire)
     }
 
+    /// Whether a check can refuse anything now (entries, or refuse-all while stale): when
+    /// not, verifiers skip reading the ids.
+    pub fn consulted(&self) -> bool {
+        !self.empty.load(Ordering::Acquire) || self.refuse_all.load(Ordering::Acquire)
+    }
+
     /// (token entries, subject entries)
     pub fn len(&self) -> (usize, usize) {
         let e = self.read();
@@ -274,14 +504,22 @@ impl RevocationList {
     /// Every entry, for inspection and tests.
     pub fn entries(&self) -> Vec<Entry> {
         let e = self.read();
-        let mut out: Vec<Entry> = e.tokens.iter().map(|(j, x)| Entry::Token { jti: j.to_string(), exp: *x }).collect();
-        out.extend(e.subjects.iter().map(|(s, b)| Entry::Subject { sub: s.to_string(), before: *b }));
+        let mut out: Vec<Entry> = Vec::with_capacity(e.tokens.len() + e.subjects.len());
+        out.extend(e.tokens.iter().map(|(j, x)| Entry::Token { jti: j.to_string(), exp: x }));
+        out.extend(e.subjects.iter().map(|(s, b)| Entry::Subject { sub: s.to_string(), before: b }));
         out
     }
 
     /// Ok when the token is not revoked; ERR_TOKEN_REVOKED when it is. Entries past their
     /// lifetime are not consulted (they are dropped by `prune`); a token entry past its
     /// exp cannot matter, as the token itself is then expired.
+    ///
+    /// A subject entry refuses a token whose time is earlier than its `before`, and one
+    /// whose time is later than `now` plus the list's clock tolerance (a token from the
+    /// future cannot be ordered against the revocation: issuer skew or a forged iat, R02).
+    /// The time is the `iat` of a JWT, the `auth_time` of an Auth.js session; a token
+    /// without it is refused. One tolerance, the list's, for every path: a socket admitted
+    /// by a verifier is not closed by a re-check of the same claims.
     pub fn check(&self, ids: &TokenIds, now: f64) -> Result<()> {
         if self.refuse_all.load(Ordering::Acquire) {
             return Err(Error::new(
@@ -294,15 +532,16 @@ impl RevocationList {
         }
         let e = self.read();
         if let Some(jti) = &ids.jti {
-            if e.tokens.get(jti).is_some_and(|exp| *exp > now) {
+            if e.tokens.get(jti).is_some_and(|exp| exp > now) {
                 return Err(revoked_error(false));
             }
         }
         if let Some(sub) = &ids.sub {
             if let Some(before) = e.subjects.get(sub) {
                 let live = before + self.subject_ttl > now;
-                // No iat: issued before any revocation of its subject.
-                if live && ids.iat.is_none_or(|iat| iat < *before) {
+                let t = if ids.session { ids.auth_time } else { ids.iat };
+                // No time: issued before any revocation of its subject.
+                if live && t.is_none_or(|t| t < before || t > now + self.clock_tolerance) {
                     return Err(revoked_error(true));
                 }
             }

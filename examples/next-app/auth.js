@@ -49,6 +49,11 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
   callbacks: {
     jwt({ token, user }) {
       if (user?.groups) token.groups = user.groups
+      // The sign-in time, kept when Auth.js re-encodes the session: the API orders a revoked
+      // user's sessions by it (without it, every session of a revoked user is refused until
+      // the revocation expires). `revocationJwtCallback` from authbridge/authjs does this and
+      // also ends revoked sessions here (README, "Revocation").
+      if (user && typeof token.auth_time !== 'number') token.auth_time = Math.floor(Date.now()) / 1000
       return token
     },
   },

@@ -107,16 +107,19 @@ impl AuthJsSession {
     /// Decodes and checks a session token; returns its claims.
     pub fn decode(&self, token: &str, now: f64) -> Result<Claims> {
         let plaintext = self.jwe.decrypt(token, self.max_len)?;
-        match &self.revocation {
+        match self.revocation.as_ref().filter(|l| l.consulted()) {
             None => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat"])?;
                 check_times(m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), now, self.tolerance)?;
             }
             Some(list) => {
-                let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat", "jti", "sub"])?;
+                let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat", "jti", "sub", "auth_time"])?;
                 let times = crate::jwt::claims::Times::from_values(m[0].as_ref(), m[1].as_ref(), m[2].as_ref())?;
                 crate::jwt::claims::times_ok(&times, now, self.tolerance)?;
-                list.check(&crate::revocation::TokenIds::from_values(m[3].as_ref(), m[4].as_ref(), times.iat), now)?;
+                let mut ids = crate::revocation::TokenIds::from_values(m[3].as_ref(), m[4].as_ref(), times.iat)?;
+                ids.auth_time = crate::jwt::claims::numeric_date(m[5].as_ref(), "auth_time")?;
+                ids.session = true;
+                list.check(&ids, now)?;
             }
         }
         Ok(Claims { json: plaintext })

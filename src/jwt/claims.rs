@@ -246,7 +246,7 @@ impl Validation {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "typ", "the header typ is not the expected type"));
             }
         }
-        let ids = want_ids.then(|| TokenIds::from_values(get("jti"), sub, times.iat));
+        let ids = if want_ids { Some(TokenIds::from_values(get("jti"), sub, times.iat)?) } else { None };
         Ok((times, ids))
     }
 }

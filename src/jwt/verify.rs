@@ -57,6 +57,12 @@ pub struct VerifierOptions {
 /// The claims RFC 9068 section 2.2 requires in an access token.
 pub const RFC9068_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
+/// The revocation ids (jti, sub) of a claims set already verified, by the id rule.
+fn revocation_ids(json: &[u8], iat: Option<f64>) -> Result<crate::revocation::TokenIds> {
+    let m = crate::token::claim_members(json, "claims set (payload)", &["jti", "sub"])?;
+    crate::revocation::TokenIds::from_values(m[0].as_ref(), m[1].as_ref(), iat)
+}
+
 /// A verification's outcome: a cache hit, or a token verified now (header, claims JSON).
 enum Verified {
     Hit(Arc<Entry>),
@@ -175,14 +181,26 @@ impl JwtVerifier {
             }
             if let Some(hit) = cache.get(token) {
                 self.validation.check_clock(&hit.times, now)?;
-                if let (Some(list), Some(ids)) = (&self.revocation, &hit.ids) {
+                if let Some(list) = self.revocation.as_ref().filter(|l| l.consulted()) {
+                    // A hit put while the list was empty has no ids: read them now.
+                    let read;
+                    let ids = match &hit.ids {
+                        Some(ids) => ids,
+                        None => {
+                            read = revocation_ids(&hit.json, hit.times.iat)?;
+                            &read
+                        }
+                    };
                     list.check(ids, now)?;
                 }
                 return Ok(Verified::Hit(hit));
             }
         }
         let jws = jws::verify_compact_cached(token, &self.algorithms, &self.keys, self.max_len, &self.headers)?;
-        let (times, ids) = self.validation.check_ids(&jws.header, &jws.payload, now, self.revocation.is_some())?;
+        // The ids are read only when the list can refuse something (an empty list costs
+        // no claim reading).
+        let want_ids = self.revocation.as_ref().is_some_and(|l| l.consulted());
+        let (times, ids) = self.validation.check_ids(&jws.header, &jws.payload, now, want_ids)?;
         if let (Some(list), Some(ids)) = (&self.revocation, &ids) {
             list.check(ids, now)?;
         }

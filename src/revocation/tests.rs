@@ -3,7 +3,7 @@
 use super::*;
 
 fn ids(jti: Option<&str>, sub: Option<&str>, iat: Option<f64>) -> TokenIds {
-    TokenIds { jti: jti.map(Box::from), sub: sub.map(Box::from), iat }
+    TokenIds { jti: jti.map(Box::from), sub: sub.map(Box::from), iat, ..Default::default() }
 }
 
 #[test]
@@ -69,6 +69,60 @@ fn replace_is_all_or_nothing() {
 }
 
 #[test]
+fn merge_keeps_the_stricter_and_removes_nothing() {
+    let l = RevocationList::new(Some(100.0)).unwrap();
+    l.revoke_token("a", 2000.0, 1000.0).unwrap();
+    l.revoke_subject("u", 1000.0, 1000.0).unwrap();
+    let v0 = l.version();
+    let m = l
+        .merge(
+            &[
+                Entry::Token { jti: "a".into(), exp: 1500.0 },  // earlier: no change
+                Entry::Token { jti: "b".into(), exp: 3000.0 },  // added
+                Entry::Token { jti: "b".into(), exp: 3500.0 },  // the stricter of two
+                Entry::Token { jti: "old".into(), exp: 900.0 }, // already past
+                Entry::Subject { sub: "u".into(), before: 1050.0 }, // stricter
+                Entry::Subject { sub: "v".into(), before: 1000.0 }, // added
+            ],
+            1000.0,
+        )
+        .unwrap();
+    assert_eq!((m.added, m.stricter, m.changed.overflow), (2, 1, false));
+    let mut changed = m.changed.entries.clone();
+    changed.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+    assert_eq!(
+        changed,
+        vec![
+            Entry::Subject { sub: "u".into(), before: 1050.0 },
+            Entry::Subject { sub: "v".into(), before: 1000.0 },
+            Entry::Token { jti: "b".into(), exp: 3500.0 },
+        ]
+    );
+    assert!(l.version() > v0);
+    assert_eq!(l.len(), (2, 2));
+    assert!(l.is_revoked(&ids(Some("a"), None, None), 1900.0), "a kept its later exp");
+    // Nothing new: no change, the version stays.
+    let v1 = l.version();
+    let m = l.merge(&[Entry::Token { jti: "b".into(), exp: 3000.0 }], 1000.0).unwrap();
+    assert_eq!((m.added, m.stricter), (0, 0));
+    assert_eq!(l.version(), v1);
+    // All or nothing.
+    let bad = [Entry::Token { jti: "c".into(), exp: 3000.0 }, Entry::Subject { sub: "".into(), before: 1.0 }];
+    assert_eq!(l.merge(&bad, 1000.0).unwrap_err().code, ErrorCode::InvalidOptions);
+    assert_eq!(l.len(), (2, 2));
+    // More than MAX_CHANGED changed: overflow and no list.
+    let many: Vec<Entry> = (0..MAX_CHANGED + 1).map(|i| Entry::Token { jti: format!("m{i}"), exp: 5000.0 }).collect();
+    let m = l.merge(&many, 1000.0).unwrap();
+    assert_eq!((m.added, m.changed.overflow, m.changed.entries.len()), (MAX_CHANGED + 1, true, 0));
+    // replace reports what it added or made stricter compared with before.
+    let r = l.replace(&[Entry::Token { jti: "a".into(), exp: 2000.0 }, Entry::Token { jti: "z".into(), exp: 2000.0 }, Entry::Subject { sub: "u".into(), before: 1060.0 }], 1000.0).unwrap();
+    let mut got = r.entries.clone();
+    got.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+    assert_eq!(got, vec![Entry::Subject { sub: "u".into(), before: 1060.0 }, Entry::Token { jti: "z".into(), exp: 2000.0 }]);
+    assert_eq!(l.len(), (2, 1));
+}
+
+#[test]
 fn bad_input_is_an_options_error() {
     let l = RevocationList::default();
     assert_eq!(l.revoke_token("", 5.0, 0.0).unwrap_err().code, ErrorCode::InvalidOptions);
@@ -106,10 +160,75 @@ fn refuse_all_while_stale() {
 }
 
 #[test]
-fn from_values_reads_only_strings() {
-    let j = serde_json::json!({"jti": 5, "sub": "u"});
-    let i = TokenIds::from_values(j.get("jti"), j.get("sub"), Some(3.0));
-    assert_eq!(i, ids(None, Some("u"), Some(3.0)));
+fn id_rule() {
+    use serde_json::json;
+    let key = |v: serde_json::Value| match value_key(Some(&v)) {
+        IdKey::Key(k) => Ok(k.into_owned()),
+        IdKey::Absent => Err("absent"),
+        IdKey::Invalid => Err("invalid"),
+    };
+    assert_eq!(key(json!("u1")), Ok("u1".to_string()));
+    assert_eq!(key(json!(1)), Ok("1".to_string()));
+    assert_eq!(key(json!(-42)), Ok("-42".to_string()));
+    assert_eq!(key(json!(1.0)), Ok("1".to_string()));
+    assert_eq!(key(json!(-0.0)), Ok("0".to_string()));
+    assert_eq!(key(json!(9007199254740991u64)), Ok("9007199254740991".to_string()));
+    assert_eq!(key(json!(-9007199254740991i64)), Ok("-9007199254740991".to_string()));
+    assert_eq!(key(json!(9007199254740992u64)), Err("invalid"));
+    assert_eq!(key(json!(18446744073709551615u64)), Err("invalid"));
+    assert_eq!(key(json!(1.5)), Err("invalid"));
+    assert_eq!(key(json!(1e300)), Err("invalid"));
+    assert_eq!(key(json!("")), Err("absent"));
+    assert_eq!(key(json!("x".repeat(MAX_ID_LENGTH))), Ok("x".repeat(MAX_ID_LENGTH)));
+    assert_eq!(key(json!("x".repeat(MAX_ID_LENGTH + 1))), Err("invalid"));
+    for v in [json!(null), json!(true), json!({}), json!([1]), json!(["u"])] {
+        assert_eq!(key(v), Err("invalid"));
+    }
+    assert_eq!(value_key(None), IdKey::Absent);
+    assert_eq!(number_key(1.0), IdKey::Key("1".into()));
+    assert_eq!(number_key(f64::NAN), IdKey::Invalid);
+    // From claims: numbers keyed, other types an error naming the claim.
+    let j = json!({"jti": 5, "sub": "u"});
+    assert_eq!(TokenIds::from_values(j.get("jti"), j.get("sub"), Some(3.0)).unwrap(), ids(Some("5"), Some("u"), Some(3.0)));
+    let j = json!({"jti": "a", "sub": {"id": 1}});
+    let e = TokenIds::from_values(j.get("jti"), j.get("sub"), None).unwrap_err();
+    assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtClaimInvalid, Some("sub")));
+}
+
+/// R02: a revoked subject's token whose iat is ahead of the clock (beyond the tolerance)
+/// cannot be ordered against the revocation, and is refused.
+#[test]
+fn future_iat_of_a_revoked_subject_is_refused() {
+    for (tol, l) in [(60.0, RevocationList::default()), (0.0, RevocationList::with_tolerance(None, Some(0.0)).unwrap())] {
+        assert!(l.check(&ids(None, Some("u"), Some(1e12)), 1000.0).is_ok());
+        l.revoke_subject("u", 1000.0, 1000.0).unwrap();
+        let code = |iat: f64| l.check(&ids(None, Some("u"), Some(iat)), 1000.0).err().map(|e| e.code);
+        assert_eq!(code(1e12), Some(ErrorCode::TokenRevoked));
+        assert_eq!(code(1000.0 + tol + 1.0), Some(ErrorCode::TokenRevoked));
+        assert_eq!(code(1000.0 + tol), None);
+        assert_eq!(code(1000.0), None);
+        assert_eq!(code(999.0), Some(ErrorCode::TokenRevoked));
+        // Other subjects are not concerned.
+        assert!(l.check(&ids(None, Some("v"), Some(1e12)), 1000.0).is_ok());
+    }
+    assert!(RevocationList::with_tolerance(None, Some(-1.0)).is_err());
+}
+
+/// R06: a session is ordered by auth_time (kept on re-encode), not iat; a session of a
+/// revoked subject without auth_time is refused while the entry lives.
+#[test]
+fn sessions_are_ordered_by_auth_time() {
+    let l = RevocationList::new(Some(100.0)).unwrap();
+    l.revoke_subject("u", 1000.0, 1000.0).unwrap();
+    let s = |iat: Option<f64>, auth_time: Option<f64>| TokenIds { sub: Some("u".into()), iat, auth_time, session: true, ..Default::default() };
+    let code = |i: TokenIds, now: f64| l.check(&i, now).err().map(|e| e.code);
+    // Re-encoded after the revocation: fresh iat, old auth_time.
+    assert_eq!(code(s(Some(1010.0), Some(900.0)), 1010.0), Some(ErrorCode::TokenRevoked));
+    assert_eq!(code(s(Some(1010.0), Some(1005.0)), 1010.0), None);
+    assert_eq!(code(s(Some(1010.0), None), 1010.0), Some(ErrorCode::TokenRevoked));
+    assert_eq!(code(s(Some(1010.0), Some(1071.0)), 1010.0), Some(ErrorCode::TokenRevoked));
+    // Past the entry's life, nothing is refused.
+    assert_eq!(code(s(Some(1101.0), None), 1101.0), None);
 }
 
 /// Both verifiers refuse a revoked token after signature and claims, the verified-
@@ -156,6 +275,53 @@ fn verifiers_and_cache_honour_the_list() {
     assert_eq!(a.decode(&s, 1000.0).unwrap_err().code, ErrorCode::TokenRevoked);
     list.replace(&[Entry::Subject { sub: "u9".into(), before: 1001.0 }], 1000.0).unwrap();
     assert_eq!(a.decode(&s, 1001.0).unwrap_err().code, ErrorCode::TokenRevoked);
+    // A session cannot be ordered by iat (fresh on every re-encode): without auth_time
+    // it is refused while the subject's entry lives; with a later auth_time it is not.
     let fresh = a.encode(&json!({"sub": "u9"}), None, 1002.0).unwrap();
-    assert!(a.decode(&fresh, 1002.0).is_ok());
+    assert_eq!(a.decode(&fresh, 1002.0).unwrap_err().code, ErrorCode::TokenRevoked);
+    let signed_in_again = a.encode(&json!({"sub": "u9", "auth_time": 1002}), None, 1002.0).unwrap();
+    assert!(a.decode(&signed_in_again, 1002.0).is_ok());
+    // R01: numeric ids through both decoders, the cache included.
+    let num = signer.sign(&json!({"sub": 1, "jti": 77, "exp": 5000}), 1000.0).unwrap();
+    let odd = signer.sign(&json!({"sub": {"id": 1}, "exp": 5000}), 1000.0).unwrap();
+    let v = JwtVerifier::new(VerifierOptions {
+        algorithms: vec!["HS256".into()],
+        key: Some(KeySource::Bytes(SECRET.to_vec())),
+        cache: Some(10.0),
+        revocation: Some(list.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    list.replace(&[], 0.0).unwrap();
+    assert!(v.verify(&num, 1100.0).is_ok());
+    // An empty list refuses nothing, so the ids are not read.
+    assert!(v.verify(&odd, 1100.0).is_ok());
+    list.revoke_subject("1", 1100.0, 1100.0).unwrap();
+    assert_eq!(v.verify(&num, 1100.0).unwrap_err().code, ErrorCode::TokenRevoked);
+    let e = v.verify(&odd, 1100.0).unwrap_err();
+    assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtClaimInvalid, Some("sub")));
+    list.replace(&[Entry::Token { jti: "77".into(), exp: 5000.0 }], 1100.0).unwrap();
+    assert_eq!(v.verify(&num, 1100.0).unwrap_err().code, ErrorCode::TokenRevoked);
+    list.replace(&[Entry::Subject { sub: "2".into(), before: 1100.0 }], 1100.0).unwrap();
+    let s = a.encode(&json!({"sub": 2, "auth_time": 1050}), None, 1200.0).unwrap();
+    assert_eq!(a.decode(&s, 1200.0).unwrap_err().code, ErrorCode::TokenRevoked);
+    let s = a.encode(&json!({"sub": 2, "auth_time": 1150}), None, 1200.0).unwrap();
+    assert!(a.decode(&s, 1200.0).is_ok());
+}
+
+#[test]
+#[ignore]
+fn merge_timing() {
+    let l = RevocationList::default();
+    let mut worst = std::time::Duration::ZERO;
+    for k in 0..110 {
+        let e: Vec<Entry> = (0..10_000).map(|i| Entry::Token { jti: format!("{k:08}-aaaa-bbbb-cccc-{i:012}"), exp: 5000.0 }).collect();
+        let t = std::time::Instant::now();
+        l.merge(&e, 1000.0).unwrap();
+        worst = worst.max(t.elapsed());
+        if k % 20 == 0 {
+            eprintln!("core merge 10k at {}: {:?}", k * 10_000, t.elapsed());
+        }
+    }
+    eprintln!("core merge 10k, worst slice up to 1.1 M: {worst:?}");
 }

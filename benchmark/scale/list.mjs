@@ -1,0 +1,119 @@
+// The revocation list's cost (issue 21 item 5), for `npm run bench:scale` and alone:
+//   node --expose-gc benchmark/scale/list.mjs [--quick]
+// Rows: HS256 verify with no list / an empty list / a list of 1 M token entries + 100 k
+// subjects (ns per verify, median of interleaved rounds, and the ratios the targets name),
+// node memory per entry (RSS growth over the filled list, after GC, divided by the
+// entries), and merge time for slices of 10,000 entries.
+import { createRequire } from 'node:module'
+import crypto from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+
+const require = createRequire(import.meta.url)
+const ab = require('../../js/index.js')
+const jsonwebtoken = require('jsonwebtoken')
+
+const SECRET = crypto.randomBytes(32).toString('hex')
+const gc = globalThis.gc || (() => {})
+
+/** RSS, and RSS less the V8 heap (the native part: the list lives outside the JS heap). */
+function rss() {
+  gc()
+  gc()
+  const m = process.memoryUsage()
+  return { rss: m.rss, native: m.rss - m.heapTotal }
+}
+
+/** Median ns per call of each variant, over interleaved rounds. */
+function compare(variants, { rounds, roundMs }) {
+  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      let n = 0
+      const start = process.hrtime.bigint()
+      const end = start + BigInt(roundMs * 1e6)
+      let now = start
+      while (now < end) {
+        for (let i = 0; i < 256; i++) fn()
+        n += 256
+        now = process.hrtime.bigint()
+      }
+      times[name].push(Number(now - start) / n)
+    }
+  }
+  const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1]
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]))
+}
+
+/** Fills `list` with `tokens` jti entries (UUIDs) and `subjects` subject entries, by merge in slices. */
+function fill(list, tokens, subjects, slice = 10_000) {
+  const exp = Math.floor(Date.now() / 1000) + 3600
+  const before = Math.floor(Date.now() / 1000) - 10
+  let worst = 0
+  let bytes = 0
+  const slices = []
+  for (let i = 0; i < tokens + subjects; i += slice) {
+    const entries = []
+    for (let j = i; j < Math.min(i + slice, tokens + subjects); j++) {
+      if (j < tokens) {
+        const jti = crypto.randomUUID()
+        bytes += jti.length
+        entries.push({ jti, exp })
+      } else {
+        const sub = `user-${j}`
+        bytes += sub.length
+        entries.push({ sub, before })
+      }
+    }
+    const t = process.hrtime.bigint()
+    list.merge(entries)
+    const ms = Number(process.hrtime.bigint() - t) / 1e6
+    slices.push(ms)
+    worst = Math.max(worst, ms)
+  }
+  slices.sort((a, b) => a - b)
+  return { worst, median: slices[slices.length >> 1], idBytes: bytes / (tokens + subjects) }
+}
+
+export async function run({ sizes, log = console.log } = {}) {
+  const quick = process.argv.includes('--quick')
+  const tokens = (sizes && sizes.tokens) || 1_000_000
+  const subjects = (sizes && sizes.subjects) || 100_000
+  const rows = []
+  const token = jsonwebtoken.sign({ sub: 'bench-user', jti: crypto.randomUUID() }, SECRET, { algorithm: 'HS256', expiresIn: '1h' })
+
+  const base = rss()
+  const full = new ab.RevocationList()
+  const { worst, median, idBytes } = fill(full, tokens, subjects)
+  const after = rss()
+  const size = full.size()
+  const n = size.tokens + size.subjects
+  rows.push({ figure: 'node memory per entry (RSS less V8 heap growth)', size: n, value: +((after.native - base.native) / n).toFixed(1), unit: 'bytes', target: '<= 80' })
+  rows.push({ figure: 'node memory per entry (RSS growth, with JS garbage)', size: n, value: +((after.rss - base.rss) / n).toFixed(1), unit: 'bytes', target: '' })
+  rows.push({ figure: 'mean id length in that list', size: n, value: +idBytes.toFixed(1), unit: 'bytes', target: '' })
+  rows.push({ figure: 'merge of 10,000 entries, median slice', size: n, value: +median.toFixed(2), unit: 'ms', target: 'a few ms' })
+  rows.push({ figure: 'merge of 10,000 entries, worst slice', size: n, value: +worst.toFixed(2), unit: 'ms', target: '<= 20' })
+  const t0 = process.hrtime.bigint()
+  const all = full.entries()
+  rows.push({ figure: 'entries() of the whole list', size: all.length, value: +(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0), unit: 'ms', target: '' })
+
+  const none = new ab.JwtVerifier({ algorithms: ['HS256'], key: SECRET })
+  const empty = new ab.JwtVerifier({ algorithms: ['HS256'], key: SECRET, revocation: new ab.RevocationList() })
+  const big = new ab.JwtVerifier({ algorithms: ['HS256'], key: SECRET, revocation: full })
+  for (const v of [none, empty, big]) v.verify(token)
+  const t = compare(
+    { none: () => none.verify(token), empty: () => empty.verify(token), full: () => big.verify(token) },
+    { rounds: quick ? 5 : 15, roundMs: quick ? 100 : 200 },
+  )
+  rows.push({ figure: 'HS256 verify, no list', size: 0, value: +t.none.toFixed(0), unit: 'ns', target: '' })
+  rows.push({ figure: 'HS256 verify, empty list', size: 0, value: +t.empty.toFixed(0), unit: 'ns', target: '' })
+  rows.push({ figure: 'HS256 verify, full list', size: n, value: +t.full.toFixed(0), unit: 'ns', target: '' })
+  rows.push({ figure: 'HS256 verify: empty list / no list', size: 0, value: +(t.empty / t.none).toFixed(3), unit: 'x', target: '<= 1.02' })
+  rows.push({ figure: 'HS256 verify: full list / empty list', size: n, value: +(t.full / t.empty).toFixed(3), unit: 'x', target: '<= 1.05' })
+  for (const r of rows) log(`${r.figure.padEnd(48)} ${String(r.size).padStart(8)}  ${String(r.value).padStart(9)} ${r.unit.padEnd(5)} ${r.target}`)
+  return rows
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (!globalThis.gc) console.log('(run with --expose-gc for a steadier memory figure)')
+  await run({})
+}
