@@ -8,7 +8,7 @@
 // it (passport gives a strategy success/fail/error at run time).
 
 const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('./index.js')
-const { ExtractJwt, BEARER_EXTRACTOR, tokenFromCookie } = require('./extract-jwt.js')
+const { ExtractJwt, BEARER_EXTRACTOR, soleBearerToken, tokenFromCookie } = require('./extract-jwt.js')
 const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('./errors.js')
@@ -207,9 +207,8 @@ class Strategy {
     if (err && err.code === 'ERR_TOKEN_MISSING') return codedError('ERR_TOKEN_MISSING', 'No auth token')
     let t = token
     if (t === UNKNOWN && err && err.source === 'header') {
-      const h = req && req.headers && req.headers.authorization
-      const m = typeof h === 'string' ? /^\s*bearer\s+(\S+)\s*$/i.exec(h) : null
-      if (m) t = m[1]
+      const m = soleBearerToken(req && req.headers && req.headers.authorization)
+      if (m !== null) t = m
     }
     const out = toJwtError(err, t, this._expected)
     if (req) req.authbridgeError = { ...refusalInfo(err), code: out.code }
