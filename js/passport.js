@@ -161,7 +161,7 @@ class Strategy {
     // A token the extractor took from the Cookie header: the cookie source's Origin rule
     // (README "Cookies and Origin"), as without jwtFromRequest, before it is decoded.
     if (token !== UNKNOWN && tokenFromCookie(req, token)) {
-      authenticator._checkCookieOrigin(req.headers, originVerdict(authenticator, req), token)
+      authenticator._checkCookieOrigin(req.headers, originVerdict(authenticator, req), token, authenticator._reqSecure(req))
     }
     let result
     try {
@@ -177,7 +177,8 @@ class Strategy {
   /** The native verification of the request's token; `wait` takes the async (key refresh) path. */
   _verifyToken(authenticator, token, req, wait) {
     if (token === UNKNOWN) {
-      const handshake = { headers: (req && req.headers) || {} }
+      // The request's scheme for the same-origin rule (see HandshakeAuthenticator#_reqSecure).
+      const handshake = { headers: (req && req.headers) || {}, secure: authenticator._reqSecure(req) }
       const originAllowed = originVerdict(authenticator, req)
       return wait ? authenticator.authenticateAsync(handshake, originAllowed) : authenticator.authenticate(handshake, originAllowed)
     }
@@ -256,7 +257,7 @@ class Strategy {
     const authenticator = this._authenticator
     let t
     try {
-      t = authenticator._authenticateHeadersText(req ? req.headers : undefined, originVerdict(authenticator, req))
+      t = authenticator._authenticateHeadersText(req, originVerdict(authenticator, req))
     } catch (err) {
       return this.fail(this._refusal(err, UNKNOWN, req))
     }
