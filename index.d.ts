@@ -131,6 +131,15 @@ export interface HandshakeOptions {
    * (ERR_ORIGIN_NOT_ALLOWED otherwise). Tokens in `auth` or `Authorization` are not concerned.
    */
   allowedOrigins?: AllowedOrigins
+  /**
+   * How the default (same-origin) rule learns that a request came over https: a TLS
+   * connection always counts (Socket.IO's `handshake.secure`, `req.socket.encrypted`).
+   * Behind a TLS-terminating proxy, `true` (the server is reachable only through the proxy)
+   * or a function of the peer's address lets the first X-Forwarded-Proto value count. With
+   * authbridge/passport on Express, the app's own `trust proxy` setting is used when this is
+   * not given. Default: no proxy is trusted.
+   */
+  trustProxy?: boolean | ((address: string) => boolean)
 }
 /** Options of `new RemoteJwks(options)`. Durations are seconds. */
 export interface RemoteJwksOptions {
@@ -290,9 +299,12 @@ export declare class HandshakeAuthenticator {
    * Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
    * error has `code`, `source` (where the token was found, or null) and `fingerprint`.
    * A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
-   * unless `originAllowed` (a boolean) gives the caller's own verdict on it.
+   * unless `originAllowed` (a boolean) gives the caller's own verdict on it. By default
+   * the Origin must be the request's own: its Host header, and https exactly when
+   * `handshake.secure` is true (Socket.IO sets it for a TLS connection; `trustProxy`
+   * lets a proxy's X-Forwarded-Proto say so).
    */
-  authenticate<T extends object = {}>(handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean): AuthenticateResult & { claims: T }
+  authenticate<T extends object = {}>(handshake: { auth?: object, headers?: object, query?: object, secure?: boolean, address?: string }, originAllowed?: boolean): AuthenticateResult & { claims: T }
   /**
    * Checks one token of either kind (a 'Bearer ' prefix is tolerated): for
    * `auth_refresh` and for callers that already hold the token.
@@ -420,8 +432,9 @@ export declare class RevocationList {
  * Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
  * verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
  * page sent the request) is not allowed; a non-string `origin` is no page, and passes.
+ * `secure`: the request came over TLS (js/index.js decides it, see `trustProxy`).
  */
-export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean): void
+export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean, secure?: boolean): void
 
 export interface AuthenticateResult {
   /** JwtClaims for a JWT, AuthJsClaims for a session (`kind`). */

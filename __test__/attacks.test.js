@@ -342,10 +342,12 @@ describe('finding 5: the Origin of a cookie-sourced handshake', { concurrency: t
     }
     const def = new HandshakeAuthenticator({ authjs: { secret: AUTH_SECRET } })
     assert.equal(def.originRule, 'same-origin')
-    assert.equal(def.authenticate(hs('https://api.example.com')).claims.sub, 'victim')
+    assert.equal(def.authenticate(hs('https://api.example.com', { secure: true })).claims.sub, 'victim')
     assert.equal(def.authenticate(hs(null)).claims.sub, 'victim', 'no Origin: not a browser page')
-    refusedWith(def, hs('https://api.example.com:8443'))
-    // (The scheme is not compared: the Host header does not carry it, and TLS often ends at a proxy.)
+    refusedWith(def, hs('https://api.example.com:8443', { secure: true }))
+    // The scheme is compared too (issue 22, O02; __test__/attacks-o02.test.mjs over real servers).
+    refusedWith(def, hs('https://api.example.com'))
+    refusedWith(def, hs('http://api.example.com', { secure: true }))
     refusedWith(def, hs('https://evil.example.com')) // another subdomain of the site
     refusedWith(def, hs('null'))
     refusedWith(def, { headers: { cookie, origin: 'https://api.example.com' } }) // no Host: cannot be same-origin

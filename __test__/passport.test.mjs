@@ -218,7 +218,8 @@ describe('Auth.js session tokens', () => {
     const crossSite = await run(s, request({ headers: { host: 'api.example.com', origin: 'https://evil.example', cookie: `${COOKIE}=${session}` } }))
     assert.equal(crossSite.kind, 'fail')
     assert.equal(crossSite.info.code, 'ERR_ORIGIN_NOT_ALLOWED')
-    const sameSite = await run(s, request({ headers: { host: 'api.example.com', origin: 'https://api.example.com', cookie: `${COOKIE}=${session}` } }))
+    // The same origin is the request's scheme too (issue 22, O02): an https page, a TLS connection.
+    const sameSite = await run(s, { ...request({ headers: { host: 'api.example.com', origin: 'https://api.example.com', cookie: `${COOKIE}=${session}` } }), socket: { encrypted: true } })
     assert.equal(sameSite.user.sub, 'sess-2')
     const expired = await run(s, bearer(sign({ exp: now() - 60 })))
     assert.deepEqual([expired.info.name, expired.info.message, expired.info.code], ['TokenExpiredError', 'jwt expired', 'ERR_JWT_EXPIRED'])

@@ -8,13 +8,49 @@ const { codedTypeError } = require('./errors.js')
 const AUTH_HEADER = 'authorization'
 // Marks the extractor fromAuthHeaderAsBearerToken() returns.
 const BEARER_EXTRACTOR = Symbol('authbridge.bearerExtractor')
-// As passport-jwt: a scheme, white space (a CRLF too), a value.
-const AUTH_HEADER_RE = /(\S+)\s+(\S+)/
+const querystring = require('node:querystring')
 
+/**
+ * White space as a JavaScript RegExp's `\s` matches it (WhiteSpace and LineTerminator), by
+ * UTF-16 code unit; the Rust reader (extract::is_js_space) is the same set.
+ */
+function isJsSpace(c) {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+  if (c < 0xa0) return false
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+}
+
+/**
+ * passport-jwt's reading of an Authorization header, `/(\S+)\s+(\S+)/` (the first run of
+ * non-space characters is the scheme, the next run the value), in one forward scan: each
+ * character is looked at once, so a long header without white space costs its length, not
+ * its square (that regexp, unanchored, retries from every position). { scheme, value } or null.
+ */
 function parseAuthHeader(value) {
   if (typeof value !== 'string') return null
-  const m = AUTH_HEADER_RE.exec(value)
-  return m && { scheme: m[1], value: m[2] }
+  const n = value.length
+  let i = 0
+  while (i < n && isJsSpace(value.charCodeAt(i))) i++
+  const schemeStart = i
+  while (i < n && !isJsSpace(value.charCodeAt(i))) i++
+  const schemeEnd = i
+  if (schemeEnd === schemeStart || i === n) return null
+  while (i < n && isJsSpace(value.charCodeAt(i))) i++
+  const valueStart = i
+  while (i < n && !isJsSpace(value.charCodeAt(i))) i++
+  if (i === valueStart) return null
+  return { scheme: value.slice(schemeStart, schemeEnd), value: value.slice(valueStart, i), end: i }
+}
+
+/**
+ * The token of a header that is exactly `Bearer <token>` (scheme in any case, white space
+ * around), as `/^\s*bearer\s+(\S+)\s*$/i` reads it, in one scan; else null.
+ */
+function soleBearerToken(value) {
+  const p = parseAuthHeader(value)
+  if (p === null || p.scheme.toLowerCase() !== 'bearer') return null
+  for (let i = p.end; i < value.length; i++) if (!isJsSpace(value.charCodeAt(i))) return null
+  return p.value
 }
 
 // The token fromSessionCookie() returned, by request: the Strategy applies the Origin rule
@@ -23,25 +59,33 @@ const cookieTokens = new WeakMap()
 
 const has = (obj, name) => obj !== null && typeof obj === 'object' && Object.prototype.hasOwnProperty.call(obj, name)
 
-/** The query of req.url (a string, or a url.Url with `query` or `search`). */
+/** Trimmed from both ends of req.url as url.parse trims: C0 controls, space, U+00A0, U+FEFF. */
+const isUrlSpace = (c) => c < 33 || c === 0xa0 || c === 0xfeff
+
+/**
+ * The query of req.url as passport-jwt's `url.parse(req.url, true).query` gives it (a string:
+ * trimmed, the part after the first '?' and before any '#', read by querystring.parse, which
+ * keeps repeated names as a list and stops after 1000 pairs), or the `query` of a url.Url.
+ * One pass over the URL: a long query costs its length.
+ */
 function queryOf(req) {
   const u = req && req.url
   let search = null
   if (typeof u === 'string') {
-    const i = u.indexOf('?')
-    search = i === -1 ? '' : u.slice(i + 1)
+    let start = 0
+    let end = u.length
+    while (start < end && isUrlSpace(u.charCodeAt(start))) start++
+    while (end > start && isUrlSpace(u.charCodeAt(end - 1))) end--
+    const hash = u.indexOf('#', start)
+    if (hash !== -1 && hash < end) end = hash
+    const q = u.indexOf('?', start)
+    search = q === -1 || q >= end ? '' : u.slice(q + 1, end)
   } else if (u && typeof u === 'object') {
     if (u.query && typeof u.query === 'object') return u.query
     search = typeof u.search === 'string' ? u.search.replace(/^\?/, '') : typeof u.query === 'string' ? u.query : ''
   }
   if (!search) return null
-  const params = new URLSearchParams(search)
-  const out = Object.create(null)
-  for (const key of params.keys()) {
-    const all = params.getAll(key)
-    out[key] = all.length === 1 ? all[0] : all
-  }
-  return out
+  return querystring.parse(search)
 }
 
 /** A cookie value as @auth/core reads it: URL-decoded, without surrounding double quotes. */
@@ -180,4 +224,4 @@ function inCookieHeader(header, token) {
   return Array.isArray(header) && header.some((line) => typeof line === 'string' && line.includes(token))
 }
 
-module.exports = { ExtractJwt, parseAuthHeader, tokenFromCookie, BEARER_EXTRACTOR }
+module.exports = { ExtractJwt, parseAuthHeader, soleBearerToken, tokenFromCookie, BEARER_EXTRACTOR }

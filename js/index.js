@@ -9,6 +9,7 @@
 
 const native = require('../index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
+const { trustProxyPredicate, requestSecure, reqSecure } = require('./socket-origin.js')
 
 const kRemote = Symbol('authbridge.remoteJwks')
 const kLists = Symbol('authbridge.revocationLists')
@@ -76,6 +77,7 @@ const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
 const kField = Symbol('authbridge.authField')
 const kRule = Symbol('authbridge.originRule')
 const kHandle = Symbol('authbridge.handle')
+const kTrust = Symbol('authbridge.trustProxy')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
 const KINDS = { 32: 'jwt', 9: 'authjs' }
@@ -98,17 +100,24 @@ function cookieHeader(c) {
 /** A member that is an object, or undefined. */
 const objectOrNone = (v) => (typeof v === 'object' && v !== null ? v : undefined)
 
-/** The native authenticate of an auth / query member and a headers object (or undefined): its text result. */
-function authenticateText(self, a, q, headers, originAllowed) {
+/**
+ * The native authenticate of an auth / query member and a headers object (or undefined): its
+ * text result. `secure(headers)`: whether the request came over https (the same-origin rule).
+ */
+function authenticateText(self, a, q, headers, originAllowed, secure) {
   let authorization, origin, host, cookie
+  let tls = false
   if (headers !== undefined) {
     authorization = headers.authorization
     origin = headers.origin
-    // Host is read only for the Origin rule, which a request without Origin does not reach.
-    host = typeof origin === 'string' ? headers.host : undefined
+    // Host and the scheme are read only for the Origin rule, which a request without Origin does not reach.
+    if (typeof origin === 'string') {
+      host = headers.host
+      tls = secure(headers)
+    }
     cookie = cookieHeader(headers.cookie)
   }
-  return handshakeAuthenticate(self[kHandle], a, q, authorization, cookie, origin, host, originAllowed)
+  return handshakeAuthenticate(self[kHandle], a, q, authorization, cookie, origin, host, originAllowed, tls)
 }
 
 class JwtVerifier extends native.JwtVerifier {
@@ -153,6 +162,8 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
       }
     }
     super(o)
+    // Whose X-Forwarded-Proto says a request came over https (js/socket-origin.js), or null.
+    Object.defineProperty(this, kTrust, { value: trustProxyPredicate(options.trustProxy) })
     Object.defineProperty(this, kField, { value: this._authField() })
     // Fixed at construction: read once here rather than through the addon on each request.
     Object.defineProperty(this, kRule, { value: super.originRule })
@@ -190,7 +201,8 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
       if (t !== null) return { claims: JSON.parse(t), kind: kindOf(t), source: 'auth' }
     }
     const q = query === undefined ? undefined : query[name]
-    const t = authenticateText(this, a, q, headers, originAllowed)
+    const secure = (h) => requestSecure(this[kTrust], handshake.secure, handshake.address, h)
+    const t = authenticateText(this, a, q, headers, originAllowed, secure)
     return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
   }
 
@@ -206,10 +218,16 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
 
   /**
    * For authbridge/passport without jwtFromRequest: authenticate({ headers }, originAllowed)'s
-   * text result (the kind and the source coded in its first two characters).
+   * text result (the kind and the source coded in its first two characters), for request `req`.
    */
-  _authenticateHeadersText(headers, originAllowed) {
-    return authenticateText(this, undefined, undefined, objectOrNone(headers), originAllowed)
+  _authenticateHeadersText(req, originAllowed) {
+    const headers = req ? objectOrNone(req.headers) : undefined
+    return authenticateText(this, undefined, undefined, headers, originAllowed, () => reqSecure(this[kTrust], req))
+  }
+
+  /** For authbridge/passport: whether an HTTP request came over https (see trustProxy). */
+  _reqSecure(req) {
+    return reqSecure(this[kTrust], req)
   }
 
   /** Checks one token of either kind (a 'Bearer ' prefix is tolerated): { claims, kind }. */
@@ -239,9 +257,9 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
    * throws ERR_ORIGIN_NOT_ALLOWED (with the token's fingerprint, as authenticate's refusal).
    * `originAllowed` as for authenticate.
    */
-  _checkCookieOrigin(headers, originAllowed, token) {
+  _checkCookieOrigin(headers, originAllowed, token, secure) {
     try {
-      handshakeCheckOrigin(this[kHandle], headers.origin, headers.host, originAllowed)
+      handshakeCheckOrigin(this[kHandle], headers.origin, headers.host, originAllowed, secure === true)
     } catch (err) {
       if (err && err.code === 'ERR_ORIGIN_NOT_ALLOWED') err.fingerprint = native.tokenFingerprint(token)
       throw err

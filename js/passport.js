@@ -8,7 +8,7 @@
 // it (passport gives a strategy success/fail/error at run time).
 
 const { HandshakeAuthenticator, AuthJsSession, decodeUnverified } = require('./index.js')
-const { ExtractJwt, BEARER_EXTRACTOR, tokenFromCookie } = require('./extract-jwt.js')
+const { ExtractJwt, BEARER_EXTRACTOR, soleBearerToken, tokenFromCookie } = require('./extract-jwt.js')
 const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('./errors.js')
@@ -175,7 +175,7 @@ class Strategy {
     // A token the extractor took from the Cookie header: the cookie source's Origin rule
     // (README "Cookies and Origin"), as without jwtFromRequest, before it is decoded.
     if (token !== UNKNOWN && tokenFromCookie(req, token)) {
-      authenticator._checkCookieOrigin(req.headers, originVerdict(authenticator, req), token)
+      authenticator._checkCookieOrigin(req.headers, originVerdict(authenticator, req), token, authenticator._reqSecure(req))
     }
     let result
     try {
@@ -191,7 +191,8 @@ class Strategy {
   /** The native verification of the request's token; `wait` takes the async (key refresh) path. */
   _verifyToken(authenticator, token, req, wait) {
     if (token === UNKNOWN) {
-      const handshake = { headers: (req && req.headers) || {} }
+      // The request's scheme for the same-origin rule (see HandshakeAuthenticator#_reqSecure).
+      const handshake = { headers: (req && req.headers) || {}, secure: authenticator._reqSecure(req) }
       const originAllowed = originVerdict(authenticator, req)
       return wait ? authenticator.authenticateAsync(handshake, originAllowed) : authenticator.authenticate(handshake, originAllowed)
     }
@@ -221,9 +222,8 @@ class Strategy {
     if (err && err.code === 'ERR_TOKEN_MISSING') return codedError('ERR_TOKEN_MISSING', 'No auth token')
     let t = token
     if (t === UNKNOWN && err && err.source === 'header') {
-      const h = req && req.headers && req.headers.authorization
-      const m = typeof h === 'string' ? /^\s*bearer\s+(\S+)\s*$/i.exec(h) : null
-      if (m) t = m[1]
+      const m = soleBearerToken(req && req.headers && req.headers.authorization)
+      if (m !== null) t = m
     }
     const out = toJwtError(err, t, this._expected)
     if (req) req.authbridgeError = { ...refusalInfo(err), code: out.code }
@@ -271,7 +271,7 @@ class Strategy {
     const authenticator = this._authenticator
     let t
     try {
-      t = authenticator._authenticateHeadersText(req ? req.headers : undefined, originVerdict(authenticator, req))
+      t = authenticator._authenticateHeadersText(req, originVerdict(authenticator, req))
     } catch (err) {
       return this.fail(this._refusal(err, UNKNOWN, req))
     }

@@ -93,4 +93,51 @@ function originVerdict(ctx, socket) {
   }
 }
 
-module.exports = { normalizeOrigin, originPredicate, originVerdict }
+/**
+ * HandshakeOptions.trustProxy as a predicate on the peer's address, or null (no proxy is
+ * trusted: only a TLS connection makes a request https). `true` trusts any peer (the
+ * server is reachable only through the proxy); a function decides per peer address.
+ */
+function trustProxyPredicate(value) {
+  if (value === undefined || value === null || value === false) return null
+  if (value === true) return () => true
+  if (typeof value === 'function') return (address) => value(address) === true
+  throw optionsError('trustProxy must be a boolean or a function (address) => boolean')
+}
+
+/**
+ * Whether a request came over https, for the same-origin rule: a TLS connection (`secure`:
+ * Socket.IO's handshake.secure, req.socket.encrypted); else, when `trust` (see
+ * trustProxyPredicate) trusts the peer at `address`, the first value of its
+ * X-Forwarded-Proto (as Express reads it with trust proxy). Anything else is http.
+ */
+function requestSecure(trust, secure, address, headers) {
+  if (secure === true) return true
+  if (trust === null || headers === undefined || headers === null) return false
+  const proto = headers['x-forwarded-proto']
+  if (typeof proto !== 'string' || proto === '') return false
+  let trusted = false
+  try {
+    trusted = trust(typeof address === 'string' ? address : '')
+  } catch {
+    trusted = false
+  }
+  if (!trusted) return false
+  const comma = proto.indexOf(',')
+  const first = (comma === -1 ? proto : proto.slice(0, comma)).trim().toLowerCase()
+  return first === 'https' || first === 'wss'
+}
+
+/**
+ * For authbridge/passport: whether the request came over https. Express (and Fastify) give
+ * `req.protocol`, which follows the app's own `trust proxy` setting: it is used unless the
+ * authenticator has a trustProxy of its own; a plain node:http request is read as above.
+ */
+function reqSecure(trust, req) {
+  if (!req) return false
+  const socket = req.socket || req.connection
+  if (trust === null && typeof req.protocol === 'string') return req.protocol.toLowerCase() === 'https'
+  return requestSecure(trust, !!(socket && socket.encrypted), socket ? socket.remoteAddress : undefined, req.headers)
+}
+
+module.exports = { normalizeOrigin, originPredicate, originVerdict, trustProxyPredicate, requestSecure, reqSecure }

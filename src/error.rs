@@ -133,12 +133,16 @@ pub struct Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// Every error is made here (or in `claim`): the message goes through
+    /// `util::escape_invisible`, so text quoted from a token or a request (a `kid`, an
+    /// `alg`, an Origin, a cookie name) never carries a control, a bidi override or another
+    /// invisible character into a log line.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), claim: None }
+        Error { code, message: clean(message.into()), claim: None }
     }
 
     pub fn claim(code: ErrorCode, claim: &str, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), claim: Some(claim.to_string()) }
+        Error { code, message: clean(message.into()), claim: Some(crate::util::escape_invisible(claim).into_owned()) }
     }
 
     pub fn options(message: impl Into<String>) -> Self {
@@ -154,6 +158,14 @@ impl Error {
     }
 }
 
+/// The message with its invisible characters escaped (no copy when there are none).
+fn clean(message: String) -> String {
+    match crate::util::escape_invisible(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code, self.message)
@@ -164,7 +176,42 @@ impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
-    use super::ErrorCode;
+    use super::{Error, ErrorCode};
+
+    /// J15: whatever a message quotes, it leaves with no bidi control or other invisible
+    /// character, however it was built.
+    #[test]
+    fn messages_never_carry_invisible_characters() {
+        let hostile = "evil\u{202E}exe.txt\u{2066}\u{200F}\u{061C}\r\n\u{1B}[31m";
+        for e in [
+            Error::new(ErrorCode::JwksNoMatchingKey, format!("no key has kid '{hostile}'")),
+            Error::claim(ErrorCode::JwtClaimInvalid, hostile, format!("bad {hostile}")),
+            Error::options(hostile),
+            Error::malformed(hostile),
+            Error::key(hostile),
+        ] {
+            for m in [e.message.as_str(), &e.to_string(), e.claim.as_deref().unwrap_or("")] {
+                assert!(!m.chars().any(crate::util::is_invisible), "{m:?}");
+            }
+            assert!(e.message.contains("evil\\u{202e}exe.txt\\u{2066}\\u{200f}\\u{61c}\\u{d}\\u{a}\\u{1b}[31m"), "{}", e.message);
+        }
+    }
+
+    /// Each place that quotes a token's header value (alg, kid, crit; a JWE's alg and enc)
+    /// or a request's value (Origin) shows the bidi override escaped.
+    #[test]
+    fn quoted_header_values_are_escaped() {
+        use crate::alg::Algorithm;
+        use base64::Engine as _;
+        let header_of = |json: serde_json::Value| crate::token::Header::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())).unwrap();
+        let e = crate::jws::check_header(&header_of(serde_json::json!({ "alg": "HS256\u{202E}" })), &[Algorithm::HS256]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::JwsAlgNotAllowed);
+        assert!(e.message.contains("'HS256\\u{202e}'") && !e.message.contains('\u{202E}'), "{}", e.message);
+        let e = crate::jws::check_header(&header_of(serde_json::json!({ "alg": "HS256", "crit": ["\u{2067}x"] })), &[Algorithm::HS256]).unwrap_err();
+        assert!(e.message.contains("'\\u{2067}x'"), "{}", e.message);
+        let e = crate::origin::not_allowed("https://evil.example\u{202E}moc.elpmaxe.ipa");
+        assert!(e.message.contains("evil.example\\u{202e}moc"), "{}", e.message);
+    }
 
     /// Every code is typed for users (index.d.ts comes from src/node/header.d.ts) and
     /// documented in the README's error table.

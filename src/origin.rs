@@ -51,15 +51,47 @@ pub fn parse_allowed(origin: &str) -> Result<String> {
     })
 }
 
-/// Whether `origin` names the host the request was sent to (the `Host` header): the
-/// default rule when no origins are configured.
-pub fn same_origin(origin: &str, host: Option<&str>) -> bool {
+/// Whether `origin` is the origin the request was sent to: the default rule when no
+/// origins are configured. Its host[:port] must be the `Host` header and its scheme the
+/// request's: `secure` when the request came over TLS (or through a trusted proxy that
+/// received it over TLS), so `http://api.example.com` is not the origin of an API reached
+/// over https (a page served over plain http can be forged by anyone on the network).
+pub fn same_origin(origin: &str, host: Option<&str>, secure: bool) -> bool {
     let (Some(o), Some(host)) = (normalize(origin), host) else { return false };
     let Some((scheme, authority)) = o.split_once("://") else { return false };
+    if is_secure_scheme(scheme) != secure {
+        return false;
+    }
     match normalize_authority(scheme, host.trim()) {
         Some(h) => h == authority,
         None => false,
     }
+}
+
+fn is_secure_scheme(scheme: &str) -> bool {
+    matches!(scheme, "https" | "wss")
+}
+
+/// The refusal of the default rule: as `not_allowed`, and when only the scheme differs
+/// (the page's host is the request's Host), says so and how the request's scheme is known.
+pub fn not_same_origin(origin: &str, host: Option<&str>, secure: bool) -> Error {
+    let host_matches = normalize(origin).zip(host).is_some_and(|(o, h)| {
+        let (scheme, authority) = o.split_once("://").unwrap_or(("", ""));
+        let other = if is_secure_scheme(scheme) { "http" } else { "https" };
+        normalize_authority(scheme, h.trim()).as_deref() == Some(authority) || normalize_authority(other, h.trim()).as_deref() == Some(authority)
+    });
+    if !host_matches {
+        return not_allowed(origin);
+    }
+    let why = if secure {
+        "a page served over plain http, while the request came over https: not the same origin (such a page can be forged by anyone on the network; list it in allowedOrigins to allow it anyway)"
+    } else {
+        "a page served over https, while the request came over plain http: not the same origin (behind a TLS-terminating proxy, set trustProxy, or trust proxy in Express, so that its X-Forwarded-Proto counts)"
+    };
+    Error::new(
+        ErrorCode::OriginNotAllowed,
+        format!("the session cookie came with a handshake from origin '{}', {why}", crate::util::printable(origin, 80)),
+    )
 }
 
 /// Whether `origin` equals one of the normalized `allowed` origins.
@@ -99,12 +131,30 @@ mod tests {
 
     #[test]
     fn same_origin_compares_with_host() {
-        assert!(same_origin("http://localhost:4000", Some("localhost:4000")));
-        assert!(same_origin("https://api.example.com", Some("API.example.com:443")));
-        assert!(!same_origin("http://localhost:3000", Some("localhost:4000")), "another port of the same host");
-        assert!(!same_origin("https://evil.example.com", Some("api.example.com")), "another subdomain");
-        assert!(!same_origin("null", Some("localhost")));
-        assert!(!same_origin("http://localhost:4000", None));
+        assert!(same_origin("http://localhost:4000", Some("localhost:4000"), false));
+        assert!(same_origin("https://api.example.com", Some("API.example.com:443"), true));
+        assert!(same_origin("wss://api.example.com", Some("api.example.com"), true));
+        assert!(!same_origin("http://localhost:3000", Some("localhost:4000"), false), "another port of the same host");
+        assert!(!same_origin("https://evil.example.com", Some("api.example.com"), true), "another subdomain");
+        assert!(!same_origin("null", Some("localhost"), false));
+        assert!(!same_origin("http://localhost:4000", None, false));
+    }
+
+    /// O02: the scheme is part of the origin.
+    #[test]
+    fn same_origin_compares_the_scheme() {
+        assert!(!same_origin("http://api.example.com", Some("api.example.com"), true), "an http page against an API reached over https");
+        assert!(!same_origin("http://api.example.com:443", Some("api.example.com"), true));
+        assert!(!same_origin("https://api.example.com", Some("api.example.com"), false), "an https page against a request that came over http");
+        assert!(!same_origin("ws://api.example.com", Some("api.example.com"), true));
+        assert!(same_origin("http://api.example.com:8443", Some("api.example.com:8443"), false));
+        assert!(!same_origin("http://api.example.com:8443", Some("api.example.com:8443"), true));
+        let e = not_same_origin("http://api.example.com", Some("api.example.com"), true);
+        assert!(e.message.contains("a page served over plain http, while the request came over https"), "{}", e.message);
+        let e = not_same_origin("https://api.example.com", Some("api.example.com"), false);
+        assert!(e.message.contains("trustProxy"), "{}", e.message);
+        let e = not_same_origin("https://evil.example", Some("api.example.com"), true);
+        assert_eq!(e, not_allowed("https://evil.example"));
     }
 
     #[test]

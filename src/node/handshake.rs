@@ -106,6 +106,15 @@ fn field_value(v: &Unknown<'_>) -> napi::Result<(Option<String>, Option<&'static
     }
 }
 
+/// Whether the request came over TLS (for the Origin rule): only `true` says so.
+fn secure_value(v: &Unknown<'_>) -> napi::Result<bool> {
+    match v.get_type()? {
+        // SAFETY: the type was just checked.
+        ValueType::Boolean => unsafe { v.cast::<bool>() },
+        _ => Ok(false),
+    }
+}
+
 /// A header's value: a string, or nothing (any other type is ignored, as before).
 fn string_value(v: &Unknown<'_>) -> napi::Result<Option<String>> {
     match v.get_type()? {
@@ -126,7 +135,8 @@ fn clocks(env: &Env, jwt: &Option<FunctionRef<(), f64>>, authjs: &Option<Functio
 
 /// As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
 /// handshake already taken apart by the JS wrapper (js/index.js): `auth[authField]`, `query[authField]`, the Authorization, Cookie
-/// (joined when a list), Origin and Host headers. Returns the claims as JSON text
+/// (joined when a list), Origin and Host headers, and whether the request came over TLS
+/// (`secure`, for the Origin rule: js/index.js decides it). Returns the claims as JSON text
 /// after two white-space characters that code the kind and the source.
 /// Exported as `_handshakeAuthenticate` by `raw` (a plain N-API callback).
 #[allow(clippy::too_many_arguments)]
@@ -140,13 +150,15 @@ pub fn handshake_authenticate<'e>(
     origin: Unknown,
     host: Unknown,
     origin_allowed: Option<Unknown>,
+    secure: Unknown,
 ) -> napi::Result<napi::JsString<'e>> {
     let verdict = verdict_arg(env, &origin_allowed)?;
+    let secure = secure_value(&secure)?;
     let (auth_s, auth_bad) = field_value(&auth)?;
     let (query_s, query_bad) = field_value(&query)?;
     let core = super::handle::handshake(env, handle)?;
     let (authorization, origin, host) = (string_value(&authorization)?, string_value(&origin)?, string_value(&host)?);
-    let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, verdict);
+    let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, secure, verdict);
     // The Cookie header (often the longest string here) goes through the one-call copy.
     let (claims, kind, source) = if cookie.get_type()? == ValueType::String {
         super::args::with_token(env, &cookie, |c| run(Some(c)))??
@@ -236,26 +248,40 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unk
 /// Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
 /// verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
 /// page sent the request) is not allowed; a non-string `origin` is no page, and passes.
-#[napi(js_name = "_handshakeCheckOrigin", ts_args_type = "handle: number, origin: unknown, host: unknown, originAllowed?: boolean")]
-pub fn handshake_check_origin(env: &Env, handle: f64, origin: Unknown, host: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<()> {
+/// `secure`: the request came over TLS (js/index.js decides it, see `trustProxy`).
+#[napi(js_name = "_handshakeCheckOrigin", ts_args_type = "handle: number, origin: unknown, host: unknown, originAllowed?: boolean, secure?: boolean")]
+pub fn handshake_check_origin(env: &Env, handle: f64, origin: Unknown, host: Unknown, origin_allowed: Option<Unknown>, secure: Option<Unknown>) -> napi::Result<()> {
     let core = super::handle::handshake(env, handle)?;
     let verdict = verdict_arg(env, &origin_allowed)?;
+    let secure = match &secure {
+        Some(s) => secure_value(s)?,
+        None => false,
+    };
     let Some(o) = string_value(&origin)? else { return Ok(()) };
     let host = string_value(&host)?;
-    if super::errors::catch(env, || core.origin_allowed(env, &o, host.as_deref(), verdict))?? {
+    if super::errors::catch(env, || core.origin_allowed(env, &o, host.as_deref(), secure, verdict))?? {
         Ok(())
     } else {
-        Err(to_js_with(env, crate::origin::not_allowed(&o), &[("source", Some(handshake::Source::Cookie.name()))]))
+        Err(to_js_with(env, core.refusal(&o, host.as_deref(), secure, verdict), &[("source", Some(handshake::Source::Cookie.name()))]))
     }
 }
 
 impl HandshakeCore {
     /// Whether a page at `origin` may use the cookie: the caller's verdict when given, else
     /// the `allowedOrigins` rule (an exception thrown by a matcher function goes to the caller).
-    fn origin_allowed(&self, env: &Env, origin: &str, host: Option<&str>, verdict: Option<bool>) -> napi::Result<bool> {
+    fn origin_allowed(&self, env: &Env, origin: &str, host: Option<&str>, secure: bool, verdict: Option<bool>) -> napi::Result<bool> {
         match verdict {
             Some(v) => Ok(v),
-            None => self.origins.allows(env, origin, host),
+            None => self.origins.allows(env, origin, host, secure),
+        }
+    }
+
+    /// The ERR_ORIGIN_NOT_ALLOWED of a refused origin (the default rule says when only the
+    /// scheme differed).
+    fn refusal(&self, origin: &str, host: Option<&str>, secure: bool, verdict: Option<bool>) -> CoreError {
+        match (&self.origins, verdict) {
+            (OriginRule::SameOrigin, None) => crate::origin::not_same_origin(origin, host, secure),
+            _ => crate::origin::not_allowed(origin),
         }
     }
 
@@ -272,6 +298,7 @@ impl HandshakeCore {
         cookie: Option<&str>,
         origin: Option<String>,
         host: Option<String>,
+        secure: bool,
         verdict: Option<bool>,
     ) -> napi::Result<(crate::token::Claims, Kind, handshake::Source)> {
         let env = *env;
@@ -287,7 +314,7 @@ impl HandshakeCore {
         let mut js_error: Option<napi::Error> = None;
         let mut cookie_check = || -> crate::Result<()> {
             let Some(o) = origin.as_deref() else { return Ok(()) };
-            let allowed = match self.origin_allowed(&env, o, host.as_deref(), verdict) {
+            let allowed = match self.origin_allowed(&env, o, host.as_deref(), secure, verdict) {
                 Ok(v) => v,
                 Err(e) => {
                     js_error = Some(e);
@@ -297,7 +324,7 @@ impl HandshakeCore {
             if allowed {
                 Ok(())
             } else {
-                Err(crate::origin::not_allowed(o))
+                Err(self.refusal(o, host.as_deref(), secure, verdict))
             }
         };
         let result = super::errors::catch(&env, || self.inner.authenticate_checked(&input, now_jwt, now_authjs, &mut cookie_check));
@@ -359,10 +386,13 @@ impl HandshakeAuthenticator {
     /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the
     /// error has `code`, `source` (where the token was found, or null) and `fingerprint`.
     /// A token from the session cookie needs an allowed `headers.origin` (`allowedOrigins`),
-    /// unless `originAllowed` (a boolean) gives the caller's own verdict on it.
+    /// unless `originAllowed` (a boolean) gives the caller's own verdict on it. By default
+    /// the Origin must be the request's own: its Host header, and https exactly when
+    /// `handshake.secure` is true (Socket.IO sets it for a TLS connection; `trustProxy`
+    /// lets a proxy's X-Forwarded-Proto say so).
     #[napi(
         ts_generic_types = "T extends object = {}",
-        ts_args_type = "handshake: { auth?: object, headers?: object, query?: object }, originAllowed?: boolean",
+        ts_args_type = "handshake: { auth?: object, headers?: object, query?: object, secure?: boolean, address?: string }, originAllowed?: boolean",
         ts_return_type = "AuthenticateResult & { claims: T }"
     )]
     pub fn authenticate<'e>(&self, env: &'e Env, handshake: Unknown, origin_allowed: Option<Unknown>) -> napi::Result<AuthenticateResult<'e>> {
@@ -377,6 +407,7 @@ impl HandshakeAuthenticator {
         let auth = sub_object(&h, "auth")?;
         let headers = sub_object(&h, "headers")?;
         let query = sub_object(&h, "query")?;
+        let secure = h.get::<Unknown>("secure")?.map(|v| secure_value(&v)).transpose()?.unwrap_or(false);
         let name = self.core.inner.auth_field();
         let (auth_s, auth_bad) = field(&auth, name)?;
         let (query_s, query_bad) = field(&query, name)?;
@@ -391,7 +422,7 @@ impl HandshakeAuthenticator {
             },
             None => None,
         };
-        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie.as_deref(), origin, host, verdict)
+        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie.as_deref(), origin, host, secure, verdict)
             .and_then(|(claims, kind, source)| {
                 Ok(AuthenticateResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string(), source: source.name().to_string() })
             })

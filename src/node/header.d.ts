@@ -131,6 +131,15 @@ export interface HandshakeOptions {
    * (ERR_ORIGIN_NOT_ALLOWED otherwise). Tokens in `auth` or `Authorization` are not concerned.
    */
   allowedOrigins?: AllowedOrigins
+  /**
+   * How the default (same-origin) rule learns that a request came over https: a TLS
+   * connection always counts (Socket.IO's `handshake.secure`, `req.socket.encrypted`).
+   * Behind a TLS-terminating proxy, `true` (the server is reachable only through the proxy)
+   * or a function of the peer's address lets the first X-Forwarded-Proto value count. With
+   * authbridge/passport on Express, the app's own `trust proxy` setting is used when this is
+   * not given. Default: no proxy is trusted.
+   */
+  trustProxy?: boolean | ((address: string) => boolean)
 }
 /** Options of `new RemoteJwks(options)`. Durations are seconds. */
 export interface RemoteJwksOptions {

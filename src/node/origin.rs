@@ -20,7 +20,8 @@ pub(super) enum OriginMatcher {
 
 /// Which `Origin` may come with a cookie-sourced handshake (`crate::origin`).
 pub(super) enum OriginRule {
-    /// Default: the Origin names the host the handshake was sent to (its Host header).
+    /// Default: the Origin is the request's own: its Host header, and its scheme (https
+    /// when the request came over TLS or through a trusted proxy that did).
     SameOrigin,
     /// `'*'`: any origin (the check is off).
     Any,
@@ -80,11 +81,12 @@ pub(super) fn origin_rule(env: &Env, options: &Unknown<'_>) -> napi::Result<Orig
 }
 
 impl OriginRule {
-    /// Whether a browser page at `origin` may use the session cookie here.
-    pub(super) fn allows(&self, env: &Env, origin: &str, host: Option<&str>) -> napi::Result<bool> {
+    /// Whether a browser page at `origin` may use the session cookie here; `host` and
+    /// `secure` (the request came over TLS) are the request's, for the default rule.
+    pub(super) fn allows(&self, env: &Env, origin: &str, host: Option<&str>, secure: bool) -> napi::Result<bool> {
         match self {
             OriginRule::Any => Ok(true),
-            OriginRule::SameOrigin => Ok(crate::origin::same_origin(origin, host)),
+            OriginRule::SameOrigin => Ok(crate::origin::same_origin(origin, host, secure)),
             OriginRule::List(list) => {
                 for m in list {
                     let ok = match m {

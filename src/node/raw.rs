@@ -91,8 +91,8 @@ unsafe extern "C" fn handshake_verify_bearer(env: sys::napi_env, info: sys::napi
 unsafe extern "C" fn handshake_authenticate(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: N-API's own arguments to this callback.
     unsafe {
-        call(env, info, |env, [handle, auth, query, authorization, cookie, origin, host, origin_allowed]| {
-            let text = super::handshake::handshake_authenticate(env, handle_arg(&handle), auth, query, authorization, cookie, origin, host, Some(origin_allowed))?;
+        call(env, info, |env, [handle, auth, query, authorization, cookie, origin, host, origin_allowed, secure]| {
+            let text = super::handshake::handshake_authenticate(env, handle_arg(&handle), auth, query, authorization, cookie, origin, host, Some(origin_allowed), secure)?;
             out(env, text)
         })
     }
