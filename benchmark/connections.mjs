@@ -17,6 +17,7 @@
 // unless --no-write.
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
+import os from 'node:os'
 import http from 'node:http'
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -196,14 +197,24 @@ async function measure(transport, { total, concurrency, rounds, token }) {
   const t = TRANSPORTS[transport]
   const servers = []
   for (const name of Object.keys(t.variants)) {
-    const child = fork(fileURLToPath(import.meta.url), ['--serve', transport, name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    // BENCH_SERVER_NODE_OPTIONS: flags for the server processes (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+    const execArgv = process.env.BENCH_SERVER_NODE_OPTIONS ? process.env.BENCH_SERVER_NODE_OPTIONS.split(/\s+/).filter(Boolean) : process.execArgv
+    const child = fork(fileURLToPath(import.meta.url), ['--serve', transport, name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
     const { port } = await new Promise((resolve) => child.once('message', resolve))
     await storm(transport, port, Math.min(total, 300), concurrency, token) // warm up (JIT, sockets)
-    servers.push({ name, child, port, rates: [], accepted: 0 })
+    servers.push({ name, child, port, rates: [], cpus: [], accepted: 0 })
   }
+  const cpuOf = (child) =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m.cpu))
+      child.send('cpu')
+    })
   for (let r = 0; r < rounds; r++) {
     for (const s of servers) {
+      const before = await cpuOf(s.child)
       const res = await storm(transport, s.port, total, concurrency, token)
+      // The server process's CPU time per handshake (user + system, microseconds).
+      s.cpus.push(((await cpuOf(s.child)) - before) / total)
       s.rates.push(res.perSecond)
       s.accepted += res.ok
     }
@@ -217,20 +228,26 @@ async function measure(transport, { total, concurrency, rounds, token }) {
   return { transport, label: t.label, client: t.client, servers, vsNone: ratio(none), vsHandWritten: ratio(handWritten), handWritten }
 }
 
-function section(results, { total, concurrency, rounds, started }) {
+function section(results, opts) {
+  const { total, concurrency, rounds, started } = opts
   const lines = [
     '<!-- connections:start -->',
     '## Handshakes per second by transport (benchmark/connections.mjs)',
     '',
-    `Command: \`node benchmark/connections.mjs ${total} ${concurrency} ${rounds}\` (${fmt(total)} handshakes per round, ${concurrency} at a time, ${rounds} interleaved rounds per transport after a warm-up; each server in its own child process, the clients in the parent, all on one 2-core machine shared with other work; HS256 access token; ${started}).`,
-    'A handshake ends when the server has admitted the client (Socket.IO: its `ready` event; ws: its `ready` message; graphql-ws: `connection_ack`). Ratios are authbridge\'s handshakes/s over the other server\'s, round by round: median (range).',
+    `Command: \`node benchmark/connections.mjs ${total} ${concurrency} ${rounds}\` (${fmt(total)} handshakes per round, ${concurrency} at a time, ${rounds} interleaved rounds per transport after a warm-up; each server in its own child process, the clients in the parent, all on one 2-core machine shared with other work, load average ${opts.load} at the start; HS256 access token; ${started}).`,
+    'A handshake ends when the server has admitted the client (Socket.IO: its `ready` event; ws: its `ready` message; graphql-ws: `connection_ack`). Ratios are authbridge\'s handshakes/s over the other server\'s, round by round: median (range). Server CPU is the server process\'s user + system time over the round, per handshake (less sensitive than handshakes/s to the clients and other load sharing the two cores).',
     '',
   ]
   for (const r of results) {
-    lines.push(`### ${r.label} (${r.client})`, '', '| server | handshakes/s (median) | rounds | accepted |', '|---|---:|---|---:|')
-    for (const s of r.servers) lines.push(`| ${s.name} | ${fmt(median(s.rates))} | ${s.rates.map(fmt).join(', ')} | ${fmt(s.accepted)} / ${fmt(total * rounds)} |`)
+    lines.push(`### ${r.label} (${r.client})`, '', '| server | handshakes/s (median) | rounds | server CPU us/handshake (median) | accepted |', '|---|---:|---|---:|---:|')
+    for (const s of r.servers) lines.push(`| ${s.name} | ${fmt(median(s.rates))} | ${s.rates.map(fmt).join(', ')} | ${Math.round(median(s.cpus))} | ${fmt(s.accepted)} / ${fmt(total * rounds)} |`)
     const x = (q) => `${q.median.toFixed(2)}x (${q.min.toFixed(2)}-${q.max.toFixed(2)}x)`
-    lines.push('', `authbridge against no authentication: **${x(r.vsNone)}** (target >= 0.90x); against the hand-written \`jsonwebtoken\` version: **${x(r.vsHandWritten)}**.`, '')
+    const [none, ab, hand] = r.servers.map((s) => median(s.cpus))
+    lines.push(
+      '',
+      `authbridge against no authentication: **${x(r.vsNone)}** (target >= 0.90x); against the hand-written \`jsonwebtoken\` version: **${x(r.vsHandWritten)}**. Server CPU per handshake: authbridge adds ${Math.round(ab - none)} us to the unauthenticated server's ${Math.round(none)} us (${(ab / none).toFixed(2)}x); the hand-written version adds ${Math.round(hand - none)} us.`,
+      '',
+    )
   }
   lines.push('<!-- connections:end -->', '')
   return lines.join('\n')
@@ -241,7 +258,13 @@ if (args[0] === '--serve') {
   const t = TRANSPORTS[args[1]]
   const server = await t.serve(t.variants[args[2]]())
   process.send({ port: server.address().port })
-  process.on('message', (m) => m === 'stop' && process.exit(0))
+  process.on('message', (m) => {
+    if (m === 'stop') process.exit(0)
+    if (m === 'cpu') {
+      const u = process.cpuUsage()
+      process.send({ cpu: u.user + u.system })
+    }
+  })
   process.on('disconnect', () => process.exit(0))
 } else {
   const flag = (name) => {
@@ -255,6 +278,7 @@ if (args[0] === '--serve') {
     rounds: Number(positional[2] || 3),
     token: jwt.sign({ sub: 'user-42', email: 'ada@example.com' }, SECRET, { algorithm: 'HS256', expiresIn: '15m' }),
     started: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    load: os.loadavg()[0].toFixed(1),
   }
   const transports = (flag('--transport') || Object.keys(TRANSPORTS).join(',')).split(',')
   for (const t of transports) if (!TRANSPORTS[t]) throw new Error(`unknown transport ${t}: one of ${Object.keys(TRANSPORTS).join(', ')}`)
@@ -263,7 +287,7 @@ if (args[0] === '--serve') {
     const r = await measure(t, opts)
     results.push(r)
     console.log(`\n${r.label}`)
-    console.table(r.servers.map((s) => ({ server: s.name, 'handshakes/s (median)': median(s.rates), rounds: s.rates.join(', '), accepted: `${s.accepted} / ${opts.total * opts.rounds}` })))
+    console.table(r.servers.map((s) => ({ server: s.name, 'handshakes/s (median)': median(s.rates), rounds: s.rates.join(', '), 'server CPU us/handshake': Math.round(median(s.cpus)), accepted: `${s.accepted} / ${opts.total * opts.rounds}` })))
     console.log(`authbridge vs no authentication: ${r.vsNone.median.toFixed(2)}x (${r.vsNone.min.toFixed(2)}-${r.vsNone.max.toFixed(2)}); vs hand-written jsonwebtoken: ${r.vsHandWritten.median.toFixed(2)}x (${r.vsHandWritten.min.toFixed(2)}-${r.vsHandWritten.max.toFixed(2)})`)
   }
   if (!args.includes('--no-write')) {
