@@ -1,91 +1,299 @@
-// Socket.IO handshakes per second over loopback: the authbridge middleware versus the
-// usual hand-written jsonwebtoken middleware, same server, same clients, same tokens.
-// Each server runs in its own child process (the clients here would otherwise share its
-// event loop and dominate the measurement).
-//   node benchmark/connections.mjs [handshakes] [concurrency] [rounds]
-// Rounds are interleaved across the middlewares; the median handshakes/s is reported.
+// Handshakes per second over loopback, per transport, for three servers each: no
+// authentication, authbridge, and the usual hand-written `jsonwebtoken` version; same server
+// code, same clients, same HS256 access token.
+// - Socket.IO: useOnAllNamespaces(io, socketIoAuth(...)) vs an io.use() middleware with jwt.verify;
+//   the client (socket.io-client, websocket transport) waits for the server's 'ready' event.
+// - ws: a WebSocketServer with authbridge/ws's wsVerifyClient (+ watchConnection) vs a
+//   verifyClient with jwt.verify on the Authorization header; the client (`ws`) waits for 'ready'.
+// - graphql-ws: graphql-ws's useServer with `...graphqlWsAuth(...)` vs an onConnect with
+//   jwt.verify on connectionParams.token; the client speaks graphql-transport-ws over `ws`
+//   (connection_init with the token, waits for connection_ack).
+// Each server runs in its own child process (the clients here would otherwise share its event
+// loop and dominate the measurement).
+//   node benchmark/connections.mjs [handshakes] [concurrency] [rounds] [--transport socket.io,ws,graphql-ws] [--no-write]
+// Rounds are interleaved across the servers of a transport; per server the median
+// handshakes/s is reported, and authbridge's ratio to each other server round by round
+// (median and range). Writes its section of RESULTS.md (between the connections markers)
+// unless --no-write.
 import { createRequire } from 'node:module'
+import fs from 'node:fs'
+import os from 'node:os'
 import http from 'node:http'
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 const require = createRequire(import.meta.url)
-const { Server } = require('socket.io')
-const { io: connect } = require('socket.io-client')
 const jwt = require('jsonwebtoken')
-const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io.js')
 
-const TOTAL = Number(process.argv[2] || 2000)
-const CONCURRENCY = Number(process.argv[3] || 50)
-const ROUNDS = Number(process.argv[4] || 3)
 const SECRET = 'connection-benchmark-secret-' + 'x'.repeat(20)
-const token = jwt.sign({ sub: 'user-42', email: 'ada@example.com' }, SECRET, { algorithm: 'HS256', expiresIn: '15m' })
+const AUTH = { jwt: { algorithms: ['HS256'], key: SECRET } }
+const GQL_PROTOCOL = 'graphql-transport-ws'
 
-async function serve(install) {
-  const server = http.createServer()
-  const io = new Server(server)
-  install(io)
-  io.on('connection', (s) => s.emit('ready'))
-  await new Promise((r) => server.listen(0, '127.0.0.1', r))
-  return { io, server, url: `http://127.0.0.1:${server.address().port}` }
+// ---------------------------------------------------------------------------------------------
+// Servers (run in child processes)
+// ---------------------------------------------------------------------------------------------
+
+/** The bearer token of an upgrade request's Authorization header, as a hand-written check reads it. */
+const bearerOf = (req) => {
+  const h = req.headers.authorization
+  return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7) : ''
 }
 
-async function storm(url) {
+const TRANSPORTS = {
+  'socket.io': {
+    label: 'Socket.IO',
+    client: 'socket.io-client, websocket transport, `auth.token`',
+    variants: {
+      'no authentication': () => () => {},
+      'authbridge socketIoAuth (all namespaces)': () => {
+        const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io.js')
+        return (io) => useOnAllNamespaces(io, socketIoAuth(AUTH))
+      },
+      'hand-written jsonwebtoken middleware': () => (io) =>
+        io.use((socket, next) => {
+          try {
+            socket.data.user = jwt.verify(socket.handshake.auth.token, SECRET, { algorithms: ['HS256'] })
+            next()
+          } catch {
+            next(new Error('Invalid token'))
+          }
+        }),
+    },
+    async serve(install) {
+      const { Server } = require('socket.io')
+      const server = http.createServer()
+      const io = new Server(server)
+      install(io)
+      io.on('connection', (s) => s.emit('ready'))
+      await new Promise((r) => server.listen(0, '127.0.0.1', r))
+      return server
+    },
+  },
+  ws: {
+    label: 'ws',
+    client: '`ws`, `Authorization: Bearer` on the upgrade',
+    variants: {
+      'no authentication': () => ({}),
+      'authbridge wsVerifyClient + watchConnection': () => {
+        const { wsVerifyClient, watchConnection } = require('../js/ws.js')
+        return { verifyClient: wsVerifyClient(AUTH), admit: watchConnection }
+      },
+      'hand-written jsonwebtoken verifyClient': () => ({
+        verifyClient(info, cb) {
+          try {
+            info.req.user = jwt.verify(bearerOf(info.req), SECRET, { algorithms: ['HS256'] })
+            cb(true)
+          } catch {
+            cb(false, 401)
+          }
+        },
+      }),
+    },
+    async serve({ verifyClient, admit }) {
+      const { WebSocketServer } = require('ws')
+      const server = http.createServer()
+      const wss = new WebSocketServer({ server, verifyClient })
+      wss.on('connection', (ws, req) => {
+        if (admit && !admit(ws, req)) return
+        ws.send('ready')
+      })
+      await new Promise((r) => server.listen(0, '127.0.0.1', r))
+      return server
+    },
+  },
+  'graphql-ws': {
+    label: 'graphql-ws',
+    client: '`ws` speaking graphql-transport-ws, `connectionParams.token`',
+    variants: {
+      'no authentication': () => ({}),
+      'authbridge graphqlWsAuth (onConnect, context)': () => {
+        const { graphqlWsAuth } = require('../js/graphql-ws.js')
+        return { ...graphqlWsAuth(AUTH) }
+      },
+      'hand-written jsonwebtoken onConnect': () => ({
+        onConnect(ctx) {
+          try {
+            ctx.extra.user = jwt.verify(ctx.connectionParams && ctx.connectionParams.token, SECRET, { algorithms: ['HS256'] })
+            return true
+          } catch {
+            return false
+          }
+        },
+      }),
+    },
+    async serve(options) {
+      const { WebSocketServer } = require('ws')
+      const { useServer } = require('graphql-ws/use/ws')
+      const { buildSchema } = require('graphql')
+      const server = http.createServer()
+      const wss = new WebSocketServer({ server, path: '/graphql' })
+      useServer({ schema: buildSchema('type Query { ok: Boolean }'), ...options }, wss)
+      await new Promise((r) => server.listen(0, '127.0.0.1', r))
+      return server
+    },
+  },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients (the parent process)
+// ---------------------------------------------------------------------------------------------
+
+/** One handshake: resolves true once the server has admitted the client (and it has closed its side). */
+function handshake(transport, port, token) {
+  if (transport === 'socket.io') {
+    const { io: connect } = require('socket.io-client')
+    return new Promise((resolve) => {
+      const c = connect(`http://127.0.0.1:${port}`, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true })
+      const done = (good) => {
+        c.close()
+        resolve(good)
+      }
+      c.once('ready', () => done(true))
+      c.once('connect_error', () => done(false))
+    })
+  }
+  const WebSocket = require('ws')
+  return new Promise((resolve) => {
+    let settled = false
+    const done = (good) => {
+      if (settled) return
+      settled = true
+      ws.close()
+      resolve(good)
+    }
+    let ws
+    if (transport === 'ws') {
+      ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { authorization: `Bearer ${token}` } })
+      ws.once('message', (d) => done(String(d) === 'ready'))
+    } else {
+      ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, GQL_PROTOCOL)
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { token } })))
+      ws.once('message', (d) => done(JSON.parse(String(d)).type === 'connection_ack'))
+    }
+    ws.once('unexpected-response', () => done(false))
+    ws.once('close', () => done(false))
+    ws.once('error', () => done(false))
+  })
+}
+
+async function storm(transport, port, total, concurrency, token) {
   let next = 0
   let ok = 0
   const t = process.hrtime.bigint()
   async function worker() {
-    while (next < TOTAL) {
+    while (next < total) {
       next++
-      await new Promise((resolve) => {
-        const c = connect(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true })
-        const done = (good) => { ok += good ? 1 : 0; c.close(); resolve() }
-        c.once('ready', () => done(true))
-        c.once('connect_error', () => done(false))
-      })
+      if (await handshake(transport, port, token)) ok++
     }
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  await Promise.all(Array.from({ length: concurrency }, worker))
   const s = Number(process.hrtime.bigint() - t) / 1e9
-  return { ok, seconds: s, perSecond: Math.round(TOTAL / s) }
+  return { ok, seconds: s, perSecond: Math.round(total / s) }
 }
 
-const variants = {
-  'authbridge socketIoAuth (all namespaces)': (io) => useOnAllNamespaces(io, socketIoAuth({ jwt: { algorithms: ['HS256'], key: SECRET } })),
-  'hand-written jsonwebtoken middleware': (io) =>
-    io.use((socket, next) => {
-      try {
-        socket.data.user = jwt.verify(socket.handshake.auth.token, SECRET, { algorithms: ['HS256'] })
-        next()
-      } catch {
-        next(new Error('Invalid token'))
-      }
-    }),
-}
-if (process.argv[2] === '--serve') {
-  const { server } = await serve(variants[process.argv[3]])
-  process.send({ port: server.address().port })
-  process.on('message', (m) => m === 'stop' && process.exit(0))
-  process.on('disconnect', () => process.exit(0))
-} else {
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const fmt = (n) => n.toLocaleString('en-US')
+
+async function measure(transport, { total, concurrency, rounds, token }) {
+  const t = TRANSPORTS[transport]
   const servers = []
-  for (const name of Object.keys(variants)) {
-    const child = fork(fileURLToPath(import.meta.url), ['--serve', name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  for (const name of Object.keys(t.variants)) {
+    // BENCH_SERVER_NODE_OPTIONS: flags for the server processes (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+    const execArgv = process.env.BENCH_SERVER_NODE_OPTIONS ? process.env.BENCH_SERVER_NODE_OPTIONS.split(/\s+/).filter(Boolean) : process.execArgv
+    const child = fork(fileURLToPath(import.meta.url), ['--serve', transport, name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
     const { port } = await new Promise((resolve) => child.once('message', resolve))
-    const url = `http://127.0.0.1:${port}`
-    await storm(url) // warm up (JIT, sockets)
-    servers.push({ name, child, url, rates: [], accepted: 0 })
+    await storm(transport, port, Math.min(total, 300), concurrency, token) // warm up (JIT, sockets)
+    servers.push({ name, child, port, rates: [], cpus: [], accepted: 0 })
   }
-  for (let r = 0; r < ROUNDS; r++) {
+  const cpuOf = (child) =>
+    new Promise((resolve) => {
+      child.once('message', (m) => resolve(m.cpu))
+      child.send('cpu')
+    })
+  for (let r = 0; r < rounds; r++) {
     for (const s of servers) {
-      const res = await storm(s.url)
+      const before = await cpuOf(s.child)
+      const res = await storm(transport, s.port, total, concurrency, token)
+      // The server process's CPU time per handshake (user + system, microseconds).
+      s.cpus.push(((await cpuOf(s.child)) - before) / total)
       s.rates.push(res.perSecond)
       s.accepted += res.ok
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-  const rows = servers.map((s) => {
-    s.child.send('stop')
-    return { middleware: s.name, handshakes: TOTAL * ROUNDS, accepted: s.accepted, 'handshakes/s (median)': median(s.rates), rounds: s.rates.join(', ') }
+  for (const s of servers) s.child.send('stop')
+  const [none, authbridge, handWritten] = servers
+  const ratio = (other) => {
+    const per = authbridge.rates.map((v, i) => v / other.rates[i])
+    return { median: median(per), min: Math.min(...per), max: Math.max(...per) }
+  }
+  return { transport, label: t.label, client: t.client, servers, vsNone: ratio(none), vsHandWritten: ratio(handWritten), handWritten }
+}
+
+function section(results, opts) {
+  const { total, concurrency, rounds, started } = opts
+  const lines = [
+    '<!-- connections:start -->',
+    '## Handshakes per second by transport (benchmark/connections.mjs)',
+    '',
+    `Command: \`node benchmark/connections.mjs ${total} ${concurrency} ${rounds}\` (${fmt(total)} handshakes per round, ${concurrency} at a time, ${rounds} interleaved rounds per transport after a warm-up; each server in its own child process, the clients in the parent, all on one 2-core machine shared with other work, load average ${opts.load} at the start; HS256 access token; ${started}).`,
+    'A handshake ends when the server has admitted the client (Socket.IO: its `ready` event; ws: its `ready` message; graphql-ws: `connection_ack`). Ratios are authbridge\'s handshakes/s over the other server\'s, round by round: median (range). Server CPU is the server process\'s user + system time over the round, per handshake (less sensitive than handshakes/s to the clients and other load sharing the two cores).',
+    '',
+  ]
+  for (const r of results) {
+    lines.push(`### ${r.label} (${r.client})`, '', '| server | handshakes/s (median) | rounds | server CPU us/handshake (median) | accepted |', '|---|---:|---|---:|---:|')
+    for (const s of r.servers) lines.push(`| ${s.name} | ${fmt(median(s.rates))} | ${s.rates.map(fmt).join(', ')} | ${Math.round(median(s.cpus))} | ${fmt(s.accepted)} / ${fmt(total * rounds)} |`)
+    const x = (q) => `${q.median.toFixed(2)}x (${q.min.toFixed(2)}-${q.max.toFixed(2)}x)`
+    const [none, ab, hand] = r.servers.map((s) => median(s.cpus))
+    lines.push(
+      '',
+      `authbridge against no authentication: **${x(r.vsNone)}** (target >= 0.90x); against the hand-written \`jsonwebtoken\` version: **${x(r.vsHandWritten)}**. Server CPU per handshake: authbridge adds ${Math.round(ab - none)} us to the unauthenticated server's ${Math.round(none)} us (${(ab / none).toFixed(2)}x); the hand-written version adds ${Math.round(hand - none)} us.`,
+      '',
+    )
+  }
+  lines.push('<!-- connections:end -->', '')
+  return lines.join('\n')
+}
+
+const args = process.argv.slice(2)
+if (args[0] === '--serve') {
+  const t = TRANSPORTS[args[1]]
+  const server = await t.serve(t.variants[args[2]]())
+  process.send({ port: server.address().port })
+  process.on('message', (m) => {
+    if (m === 'stop') process.exit(0)
+    if (m === 'cpu') {
+      const u = process.cpuUsage()
+      process.send({ cpu: u.user + u.system })
+    }
   })
-  console.table(rows)
+  process.on('disconnect', () => process.exit(0))
+} else {
+  const flag = (name) => {
+    const i = args.indexOf(name)
+    return i === -1 ? undefined : args[i + 1]
+  }
+  const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--transport'))
+  const opts = {
+    total: Number(positional[0] || 2000),
+    concurrency: Number(positional[1] || 50),
+    rounds: Number(positional[2] || 3),
+    token: jwt.sign({ sub: 'user-42', email: 'ada@example.com' }, SECRET, { algorithm: 'HS256', expiresIn: '15m' }),
+    started: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    load: os.loadavg()[0].toFixed(1),
+  }
+  const transports = (flag('--transport') || Object.keys(TRANSPORTS).join(',')).split(',')
+  for (const t of transports) if (!TRANSPORTS[t]) throw new Error(`unknown transport ${t}: one of ${Object.keys(TRANSPORTS).join(', ')}`)
+  const results = []
+  for (const t of transports) {
+    const r = await measure(t, opts)
+    results.push(r)
+    console.log(`\n${r.label}`)
+    console.table(r.servers.map((s) => ({ server: s.name, 'handshakes/s (median)': median(s.rates), rounds: s.rates.join(', '), 'server CPU us/handshake': Math.round(median(s.cpus)), accepted: `${s.accepted} / ${opts.total * opts.rounds}` })))
+    console.log(`authbridge vs no authentication: ${r.vsNone.median.toFixed(2)}x (${r.vsNone.min.toFixed(2)}-${r.vsNone.max.toFixed(2)}); vs hand-written jsonwebtoken: ${r.vsHandWritten.median.toFixed(2)}x (${r.vsHandWritten.min.toFixed(2)}-${r.vsHandWritten.max.toFixed(2)})`)
+  }
+  if (!args.includes('--no-write')) {
+    const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
+    const previous = fs.readFileSync(out, 'utf8').replace(/\n?<!-- connections:start -->[\s\S]*?<!-- connections:end -->\n?/, '\n')
+    fs.writeFileSync(out, previous.replace(/\n+$/, '\n') + '\n' + section(results, opts))
+    console.log(`\nwrote ${out}`)
+  }
 }

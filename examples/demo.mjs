@@ -5,7 +5,8 @@ import { createRequire } from 'node:module'
 import { io } from 'socket.io-client'
 import { encode } from '@auth/core/jwt'
 import WebSocket from 'ws'
-import { createApp, createWsApp, EventsGateway, ChatGateway } from './nest-app/dist/main.mjs'
+import { createClient } from 'graphql-ws'
+import { createApp, createWsApp, createGraphqlApp, EventsGateway, ChatGateway } from './nest-app/dist/main.mjs'
 
 const require = createRequire(import.meta.url)
 const jwt = require('jsonwebtoken')
@@ -118,11 +119,83 @@ for (const r of wsResults) console.log('  ' + pad(r.name, 24) + pad(r.token, 34)
 for (const r of wsResults) r.ws.terminate()
 await wsApp.close()
 
+// GraphQL (Apollo driver): subscriptions over graphql-ws, a query behind GqlAuthGuard.
+const gqlFailures = []
+const gqlApp = await createGraphqlApp({ authSecret: AUTH_SECRET, jwtSecret: JWT_SECRET }, { onFailure: (info) => gqlFailures.push(info) })
+await gqlApp.listen(0, '127.0.0.1')
+const gqlPort = gqlApp.getHttpServer().address().port
+const gqlClients = [
+  { name: 'node, connectionParams', token: 'HS256 accessToken (params.token)', connectionParams: { token: accessToken } },
+  { name: 'browser, session cookie', token: 'Auth.js session (JWE), upgrade', headers: { cookie: `authjs.session-token=${session}` } },
+  { name: 'stale tab', token: 'HS256, expired 1 min ago', connectionParams: { authorization: `Bearer ${expired}` } },
+  { name: 'attacker', token: 'HS256, wrong secret', connectionParams: { token: forged } },
+  { name: 'anonymous', token: '(none)', connectionParams: {} },
+]
+/** Subscribes to `ticks`: { events } after two events, or { code, reason } when the server closes the connection. */
+const gqlSubscribe = (c) =>
+  new Promise((resolve) => {
+    class UpgradeHeaders extends WebSocket {
+      constructor(address, protocols) {
+        super(address, protocols, { headers: c.headers })
+      }
+    }
+    const events = []
+    let closedWith = null
+    const client = createClient({ url: `ws://127.0.0.1:${gqlPort}/graphql`, webSocketImpl: UpgradeHeaders, connectionParams: c.connectionParams, retryAttempts: 0, on: { closed: (e) => (closedWith = e) } })
+    const done = (result) => {
+      clearTimeout(timer)
+      client.dispose()
+      resolve({ ...c, events, ...result })
+    }
+    const timer = setTimeout(() => done({ accepted: false, code: 'timeout', reason: '' }), 5000)
+    const unsubscribe = client.subscribe(
+      { query: 'subscription { ticks }' },
+      {
+        next: (v) => {
+          events.push(v.data && v.data.ticks)
+          if (events.length === 2) {
+            unsubscribe()
+            done({ accepted: true, code: '', reason: '' })
+          }
+        },
+        error: (e) => {
+          const ev = e && typeof e.code === 'number' ? e : closedWith
+          done({ accepted: false, code: ev ? ev.code : 'error', reason: ev ? ev.reason : String(e) })
+        },
+        complete: () => done({ accepted: false, code: 'complete', reason: '' }),
+      },
+    )
+  })
+const gqlResults = []
+for (const c of gqlClients) gqlResults.push(await gqlSubscribe(c))
+const gqlQuery = async (headers) => {
+  const res = await fetch(`http://127.0.0.1:${gqlPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ me { sub kind source } }' }) })
+  const body = await res.json()
+  return body.errors ? `error ${body.errors[0].message}` : `me ${body.data.me.sub} (${body.data.me.kind}, ${body.data.me.source})`
+}
+const gqlQueries = [
+  ['query me, Bearer accessToken', await gqlQuery({ authorization: `Bearer ${accessToken}` })],
+  ['query me, session cookie', await gqlQuery({ cookie: `authjs.session-token=${session}` })],
+  ['query me, Bearer forged', await gqlQuery({ authorization: `Bearer ${forged}` })],
+  ['query me, no token', await gqlQuery({})],
+]
+console.log('\nGraphQL subscriptions (graphql-ws, Apollo driver; refused with the close code and the error code):')
+for (const r of gqlResults) console.log('  ' + pad(r.name, 24) + pad(r.token, 34) + pad(r.accepted ? 'accepted' : 'REFUSED', 10) + (r.accepted ? `events ${r.events.join(', ')}` : pad(r.code, 8) + r.reason))
+console.log('\nGraphQL queries through GqlAuthGuard:')
+for (const [what, answer] of gqlQueries) console.log('  ' + pad(what, 34) + answer)
+await gqlApp.close()
+
 const expectAccepted = [true, true, true, true, false, false, false, false, false]
 const wrong = results.filter((r, i) => r.accepted !== expectAccepted[i] || r.got.includes('news') !== expectAccepted[i])
 const wsExpected = '101,101,401:ERR_JWT_EXPIRED,403:ERR_ORIGIN_NOT_ALLOWED,401:ERR_TOKEN_MISSING'
 const wsGot = wsResults.map((r) => (r.accepted ? String(r.status) : `${r.status}:${r.code}`)).join()
-if (wrong.length || httpRows.map(([, s]) => s).join() !== '200,200,401,401' || wsGot !== wsExpected) {
+const gqlExpected = 'user-42:0,user-42:0,4401:ERR_JWT_EXPIRED,4401:ERR_JWS_SIGNATURE_INVALID,4401:ERR_TOKEN_MISSING'
+const gqlGot = gqlResults.map((r) => (r.accepted ? r.events[0] : `${r.code}:${r.reason}`)).join()
+const gqlQueriesExpected = 'me user-42 (jwt, header),me user-42 (authjs, cookie),error ERR_JWS_SIGNATURE_INVALID,error ERR_TOKEN_MISSING'
+const gqlQueriesGot = gqlQueries.map(([, a]) => a).join()
+if (wrong.length || httpRows.map(([, s]) => s).join() !== '200,200,401,401' || wsGot !== wsExpected || gqlGot !== gqlExpected || gqlQueriesGot !== gqlQueriesExpected) {
+  if (gqlGot !== gqlExpected) console.error(`graphql-ws: ${gqlGot}`)
+  if (gqlQueriesGot !== gqlQueriesExpected) console.error(`GqlAuthGuard: ${gqlQueriesGot}`)
   console.error('\nunexpected result: the demo does not match what authbridge promises')
   process.exit(1)
 }

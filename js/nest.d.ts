@@ -24,6 +24,8 @@ export declare class AuthenticatedSocketAdapter extends IoAdapter {
    * Await it before app.listen().
    */
   connectToRedis(client: any, adapterOptions?: Record<string, unknown>): Promise<this>
+  /** On app.close(): stops listening to the revocation lists (they may outlive the app) and closes the Redis connections. */
+  dispose(): Promise<void>
 }
 
 export interface RevocationModuleOptions {
@@ -72,6 +74,9 @@ import type { WsAuthSettings, WsVerifyClient } from './ws'
  * (401, 403 for a refused Origin, JSON body { code }), sets `client.data = { user, auth }`
  * before handleConnection, closes clients at expiry (4401) and on revocation (4403) and
  * answers auth_refresh. A gateway's own `verifyClient` runs after authbridge's.
+ * `create(port, { server })` with the app's own `ws` WebSocketServer: authbridge's check is
+ * put in front of that server's `verifyClient` (kept as it is when an authbridge/ws
+ * verifyClient guards it already); a `server` that is not a WebSocketServer is ERR_INVALID_OPTIONS.
  *
  *   app.useWebSocketAdapter(new AuthenticatedWsAdapter(app, { authjs: { secret } }))
  */
@@ -79,4 +84,6 @@ export declare class AuthenticatedWsAdapter extends WsAdapter {
   constructor(appOrHttpServer: any, options: HandshakeOptions | HandshakeAuthenticator, settings?: WsAuthSettings & { messageParser?: (data: any) => any })
   readonly authenticator: HandshakeAuthenticator
   readonly verifyClient: WsVerifyClient
+  /** Authenticates the upgrades of the app's own WebSocketServer (what `create` does for `options.server`); returns it. */
+  guardServer<S>(server: S): S
 }

@@ -9,7 +9,7 @@
 // AuthenticatedSocketAdapter is unavailable, and constructing it is ERR_PEER_MISSING.
 // @socket.io/redis-adapter is loaded by connectToRedis only.
 
-const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator } = require('./socket.io.js')
+const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator, watchOf } = require('./socket.io.js')
 const { requirePeer } = require('./peer.js')
 const { codeOf, errorLine, optionsError } = require('./errors.js')
 const { redisClientKind, describeValue } = require('./redis.js')
@@ -99,9 +99,19 @@ class AuthenticatedSocketAdapter extends IoAdapter {
     return this
   }
 
+  /**
+   * On app.close(): the middleware's watch stops listening to the revocation lists (they may
+   * outlive the app: a RevocationModule list, one shared by several apps), and the Redis
+   * connections of connectToRedis are closed.
+   */
   async dispose() {
-    if (typeof super.dispose === 'function') await super.dispose()
-    await this.closeRedis()
+    try {
+      if (typeof super.dispose === 'function') await super.dispose()
+    } finally {
+      const watch = watchOf(this.authMiddleware)
+      if (watch) watch.close()
+      await this.closeRedis()
+    }
   }
 
   async closeRedis() {
@@ -186,6 +196,14 @@ function chainVerifyClient(first, second) {
   }
 }
 
+// Marks a verifyClient this adapter put on an app's own WebSocketServer.
+const GUARDED = Symbol('authbridge.AuthenticatedWsAdapter.guarded')
+
+/** A verifyClient of authbridge/ws (wsVerifyClient, graphqlWsAuth's, an adapter's), or one this adapter chained. */
+function isAuthbridgeVerifyClient(fn) {
+  return typeof fn === 'function' && (fn[GUARDED] === true || (fn.context !== undefined && fn.watch !== undefined && typeof fn.watchConnection === 'function'))
+}
+
 class AuthenticatedWsAdapter extends WsAdapter {
   /**
    * @param appOrHttpServer the Nest application (as for WsAdapter)
@@ -209,10 +227,35 @@ class AuthenticatedWsAdapter extends WsAdapter {
     this.verifyClient = wsAuth.makeVerifyClient(wsAuth.createWsContext(this.authenticator, { ...wsSettings, onFailure, revocation }))
   }
 
-  /** The gateway's server, its upgrades authenticated first (a gateway's own verifyClient runs after). */
+  /**
+   * The gateway's server, its upgrades authenticated first (a gateway's own verifyClient runs
+   * after). A gateway declared with `server` (its own `ws` WebSocketServer) gets the same: the
+   * adapter puts its check in front of that server's `verifyClient` (ws reads it at every
+   * upgrade), unless an authbridge/ws verifyClient guards it already. A `server` that is not a
+   * `ws` WebSocketServer is ERR_INVALID_OPTIONS.
+   */
   create(port, options = {}) {
     const o = options || {}
-    return super.create(port, { ...o, verifyClient: chainVerifyClient(this.verifyClient, o.verifyClient) })
+    const server = super.create(port, { ...o, verifyClient: chainVerifyClient(this.verifyClient, o.verifyClient) })
+    // WsAdapter hands back a gateway's own `server` as it is (its verifyClient above unused).
+    return o.server && server === o.server ? this.guardServer(server) : server
+  }
+
+  /** Authenticates the upgrades of a WebSocketServer the app created (a gateway's `options.server`). */
+  guardServer(server) {
+    const options = server && typeof server === 'object' ? server.options : undefined
+    if (!options || typeof options !== 'object' || typeof server.handleUpgrade !== 'function' || typeof server.on !== 'function') {
+      throw optionsError(
+        "AuthenticatedWsAdapter: a gateway's `server` option must be a `ws` WebSocketServer (its upgrades are authenticated through its verifyClient); got " +
+          describeValue(server),
+      )
+    }
+    if (!isAuthbridgeVerifyClient(options.verifyClient)) {
+      const chained = chainVerifyClient(this.verifyClient, options.verifyClient)
+      Object.defineProperty(chained, GUARDED, { value: true })
+      options.verifyClient = chained
+    }
+    return server
   }
 
   /** On app.close(): the watch stops listening to the revocation lists (they may outlive the app). */

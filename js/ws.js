@@ -82,6 +82,8 @@ function createWsContext(optionsOrAuthenticator, settings, defaults = {}) {
 /** The query of an upgrade request's URL as an object (first value of each name). */
 function queryOf(req) {
   const out = {}
+  // No '?': no query (and no URL parse on every upgrade).
+  if (!req || typeof req.url !== 'string' || !req.url.includes('?')) return out
   try {
     const url = new URL(req.url || '/', 'http://localhost')
     for (const [k, v] of url.searchParams) if (!(k in out)) out[k] = v

@@ -6,8 +6,9 @@
 // app installs it (the files `npm pack` ships plus the built addon, in node_modules/authbridge
 // of a scratch app whose other dependencies are the repo's), makes the tokens with the real
 // libraries under this Node, then runs __test__/runtimes/checks.mjs on each runtime: the load,
-// a verify, an Auth.js decode, a Socket.IO handshake and the Nest example (examples/nest-app,
-// compiled here with tsc). Prints one TAP line per check and runtime, then `N passed, N failed`;
+// a verify, an Auth.js decode, a Socket.IO handshake, a plain WebSocket handshake (authbridge/ws
+// with the `ws` package), a graphql-ws subscription (authbridge/graphql-ws with graphql-ws's
+// useServer) and the Nest example (examples/nest-app, compiled here with tsc). Prints one TAP line per check and runtime, then `N passed, N failed`;
 // exits 1 when a check failed or a runtime could not be installed.
 //
 // Options: --only=node22,bun (ids: node, node22, node24, bun, deno); --no-build (reuse
@@ -35,7 +36,7 @@ const started = Date.now()
  *   to leave them out (@napi-rs/cli 3.10), and Deno throws on a read it does not permit;
  * - --allow-read=/usr/bin/ldd (Linux): the loader's glibc/musl test (without it, the fallback
  *   needs --allow-sys).
- * The Socket.IO and Nest checks add: --allow-env whole (socket.io's `debug` dependency lists
+ * The Socket.IO, ws, graphql-ws and Nest checks add: --allow-env whole (socket.io's `debug` dependency lists
  * the environment), --allow-net (loopback servers and clients) and --allow-read of the app's
  * folder (the Nest example is imported by path).
  */

@@ -1,6 +1,6 @@
 // Run by scripts/test-runtimes.mjs under each runtime (Node 22 and 24, Bun, Deno), not by
-// `node --test`: the package's load, a verify, an Auth.js decode, a Socket.IO handshake and
-// the Nest example, each with a refusal next to the acceptance. The tokens were made under
+// `node --test`: the package's load, a verify, an Auth.js decode, a Socket.IO handshake, a
+// plain WebSocket (authbridge/ws) handshake, a graphql-ws subscription and the Nest example, each with a refusal next to the acceptance. The tokens were made under
 // the project's Node beforehand by the real libraries (jsonwebtoken, @auth/core's encode);
 // see below. Prints one `ok <check>` / `not ok <check> - <why>` line
 // per check, then `# done`.
@@ -99,6 +99,119 @@ check('Socket.IO handshake (server and client over loopback)', async () => {
   } finally {
     for (const s of opened) s.disconnect()
     await new Promise((resolve) => io.close(() => resolve()))
+  }
+})
+
+/** Opens a `ws` client; resolves { ws, welcome } on the server's first message, or { status, code } for a refused upgrade. */
+function wsOpen(url, options) {
+  const WebSocket = require('ws')
+  return Promise.race([
+    new Promise((resolve) => {
+      const ws = new WebSocket(url, options)
+      ws.once('message', (data) => resolve({ ws, welcome: JSON.parse(String(data)) }))
+      ws.once('unexpected-response', (req, res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => {
+          let code
+          try {
+            code = JSON.parse(body).code
+          } catch {
+            code = body
+          }
+          resolve({ ws, status: res.statusCode, code })
+        })
+      })
+      ws.once('close', (code, reason) => resolve({ ws, closed: code, code: String(reason) }))
+      ws.once('error', () => {})
+    }),
+    timeout(10000, 'ws handshake'),
+  ])
+}
+
+check('ws handshake (authbridge/ws with the ws package)', async () => {
+  const { WebSocketServer } = require('ws')
+  const { wsVerifyClient, watchConnection } = require('authbridge/ws')
+  const server = http.createServer()
+  const verifyClient = wsVerifyClient({ jwt: { algorithms: ['HS256'], key: fixtures.jwtSecret }, authjs: { secret: fixtures.authSecret } })
+  const wss = new WebSocketServer({ server, verifyClient })
+  wss.on('connection', (ws, req) => {
+    if (watchConnection(ws, req)) ws.send(JSON.stringify({ sub: ws.data.user.sub, kind: ws.data.auth.kind, source: ws.data.auth.source }))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `ws://127.0.0.1:${server.address().port}/`
+  const opened = []
+  try {
+    const a = await wsOpen(url, { headers: { authorization: `Bearer ${fixtures.accessToken}` } })
+    opened.push(a.ws)
+    assert(a.welcome && a.welcome.sub === 'user-42' && a.welcome.kind === 'jwt' && a.welcome.source === 'header', `Bearer: ${JSON.stringify(a.welcome ?? a)}`)
+    const b = await wsOpen(url, { headers: { cookie: `authjs.session-token=${fixtures.sessionCookie}` } })
+    opened.push(b.ws)
+    assert(b.welcome && b.welcome.kind === 'authjs' && b.welcome.source === 'cookie', `cookie: ${JSON.stringify(b.welcome ?? b)}`)
+    const c = await wsOpen(url, { headers: { authorization: `Bearer ${fixtures.forgedToken}` } })
+    opened.push(c.ws)
+    assert(c.status === 401 && c.code === 'ERR_JWS_SIGNATURE_INVALID', `a forged token gave ${JSON.stringify(c.welcome ?? { status: c.status, code: c.code, closed: c.closed })}`)
+    assert(verifyClient.watch.stats().connections === 2, `watched ${verifyClient.watch.stats().connections} connections`)
+  } finally {
+    for (const ws of opened) ws.terminate()
+    verifyClient.watch.close()
+    await new Promise((resolve) => wss.close(() => resolve()))
+    await new Promise((resolve) => server.close(() => resolve()))
+  }
+})
+
+/** Subscribes to `ticks` with a graphql-ws client; resolves { event } or { code, reason } when refused. */
+function gqlFirstTick(url, connectionParams) {
+  const { createClient } = require('graphql-ws')
+  const client = createClient({ url, webSocketImpl: require('ws'), connectionParams, lazy: true, retryAttempts: 0 })
+  return Promise.race([
+    new Promise((resolve) => {
+      const unsubscribe = client.subscribe(
+        { query: 'subscription { ticks }' },
+        {
+          next: (v) => {
+            unsubscribe()
+            resolve({ event: v.data && v.data.ticks })
+          },
+          error: (e) => resolve({ code: e && e.code, reason: e && e.reason }),
+          complete: () => resolve({ complete: true }),
+        },
+      )
+    }),
+    timeout(10000, 'graphql-ws subscription'),
+  ]).finally(() => client.dispose())
+}
+
+check('graphql-ws subscription (authbridge/graphql-ws with graphql-ws useServer)', async () => {
+  const { WebSocketServer } = require('ws')
+  const { useServer } = require('graphql-ws/use/ws')
+  const { buildSchema } = require('graphql')
+  const { graphqlWsAuth } = require('authbridge/graphql-ws')
+  const auth = graphqlWsAuth({ jwt: { algorithms: ['HS256'], key: fixtures.jwtSecret } })
+  const server = http.createServer()
+  const wss = new WebSocketServer({ server, path: '/graphql' })
+  const roots = {
+    subscription: {
+      ticks: async function* (_args, ctx) {
+        for (let n = 0; ; n++) {
+          yield { ticks: `${ctx.user.sub}:${n}` }
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      },
+    },
+  }
+  const disposable = useServer({ schema: buildSchema('type Query { ok: Boolean }\ntype Subscription { ticks: String }'), roots, ...auth }, wss)
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `ws://127.0.0.1:${server.address().port}/graphql`
+  try {
+    const a = await gqlFirstTick(url, { token: fixtures.accessToken })
+    assert(a.event === 'user-42:0', `token: ${JSON.stringify(a)}`)
+    const b = await gqlFirstTick(url, { token: fixtures.forgedToken })
+    assert(b.code === 4401 && b.reason === 'ERR_JWS_SIGNATURE_INVALID', `a forged token gave ${JSON.stringify(b)}`)
+  } finally {
+    await disposable.dispose()
+    auth.watch.close()
+    await new Promise((resolve) => server.close(() => resolve()))
   }
 })
 

@@ -11,6 +11,8 @@ export { EventsGateway } from './events.gateway.mjs'
 export { ChatGateway } from './chat.gateway.mjs'
 export { WsEventsGateway } from './ws.gateway.mjs'
 export { createWsApp } from './ws-app.mjs'
+export { createGraphqlApp } from './graphql-app.mjs'
+export { MeResolver } from './graphql.resolver.mjs'
 
 export interface CreateAppOptions {
   /** Called for each refused handshake: code, source and token fingerprint (never the token). */
