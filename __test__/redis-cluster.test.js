@@ -148,9 +148,11 @@ describe('authbridge/redis with Sentinel (a master, a replica, three sentinels)'
     cleanups.add(() => a.close())
     cleanups.add(() => b.close())
 
+    // Tokens issued before every revocation below (a check made later must not move their iat).
+    const issued = nowSec() - 5
     await a.revokeSubject('ada')
     await b.revokeToken('jti-1', nowSec() + 600)
-    await poll(() => b.list.isRevoked({ sub: 'ada', iat: nowSec() - 5 }) && a.list.isRevoked({ jti: 'jti-1' }), 5000, 'both nodes have both')
+    await poll(() => b.list.isRevoked({ sub: 'ada', iat: issued }) && a.list.isRevoked({ jti: 'jti-1' }), 5000, 'both nodes have both')
 
     // Revoke from both nodes, every 100 ms, across the failover.
     const killed = await sentinel.killMaster()
@@ -174,9 +176,9 @@ describe('authbridge/redis with Sentinel (a master, a replica, three sentinels)'
       await (k % 2 ? a : b).revokeSubject(id)
       written.push(id)
     }
-    await poll(() => written.every((id) => a.list.isRevoked({ sub: id, iat: nowSec() - 5 }) && b.list.isRevoked({ sub: id, iat: nowSec() - 5 })), 15000, 'every revocation on both nodes')
+    await poll(() => written.every((id) => a.list.isRevoked({ sub: id, iat: issued }) && b.list.isRevoked({ sub: id, iat: issued })), 15000, 'every revocation on both nodes')
     for (const s of [a, b]) {
-      assert.equal(s.list.isRevoked({ sub: 'ada', iat: nowSec() - 5 }), true)
+      assert.equal(s.list.isRevoked({ sub: 'ada', iat: issued }), true)
       assert.equal(s.list.isRevoked({ jti: 'jti-1' }), true)
     }
     // And in Redis (the new master): a node started now loads all of them.
@@ -185,6 +187,6 @@ describe('authbridge/redis with Sentinel (a master, a replica, three sentinels)'
     cleanups.add(() => io2.disconnect())
     const late = await redisRevocation({ client: io2, ...opts })
     cleanups.add(() => late.close())
-    for (const id of [...written, 'ada']) assert.equal(late.list.isRevoked({ sub: id, iat: nowSec() - 5 }), true, `${id} in Redis after the failover`)
+    for (const id of [...written, 'ada']) assert.equal(late.list.isRevoked({ sub: id, iat: issued }), true, `${id} in Redis after the failover`)
   })
 })

@@ -173,8 +173,9 @@ describe('ConnectionWatch (transport-neutral)', () => {
       conns.push(c)
       watch.admit(c)
     }
-    // A reload without `entries` (what replace() emits before the list says what changed): a sweep.
-    list.replace([{ jti: `c-${N - 1}`, exp }])
+    // A reload that changed more than a change can name (`overflow`: over 1024 entries): a sweep.
+    const others = (tag) => Array.from({ length: 1100 }, (_, k) => ({ jti: `${tag}-${k}`, exp }))
+    list.replace([{ jti: `c-${N - 1}`, exp }, ...others('a')])
     // The sweep yields long before its end: 50,000 native checks cannot fit one 2 ms slice.
     assert.equal(watch.sweeping, true, 'the sweep yielded')
     assert.equal(conns[N - 1].closed, false)
@@ -182,7 +183,7 @@ describe('ConnectionWatch (transport-neutral)', () => {
     // connection the sweep already passed is swept again.
     list.revokeToken('c-10', exp)
     assert.equal(conns[10].closed, true)
-    list.replace([{ jti: `c-${N - 1}`, exp }, { jti: 'c-0', exp }, { jti: 'c-10', exp }])
+    list.replace([{ jti: `c-${N - 1}`, exp }, { jti: 'c-0', exp }, { jti: 'c-10', exp }, ...others('b')])
     await until(() => !watch.sweeping)
     assert.deepEqual(
       conns.filter((c) => c.closed).map((c) => c.claims.jti),

@@ -30,18 +30,8 @@ const { unrefTimeout } = require('./timers.js')
 const SLICE_MS = 2
 const SWEEP_STRIDE = 8
 
-/**
- * STAND-IN for `revocationKeyOf` of js/index.js (Part LIST, issue 22 R01), used until it is
- * exported there (then that one is used: this function is the only place to remove). The
- * key a RevocationList files a jti / sub / sid under: a string as it is (at most 1024 bytes),
- * an integer in the safe range as its decimal text ('1' and 1 are the same id), else null.
- */
-function revocationKeyOfStandIn(value) {
-  if (typeof value === 'string') return Buffer.byteLength(value) <= 1024 ? value : null
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value)
-  return null
-}
-const revocationKeyOf = typeof native.revocationKeyOf === 'function' ? native.revocationKeyOf : revocationKeyOfStandIn
+// The key a RevocationList files a jti / sub / sid under (one rule, in the addon).
+const { revocationKeyOf } = native
 
 /**
  * The clock the expiry timers follow, as `(kind) => milliseconds since the epoch`: the
@@ -58,7 +48,9 @@ function clockOf(authenticator, settings) {
     if (typeof now !== 'function') throw optionsError('now must be a function returning seconds since the epoch')
     return () => Number(now()) * 1000
   }
-  if (authenticator && typeof authenticator.now === 'function') return (kind) => authenticator.now(kind === 'authjs' ? 'authjs' : 'jwt') * 1000
+  // The system clock unless the authenticator was given one (no native call per timer).
+  const own = authenticator && typeof authenticator._hasClock === 'function' ? authenticator._hasClock() : true
+  if (own && authenticator && typeof authenticator.now === 'function') return (kind) => authenticator.now(kind === 'authjs' ? 'authjs' : 'jwt') * 1000
   return Date.now
 }
 
@@ -155,6 +147,7 @@ class ConnectionWatch {
     this.identity = o.identity || null
     this.expiry = o.expiry !== false
     this.clock = typeof o.clock === 'function' ? o.clock : Date.now
+    this.tolerances = new Map()
     this.onFailure = o.onFailure
     // The lists that apply to each kind, without repeats.
     const byKind = authenticatorLists(authenticator)
@@ -202,7 +195,8 @@ class ConnectionWatch {
     for (const list of lists) {
       let code
       try {
-        code = list.refusal(claims)
+        // `kind`: an Auth.js session is ordered by auth_time, not iat (README, Revocation).
+        code = list.refusal(claims, { kind: kind === 'authjs' ? 'authjs' : 'jwt' })
       } catch (err) {
         // Claims a list cannot read are refused, never skipped.
         code = codeOf(err)
@@ -278,16 +272,25 @@ class ConnectionWatch {
     entry.cancel = null
     const at = expiresAtOf(conn.claims)
     if (at === null) return
-    let tolerance = 0
-    try {
-      tolerance = this.authenticator.clockTolerance(conn.kind) * 1000
-    } catch {
-      tolerance = 0
-    }
+    const tolerance = this.toleranceOf(conn.kind)
     entry.cancel = scheduleAt(() => this.clock(conn.kind), at + tolerance, () => {
       entry.cancel = null
       this.end(conn, 'expired', 'ERR_JWT_EXPIRED')
     })
+  }
+
+  /** The decoder's clock tolerance of a kind, in ms (fixed at construction: read once per kind). */
+  toleranceOf(kind) {
+    let ms = this.tolerances.get(kind)
+    if (ms === undefined) {
+      try {
+        ms = this.authenticator.clockTolerance(kind) * 1000
+      } catch {
+        ms = 0
+      }
+      this.tolerances.set(kind, ms)
+    }
+    return ms
   }
 
   /** Forgets, tells and closes `conn`. */

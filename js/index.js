@@ -13,6 +13,7 @@ const { trustProxyPredicate, requestSecure, reqSecure } = require('./socket-orig
 
 const kRemote = Symbol('authbridge.remoteJwks')
 const kLists = Symbol('authbridge.revocationLists')
+const kClock = Symbol('authbridge.hasClock')
 
 /** The lists of HandshakeOptions per kind, as the addon applies them (the kind's own first). */
 function revocationListsOf(o) {
@@ -20,6 +21,11 @@ function revocationListsOf(o) {
   const shared = list(o.revocation)
   const of = (kind) => (o[kind] && typeof o[kind] === 'object' ? list(o[kind].revocation) || shared : null)
   return Object.freeze({ jwt: of('jwt'), authjs: of('authjs') })
+}
+
+/** Whether HandshakeOptions set a clock (`now`, `jwt.now`, `authjs.now`): else the system clock. */
+function hasClock(o) {
+  return typeof o.now === 'function' || ['jwt', 'authjs'].some((k) => o[k] && typeof o[k] === 'object' && typeof o[k].now === 'function')
 }
 
 function hasKeyMaterial(o) {
@@ -169,6 +175,7 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     Object.defineProperty(this, kRule, { value: super.originRule })
     Object.defineProperty(this, kHandle, { value: this._handle() })
     Object.defineProperty(this, kLists, { value: revocationListsOf(options) })
+    Object.defineProperty(this, kClock, { value: hasClock(options) })
     if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken'])
   }
 
@@ -179,6 +186,11 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
    */
   _revocationLists() {
     return this[kLists]
+  }
+
+  /** For the connection watch: whether a `now` option was given (else the system clock). */
+  _hasClock() {
+    return this[kClock]
   }
 
   /**

@@ -43,7 +43,7 @@
 
 const { EventEmitter } = require('node:events')
 const crypto = require('node:crypto')
-const { RevocationList } = require('../index.js')
+const { RevocationList, revocationKeyOf } = require('../index.js')
 const { codedError } = require('./errors.js')
 
 // KEYS: jti set, sub set, log, epoch. ARGV: now, subjectTtl, logLength, channel, publish
@@ -109,9 +109,8 @@ const SCRIPTS = {
 const PAGE = 5000 // entries per ZRANGE page
 const LOG_PAGE = 1000 // log entries per XRANGE
 const WRITE_BATCH = 1000 // entries per write-back script call
-// Entries merged between two turns of the event loop: list.merge has a per-call cost (one
-// event), so it takes bigger slices than the per-entry stand-in (about 5 us an entry).
-const MERGE_SLICE = { merge: 2000, standIn: 500 }
+// Entries merged between two turns of the event loop (list.merge: about 1 us an entry).
+const MERGE_SLICE = 2000
 
 /** What was passed, for an error message: the constructor's name or the type. */
 function describe(value) {
@@ -223,29 +222,6 @@ function driverOf(client, kind, firstKey) {
 /** The ids the list accepts: 1 to 1024 bytes. */
 function validId(id) {
   return typeof id === 'string' && id.length > 0 && id.length <= 1024 && Buffer.byteLength(id) <= 1024
-}
-
-/**
- * Stand-in for the key of an id (string, or an integer in the safe range as its decimal text),
- * until `revocationKeyOf` is exported by the RevocationList part; null for anything else.
- */
-function keyOfId(value) {
-  if (typeof value === 'string') return validId(value) ? value : null
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value)
-  return null
-}
-
-/**
- * Merges `entries` ({ jti, exp } / { sub, before }) into `list`, keeping the stricter value per
- * id, never removing anything. The ONE stand-in for `list.merge(entries)` (added by the
- * RevocationList part): used when the list has no `merge`. Entries are validated beforehand.
- */
-function mergeInto(list, entries) {
-  if (typeof list.merge === 'function') return list.merge(entries)
-  for (const e of entries) {
-    if (e.jti !== undefined) list.revokeToken(e.jti, e.exp)
-    else list.revokeSubject(e.sub, e.before)
-  }
 }
 
 /** One change (a message, a local write): 'token' / 'subject' events, as a direct revocation. */
@@ -366,12 +342,12 @@ async function redisRevocation(options) {
   }
 
   /** Merges validated entries in slices, yielding to the event loop between them. */
-  const sliceSize = typeof list.merge === 'function' ? MERGE_SLICE.merge : MERGE_SLICE.standIn
+  const sliceSize = MERGE_SLICE
   const mergeSlices = async (entries) => {
     for (let i = 0; i < entries.length; i += sliceSize) {
       const slice = i === 0 && entries.length <= sliceSize ? entries : entries.slice(i, i + sliceSize)
       try {
-        mergeInto(list, slice)
+        list.merge(slice)
       } catch {
         // All-or-nothing merge refused the slice: one entry at a time, so one bad entry costs only itself.
         for (const e of slice) {
@@ -653,7 +629,7 @@ async function redisRevocation(options) {
     list,
     /** Revokes a token id on every node until exp (seconds since the epoch). */
     async revokeToken(jti, exp) {
-      const id = keyOfId(jti)
+      const id = revocationKeyOf(jti)
       if (id === null) throw codedError('ERR_INVALID_OPTIONS', 'jti must be a non-empty string (at most 1024 bytes) or a safe integer')
       if (typeof exp !== 'number' || !Number.isFinite(exp) || exp < 0) throw codedError('ERR_INVALID_OPTIONS', 'exp must be a number of seconds since the epoch')
       if (exp <= nowSec()) return
@@ -662,7 +638,7 @@ async function redisRevocation(options) {
     },
     /** Revokes, on every node, the tokens of sub issued before `before` (default now). */
     async revokeSubject(sub, before) {
-      const id = keyOfId(sub)
+      const id = revocationKeyOf(sub)
       if (id === null) throw codedError('ERR_INVALID_OPTIONS', 'sub must be a non-empty string (at most 1024 bytes) or a safe integer')
       const b = before === undefined ? nowSec() : before
       if (typeof b !== 'number' || !Number.isFinite(b) || b < 0) throw codedError('ERR_INVALID_OPTIONS', 'before must be a number of seconds since the epoch')
@@ -701,4 +677,4 @@ async function redisRevocation(options) {
   return handle
 }
 
-module.exports = { redisRevocation, RevocationList, redisClientKind, describeValue: describe, _internals: { WRITE_SCRIPT, SYNC_SCRIPT, mergeInto, compareIds } }
+module.exports = { redisRevocation, RevocationList, redisClientKind, describeValue: describe, _internals: { WRITE_SCRIPT, SYNC_SCRIPT, compareIds } }
