@@ -77,6 +77,26 @@ export interface BetterAuthSessionData {
   expiresAt: number
 }
 
+/**
+ * The claims of a Better Auth session (kind 'better-auth'), shaped so that guards read them
+ * as Auth.js's: `sub` is user.id, `sid` and `jti` are session.id (revocation by session:
+ * `revokeToken(session.id, expiresAt)`), `iat` is session.createdAt (revocation by user:
+ * `revokeSubject(user.id)`), `exp` the earlier of the cookie cache's and the session's expiry
+ * (seconds); `user` as better-auth wrote it, `session` without its `token`.
+ */
+export interface BetterAuthClaims extends JwtClaims {
+  sub: string
+  sid: string
+  jti: string
+  name: string
+  email: string
+  picture?: string
+  iat?: number
+  exp: number
+  user: BetterAuthSessionData['user']
+  session: Omit<BetterAuthSessionData['session'], 'token'>
+}
+
 export interface AuthbridgeError extends Error {
   code: ErrorCode
   /** The claim at fault, for ERR_JWT_* claim errors (exp, nbf, iat, iss, aud, sub, typ). */
@@ -307,9 +327,9 @@ export declare class HandshakeAuthenticator {
    * else the shared `now`, else the system clock. The socket expiry timers read it to
    * compute their delay: `exp * 1000 - auth.now(kind) * 1000`.
    */
-  now(kind?: 'jwt' | 'authjs'): number
+  now(kind?: 'jwt' | 'authjs' | 'better-auth'): number
   /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
-  clockTolerance(kind: 'jwt' | 'authjs'): number
+  clockTolerance(kind: 'jwt' | 'authjs' | 'better-auth'): number
 }
 
 /**
@@ -400,6 +420,22 @@ export declare class RevocationList {
 }
 
 /**
+ * For the async paths of the JS layer: a session `lookupSession` found (`{ session, user }`
+ * as JSON text) for the session `token`, checked (the members better-auth requires, the
+ * session's expiresAt, the token, the revocation list) and shaped as a cookie cache's
+ * claims; the claims as JSON text after a line feed (the kind code of 'better-auth').
+ */
+export declare function _handshakeBetterAuthLookup(handle: number, json: string, token: string): string
+
+/**
+ * For the async paths of the JS layer (js/better-auth.js), after ERR_SESSION_LOOKUP_REQUIRED:
+ * the verified session token of a Cookie header (Better Auth's `session_token` cookie,
+ * checked with the current secret), what `lookupSession` is called with; null when that
+ * cookie is absent. Throws ERR_INVALID_OPTIONS when no `betterAuth` is configured.
+ */
+export declare function _handshakeBetterAuthToken(handle: number, cookie: string): string | null
+
+/**
  * For authbridge/passport, when its extractor took the token from the Cookie header: the
  * Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
  * verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
@@ -408,9 +444,9 @@ export declare class RevocationList {
 export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean): void
 
 export interface AuthenticateResult {
-  /** JwtClaims for a JWT, AuthJsClaims for a session (`kind`). */
-  claims: JwtClaims | AuthJsClaims
-  kind: 'jwt' | 'authjs'
+  /** JwtClaims for a JWT, AuthJsClaims for a session, BetterAuthClaims (`kind`). */
+  claims: JwtClaims | AuthJsClaims | BetterAuthClaims
+  kind: 'jwt' | 'authjs' | 'better-auth'
   source: 'auth' | 'header' | 'cookie' | 'query'
 }
 
@@ -469,6 +505,25 @@ export interface BetterAuthOptions {
   maxTokenLength?: number
   /** Seconds since the epoch; for tests. */
   now?: () => number
+  /**
+   * In a HandshakeAuthenticator: refuse revoked sessions (ERR_TOKEN_REVOKED), by session
+   * id (`revokeToken(session.id, expiresAt)`) and by user id (`revokeSubject(user.id)`:
+   * sessions created before it). Takes precedence over the authenticator's `revocation`.
+   */
+  revocation?: RevocationList
+  /**
+   * authbridge's async paths (socket middleware, ws, graphql-ws, the passport Strategy):
+   * called with the verified session token when the request carries no usable cookie
+   * cache (ERR_SESSION_LOOKUP_REQUIRED); answers `{ session, user }` (Better Auth's
+   * shapes; Dates or ISO strings) or null. `betterAuthRedisLookup({ client })` reads
+   * Better Auth's secondary storage. Read by the JS layer, not by the addon.
+   */
+  lookupSession?: (token: string) => Promise<{ session: object; user: object } | null> | { session: object; user: object } | null
+  /**
+   * Seconds a looked-up session is kept before `lookupSession` is asked again (the
+   * cookie cache's `maxAge`); default 300, 0 keeps none. Read by the JS layer.
+   */
+  lookupMaxAge?: number
 }
 
 /** One entry of Better Auth's `secrets` option. */
@@ -496,6 +551,13 @@ export interface HandshakeOptions {
   jwt?: VerifierOptions
   /** Auth.js session cookies / tokens (JWE), as for AuthJsSession. */
   authjs?: AuthJsOptions
+  /**
+   * Better Auth sessions (kind 'better-auth'), as for BetterAuthSession: the cookie cache
+   * with its session token from the Cookie header, or a cookie-cache value as
+   * `auth.token` / Bearer. `lookupSession` serves sessions only the database knows (the
+   * async paths).
+   */
+  betterAuth?: BetterAuthOptions
   /**
    * Where to look, in order. Default ['auth', 'header', 'cookie']. 'query' is off by
    * default: tokens in URLs end up in access logs.
@@ -630,9 +692,9 @@ export declare function supportedAlgorithms(): Algorithm[]
 export declare function tokenFingerprint(token: string): string
 
 export interface TokenResult {
-  /** JwtClaims for a JWT, AuthJsClaims for a session (`kind`). */
-  claims: JwtClaims | AuthJsClaims
-  kind: 'jwt' | 'authjs'
+  /** JwtClaims for a JWT, AuthJsClaims for a session, BetterAuthClaims (`kind`). */
+  claims: JwtClaims | AuthJsClaims | BetterAuthClaims
+  kind: 'jwt' | 'authjs' | 'better-auth'
 }
 
 export interface Unverified {

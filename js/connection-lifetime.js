@@ -6,7 +6,7 @@
 //
 // A connection is any object with:
 //   claims   the verified claims it was admitted with (read each time: may be a getter)
-//   kind     'jwt' | 'authjs' (which of the authenticator's lists apply)
+//   kind     'jwt' | 'authjs' | 'better-auth' (which of the authenticator's lists apply)
 //   notify(what, payload)  what: 'revoked' | 'expired'; payload: { code }
 //   close()  closes it (the watch has already forgotten it)
 //   open     optional; false once it is closed
@@ -58,7 +58,7 @@ function clockOf(authenticator, settings) {
     if (typeof now !== 'function') throw optionsError('now must be a function returning seconds since the epoch')
     return () => Number(now()) * 1000
   }
-  if (authenticator && typeof authenticator.now === 'function') return (kind) => authenticator.now(kind === 'authjs' ? 'authjs' : 'jwt') * 1000
+  if (authenticator && typeof authenticator.now === 'function') return (kind) => authenticator.now(kind === 'authjs' || kind === 'better-auth' ? kind : 'jwt') * 1000
   return Date.now
 }
 
@@ -113,7 +113,7 @@ function identityOf(identity, claims) {
  */
 function authenticatorLists(authenticator) {
   const lists = authenticator && typeof authenticator._revocationLists === 'function' ? authenticator._revocationLists() : null
-  return { jwt: (lists && lists.jwt) || null, authjs: (lists && lists.authjs) || null }
+  return { jwt: (lists && lists.jwt) || null, authjs: (lists && lists.authjs) || null, 'better-auth': (lists && lists['better-auth']) || null }
 }
 
 // An index maps a key to its one connection, or to a Bucket when several share it (most
@@ -161,12 +161,14 @@ class ConnectionWatch {
     this.listsOf = {
       jwt: [...new Set([byKind.jwt, ...own].filter(Boolean))],
       authjs: [...new Set([byKind.authjs, ...own].filter(Boolean))],
+      'better-auth': [...new Set([byKind['better-auth'], ...own].filter(Boolean))],
     }
-    this.lists = [...new Set([...this.listsOf.jwt, ...this.listsOf.authjs])]
+    this.lists = [...new Set([...this.listsOf.jwt, ...this.listsOf.authjs, ...this.listsOf['better-auth']])]
     // What a token the authenticator has just verified still needs: the lists it did not consult.
     this.extraOf = {
       jwt: this.listsOf.jwt.filter((l) => l !== byKind.jwt),
       authjs: this.listsOf.authjs.filter((l) => l !== byKind.authjs),
+      'better-auth': this.listsOf['better-auth'].filter((l) => l !== byKind['better-auth']),
     }
     // conn -> { jti, sub, id, sid, cancel } (insertion order: the order sweeps visit).
     this.entries = new Map()

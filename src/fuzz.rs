@@ -41,6 +41,7 @@ static SESSION: Lazy<AuthJsSession> = Lazy::new(session);
 static HANDSHAKE: Lazy<HandshakeAuthenticator> = Lazy::new(|| match HandshakeAuthenticator::new(
     Some(verifier()),
     Some(session()),
+    None,
     Some(vec!["auth".into(), "header".into(), "cookie".into(), "query".into()]),
     None,
 ) {
@@ -111,7 +112,7 @@ pub fn handshake(data: &[u8]) {
     let cookie = parts.next();
     let query = parts.next();
     let h = Handshake { auth: field(&auth), authorization: authorization.as_deref(), cookie: cookie.as_deref(), query: field(&query) };
-    let _ = HANDSHAKE.authenticate(&h, NOW, NOW);
+    let _ = HANDSHAKE.authenticate(&h, crate::handshake::Clocks::all(NOW));
 }
 
 fn field(s: &Option<String>) -> Field<'_> {

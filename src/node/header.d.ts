@@ -77,6 +77,26 @@ export interface BetterAuthSessionData {
   expiresAt: number
 }
 
+/**
+ * The claims of a Better Auth session (kind 'better-auth'), shaped so that guards read them
+ * as Auth.js's: `sub` is user.id, `sid` and `jti` are session.id (revocation by session:
+ * `revokeToken(session.id, expiresAt)`), `iat` is session.createdAt (revocation by user:
+ * `revokeSubject(user.id)`), `exp` the earlier of the cookie cache's and the session's expiry
+ * (seconds); `user` as better-auth wrote it, `session` without its `token`.
+ */
+export interface BetterAuthClaims extends JwtClaims {
+  sub: string
+  sid: string
+  jti: string
+  name: string
+  email: string
+  picture?: string
+  iat?: number
+  exp: number
+  user: BetterAuthSessionData['user']
+  session: Omit<BetterAuthSessionData['session'], 'token'>
+}
+
 export interface AuthbridgeError extends Error {
   code: ErrorCode
   /** The claim at fault, for ERR_JWT_* claim errors (exp, nbf, iat, iss, aud, sub, typ). */
