@@ -56,6 +56,15 @@ export interface AuthJsClaims extends JwtClaims {
   jti?: string
 }
 
+/**
+ * A `betterAuth.lookupSession` over Better Auth's secondary storage in Redis, keys as
+ * better-auth 1.7 writes them: the session under `<prefix><token>` (`{ session, user }` JSON),
+ * refused when `<prefix>revoked-sessions-before-<userId>` is later than its createdAt.
+ * `client`: node-redis or ioredis (`get(key)` answering a Promise). Answers the stored JSON
+ * text, or null.
+ */
+export declare function betterAuthRedisLookup(options: { client: { get(key: string): Promise<string | null | undefined> }; prefix?: string }): (token: string) => Promise<string | null>
+
 /** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a numeric exp. */
 export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null
 
@@ -515,10 +524,10 @@ export interface BetterAuthOptions {
    * authbridge's async paths (socket middleware, ws, graphql-ws, the passport Strategy):
    * called with the verified session token when the request carries no usable cookie
    * cache (ERR_SESSION_LOOKUP_REQUIRED); answers `{ session, user }` (Better Auth's
-   * shapes; Dates or ISO strings) or null. `betterAuthRedisLookup({ client })` reads
+   * shapes; Dates or ISO strings; or that as JSON text) or null. `betterAuthRedisLookup({ client })` reads
    * Better Auth's secondary storage. Read by the JS layer, not by the addon.
    */
-  lookupSession?: (token: string) => Promise<{ session: object; user: object } | null> | { session: object; user: object } | null
+  lookupSession?: (token: string) => Promise<{ session: object; user: object } | string | null> | { session: object; user: object } | string | null
   /**
    * Seconds a looked-up session is kept before `lookupSession` is asked again (the
    * cookie cache's `maxAge`); default 300, 0 keeps none. Read by the JS layer.

@@ -169,6 +169,39 @@ describe('revocation and lifetime', () => {
     await connected(client(other.header))
   })
 
+  test('a Better Auth sign-out closes the socket: databaseHooks.session.delete.after revokes the session id', async (t) => {
+    const list = new RevocationList()
+    const baseURL = 'http://localhost:3000'
+    const auth = betterAuth({
+      baseURL,
+      secret: SECRET,
+      database: memoryAdapter(db),
+      emailAndPassword: { enabled: true },
+      session: { cookieCache: { enabled: true, strategy: 'compact' } },
+      // The recipe of README "Better Auth": every deleted session (sign-out, revokeSession,
+      // revokeSessions) is revoked by its id until it would have expired.
+      databaseHooks: {
+        session: { delete: { after: async (session) => list.revokeToken(session.id, new Date(session.expiresAt).getTime() / 1000) } },
+      },
+      logger: { disabled: true },
+      telemetry: { enabled: false },
+    })
+    const header = cookieHeader((await signIn(auth, baseURL, EMAIL)).setCookies)
+    const other = cookieHeader((await signIn(auth, baseURL, EMAIL)).setCookies)
+    const { client } = await sioServer(t, { betterAuth: { secret: SECRET, revocation: list } })
+    const c = await connected(client(header))
+    const c2 = await connected(client(other))
+    const revoked = next(c, 'auth_revoked')
+    const res = await auth.handler(new Request(`${baseURL}/api/auth/sign-out`, { method: 'POST', headers: { cookie: header, origin: baseURL } }))
+    assert.equal(res.status, 200)
+    assert.deepEqual((await revoked)[0], { code: 'ERR_TOKEN_REVOKED' })
+    assert.equal(c2.connected, true, 'the user\'s other session stays')
+    // revokeSessions deletes the rest: closed as well.
+    const revoked2 = next(c2, 'auth_revoked')
+    await auth.api.revokeSessions({ headers: new Headers({ cookie: other }) })
+    assert.deepEqual((await revoked2)[0], { code: 'ERR_TOKEN_REVOKED' })
+  })
+
   test('a socket never outlives its cookie cache: closed with auth_expired at the cache\'s expiry', async (t) => {
     const { header } = await login({ maxAge: 2 })
     const { client } = await sioServer(t, { betterAuth: { secret: SECRET } })

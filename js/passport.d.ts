@@ -59,6 +59,8 @@ export interface StrategyOptions {
   jwt?: VerifierOptions
   /** Accept Auth.js session tokens too (ExtractJwt.fromSessionCookie(), or by default the cookie). */
   authjs?: AuthJsOptions
+  /** Accept Better Auth sessions (kind 'better-auth'): its cookies without jwtFromRequest; `lookupSession` for sessions only the database knows. */
+  betterAuth?: HandshakeOptions['betterAuth']
   /** Without jwtFromRequest: where to look, default ['header', 'cookie']. */
   sources?: HandshakeOptions['sources']
   authField?: string

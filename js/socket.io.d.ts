@@ -15,7 +15,7 @@ export interface AuthFailure {
 }
 
 export interface AuthSuccess {
-  kind: 'jwt' | 'authjs'
+  kind: 'jwt' | 'authjs' | 'better-auth'
   source: string
   sub: unknown
   namespace?: string
@@ -67,7 +67,7 @@ export interface SocketIoAuthSettings {
 
 /** What the middleware stores in `socket.data.auth`. */
 export interface SocketAuth {
-  kind: 'jwt' | 'authjs'
+  kind: 'jwt' | 'authjs' | 'better-auth'
   source: 'auth' | 'header' | 'cookie' | 'query'
   /** Milliseconds since the epoch (exp * 1000), null when the token has no exp. */
   expiresAt: number | null

@@ -51,9 +51,9 @@ pub struct BetterAuthOptions {
     /// authbridge's async paths (socket middleware, ws, graphql-ws, the passport Strategy):
     /// called with the verified session token when the request carries no usable cookie
     /// cache (ERR_SESSION_LOOKUP_REQUIRED); answers `{ session, user }` (Better Auth's
-    /// shapes; Dates or ISO strings) or null. `betterAuthRedisLookup({ client })` reads
+    /// shapes; Dates or ISO strings; or that as JSON text) or null. `betterAuthRedisLookup({ client })` reads
     /// Better Auth's secondary storage. Read by the JS layer, not by the addon.
-    #[napi(ts_type = "(token: string) => Promise<{ session: object; user: object } | null> | { session: object; user: object } | null")]
+    #[napi(ts_type = "(token: string) => Promise<{ session: object; user: object } | string | null> | { session: object; user: object } | string | null")]
     pub lookup_session: Option<FunctionRef<String, ()>>,
     /// Seconds a looked-up session is kept before `lookupSession` is asked again (the
     /// cookie cache's `maxAge`); default 300, 0 keeps none. Read by the JS layer.

@@ -56,6 +56,15 @@ export interface AuthJsClaims extends JwtClaims {
   jti?: string
 }
 
+/**
+ * A `betterAuth.lookupSession` over Better Auth's secondary storage in Redis, keys as
+ * better-auth 1.7 writes them: the session under `<prefix><token>` (`{ session, user }` JSON),
+ * refused when `<prefix>revoked-sessions-before-<userId>` is later than its createdAt.
+ * `client`: node-redis or ioredis (`get(key)` answering a Promise). Answers the stored JSON
+ * text, or null.
+ */
+export declare function betterAuthRedisLookup(options: { client: { get(key: string): Promise<string | null | undefined> }; prefix?: string }): (token: string) => Promise<string | null>
+
 /** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a numeric exp. */
 export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null
 
