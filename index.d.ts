@@ -433,8 +433,9 @@ export declare class RevocationList {
  * as JSON text) for the session `token`, checked (the members better-auth requires, the
  * session's expiresAt, the token, the revocation list) and shaped as a cookie cache's
  * claims; the claims as JSON text after a line feed (the kind code of 'better-auth').
+ * `until` (seconds since the epoch, or null) caps the claims' exp: when the lookup is asked again.
  */
-export declare function _handshakeBetterAuthLookup(handle: number, json: string, token: string): string
+export declare function _handshakeBetterAuthLookup(handle: number, json: string, token: string, until: number | null): string
 
 /**
  * For the async paths of the JS layer (js/better-auth.js), after ERR_SESSION_LOOKUP_REQUIRED:

@@ -217,6 +217,37 @@ describe('revocation and lifetime', () => {
 })
 
 describe('lookupSession: sessions only the database knows', () => {
+  test('with lookupSession, a socket at its cache\'s expiry is re-checked instead of closed, every lookupMaxAge, and closed once its session is gone', async (t) => {
+    const { auth, header, session } = await login({ maxAge: 1 })
+    const ctx = await auth.$context
+    const calls = []
+    const lookupSession = async (token) => {
+      calls.push(Date.now())
+      return ctx.internalAdapter.findSession(token)
+    }
+    const { client } = await sioServer(t, { betterAuth: { secret: SECRET, lookupSession, lookupMaxAge: 1 } })
+    const c = await connected(client(header))
+    const first = await who(c)
+    assert.equal(first.user.sid, session.id)
+    assert.equal(calls.length, 0, 'admitted by its cookie cache')
+    const expired = []
+    c.on('auth_expired', (p) => expired.push(p))
+    // Past the cache's expiry (1 s) and one renewal (1 s more): still connected, renewed twice.
+    while (calls.length < 2) await new Promise((r) => setTimeout(r, 100))
+    const later = await who(c)
+    assert.equal(c.connected, true)
+    assert.equal(later.user.sid, session.id)
+    assert.ok(later.auth.expiresAt > first.auth.expiresAt, 'a later exp')
+    assert.ok(later.auth.expiresAt <= Date.now() + 1500, 'capped at the next re-check')
+    assert.deepEqual(expired, [])
+    // Signed out: the next re-check finds nothing, and closes it.
+    const revoked = next(c, 'auth_revoked', 5000)
+    const res = await auth.handler(new Request('http://localhost:3000/api/auth/sign-out', { method: 'POST', headers: { cookie: header, origin: 'http://localhost:3000' } }))
+    assert.equal(res.status, 200)
+    assert.deepEqual((await revoked)[0], { code: 'ERR_TOKEN_REVOKED' })
+    assert.deepEqual(expired, [])
+  })
+
   test('memory adapter: the token without its cache is looked up (once within lookupMaxAge), checked and shaped as a cache; a signed-out session is refused', async (t) => {
     const { auth, header, session, user } = await login()
     const ctx = await auth.$context
@@ -231,7 +262,9 @@ describe('lookupSession: sessions only the database knows', () => {
     const { user: claims, auth: where } = await who(c)
     assert.deepEqual([where.kind, where.source, claims.sub, claims.sid, claims.email], ['better-auth', 'cookie', user.id, session.id, EMAIL])
     assert.equal(claims.session.token, undefined)
-    assert.equal(where.expiresAt, new Date(session.expiresAt).getTime())
+    // Until lookupSession is to be asked again (lookupMaxAge, default 300 s), within the session's expiry.
+    assert.ok(Math.abs(where.expiresAt - (Date.now() + 300_000)) < 5000, `${where.expiresAt - Date.now()} ms`)
+    assert.ok(where.expiresAt < new Date(session.expiresAt).getTime())
     assert.deepEqual(calls, [session.token], 'called with the verified session token')
     await connected(client(tokenOnly(header)))
     assert.equal(calls.length, 1, 'kept for lookupMaxAge')

@@ -6,7 +6,11 @@
 // answers is checked and shaped by the addon (`_handshakeBetterAuthLookup`: the members
 // better-auth requires, the session's expiresAt, the token, the revocation list), exactly as a
 // cookie cache is. A found session is kept `lookupMaxAge` seconds (the cookie cache's maxAge,
-// default 300), and checked again by the addon at each use.
+// default 300), and checked again by the addon at each use. Its claims' exp is capped at the
+// end of that keep, so an open connection meets its expiry then: the connection watch asks
+// `renewSession` (lookupSession again) instead of closing it, and closes it only when the
+// session is gone (ERR_TOKEN_REVOKED) or past its own expiresAt. A connection admitted by its
+// cookie cache is renewed the same way when the cache lapses.
 // `betterAuthRedisLookup({ client })` is a ready lookupSession over Better Auth's secondary
 // storage in Redis.
 
@@ -44,11 +48,23 @@ function asJson(found) {
   return JSON.stringify({ session: found.session, user: found.user })
 }
 
-/** The JSON text of the session `token` names: kept, or asked of lookupSession (one call per token at a time). */
+// The session token of admitted claims (Better Auth sessions of an authenticator with
+// lookupSession), for renewSession: claims object -> token. Never enumerable, never logged.
+const TOKENS = new WeakMap()
+
+/** Remembers the session token `claims` were admitted with. */
+function rememberToken(claims, token) {
+  if (claims && typeof claims === 'object' && typeof token === 'string') TOKENS.set(claims, token)
+}
+
+/**
+ * The session `token` names: { json, until } (until: ms, when it is to be asked again; null
+ * when nothing is kept), kept or asked of lookupSession (one call per token at a time).
+ */
 function find(state, token, nowMs) {
   const kept = state.cache.get(token)
   if (kept !== undefined) {
-    if (kept.until > nowMs) return Promise.resolve(kept.json)
+    if (kept.until > nowMs) return Promise.resolve(kept)
     state.cache.delete(token)
   }
   let p = state.pending.get(token)
@@ -59,11 +75,13 @@ function find(state, token, nowMs) {
     .then(
       (json) => {
         state.pending.delete(token)
-        if (json !== null && state.maxAgeMs > 0) {
+        if (json === null) return null
+        const found = { json, until: state.maxAgeMs > 0 ? nowMs + state.maxAgeMs : null }
+        if (found.until !== null) {
           if (state.cache.size >= MAX_ENTRIES) state.cache.delete(state.cache.keys().next().value)
-          state.cache.set(token, { json, until: nowMs + state.maxAgeMs })
+          state.cache.set(token, found)
         }
-        return json
+        return found
       },
       (err) => {
         state.pending.delete(token)
@@ -82,7 +100,6 @@ function find(state, token, nowMs) {
 async function authenticateByLookup(authenticator, state, handle, cookie, err) {
   const token = typeof cookie === 'string' ? native._handshakeBetterAuthToken(handle, cookie) : null
   if (token === null) throw err
-  const json = await find(state, token, authenticator.now('better-auth') * 1000)
   const tag = (e) => {
     if (e && typeof e === 'object') {
       e.source = 'cookie'
@@ -90,15 +107,39 @@ async function authenticateByLookup(authenticator, state, handle, cookie, err) {
     }
     return e
   }
-  if (json === null) throw tag(codedError('ERR_TOKEN_REVOKED', 'lookupSession knows no session for this session token (signed out, revoked or expired)'))
-  let text
   try {
-    text = native._handshakeBetterAuthLookup(handle, json, token)
+    return { claims: await claimsByLookup(authenticator, state, handle, token), kind: 'better-auth', source: 'cookie' }
   } catch (e) {
-    state.cache.delete(token)
     throw tag(e)
   }
-  return { claims: JSON.parse(text), kind: 'better-auth', source: 'cookie' }
+}
+
+/** The claims of the session `token` names, through lookupSession (or what it answered lately). */
+async function claimsByLookup(authenticator, state, handle, token) {
+  const found = await find(state, token, authenticator.now('better-auth') * 1000)
+  if (found === null) throw codedError('ERR_TOKEN_REVOKED', 'lookupSession knows no session for this session token (signed out, revoked or expired)')
+  let text
+  try {
+    text = native._handshakeBetterAuthLookup(handle, found.json, token, found.until === null ? null : found.until / 1000)
+  } catch (e) {
+    state.cache.delete(token)
+    throw e
+  }
+  const claims = JSON.parse(text)
+  rememberToken(claims, token)
+  return claims
+}
+
+/**
+ * For the connection watch, when a Better Auth connection reaches its exp: the session's
+ * claims anew through lookupSession, or null when there is nothing to ask (no token
+ * remembered for these claims). Rejects with the reason to close (ERR_TOKEN_REVOKED: the
+ * session is gone; ERR_JWT_EXPIRED: past its own expiresAt).
+ */
+function renewSession(authenticator, state, handle, claims) {
+  const token = claims && typeof claims === 'object' ? TOKENS.get(claims) : undefined
+  if (token === undefined) return null
+  return claimsByLookup(authenticator, state, handle, token)
 }
 
 /**
@@ -143,4 +184,4 @@ function worthAsync(authenticator, err) {
   return typeof authenticator._worthAsync === 'function' ? authenticator._worthAsync(err) : err.retryable === true
 }
 
-module.exports = { worthAsync, lookupState, authenticateByLookup, betterAuthRedisLookup, DEFAULT_LOOKUP_MAX_AGE: DEFAULT_MAX_AGE }
+module.exports = { worthAsync, rememberToken, renewSession, lookupState, authenticateByLookup, betterAuthRedisLookup, DEFAULT_LOOKUP_MAX_AGE: DEFAULT_MAX_AGE }

@@ -288,8 +288,36 @@ class ConnectionWatch {
     }
     entry.cancel = scheduleAt(() => this.clock(conn.kind), at + tolerance, () => {
       entry.cancel = null
-      this.end(conn, 'expired', 'ERR_JWT_EXPIRED')
+      this.expired(conn)
     })
+  }
+
+  /**
+   * `conn` reached its exp: closed, unless it is a Better Auth session the authenticator can
+   * renew through `betterAuth.lookupSession` (`_renewSession`) and the connection can take
+   * fresh claims (`conn.renew(claims)`): then it lives on with them, or closes when the
+   * session is gone (revoked) or past its own expiresAt (expired).
+   */
+  expired(conn) {
+    const renewal =
+      conn.kind === 'better-auth' && typeof conn.renew === 'function' && typeof this.authenticator._renewSession === 'function'
+        ? this.authenticator._renewSession(conn.claims)
+        : null
+    if (!renewal) return this.end(conn, 'expired', 'ERR_JWT_EXPIRED')
+    const before = conn.claims
+    renewal.then(
+      (claims) => {
+        // Closed, or its claims changed meanwhile (auth_refresh): nothing to do here.
+        if (!this.entries.has(conn) || conn.open === false || conn.claims !== before) return
+        conn.renew(claims)
+        this.update(conn)
+      },
+      (err) => {
+        if (!this.entries.has(conn) || conn.claims !== before) return
+        const code = codeOf(err)
+        this.end(conn, code === 'ERR_JWT_EXPIRED' ? 'expired' : 'revoked', code)
+      },
+    )
   }
 
   /** Forgets, tells and closes `conn`. */

@@ -77,7 +77,7 @@ const kField = Symbol('authbridge.authField')
 const kRule = Symbol('authbridge.originRule')
 const kHandle = Symbol('authbridge.handle')
 const kLookup = Symbol('authbridge.betterAuthLookup')
-const { lookupState, authenticateByLookup, betterAuthRedisLookup } = require('./better-auth.js')
+const { lookupState, authenticateByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth.js')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
 const KINDS = { 32: 'jwt', 9: 'authjs', 10: 'better-auth' }
@@ -205,7 +205,21 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     }
     const q = query === undefined ? undefined : query[name]
     const t = authenticateText(this, a, q, headers, originAllowed)
-    return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+    const result = { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+    // A Better Auth cookie cache, with lookupSession: its token, for the renewal at the cache's expiry.
+    if (t.charCodeAt(0) === 10 && t.charCodeAt(1) === 10 && this[kLookup] !== null) {
+      rememberToken(result.claims, native._handshakeBetterAuthToken(this[kHandle], cookieHeader(headers.cookie)))
+    }
+    return result
+  }
+
+  /**
+   * For the connection watch: a Better Auth connection at its exp, renewed through
+   * `betterAuth.lookupSession` (a Promise of fresh claims; it rejects with the reason to
+   * close), or null when it cannot be (no lookupSession, or no session token known).
+   */
+  _renewSession(claims) {
+    return this[kLookup] === null ? null : renewSession(this, this[kLookup], this[kHandle], claims)
   }
 
   /** For authbridge/passport: the kind of a one-token text result ('jwt' or 'authjs'). */

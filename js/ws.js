@@ -207,6 +207,11 @@ class WsConnection {
       this.ws.terminate()
     }
   }
+  /** Fresh claims of the same session (a Better Auth renewal through lookupSession). */
+  renew(claims) {
+    this.ws.data.user = claims
+    this.ws.data.auth = { ...this.ws.data.auth, expiresAt: expiresAtOf(claims) }
+  }
 }
 
 /** The token of an auth_refresh message (`{ type: 'auth_refresh', token }` or Nest's `{ event: 'auth_refresh', data: { token } }`), else undefined. */

@@ -290,7 +290,8 @@ impl BetterAuthSession {
     /// database): `{ session, user }` as JSON (dates as ISO strings, as JSON.stringify writes
     /// a Date), checked as a cookie cache's payload is (the members better-auth requires,
     /// the session's `expiresAt` in the future) and belonging to `token` when given.
-    pub fn from_lookup(&self, json: &[u8], token: Option<&str>, now: f64) -> Result<BetterAuthCache> {
+    /// `until` (seconds) caps its expiry as a cache's would: when the lookup is to be asked again.
+    pub fn from_lookup(&self, json: &[u8], token: Option<&str>, until: Option<f64>, now: f64) -> Result<BetterAuthCache> {
         #[derive(Deserialize)]
         struct Found<'a> {
             #[serde(borrow)]
@@ -311,7 +312,7 @@ impl BetterAuthSession {
         payload.extend_from_slice(b",\"updatedAt\":0,\"version\":");
         payload.extend_from_slice(serde_json::to_string(&self.version).unwrap_or_default().as_bytes());
         payload.push(b'}');
-        let cache = self.payload(&payload, Strategy::Lookup, Some(f64::INFINITY), now, 0.0)?;
+        let cache = self.payload(&payload, Strategy::Lookup, Some(until.unwrap_or(f64::INFINITY)), now, 0.0)?;
         if let Some(t) = token {
             if cache.token != t {
                 return Err(Error::new(ErrorCode::JwtClaimInvalid, "the looked-up session belongs to another session token than the one sent"));

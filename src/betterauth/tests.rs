@@ -371,15 +371,18 @@ fn looked_up_sessions_are_checked_as_caches_are() {
     let data: Value = serde_json::from_slice(&got.json).unwrap();
     let found = json!({ "session": data["session"], "user": data["user"] }).to_string();
     let token = c["token"].as_str().unwrap();
-    let l = s.from_lookup(found.as_bytes(), Some(token), at(c, 1.0)).unwrap();
+    let l = s.from_lookup(found.as_bytes(), Some(token), None, at(c, 1.0)).unwrap();
     assert_eq!((l.strategy, l.user_id.as_str(), l.session_id.as_str()), (Strategy::Lookup, got.user_id.as_str(), got.session_id.as_str()));
     // The session's own expiry, not a cache's.
     let session_exp = iso_date_ms(data["session"]["expiresAt"].as_str().unwrap()).unwrap() / 1000.0;
     assert_eq!(l.exp, session_exp);
-    assert_eq!(code(s.from_lookup(found.as_bytes(), Some("another-token"), at(c, 1.0))).0, ErrorCode::JwtClaimInvalid);
-    assert_eq!(code(s.from_lookup(found.as_bytes(), Some(token), session_exp + 1.0)), (ErrorCode::JwtExpired, Some("session.expiresAt".into())));
-    assert_eq!(code(s.from_lookup(b"{\"session\":{}}", None, at(c, 1.0))).0, ErrorCode::TokenMalformed);
-    assert_eq!(code(s.from_lookup(b"null", None, at(c, 1.0))).0, ErrorCode::TokenMalformed);
+    // Capped by when the lookup is to be asked again.
+    let capped = s.from_lookup(found.as_bytes(), Some(token), Some(at(c, 60.0)), at(c, 1.0)).unwrap();
+    assert_eq!(capped.exp, at(c, 60.0));
+    assert_eq!(code(s.from_lookup(found.as_bytes(), Some("another-token"), None, at(c, 1.0))).0, ErrorCode::JwtClaimInvalid);
+    assert_eq!(code(s.from_lookup(found.as_bytes(), Some(token), None, session_exp + 1.0)), (ErrorCode::JwtExpired, Some("session.expiresAt".into())));
+    assert_eq!(code(s.from_lookup(b"{\"session\":{}}", None, None, at(c, 1.0))).0, ErrorCode::TokenMalformed);
+    assert_eq!(code(s.from_lookup(b"null", None, None, at(c, 1.0))).0, ErrorCode::TokenMalformed);
     let no_user_id = json!({ "session": data["session"], "user": { "email": "a@b.c", "name": "x" } }).to_string();
-    assert_eq!(code(s.from_lookup(no_user_id.as_bytes(), None, at(c, 1.0))), (ErrorCode::JwtClaimMissing, Some("user.id".into())));
+    assert_eq!(code(s.from_lookup(no_user_id.as_bytes(), None, None, at(c, 1.0))), (ErrorCode::JwtClaimMissing, Some("user.id".into())));
 }

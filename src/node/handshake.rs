@@ -286,14 +286,15 @@ pub fn handshake_better_auth_token(env: Env, handle: f64, cookie: Unknown) -> na
 /// as JSON text) for the session `token`, checked (the members better-auth requires, the
 /// session's expiresAt, the token, the revocation list) and shaped as a cookie cache's
 /// claims; the claims as JSON text after a line feed (the kind code of 'better-auth').
-#[napi(js_name = "_handshakeBetterAuthLookup", ts_args_type = "handle: number, json: string, token: string")]
-pub fn handshake_better_auth_lookup<'e>(env: &'e Env, handle: f64, json_text: String, token: String) -> napi::Result<napi::JsString<'e>> {
+/// `until` (seconds since the epoch, or null) caps the claims' exp: when the lookup is asked again.
+#[napi(js_name = "_handshakeBetterAuthLookup", ts_args_type = "handle: number, json: string, token: string, until: number | null")]
+pub fn handshake_better_auth_lookup<'e>(env: &'e Env, handle: f64, json_text: String, token: String, until: Option<f64>) -> napi::Result<napi::JsString<'e>> {
     let core = super::handle::handshake(env, handle)?;
     let Some(b) = &core.inner.better_auth else {
         return Err(to_js(env, CoreError::options("no betterAuth options are configured")));
     };
     let now = clock(env, &core.now_better_auth)?;
-    let claims = guard(env, || b.from_lookup(json_text.as_bytes(), Some(&token), now).and_then(|c| b.claims(c, now)))?;
+    let claims = guard(env, || b.from_lookup(json_text.as_bytes(), Some(&token), until.filter(|u| u.is_finite()), now).and_then(|c| b.claims(c, now)))?;
     json::text(env, b"\n", &claims.json)
 }
 
