@@ -299,6 +299,9 @@ impl BetterAuthSession {
             #[serde(borrow)]
             user: Option<&'a RawValue>,
         }
+        if json.len() > self.max_len {
+            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the looked-up session is {} bytes, over the limit of {}", json.len(), self.max_len)));
+        }
         let text = std::str::from_utf8(json).map_err(|_| Error::malformed("the looked-up session is not UTF-8 JSON"))?;
         let f: Found = serde_json::from_str(text).map_err(|_| Error::malformed("the looked-up session is not { session, user } JSON"))?;
         let (Some(session), Some(user)) = (f.session, f.user) else {
