@@ -136,6 +136,24 @@ describe('Better Auth through the Socket.IO handshake', () => {
   })
 })
 
+  test('auth_refresh with a fresh cookie-cache value of the same user; another user\'s is refused', async (t) => {
+    const { header } = await login()
+    const { client } = await sioServer(t, { betterAuth: { secret: SECRET } })
+    const c = await connected(client(header))
+    const before = await who(c)
+    const dataOf = (h) => decodeURIComponent(h.split('; ').find((p) => p.startsWith('better-auth.session_data=')).split('=').slice(1).join('='))
+    await new Promise((r) => setTimeout(r, 20))
+    const fresh = await login()
+    const ok = await c.timeout(3000).emitWithAck('auth_refresh', { token: dataOf(fresh.header) })
+    assert.equal(ok.ok, true, JSON.stringify(ok))
+    const after = await who(c)
+    assert.equal(after.user.sub, before.user.sub)
+    assert.equal(after.user.sid, fresh.session.id)
+    assert.equal(after.auth.kind, 'better-auth')
+    const other = await login({}, OTHER)
+    assert.deepEqual(await c.timeout(3000).emitWithAck('auth_refresh', { token: dataOf(other.header) }), { ok: false, code: 'ERR_JWT_CLAIM_INVALID' })
+  })
+
 describe('revocation and lifetime', () => {
   test('revokeToken(session.id) closes that session\'s socket only; revokeSubject(user.id) closes the rest, and a later sign-in connects', async (t) => {
     const list = new RevocationList()
@@ -387,6 +405,27 @@ describe('Better Auth with secondaryStorage in Redis: betterAuthRedisLookup and 
 })
 
 describe('Better Auth in authbridge/ws, the Nest adapter and authbridge/graphql-ws', () => {
+  test('passport with the stock Bearer extractor: a cookie-cache value as Authorization: Bearer', async (t) => {
+    const express = require('express')
+    const passport = require('passport')
+    const { ExtractJwt } = require('../js/passport.js')
+    const { header, user } = await login({ strategy: 'jwe' })
+    const p = new passport.Passport()
+    p.use(new Strategy({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), betterAuth: { secret: SECRET } }, (claims, done) => done(null, claims)))
+    const e = express()
+    e.get('/me', p.authenticate('jwt', { session: false }), (req, res) => res.json({ sub: req.user.sub, where: req.authbridge }))
+    const s = await new Promise((r) => {
+      const srv = e.listen(0, '127.0.0.1', () => r(srv))
+    })
+    t.after(() => new Promise((r) => s.close(r)))
+    const data = decodeURIComponent(header.split('; ').find((p) => p.startsWith('better-auth.session_data=')).split('=').slice(1).join('='))
+    const r = await fetch(`http://127.0.0.1:${s.address().port}/me`, { headers: { authorization: `Bearer ${data}` } })
+    assert.equal(r.status, 200)
+    assert.deepEqual(await r.json(), { sub: user.id, where: { kind: 'better-auth', source: null } })
+    const bad = await fetch(`http://127.0.0.1:${s.address().port}/me`, { headers: { authorization: `Bearer ${data.slice(0, -2)}xx` } })
+    assert.equal(bad.status, 401)
+  })
+
   test('authbridge/ws: the cookie admits the upgrade, ws.data.user is the session\'s claims', async (t) => {
     const { WebSocketServer } = require('ws')
     const { header, user, session } = await login()
