@@ -19,7 +19,7 @@ import { makeAuth, memoryDb, signUp, signIn, cookieHeader, getSession, SECRET, P
 const require = createRequire(import.meta.url)
 const { Server } = require('socket.io')
 const { io: ioClient } = require('socket.io-client')
-const { HandshakeAuthenticator, RevocationList, betterAuthRedisLookup } = require('../js/index.js')
+const { HandshakeAuthenticator, RevocationList, BetterAuthSession, betterAuthRedisLookup } = require('../js/index.js')
 const { socketIoAuth } = require('../js/socket.io.js')
 const { wsVerifyClient, watchConnection } = require('../js/ws.js')
 const { Strategy } = require('../js/passport.js')
@@ -133,6 +133,9 @@ describe('Better Auth through the Socket.IO handshake', () => {
     assert.equal(a.clockTolerance('better-auth'), 0)
     assert.equal(new HandshakeAuthenticator({ betterAuth: { secret: SECRET, strategy: 'jwe' } }).clockTolerance('better-auth'), 15)
     assert.ok(Math.abs(a.now('better-auth') - Date.now() / 1000) < 5)
+    // Options of an authenticator's betterAuth are refused by the standalone decoder, not ignored.
+    assert.throws(() => new BetterAuthSession({ secret: SECRET, revocation: new RevocationList() }), { code: 'ERR_INVALID_OPTIONS' })
+    assert.throws(() => new BetterAuthSession({ secret: SECRET, lookupSession: async () => null }), { code: 'ERR_INVALID_OPTIONS' })
   })
 })
 

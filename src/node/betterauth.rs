@@ -62,7 +62,14 @@ pub struct BetterAuthOptions {
 
 impl BetterAuthOptions {
     /// The core session and the `now` option the binding keeps.
+    /// For `new BetterAuthSession`: `revocation`, `lookupSession` and `lookupMaxAge` belong to
+    /// an authenticator's `betterAuth` (decode does not consult them): refused, never ignored.
     pub fn build(self) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
+        if self.revocation.is_some() || self.lookup_session.is_some() || self.lookup_max_age.is_some() {
+            return Err(crate::Error::options(
+                "revocation, lookupSession and lookupMaxAge are options of HandshakeAuthenticator's betterAuth (and the integrations), not of BetterAuthSession",
+            ));
+        }
         self.build_with(None)
     }
 
