@@ -320,7 +320,8 @@ impl HandshakeAuthenticator {
         }
         let fail = |error: Error| Failure { error, source: Some(source), fingerprint: Some(fingerprint(&token)) };
         // Better Auth's cookies (the Auth.js cookie, when configured, was not there).
-        if source == Source::Cookie && !self.authjs_cookie_found(h) {
+        // (Checked in this order so that the Auth.js-only path parses the header once.)
+        if source == Source::Cookie && self.better_auth.is_some() && !self.authjs_cookie_found(h) {
             if let (Some(b), Some(c)) = (&self.better_auth, h.cookie) {
                 return match b.from_cookie_header(c, now.better_auth) {
                     Ok(Some(cache)) => b.claims(cache, now.better_auth).map(|claims| Authenticated { claims, kind: Kind::BetterAuth, source }).map_err(fail),
