@@ -243,16 +243,22 @@ impl HandshakeAuthenticator {
     /// Finds the token: the first source holding one decides (a bad token there is
     /// refused, never skipped for the next source).
     pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<Found<'a>>, (Error, Source)> {
+        self.find_marked(h).map(|f| f.map(|(t, source, _)| (t, source)))
+    }
+
+    /// As `find`, with whether the token is one of Better Auth's cookies.
+    fn find_marked<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<(std::borrow::Cow<'a, str>, Source, bool)>, (Error, Source)> {
         for &source in &self.sources {
             let found = self.find_in(h, source).map_err(|e| (e, source))?;
-            if let Some(t) = found {
-                return Ok(Some((t, source)));
+            if let Some((t, better_auth)) = found {
+                return Ok(Some((t, source, better_auth)));
             }
         }
         Ok(None)
     }
 
-    fn find_in<'a>(&self, h: &Handshake<'a>, source: Source) -> Result<Option<std::borrow::Cow<'a, str>>> {
+    /// The token a source holds, and whether it is one of Better Auth's cookies.
+    fn find_in<'a>(&self, h: &Handshake<'a>, source: Source) -> Result<Option<(std::borrow::Cow<'a, str>, bool)>> {
         let found: Option<std::borrow::Cow<'a, str>> = match source {
             Source::Auth | Source::Query => match if source == Source::Auth { h.auth } else { h.query } {
                 Field::Absent => None,
@@ -271,23 +277,21 @@ impl HandshakeAuthenticator {
             Source::Header => h.authorization.and_then(extract::bearer_token).map(std::borrow::Cow::Borrowed),
             Source::Cookie => {
                 let Some(c) = h.cookie else { return Ok(None) };
-                let mut found = match &self.authjs {
-                    Some(a) => cookie::session_token(c, a.cookie_name(), a.max_token_length())?,
-                    None => None,
-                };
-                if found.is_none() {
-                    if let Some(b) = &self.better_auth {
-                        found = match cookie::session_token(c, b.token_cookie_name(), b.max_token_length())? {
-                            Some(t) => Some(t),
-                            // A cache without its token: from_cookie_header says why it is refused.
-                            None => cookie::session_token(c, b.data_cookie_name(), b.max_token_length())?,
-                        };
+                if let Some(a) = &self.authjs {
+                    if let Some(t) = cookie::session_token(c, a.cookie_name(), a.max_token_length())? {
+                        return Ok(Some((t, false)));
                     }
                 }
-                found
+                let Some(b) = &self.better_auth else { return Ok(None) };
+                let found = match cookie::session_token(c, b.token_cookie_name(), b.max_token_length())? {
+                    Some(t) => Some(t),
+                    // A cache without its token: from_cookie_header says why it is refused.
+                    None => cookie::session_token(c, b.data_cookie_name(), b.max_token_length())?,
+                };
+                return Ok(found.map(|t| (t, true)));
             }
         };
-        Ok(found)
+        Ok(found.map(|t| (t, false)))
     }
 
     /// Authenticates a handshake. `now_jwt`/`now_authjs` are each decoder's clock.
@@ -305,7 +309,7 @@ impl HandshakeAuthenticator {
         now: Clocks,
         cookie_check: &mut dyn FnMut() -> Result<()>,
     ) -> std::result::Result<Authenticated, Failure> {
-        let (token, source) = match self.find(h) {
+        let (token, source, better_auth_cookie) = match self.find_marked(h) {
             Ok(Some(found)) => found,
             Ok(None) => {
                 let e = Error::new(ErrorCode::TokenMissing, format!("no token found; looked in {}{}", self.places(), self.cookies_seen(h.cookie)));
@@ -320,8 +324,7 @@ impl HandshakeAuthenticator {
         }
         let fail = |error: Error| Failure { error, source: Some(source), fingerprint: Some(fingerprint(&token)) };
         // Better Auth's cookies (the Auth.js cookie, when configured, was not there).
-        // (Checked in this order so that the Auth.js-only path parses the header once.)
-        if source == Source::Cookie && self.better_auth.is_some() && !self.authjs_cookie_found(h) {
+        if better_auth_cookie {
             if let (Some(b), Some(c)) = (&self.better_auth, h.cookie) {
                 return match b.from_cookie_header(c, now.better_auth) {
                     Ok(Some(cache)) => b.claims(cache, now.better_auth).map(|claims| Authenticated { claims, kind: Kind::BetterAuth, source }).map_err(fail),
@@ -333,14 +336,6 @@ impl HandshakeAuthenticator {
         match self.dispatch(&token, now) {
             Ok((claims, kind)) => Ok(Authenticated { claims, kind, source }),
             Err(error) => Err(Failure { error, source: Some(source), fingerprint: Some(fingerprint(&token)) }),
-        }
-    }
-
-    /// Whether the Auth.js session cookie is in the handshake's Cookie header (it goes first).
-    fn authjs_cookie_found(&self, h: &Handshake<'_>) -> bool {
-        match (&self.authjs, h.cookie) {
-            (Some(a), Some(c)) => matches!(cookie::session_token(c, a.cookie_name(), a.max_token_length()), Ok(Some(_)) | Err(_)),
-            _ => false,
         }
     }
 
