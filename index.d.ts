@@ -56,6 +56,15 @@ export interface AuthJsClaims extends JwtClaims {
   jti?: string
 }
 
+/**
+ * A `betterAuth.lookupSession` over Better Auth's secondary storage in Redis, keys as
+ * better-auth 1.7 writes them: the session under `<prefix><token>` (`{ session, user }` JSON),
+ * refused when `<prefix>revoked-sessions-before-<userId>` is later than its createdAt.
+ * `client`: node-redis or ioredis (`get(key)` answering a Promise). Answers the stored JSON
+ * text, or null.
+ */
+export declare function betterAuthRedisLookup(options: { client: { get(key: string): Promise<string | null | undefined> }; prefix?: string }): (token: string) => Promise<string | null>
+
 /** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a numeric exp. */
 export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null
 
@@ -75,6 +84,26 @@ export interface BetterAuthSessionData {
   cacheExpiresAt: number
   /** The earlier of cacheExpiresAt and the session's own expiresAt (ms since the epoch). */
   expiresAt: number
+}
+
+/**
+ * The claims of a Better Auth session (kind 'better-auth'), shaped so that guards read them
+ * as Auth.js's: `sub` is user.id, `sid` and `jti` are session.id (revocation by session:
+ * `revokeToken(session.id, expiresAt)`), `iat` is session.createdAt (revocation by user:
+ * `revokeSubject(user.id)`), `exp` the earlier of the cookie cache's and the session's expiry
+ * (seconds); `user` as better-auth wrote it, `session` without its `token`.
+ */
+export interface BetterAuthClaims extends JwtClaims {
+  sub: string
+  sid: string
+  jti: string
+  name: string
+  email: string
+  picture?: string
+  iat?: number
+  exp: number
+  user: BetterAuthSessionData['user']
+  session: Omit<BetterAuthSessionData['session'], 'token'>
 }
 
 export interface AuthbridgeError extends Error {
@@ -319,9 +348,9 @@ export declare class HandshakeAuthenticator {
    * else the shared `now`, else the system clock. The socket expiry timers read it to
    * compute their delay: `exp * 1000 - auth.now(kind) * 1000`.
    */
-  now(kind?: 'jwt' | 'authjs'): number
+  now(kind?: 'jwt' | 'authjs' | 'better-auth'): number
   /** The clock tolerance (seconds) of the decoder for a kind: when a connection must close. */
-  clockTolerance(kind: 'jwt' | 'authjs'): number
+  clockTolerance(kind: 'jwt' | 'authjs' | 'better-auth'): number
 }
 
 /**
@@ -428,6 +457,23 @@ export declare class RevocationList {
 }
 
 /**
+ * For the async paths of the JS layer: a session `lookupSession` found (`{ session, user }`
+ * as JSON text) for the session `token`, checked (the members better-auth requires, the
+ * session's expiresAt, the token, the revocation list) and shaped as a cookie cache's
+ * claims; the claims as JSON text after a line feed (the kind code of 'better-auth').
+ * `until` (seconds since the epoch, or null) caps the claims' exp: when the lookup is asked again.
+ */
+export declare function _handshakeBetterAuthLookup(handle: number, json: string, token: string, until: number | null): string
+
+/**
+ * For the async paths of the JS layer (js/better-auth.js), after ERR_SESSION_LOOKUP_REQUIRED:
+ * the verified session token of a Cookie header (Better Auth's `session_token` cookie,
+ * checked with the current secret), what `lookupSession` is called with; null when that
+ * cookie is absent. Throws ERR_INVALID_OPTIONS when no `betterAuth` is configured.
+ */
+export declare function _handshakeBetterAuthToken(handle: number, cookie: string): string | null
+
+/**
  * For authbridge/passport, when its extractor took the token from the Cookie header: the
  * Origin rule the cookie source applies (`allowedOrigins`, or `originAllowed`, the caller's
  * verdict), on its own. Throws ERR_ORIGIN_NOT_ALLOWED when `origin` (a string: a browser
@@ -437,9 +483,9 @@ export declare class RevocationList {
 export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean, secure?: boolean): void
 
 export interface AuthenticateResult {
-  /** JwtClaims for a JWT, AuthJsClaims for a session (`kind`). */
-  claims: JwtClaims | AuthJsClaims
-  kind: 'jwt' | 'authjs'
+  /** JwtClaims for a JWT, AuthJsClaims for a session, BetterAuthClaims (`kind`). */
+  claims: JwtClaims | AuthJsClaims | BetterAuthClaims
+  kind: 'jwt' | 'authjs' | 'better-auth'
   source: 'auth' | 'header' | 'cookie' | 'query'
 }
 
@@ -498,6 +544,25 @@ export interface BetterAuthOptions {
   maxTokenLength?: number
   /** Seconds since the epoch; for tests. */
   now?: () => number
+  /**
+   * In a HandshakeAuthenticator: refuse revoked sessions (ERR_TOKEN_REVOKED), by session
+   * id (`revokeToken(session.id, expiresAt)`) and by user id (`revokeSubject(user.id)`:
+   * sessions created before it). Takes precedence over the authenticator's `revocation`.
+   */
+  revocation?: RevocationList
+  /**
+   * authbridge's async paths (socket middleware, ws, graphql-ws, the passport Strategy):
+   * called with the verified session token when the request carries no usable cookie
+   * cache (ERR_SESSION_LOOKUP_REQUIRED); answers `{ session, user }` (Better Auth's
+   * shapes; Dates or ISO strings; or that as JSON text) or null. `betterAuthRedisLookup({ client })` reads
+   * Better Auth's secondary storage. Read by the JS layer, not by the addon.
+   */
+  lookupSession?: (token: string) => Promise<{ session: object; user: object } | string | null> | { session: object; user: object } | string | null
+  /**
+   * Seconds a looked-up session is kept before `lookupSession` is asked again (the
+   * cookie cache's `maxAge`); default 300, 0 keeps none. Read by the JS layer.
+   */
+  lookupMaxAge?: number
 }
 
 /** One entry of Better Auth's `secrets` option. */
@@ -525,6 +590,13 @@ export interface HandshakeOptions {
   jwt?: VerifierOptions
   /** Auth.js session cookies / tokens (JWE), as for AuthJsSession. */
   authjs?: AuthJsOptions
+  /**
+   * Better Auth sessions (kind 'better-auth'), as for BetterAuthSession: the cookie cache
+   * with its session token from the Cookie header, or a cookie-cache value as
+   * `auth.token` / Bearer. `lookupSession` serves sessions only the database knows (the
+   * async paths).
+   */
+  betterAuth?: BetterAuthOptions
   /**
    * Where to look, in order. Default ['auth', 'header', 'cookie']. 'query' is off by
    * default: tokens in URLs end up in access logs.
@@ -712,9 +784,9 @@ export declare function supportedAlgorithms(): Algorithm[]
 export declare function tokenFingerprint(token: string): string
 
 export interface TokenResult {
-  /** JwtClaims for a JWT, AuthJsClaims for a session (`kind`). */
-  claims: JwtClaims | AuthJsClaims
-  kind: 'jwt' | 'authjs'
+  /** JwtClaims for a JWT, AuthJsClaims for a session, BetterAuthClaims (`kind`). */
+  claims: JwtClaims | AuthJsClaims | BetterAuthClaims
+  kind: 'jwt' | 'authjs' | 'better-auth'
 }
 
 export interface Unverified {

@@ -6,7 +6,7 @@
 //
 // A connection is any object with:
 //   claims   the verified claims it was admitted with (read each time: may be a getter)
-//   kind     'jwt' | 'authjs' (which of the authenticator's lists apply)
+//   kind     'jwt' | 'authjs' | 'better-auth' (which of the authenticator's lists apply)
 //   notify(what, payload)  what: 'revoked' | 'expired'; payload: { code }
 //   close()  closes it (the watch has already forgotten it)
 //   open     optional; false once it is closed
@@ -50,7 +50,7 @@ function clockOf(authenticator, settings) {
   }
   // The system clock unless the authenticator was given one (no native call per timer).
   const own = authenticator && typeof authenticator._hasClock === 'function' ? authenticator._hasClock() : true
-  if (own && authenticator && typeof authenticator.now === 'function') return (kind) => authenticator.now(kind === 'authjs' ? 'authjs' : 'jwt') * 1000
+  if (own && authenticator && typeof authenticator.now === 'function') return (kind) => authenticator.now(kind === 'authjs' || kind === 'better-auth' ? kind : 'jwt') * 1000
   return Date.now
 }
 
@@ -105,7 +105,7 @@ function identityOf(identity, claims) {
  */
 function authenticatorLists(authenticator) {
   const lists = authenticator && typeof authenticator._revocationLists === 'function' ? authenticator._revocationLists() : null
-  return { jwt: (lists && lists.jwt) || null, authjs: (lists && lists.authjs) || null }
+  return { jwt: (lists && lists.jwt) || null, authjs: (lists && lists.authjs) || null, 'better-auth': (lists && lists['better-auth']) || null }
 }
 
 // An index maps a key to its one connection, or to a Bucket when several share it (most
@@ -154,12 +154,14 @@ class ConnectionWatch {
     this.listsOf = {
       jwt: [...new Set([byKind.jwt, ...own].filter(Boolean))],
       authjs: [...new Set([byKind.authjs, ...own].filter(Boolean))],
+      'better-auth': [...new Set([byKind['better-auth'], ...own].filter(Boolean))],
     }
-    this.lists = [...new Set([...this.listsOf.jwt, ...this.listsOf.authjs])]
+    this.lists = [...new Set([...this.listsOf.jwt, ...this.listsOf.authjs, ...this.listsOf['better-auth']])]
     // What a token the authenticator has just verified still needs: the lists it did not consult.
     this.extraOf = {
       jwt: this.listsOf.jwt.filter((l) => l !== byKind.jwt),
       authjs: this.listsOf.authjs.filter((l) => l !== byKind.authjs),
+      'better-auth': this.listsOf['better-auth'].filter((l) => l !== byKind['better-auth']),
     }
     // conn -> { jti, sub, id, sid, cancel } (insertion order: the order sweeps visit).
     this.entries = new Map()
@@ -275,7 +277,7 @@ class ConnectionWatch {
     const tolerance = this.toleranceOf(conn.kind)
     entry.cancel = scheduleAt(() => this.clock(conn.kind), at + tolerance, () => {
       entry.cancel = null
-      this.end(conn, 'expired', 'ERR_JWT_EXPIRED')
+      this.expired(conn)
     })
   }
 
@@ -291,6 +293,34 @@ class ConnectionWatch {
       this.tolerances.set(kind, ms)
     }
     return ms
+  }
+
+  /**
+   * `conn` reached its exp: closed, unless it is a Better Auth session the authenticator can
+   * renew through `betterAuth.lookupSession` (`_renewSession`) and the connection can take
+   * fresh claims (`conn.renew(claims)`): then it lives on with them, or closes when the
+   * session is gone (revoked) or past its own expiresAt (expired).
+   */
+  expired(conn) {
+    const renewal =
+      conn.kind === 'better-auth' && typeof conn.renew === 'function' && typeof this.authenticator._renewSession === 'function'
+        ? this.authenticator._renewSession(conn.claims)
+        : null
+    if (!renewal) return this.end(conn, 'expired', 'ERR_JWT_EXPIRED')
+    const before = conn.claims
+    renewal.then(
+      (claims) => {
+        // Closed, or its claims changed meanwhile (auth_refresh): nothing to do here.
+        if (!this.entries.has(conn) || conn.open === false || conn.claims !== before) return
+        conn.renew(claims)
+        this.update(conn)
+      },
+      (err) => {
+        if (!this.entries.has(conn) || conn.claims !== before) return
+        const code = codeOf(err)
+        this.end(conn, code === 'ERR_JWT_EXPIRED' ? 'expired' : 'revoked', code)
+      },
+    )
   }
 
   /** Forgets, tells and closes `conn`. */

@@ -20,12 +20,12 @@ function revocationListsOf(o) {
   const list = (v) => (v instanceof native.RevocationList ? v : null)
   const shared = list(o.revocation)
   const of = (kind) => (o[kind] && typeof o[kind] === 'object' ? list(o[kind].revocation) || shared : null)
-  return Object.freeze({ jwt: of('jwt'), authjs: of('authjs') })
+  return Object.freeze({ jwt: of('jwt'), authjs: of('authjs'), 'better-auth': of('betterAuth') })
 }
 
-/** Whether HandshakeOptions set a clock (`now`, `jwt.now`, `authjs.now`): else the system clock. */
+/** Whether HandshakeOptions set a clock (`now`, `jwt.now`, `authjs.now`, `betterAuth.now`): else the system clock. */
 function hasClock(o) {
-  return typeof o.now === 'function' || ['jwt', 'authjs'].some((k) => o[k] && typeof o[k] === 'object' && typeof o[k].now === 'function')
+  return typeof o.now === 'function' || ['jwt', 'authjs', 'betterAuth'].some((k) => o[k] && typeof o[k] === 'object' && typeof o[k].now === 'function')
 }
 
 function hasKeyMaterial(o) {
@@ -84,12 +84,17 @@ const kField = Symbol('authbridge.authField')
 const kRule = Symbol('authbridge.originRule')
 const kHandle = Symbol('authbridge.handle')
 const kTrust = Symbol('authbridge.trustProxy')
+const kLookup = Symbol('authbridge.betterAuthLookup')
+const { lookupState, authenticateByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth.js')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
-const KINDS = { 32: 'jwt', 9: 'authjs' }
+const KINDS = { 32: 'jwt', 9: 'authjs', 10: 'better-auth' }
 const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
-/** The kind of a one-token text result (_handshakeVerifyToken, _handshakeAuthToken, _handshakeVerifyBearer): a leading tab is a session. */
-const kindOf = (t) => (t.charCodeAt(0) === 9 ? 'authjs' : 'jwt')
+/** The kind of a one-token text result (_handshakeVerifyToken, _handshakeAuthToken, _handshakeVerifyBearer): a leading tab is an Auth.js session, a line feed a Better Auth one. */
+const kindOf = (t) => {
+  const c = t.charCodeAt(0)
+  return c === 9 ? 'authjs' : c === 10 ? 'better-auth' : 'jwt'
+}
 // A frozen { kind, source } per pair of _handshakeAuthenticate's codes (shared: nothing per call).
 const WHERE = {}
 for (const k of Object.keys(KINDS)) {
@@ -176,7 +181,16 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     Object.defineProperty(this, kHandle, { value: this._handle() })
     Object.defineProperty(this, kLists, { value: revocationListsOf(options) })
     Object.defineProperty(this, kClock, { value: hasClock(options) })
+    Object.defineProperty(this, kLookup, { value: lookupState(options && typeof options === 'object' ? options.betterAuth : null) })
     if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken'])
+  }
+
+  /**
+   * Whether the async paths can do better than `err`: a remote key set is refreshing
+   * (`retryable`), or a Better Auth session needs `betterAuth.lookupSession`.
+   */
+  _worthAsync(err) {
+    return !!err && (err.retryable === true || (err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && this[kLookup] !== null))
   }
 
   /**
@@ -215,7 +229,21 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     const q = query === undefined ? undefined : query[name]
     const secure = (h) => requestSecure(this[kTrust], handshake.secure, handshake.address, h)
     const t = authenticateText(this, a, q, headers, originAllowed, secure)
-    return { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+    const result = { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+    // A Better Auth cookie cache, with lookupSession: its token, for the renewal at the cache's expiry.
+    if (t.charCodeAt(0) === 10 && t.charCodeAt(1) === 10 && this[kLookup] !== null) {
+      rememberToken(result.claims, native._handshakeBetterAuthToken(this[kHandle], cookieHeader(headers.cookie)))
+    }
+    return result
+  }
+
+  /**
+   * For the connection watch: a Better Auth connection at its exp, renewed through
+   * `betterAuth.lookupSession` (a Promise of fresh claims; it rejects with the reason to
+   * close), or null when it cannot be (no lookupSession, or no session token known).
+   */
+  _renewSession(claims) {
+    return this[kLookup] === null ? null : renewSession(this, this[kLookup], this[kHandle], claims)
   }
 
   /** For authbridge/passport: the kind of a one-token text result ('jwt' or 'authjs'). */
@@ -283,9 +311,19 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     return this[kRemote] || null
   }
 
-  /** As authenticate; an unknown kid waits for the key refresh and retries once. */
+  /**
+   * As authenticate; an unknown kid waits for the key refresh and retries once, and a Better
+   * Auth session token without a usable cookie cache is looked up (`betterAuth.lookupSession`).
+   */
   authenticateAsync(handshake, originAllowed) {
-    return retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype.authenticate.call(this, handshake, originAllowed))
+    const p = retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype.authenticate.call(this, handshake, originAllowed))
+    const state = this[kLookup]
+    if (state === null) return p
+    return p.catch((err) => {
+      if (!err || err.code !== 'ERR_SESSION_LOOKUP_REQUIRED') throw err
+      const headers = objectOrNone(handshake && handshake.headers)
+      return authenticateByLookup(this, state, this[kHandle], headers === undefined ? undefined : cookieHeader(headers.cookie), err)
+    })
   }
 
   /** As verifyToken, asynchronously (see authenticateAsync). */
@@ -341,4 +379,5 @@ module.exports = {
   verifyJwsAsync,
   RemoteJwks,
   expiresAtOf,
+  betterAuthRedisLookup,
 }

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions, JwtClaims, AuthJsClaims } from '../index'
+import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions, JwtClaims, AuthJsClaims, BetterAuthClaims } from '../index'
 import type { JsonWebTokenVerifyOptions } from './jwt-options'
 
 export { HandshakeAuthenticator }
@@ -11,10 +11,10 @@ export type VerifyCallback = VerifiedCallback
 /**
  * The verified payload the verify callback (Nest: `validate(payload)`) receives, and what
  * `req.user` is when the Strategy has no verify callback: JwtClaims for a JWT, AuthJsClaims
- * for an Auth.js session, with the app's own claims `T`. Nest:
+ * for an Auth.js session, BetterAuthClaims for a Better Auth one, with the app's own claims `T`. Nest:
  * `validate(payload: StrategyPayload<{ role: string }>) { return { id: payload.sub, role: payload.role } }`.
  */
-export type StrategyPayload<T extends object = {}> = (JwtClaims | AuthJsClaims) & T
+export type StrategyPayload<T extends object = {}> = (JwtClaims | AuthJsClaims | BetterAuthClaims) & T
 
 /**
  * passport-jwt's verify callbacks; a returned Promise of the user works too (done may be left
@@ -59,6 +59,8 @@ export interface StrategyOptions {
   jwt?: VerifierOptions
   /** Accept Auth.js session tokens too (ExtractJwt.fromSessionCookie(), or by default the cookie). */
   authjs?: AuthJsOptions
+  /** Accept Better Auth sessions (kind 'better-auth'): its cookies without jwtFromRequest; `lookupSession` for sessions only the database knows. */
+  betterAuth?: HandshakeOptions['betterAuth']
   /** Without jwtFromRequest: where to look, default ['header', 'cookie']. */
   sources?: HandshakeOptions['sources']
   authField?: string

@@ -16,6 +16,7 @@ const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } =
 // req.authbridge of the stock Bearer path (shared, frozen: nothing per request).
 const BEARER_JWT = Object.freeze({ kind: 'jwt', source: null })
 const BEARER_AUTHJS = Object.freeze({ kind: 'authjs', source: null })
+const BEARER_BETTER_AUTH = Object.freeze({ kind: 'better-auth', source: null })
 
 const fail = optionsErrors('authbridge Strategy')
 // passport-jwt throws TypeErrors for these: kept, with authbridge's code.
@@ -118,7 +119,7 @@ class Strategy {
     if (secretOrKey && secretOrKeyProvider) throw typeError('JwtStrategy has been given both a secretOrKey and a secretOrKeyProvider')
     if (jwtFromRequest !== undefined || passportKeys) {
       if (!this._verify) throw typeError('JwtStrategy requires a verify callback')
-      if (!secretOrKey && !secretOrKeyProvider && !jwt && !authjs) throw typeError('JwtStrategy requires a secret or key')
+      if (!secretOrKey && !secretOrKeyProvider && !jwt && !authjs && !rest.betterAuth) throw typeError('JwtStrategy requires a secret or key')
       if (typeof jwtFromRequest !== 'function') {
         throw typeError('JwtStrategy requires a function to retrieve jwt from requests (see option jwtFromRequest)')
       }
@@ -161,7 +162,7 @@ class Strategy {
     const spec = this._spec
     const now = spec.clockTimestamp !== undefined ? () => spec.clockTimestamp : undefined
     const jwt = ref ? o.nativeVerifierOptions(spec, ref.material, now) : undefined
-    if (!jwt && !this._base.authjs) throw optionsError('secret or public key must be provided')
+    if (!jwt && !this._base.authjs && !this._base.betterAuth) throw optionsError('secret or public key must be provided')
     authenticator = new HandshakeAuthenticator({ ...this._base, jwt })
     o.lruSet(this._authenticators, id, authenticator)
     return authenticator
@@ -181,8 +182,10 @@ class Strategy {
     try {
       result = this._verifyToken(authenticator, token, req, false)
     } catch (err) {
-      // A remote key set (jwks: RemoteJwks, jwksUri, issuer) is refreshing: wait for it, retry once.
-      if (!(err && err.retryable === true && authenticator.remoteJwks)) throw err
+      // A remote key set (jwks: RemoteJwks, jwksUri, issuer) is refreshing: wait for it, retry
+      // once; a Better Auth session token without its cookie cache: betterAuth.lookupSession.
+      const lookup = token === UNKNOWN && err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && authenticator._worthAsync(err)
+      if (!(lookup || (err && err.retryable === true && authenticator.remoteJwks))) throw err
       return this._verifyToken(authenticator, token, req, true).then((r) => this._postCheck(r, token))
     }
     return this._postCheck(result, token)
@@ -248,7 +251,8 @@ class Strategy {
       return true
     }
     if (t === null) return false
-    const jwt = HandshakeAuthenticator._kindOf(t) === 'jwt'
+    const kind = HandshakeAuthenticator._kindOf(t)
+    const jwt = kind === 'jwt'
     const claims = JSON.parse(t)
     if (this._spec !== null && jwt) {
       try {
@@ -258,7 +262,7 @@ class Strategy {
         return true
       }
     }
-    this._settle(req, jwt ? BEARER_JWT : BEARER_AUTHJS, claims)
+    this._settle(req, jwt ? BEARER_JWT : kind === 'authjs' ? BEARER_AUTHJS : BEARER_BETTER_AUTH, claims)
     return true
   }
 
@@ -273,6 +277,13 @@ class Strategy {
     try {
       t = authenticator._authenticateHeadersText(req, originVerdict(authenticator, req))
     } catch (err) {
+      if (err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && authenticator._worthAsync(err)) {
+        // A Better Auth session only the database knows: betterAuth.lookupSession.
+        return authenticator.authenticateAsync({ headers: (req && req.headers) || {} }, originVerdict(authenticator, req)).then(
+          (r) => this._accept(req, r),
+          (e) => this.fail(this._refusal(e, UNKNOWN, req)),
+        )
+      }
       return this.fail(this._refusal(err, UNKNOWN, req))
     }
     const claims = JSON.parse(t)

@@ -44,6 +44,12 @@ class SocketConnection {
   close() {
     this.socket.disconnect(true)
   }
+  /** Fresh claims of the same session (a Better Auth renewal through lookupSession). */
+  renew(claims) {
+    const data = this.socket.data
+    data.user = claims
+    data.auth = { ...data.auth, expiresAt: expiresAtOf(claims) }
+  }
 }
 
 /** `socket` as a connection of the watch (one per socket). */

@@ -1,4 +1,4 @@
-import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins, RevocationList, JwtClaims, AuthJsClaims } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins, RevocationList, JwtClaims, AuthJsClaims, BetterAuthClaims } from '../index'
 import { expiresAtOf } from '../index'
 
 export { HandshakeAuthenticator }
@@ -15,7 +15,7 @@ export interface AuthFailure {
 }
 
 export interface AuthSuccess {
-  kind: 'jwt' | 'authjs'
+  kind: 'jwt' | 'authjs' | 'better-auth'
   source: string
   sub: unknown
   namespace?: string
@@ -67,7 +67,7 @@ export interface SocketIoAuthSettings {
 
 /** What the middleware stores in `socket.data.auth`. */
 export interface SocketAuth {
-  kind: 'jwt' | 'authjs'
+  kind: 'jwt' | 'authjs' | 'better-auth'
   source: 'auth' | 'header' | 'cookie' | 'query'
   /** Milliseconds since the epoch (exp * 1000), null when the token has no exp. */
   expiresAt: number | null
@@ -75,13 +75,13 @@ export interface SocketAuth {
 
 /**
  * What the middleware puts in `socket.data`: `user`, the verified claims (JwtClaims for a JWT,
- * AuthJsClaims for an Auth.js session) with the app's own claims `T`, and `auth`. Give it to
+ * AuthJsClaims for an Auth.js session, BetterAuthClaims for a Better Auth one) with the app's own claims `T`, and `auth`. Give it to
  * Socket.IO as the SocketData type parameter: `Server<C2S, S2C, {}, AuthSocketData<{ role: string }>>`,
  * or in Nest `socket: Socket<C2S, S2C, {}, AuthSocketData>`; `socket.data.user.exp * 1000` is a number
  * once exp is known to be present.
  */
 export interface AuthSocketData<T extends object = {}> {
-  user: (JwtClaims | AuthJsClaims) & T
+  user: (JwtClaims | AuthJsClaims | BetterAuthClaims) & T
   auth: SocketAuth
 }
 

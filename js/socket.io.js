@@ -22,6 +22,7 @@ const { normalizeOrigin, originPredicate, originVerdict } = require('./socket-or
 const { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets, freshIfAnotherIdentity } = require('./socket-recovery.js')
 const { expiresAtOf, createWatch, watchSocket } = require('./socket-lifetime.js')
 const { MAX_TIMER_MS } = require('./timers.js')
+const { worthAsync } = require('./better-auth.js')
 
 // The state of a middleware made by socketIoAuth, for useOnAllNamespaces.
 const CONTEXT = Symbol('authbridge.socketIoAuth')
@@ -79,8 +80,9 @@ function authenticateSocket(ctx, socket, originAllowed) {
   try {
     result = ctx.authenticator.authenticate(socket.handshake, originAllowed)
   } catch (err) {
-    // A remote key set is refreshing (unknown kid, first load): wait for it and retry once.
-    if (err && err.retryable === true && typeof ctx.authenticator.authenticateAsync === 'function') {
+    // A remote key set is refreshing (unknown kid, first load): wait for it and retry once;
+    // a Better Auth session token without its cookie cache: betterAuth.lookupSession.
+    if (worthAsync(ctx.authenticator, err)) {
       return ctx.authenticator.authenticateAsync(socket.handshake, originAllowed).then(
         (r) => admitResult(ctx, socket, r),
         (e) => refusal(ctx, socket, e),

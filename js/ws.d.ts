@@ -34,7 +34,7 @@ export interface WsAuthSettings extends Pick<SocketIoAuthSettings, 'allowedOrigi
 
 /** What `ws.data.auth` holds (as Socket.IO's socket.data.auth). */
 export interface WsAuth {
-  kind: 'jwt' | 'authjs'
+  kind: 'jwt' | 'authjs' | 'better-auth'
   source: 'header' | 'cookie' | 'query' | 'auth'
   /** Milliseconds since the epoch (exp * 1000), null when the token has no exp. */
   expiresAt: number | null

@@ -16,6 +16,7 @@ const { HandshakeAuthenticator, RevocationList } = require('./index.js')
 const { callHook, optionsError, refusalInfo } = require('./errors.js')
 const { originPredicate, originVerdict } = require('./socket-origin.js')
 const { ConnectionWatch, clockOf, expiresAtOf } = require('./connection-lifetime.js')
+const { worthAsync } = require('./better-auth.js')
 
 // Close codes (application range 4000-4999), documented in README "Plain WebSockets".
 const CLOSE_EXPIRED = 4401
@@ -132,7 +133,7 @@ function authenticateHandshake(ctx, handshake, extra, fallbackVerdict) {
       try {
         result = ctx.authenticator.authenticate(handshake, originAllowed)
       } catch (err) {
-        if (err && err.retryable === true && typeof ctx.authenticator.authenticateAsync === 'function') {
+        if (worthAsync(ctx.authenticator, err)) {
           return ctx.authenticator.authenticateAsync(handshake, originAllowed).then(
             (r) => accepted(ctx, r, extra),
             (e) => ({ ok: false, code: failed(ctx, e, extra) }),
@@ -207,6 +208,11 @@ class WsConnection {
     } catch {
       this.ws.terminate()
     }
+  }
+  /** Fresh claims of the same session (a Better Auth renewal through lookupSession). */
+  renew(claims) {
+    this.ws.data.user = claims
+    this.ws.data.auth = { ...this.ws.data.auth, expiresAt: expiresAtOf(claims) }
   }
 }
 

@@ -51,6 +51,8 @@ pub enum Strategy {
     Compact,
     Jwt,
     Jwe,
+    /// Not a cookie cache: a session the app's `lookupSession` found (`from_lookup`).
+    Lookup,
 }
 
 impl Strategy {
@@ -59,6 +61,7 @@ impl Strategy {
             Strategy::Compact => "compact",
             Strategy::Jwt => "jwt",
             Strategy::Jwe => "jwe",
+            Strategy::Lookup => "lookup",
         }
     }
 
@@ -77,7 +80,7 @@ impl Strategy {
     pub fn default_tolerance(self) -> f64 {
         match self {
             Strategy::Jwe => dirjwe::BETTER_AUTH.tolerance,
-            Strategy::Jwt | Strategy::Compact => 0.0,
+            Strategy::Jwt | Strategy::Compact | Strategy::Lookup => 0.0,
         }
     }
 
@@ -147,6 +150,8 @@ pub struct BetterAuthCache {
     /// When the session was created (`session.createdAt`), seconds since the epoch: the
     /// "issued at" of a revocation by subject.
     pub issued_at: Option<f64>,
+    /// The claims an authenticator hands on (`claims`), built from the same bytes.
+    pub claims: Vec<u8>,
 }
 
 pub struct BetterAuthSession {
@@ -163,6 +168,8 @@ pub struct BetterAuthSession {
     data_cookie: String,
     token_cookie: String,
     max_len: usize,
+    /// Refuse revoked sessions (ERR_TOKEN_REVOKED) in `claims`.
+    revocation: Option<std::sync::Arc<crate::revocation::RevocationList>>,
 }
 
 fn cookie_prefix(p: Option<String>) -> Result<String> {
@@ -230,6 +237,7 @@ impl BetterAuthSession {
             data_cookie: dirjwe::cookie_name(&format!("{prefix}.session_data"), o.secure_cookie),
             token_cookie: dirjwe::cookie_name(&format!("{prefix}.session_token"), o.secure_cookie),
             max_len,
+            revocation: None,
         })
     }
 
@@ -249,6 +257,74 @@ impl BetterAuthSession {
 
     pub fn max_token_length(&self) -> usize {
         self.max_len
+    }
+
+    /// Refuse revoked sessions (ERR_TOKEN_REVOKED) in `claims`: by session id (the list's
+    /// token ids: `revokeToken(session.id, expiresAt)`) and by user id (its subjects:
+    /// sessions created before the revocation).
+    pub fn set_revocation(&mut self, list: Option<std::sync::Arc<crate::revocation::RevocationList>>) {
+        self.revocation = list;
+    }
+
+    pub fn revocation(&self) -> Option<&std::sync::Arc<crate::revocation::RevocationList>> {
+        self.revocation.as_ref()
+    }
+
+    /// The claims of a decoded session, as authenticators hand them on, once the
+    /// revocation list (when set) has passed it: `{ sub: user.id, sid: session.id,
+    /// jti: session.id, name, email, picture, iat: session.createdAt, exp, user, session }`
+    /// (seconds; `session` without its `token`; see `claims_json`).
+    pub fn claims(&self, cache: BetterAuthCache, now: f64) -> Result<crate::token::Claims> {
+        if let Some(list) = &self.revocation {
+            let ids = crate::revocation::TokenIds {
+                jti: Some(cache.session_id.as_str().into()),
+                sub: Some(cache.user_id.as_str().into()),
+                // session.createdAt: a refreshed cookie cache keeps it (unlike an Auth.js
+                // session's iat), so a revoked user's older sessions stay ordered before it.
+                iat: cache.issued_at,
+                ..Default::default()
+            };
+            list.check(&ids, now)?;
+        }
+        Ok(crate::token::Claims { json: cache.claims })
+    }
+
+    /// A session the app looked up (`lookupSession`, Better Auth's secondary storage or its
+    /// database): `{ session, user }` as JSON (dates as ISO strings, as JSON.stringify writes
+    /// a Date), checked as a cookie cache's payload is (the members better-auth requires,
+    /// the session's `expiresAt` in the future) and belonging to `token` when given.
+    /// `until` (seconds) caps its expiry as a cache's would: when the lookup is to be asked again.
+    pub fn from_lookup(&self, json: &[u8], token: Option<&str>, until: Option<f64>, now: f64) -> Result<BetterAuthCache> {
+        #[derive(Deserialize)]
+        struct Found<'a> {
+            #[serde(borrow)]
+            session: Option<&'a RawValue>,
+            #[serde(borrow)]
+            user: Option<&'a RawValue>,
+        }
+        if json.len() > self.max_len {
+            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the looked-up session is {} bytes, over the limit of {}", json.len(), self.max_len)));
+        }
+        let text = std::str::from_utf8(json).map_err(|_| Error::malformed("the looked-up session is not UTF-8 JSON"))?;
+        let f: Found = serde_json::from_str(text).map_err(|_| Error::malformed("the looked-up session is not { session, user } JSON"))?;
+        let (Some(session), Some(user)) = (f.session, f.user) else {
+            return Err(Error::malformed("the looked-up session is not { session, user } (a member is missing)"));
+        };
+        let mut payload = Vec::with_capacity(json.len() + 64);
+        payload.extend_from_slice(b"{\"session\":");
+        payload.extend_from_slice(session.get().as_bytes());
+        payload.extend_from_slice(b",\"user\":");
+        payload.extend_from_slice(user.get().as_bytes());
+        payload.extend_from_slice(b",\"updatedAt\":0,\"version\":");
+        payload.extend_from_slice(serde_json::to_string(&self.version).unwrap_or_default().as_bytes());
+        payload.push(b'}');
+        let cache = self.payload(&payload, Strategy::Lookup, Some(until.unwrap_or(f64::INFINITY)), now, 0.0)?;
+        if let Some(t) = token {
+            if cache.token != t {
+                return Err(Error::new(ErrorCode::JwtClaimInvalid, "the looked-up session belongs to another session token than the one sent"));
+            }
+        }
+        Ok(cache)
     }
 
     /// The tolerance used for a strategy: the option, else better-auth's own.
@@ -295,6 +371,7 @@ impl BetterAuthSession {
                 let plaintext = self.jwe.decrypt(value, self.max_len)?;
                 self.payload(&plaintext, Strategy::Jwe, None, now, tolerance)
             }
+            Strategy::Lookup => Err(Error::malformed("not a cookie cache")),
         }
     }
 
@@ -464,7 +541,9 @@ impl BetterAuthSession {
         out.extend_from_slice(b",\"version\":");
         out.extend_from_slice(serde_json::to_string(version).unwrap_or_default().as_bytes());
         out.extend_from_slice(format!(",\"strategy\":\"{}\",\"cacheExpiresAt\":{},\"expiresAt\":{}}}", strategy.name(), ms(cache_exp), ms(exp)).as_bytes());
-        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token, issued_at: created_ms.map(|m| m / 1000.0) })
+        let issued_at = created_ms.map(|m| m / 1000.0);
+        let claims = claims_json(session_raw.get(), user_raw.get(), &user, issued_at, exp)?;
+        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token, issued_at, claims })
     }
 
     /// Checks a session token cookie value (`token.signature`, URL-encoded or not) with
@@ -578,6 +657,45 @@ fn signed_text(session: &str, expires: &str) -> String {
     s.push_str(expires);
     s.push('}');
     s
+}
+
+/// The claims of a session, shaped so that guards read them as Auth.js's: `sub` (user.id),
+/// `name`, `email`, `picture` (user.image, when set), `sid` and `jti` (session.id: what
+/// revocation by session and the connection watch key on), `iat` (session.createdAt, when
+/// given: revocation by subject compares it), `exp` (seconds: the earlier of the cache's
+/// and the session's expiry), then `user` as it came and `session` without its `token`
+/// (the session's bearer credential is no claim: it would end up in logs).
+/// `user` holds the members read by `payload` (id, email, name, ..., image at 5).
+fn claims_json(session: &str, user_raw: &str, user: &[Option<Value>], iat: Option<f64>, exp: f64) -> Result<Vec<u8>> {
+    let mut session: serde_json::Map<String, Value> =
+        serde_json::from_str(session).map_err(|_| Error::malformed("the cookie cache's session is not a JSON object"))?;
+    session.remove("token");
+    let mut m = serde_json::Map::new();
+    let put = |m: &mut serde_json::Map<String, Value>, k: &str, v: &Option<Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v.clone());
+        }
+    };
+    put(&mut m, "sub", &user[0]);
+    put(&mut m, "name", &user[2]);
+    put(&mut m, "email", &user[1]);
+    if let Some(Value::String(_)) = &user[5] {
+        put(&mut m, "picture", &user[5]);
+    }
+    let sid = session.get("id").cloned();
+    put(&mut m, "sid", &sid);
+    put(&mut m, "jti", &sid);
+    let num = |v: f64| serde_json::Number::from_f64(v).map(Value::Number);
+    put(&mut m, "iat", &iat.and_then(num));
+    put(&mut m, "exp", &num(exp));
+    let mut out = serde_json::to_vec(&Value::Object(m)).map_err(|_| Error::malformed("the session could not be serialized"))?;
+    out.pop();
+    out.extend_from_slice(b",\"user\":");
+    out.extend_from_slice(user_raw.as_bytes());
+    out.extend_from_slice(b",\"session\":");
+    out.extend_from_slice(&serde_json::to_vec(&Value::Object(session)).unwrap_or_default());
+    out.push(b'}');
+    Ok(out)
 }
 
 /// Milliseconds as JSON: an integer when it is one.

@@ -41,6 +41,7 @@ static SESSION: Lazy<AuthJsSession> = Lazy::new(session);
 static HANDSHAKE: Lazy<HandshakeAuthenticator> = Lazy::new(|| match HandshakeAuthenticator::new(
     Some(verifier()),
     Some(session()),
+    Some(better_auth()),
     Some(vec!["auth".into(), "header".into(), "cookie".into(), "query".into()]),
     None,
 ) {
@@ -69,7 +70,7 @@ pub fn authjs_decode(data: &[u8]) {
     let _ = SESSION.decode(&text(data), NOW);
 }
 
-static BETTER_AUTH: Lazy<crate::betterauth::BetterAuthSession> = Lazy::new(|| {
+fn better_auth() -> crate::betterauth::BetterAuthSession {
     let opts = crate::betterauth::BetterAuthOptions {
         secret: Some(BETTER_AUTH_SECRET.into()),
         secrets: Some(vec![(2, "fuzzing-better-auth-secret-v2".into())]),
@@ -79,7 +80,9 @@ static BETTER_AUTH: Lazy<crate::betterauth::BetterAuthSession> = Lazy::new(|| {
         Ok(s) => s,
         Err(e) => panic!("fuzz setup: {e}"),
     }
-});
+}
+
+static BETTER_AUTH: Lazy<crate::betterauth::BetterAuthSession> = Lazy::new(better_auth);
 
 /// The secret of the Better Auth corpus seeds (__test__/fixtures/better-auth/vectors.json).
 pub const BETTER_AUTH_SECRET: &str = "better-auth-test-secret-0123456789abcdefghij";
@@ -91,6 +94,10 @@ pub fn betterauth_decode(data: &[u8]) {
     let _ = BETTER_AUTH.from_cookie_header(&t, NOW);
     let _ = BETTER_AUTH.verify_session_token(&t);
     let _ = crate::betterauth::iso_date_ms(&t);
+    // As a lookupSession answer (`{ session, user }` JSON), and its claims.
+    if let Ok(c) = BETTER_AUTH.from_lookup(t.as_bytes(), None, Some(NOW + 60.0), NOW) {
+        let _ = BETTER_AUTH.claims(c, NOW);
+    }
 }
 
 /// A Cookie header, searched for the session cookie and its chunks.
@@ -111,7 +118,7 @@ pub fn handshake(data: &[u8]) {
     let cookie = parts.next();
     let query = parts.next();
     let h = Handshake { auth: field(&auth), authorization: authorization.as_deref(), cookie: cookie.as_deref(), query: field(&query) };
-    let _ = HANDSHAKE.authenticate(&h, NOW, NOW);
+    let _ = HANDSHAKE.authenticate(&h, crate::handshake::Clocks::all(NOW));
 }
 
 fn field(s: &Option<String>) -> Field<'_> {

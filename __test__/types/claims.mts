@@ -57,7 +57,7 @@ const auth = new HandshakeAuthenticator({ jwt: { algorithms: ['HS256'], key: 'k'
 const r = auth.authenticate<AppClaims>({ headers: {} })
 const rRole: 'admin' | 'user' = r.claims.role
 const rExp: number | undefined = r.claims.exp
-const kind: 'jwt' | 'authjs' = r.kind
+const kind: 'jwt' | 'authjs' | 'better-auth' = r.kind
 const v = auth.verifyToken<AppClaims>('t')
 const vTenant: string = v.claims.tenant
 // @ts-expect-error claims.sub is a string
@@ -110,3 +110,12 @@ const complete = jwt.verify<AppClaims>('t', { complete: true })
 const cRole: 'admin' | 'user' = complete.payload.role
 
 export { later, onConnection, io, strategy, withReq, validate }
+
+// Better Auth: the kind, its claims, lookupSession and betterAuthRedisLookup.
+import { betterAuthRedisLookup, type BetterAuthClaims } from 'authbridge'
+const ba = new HandshakeAuthenticator({ betterAuth: { secret: 's'.repeat(32), lookupSession: betterAuthRedisLookup({ client: { get: async (_k: string) => null } }), lookupMaxAge: 60 } })
+const baResult = ba.authenticate<BetterAuthClaims>({ headers: {} })
+const baSid: string = baResult.claims.sid
+const baUserId: string = baResult.claims.user.id
+// @ts-expect-error the session token is no claim
+const baToken: string = baResult.claims.session.token

@@ -325,3 +325,64 @@ fn iso_dates_as_v8_reads_them() {
     assert_eq!(iso_date_ms("2026-12-14 12:30:24Z"), None);
     assert_eq!(iso_date_ms("2026-12-14T12:30:24+00:00"), None);
 }
+
+#[test]
+fn claims_shaped_for_guards_and_revocation_by_session_and_user() {
+    let v = vectors();
+    for label in ["compact", "jwt", "jwe"] {
+        let c = case(&v, label);
+        let mut s = session(opts(&v));
+        let got = s.from_cookie_header(c["cookieHeader"].as_str().unwrap(), at(c, 1.0)).unwrap().unwrap();
+        let exp = got.exp;
+        let issued = got.issued_at.unwrap();
+        let claims: Value = serde_json::from_slice(&s.claims(got.clone(), at(c, 1.0)).unwrap().json).unwrap();
+        assert_eq!(claims["sub"], c["userId"], "{label}");
+        assert_eq!(claims["sid"], c["sessionId"], "{label}");
+        assert_eq!(claims["jti"], c["sessionId"], "{label}");
+        assert_eq!(claims["user"]["id"], c["userId"], "{label}");
+        assert_eq!(claims["email"], claims["user"]["email"], "{label}");
+        assert_eq!(claims["name"], claims["user"]["name"], "{label}");
+        assert_eq!(claims["session"]["id"], c["sessionId"], "{label}");
+        assert!(claims["session"].get("token").is_none(), "{label}: the session token is no claim");
+        assert_eq!(claims["exp"].as_f64().unwrap(), exp, "{label}");
+        assert_eq!(claims["iat"].as_f64().unwrap(), issued, "{label}");
+
+        // Revocation: by session id (a token id), by user id (a subject, sessions created before).
+        let list = std::sync::Arc::new(crate::revocation::RevocationList::new(None).unwrap());
+        s.set_revocation(Some(list.clone()));
+        assert!(s.claims(got.clone(), at(c, 1.0)).is_ok());
+        list.revoke_token(c["sessionId"].as_str().unwrap(), at(c, 100.0), at(c, 1.0)).unwrap();
+        assert_eq!(s.claims(got.clone(), at(c, 1.0)).unwrap_err().code, ErrorCode::TokenRevoked, "{label}");
+        let list = std::sync::Arc::new(crate::revocation::RevocationList::new(None).unwrap());
+        s.set_revocation(Some(list.clone()));
+        list.revoke_subject(c["userId"].as_str().unwrap(), issued - 1.0, at(c, 1.0)).unwrap();
+        assert!(s.claims(got.clone(), at(c, 1.0)).is_ok(), "{label}: revoked before it was created");
+        list.revoke_subject(c["userId"].as_str().unwrap(), issued + 1.0, at(c, 1.0)).unwrap();
+        assert_eq!(s.claims(got, at(c, 1.0)).unwrap_err().code, ErrorCode::TokenRevoked, "{label}");
+    }
+}
+
+#[test]
+fn looked_up_sessions_are_checked_as_caches_are() {
+    let v = vectors();
+    let c = case(&v, "compact");
+    let s = session(opts(&v));
+    let got = s.from_cookie_header(c["cookieHeader"].as_str().unwrap(), at(c, 1.0)).unwrap().unwrap();
+    let data: Value = serde_json::from_slice(&got.json).unwrap();
+    let found = json!({ "session": data["session"], "user": data["user"] }).to_string();
+    let token = c["token"].as_str().unwrap();
+    let l = s.from_lookup(found.as_bytes(), Some(token), None, at(c, 1.0)).unwrap();
+    assert_eq!((l.strategy, l.user_id.as_str(), l.session_id.as_str()), (Strategy::Lookup, got.user_id.as_str(), got.session_id.as_str()));
+    // The session's own expiry, not a cache's.
+    let session_exp = iso_date_ms(data["session"]["expiresAt"].as_str().unwrap()).unwrap() / 1000.0;
+    assert_eq!(l.exp, session_exp);
+    // Capped by when the lookup is to be asked again.
+    let capped = s.from_lookup(found.as_bytes(), Some(token), Some(at(c, 60.0)), at(c, 1.0)).unwrap();
+    assert_eq!(capped.exp, at(c, 60.0));
+    assert_eq!(code(s.from_lookup(found.as_bytes(), Some("another-token"), None, at(c, 1.0))).0, ErrorCode::JwtClaimInvalid);
+    assert_eq!(code(s.from_lookup(found.as_bytes(), Some(token), None, session_exp + 1.0)), (ErrorCode::JwtExpired, Some("session.expiresAt".into())));
+    assert_eq!(code(s.from_lookup(b"{\"session\":{}}", None, None, at(c, 1.0))).0, ErrorCode::TokenMalformed);
+    assert_eq!(code(s.from_lookup(b"null", None, None, at(c, 1.0))).0, ErrorCode::TokenMalformed);
+    let no_user_id = json!({ "session": data["session"], "user": { "email": "a@b.c", "name": "x" } }).to_string();
+    assert_eq!(code(s.from_lookup(no_user_id.as_bytes(), None, None, at(c, 1.0))), (ErrorCode::JwtClaimMissing, Some("user.id".into())));
+}

@@ -102,6 +102,12 @@ fn is_chunk_of(name: &str, base: &str) -> bool {
 /// given the session cookie's name, a hint when the session came under its other name
 /// (`__Secure-` behind HTTPS, or without it), the usual cause of a missing session.
 pub fn names_seen(header: &str, session: Option<&str>) -> String {
+    names_seen_for(header, session.map(|s| (s, "authjs")))
+}
+
+/// As `names_seen`, the hint naming the options object (`authjs` or `betterAuth`) whose
+/// `secureCookie` to set.
+pub fn names_seen_for(header: &str, session: Option<(&str, &str)>) -> String {
     const MAX_NAMES: usize = 12;
     let mut names: Vec<&str> = Vec::new();
     for (n, _) in pairs(header) {
@@ -115,21 +121,24 @@ pub fn names_seen(header: &str, session: Option<&str>) -> String {
     let shown: Vec<String> = names.iter().take(MAX_NAMES).map(|n| crate::util::printable(n, 48)).collect();
     let more = if names.len() > MAX_NAMES { format!(" and {} more", names.len() - MAX_NAMES) } else { String::new() };
     let mut out = format!("; cookies present (names only): {}{more}", shown.join(", "));
-    let Some(want) = session else { return out };
+    let Some((want, option)) = session else { return out };
+    let other = |name: &str| if option == "authjs" { format!(" (or cookieName: '{name}')") } else { String::new() };
     let is_or_chunk = |n: &str, base: &str| n == base || is_chunk_of(n, base);
     match want.strip_prefix("__Secure-") {
         None => {
             let secure = format!("__Secure-{want}");
             if names.iter().any(|n| is_or_chunk(n, &secure)) {
                 out.push_str(&format!(
-                    "; a {secure} cookie was present: the front end is served over HTTPS, so set authjs.secureCookie: true (or cookieName: '{secure}')"
+                    "; a {secure} cookie was present: the front end is served over HTTPS, so set {option}.secureCookie: true{}",
+                    other(&secure)
                 ));
             }
         }
         Some(plain) => {
             if names.iter().any(|n| is_or_chunk(n, plain)) {
                 out.push_str(&format!(
-                    "; a {plain} cookie was present: the front end is served over plain HTTP, so set authjs.secureCookie: false (or cookieName: '{plain}')"
+                    "; a {plain} cookie was present: the front end is served over plain HTTP, so set {option}.secureCookie: false{}",
+                    other(plain)
                 ));
             }
         }

@@ -43,12 +43,42 @@ pub struct BetterAuthOptions {
     pub max_token_length: Option<f64>,
     /// Seconds since the epoch; for tests.
     pub now: Option<FunctionRef<(), f64>>,
+    /// In a HandshakeAuthenticator: refuse revoked sessions (ERR_TOKEN_REVOKED), by session
+    /// id (`revokeToken(session.id, expiresAt)`) and by user id (`revokeSubject(user.id)`:
+    /// sessions created before it). Takes precedence over the authenticator's `revocation`.
+    #[napi(ts_type = "RevocationList")]
+    pub revocation: Option<super::revocation::RevocationRef>,
+    /// authbridge's async paths (socket middleware, ws, graphql-ws, the passport Strategy):
+    /// called with the verified session token when the request carries no usable cookie
+    /// cache (ERR_SESSION_LOOKUP_REQUIRED); answers `{ session, user }` (Better Auth's
+    /// shapes; Dates or ISO strings; or that as JSON text) or null. `betterAuthRedisLookup({ client })` reads
+    /// Better Auth's secondary storage. Read by the JS layer, not by the addon.
+    #[napi(ts_type = "(token: string) => Promise<{ session: object; user: object } | string | null> | { session: object; user: object } | string | null")]
+    pub lookup_session: Option<FunctionRef<String, ()>>,
+    /// Seconds a looked-up session is kept before `lookupSession` is asked again (the
+    /// cookie cache's `maxAge`); default 300, 0 keeps none. Read by the JS layer.
+    pub lookup_max_age: Option<f64>,
 }
 
 impl BetterAuthOptions {
     /// The core session and the `now` option the binding keeps.
-    pub fn build(mut self) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
+    /// For `new BetterAuthSession`: `revocation`, `lookupSession` and `lookupMaxAge` belong to
+    /// an authenticator's `betterAuth` (decode does not consult them): refused, never ignored.
+    pub fn build(self) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
+        if self.revocation.is_some() || self.lookup_session.is_some() || self.lookup_max_age.is_some() {
+            return Err(crate::Error::options(
+                "revocation, lookupSession and lookupMaxAge are options of HandshakeAuthenticator's betterAuth (and the integrations), not of BetterAuthSession",
+            ));
+        }
+        self.build_with(None)
+    }
+
+    /// As `build`, with the revocation list of the authenticator (the option's own first).
+    pub fn build_with(mut self, shared: Option<&std::sync::Arc<crate::revocation::RevocationList>>) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
         let now = self.now.take();
+        // Read by the JS layer (js/better-auth.js), which keeps them out of the addon's way.
+        let _ = (self.lookup_session.take(), self.lookup_max_age);
+        let revocation = self.revocation.take().map(|r| r.0).or_else(|| shared.cloned());
         let secrets = match self.secrets.take() {
             None => None,
             Some(Either::A(text)) => Some(betterauth::parse_secrets(&text)?),
@@ -74,6 +104,8 @@ impl BetterAuthOptions {
             clock_tolerance: self.clock_tolerance,
             max_token_length: self.max_token_length,
         })?;
+        let mut session = session;
+        session.set_revocation(revocation);
         Ok((session, now))
     }
 }

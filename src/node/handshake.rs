@@ -5,13 +5,14 @@ use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
 use super::authjs::AuthJsOptions;
+use super::betterauth::BetterAuthOptions;
 use super::args::{clock, field, options_arg, sub_object, type_name};
 use super::errors::{guard, to_js, to_js_with};
 use super::json;
 use super::options::VerifierOptions;
 use super::origin::{origin_rule, OriginRule};
 use crate::error::Error as CoreError;
-use crate::handshake::{self, Field, Kind};
+use crate::handshake::{self, Clocks, Field, Kind};
 
 /// Options of `new HandshakeAuthenticator(options)`.
 #[napi(object, object_to_js = false)]
@@ -20,6 +21,11 @@ pub struct HandshakeOptions {
     pub jwt: Option<VerifierOptions>,
     /// Auth.js session cookies / tokens (JWE), as for AuthJsSession.
     pub authjs: Option<AuthJsOptions>,
+    /// Better Auth sessions (kind 'better-auth'), as for BetterAuthSession: the cookie cache
+    /// with its session token from the Cookie header, or a cookie-cache value as
+    /// `auth.token` / Bearer. `lookupSession` serves sessions only the database knows (the
+    /// async paths).
+    pub better_auth: Option<BetterAuthOptions>,
     /// Where to look, in order. Default ['auth', 'header', 'cookie']. 'query' is off by
     /// default: tokens in URLs end up in access logs.
     #[napi(ts_type = "Array<'auth' | 'header' | 'cookie' | 'query'>")]
@@ -38,10 +44,10 @@ pub struct HandshakeOptions {
 
 #[napi(object, object_from_js = false)]
 pub struct AuthenticateResult<'e> {
-    /// JwtClaims for a JWT, AuthJsClaims for a session (`kind`).
-    #[napi(ts_type = "JwtClaims | AuthJsClaims")]
+    /// JwtClaims for a JWT, AuthJsClaims for a session, BetterAuthClaims (`kind`).
+    #[napi(ts_type = "JwtClaims | AuthJsClaims | BetterAuthClaims")]
     pub claims: Unknown<'e>,
-    #[napi(ts_type = "'jwt' | 'authjs'")]
+    #[napi(ts_type = "'jwt' | 'authjs' | 'better-auth'")]
     pub kind: String,
     #[napi(ts_type = "'auth' | 'header' | 'cookie' | 'query'")]
     pub source: String,
@@ -49,10 +55,10 @@ pub struct AuthenticateResult<'e> {
 
 #[napi(object, object_from_js = false)]
 pub struct TokenResult<'e> {
-    /// JwtClaims for a JWT, AuthJsClaims for a session (`kind`).
-    #[napi(ts_type = "JwtClaims | AuthJsClaims")]
+    /// JwtClaims for a JWT, AuthJsClaims for a session, BetterAuthClaims (`kind`).
+    #[napi(ts_type = "JwtClaims | AuthJsClaims | BetterAuthClaims")]
     pub claims: Unknown<'e>,
-    #[napi(ts_type = "'jwt' | 'authjs'")]
+    #[napi(ts_type = "'jwt' | 'authjs' | 'better-auth'")]
     pub kind: String,
 }
 
@@ -71,6 +77,7 @@ pub struct HandshakeCore {
     json: json::JsonParse,
     now_jwt: Option<FunctionRef<(), f64>>,
     now_authjs: Option<FunctionRef<(), f64>>,
+    now_better_auth: Option<FunctionRef<(), f64>>,
     origins: OriginRule,
 }
 
@@ -124,13 +131,24 @@ fn string_value(v: &Unknown<'_>) -> napi::Result<Option<String>> {
     }
 }
 
-/// The two clocks (one read when neither kind has a `now` option).
-fn clocks(env: &Env, jwt: &Option<FunctionRef<(), f64>>, authjs: &Option<FunctionRef<(), f64>>) -> napi::Result<(f64, f64)> {
-    if jwt.is_none() && authjs.is_none() {
-        let t = crate::util::now_seconds();
-        return Ok((t, t));
+/// The clocks of the kinds (one read when no kind has a `now` option).
+fn clocks(env: &Env, core: &HandshakeCore) -> napi::Result<Clocks> {
+    if core.now_jwt.is_none() && core.now_authjs.is_none() && core.now_better_auth.is_none() {
+        return Ok(Clocks::all(crate::util::now_seconds()));
     }
-    Ok((clock(env, jwt)?, clock(env, authjs)?))
+    let ba = if core.inner.better_auth.is_some() { clock(env, &core.now_better_auth)? } else { 0.0 };
+    Ok(Clocks { jwt: clock(env, &core.now_jwt)?, authjs: clock(env, &core.now_authjs)?, better_auth: ba })
+}
+
+/// Claims as JSON text with the kind coded in a leading white-space character (none or a
+/// space: a JWT; a tab: an Auth.js session; a line feed: a Better Auth session), as the JS
+/// wrapper's `kindOf` reads it.
+fn kind_text<'e>(env: &'e Env, kind: Kind, json: &[u8]) -> napi::Result<napi::JsString<'e>> {
+    match kind {
+        Kind::Jwt => json::kind_text(env, true, json),
+        Kind::AuthJs => json::kind_text(env, false, json),
+        Kind::BetterAuth => json::text(env, b"\n", json),
+    }
 }
 
 /// As HandshakeAuthenticator#authenticate (`handle` is its `_handle()`), with the
@@ -168,6 +186,7 @@ pub fn handshake_authenticate<'e>(
     let k = match kind {
         Kind::Jwt => b' ',
         Kind::AuthJs => b'\t',
+        Kind::BetterAuth => b'\n',
     };
     let src = match source {
         handshake::Source::Auth => b' ',
@@ -186,10 +205,10 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> 
     let env_ref = env;
     let env = *env;
     let token = super::args::token_arg(&env, &token)?;
-    let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
+    let now = clocks(&env, &core)?;
     let t = crate::extract::strip_bearer(&token);
-    match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-        Ok((claims, kind)) => json::kind_text(env_ref, kind == Kind::Jwt, &claims.json),
+    match super::errors::catch(&env, || core.inner.dispatch(t, now))? {
+        Ok((claims, kind)) => kind_text(env_ref, kind, &claims.json),
         Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
     }
 }
@@ -211,9 +230,9 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> na
         if t.is_empty() {
             return Ok(None);
         }
-        let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
-        match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-            Ok((claims, kind)) => json::kind_text(env_ref, kind == Kind::Jwt, &claims.json).map(Some),
+        let now = clocks(&env, &core)?;
+        match super::errors::catch(&env, || core.inner.dispatch(t, now))? {
+            Ok((claims, kind)) => kind_text(env_ref, kind, &claims.json).map(Some),
             Err(e) => Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     })?
@@ -236,9 +255,9 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unk
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
             _ => return Ok(None),
         };
-        let (now_jwt, now_authjs) = clocks(&env, &core.now_jwt, &core.now_authjs)?;
-        match super::errors::catch(&env, || core.inner.dispatch(t, now_jwt, now_authjs))? {
-            Ok((claims, kind)) => json::kind_text(env_ref, kind == Kind::Jwt, &claims.json).map(Some),
+        let now = clocks(&env, &core)?;
+        match super::errors::catch(&env, || core.inner.dispatch(t, now))? {
+            Ok((claims, kind)) => kind_text(env_ref, kind, &claims.json).map(Some),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     })?
@@ -264,6 +283,36 @@ pub fn handshake_check_origin(env: &Env, handle: f64, origin: Unknown, host: Unk
     } else {
         Err(to_js_with(env, core.refusal(&o, host.as_deref(), secure, verdict), &[("source", Some(handshake::Source::Cookie.name()))]))
     }
+}
+
+/// For the async paths of the JS layer (js/better-auth.js), after ERR_SESSION_LOOKUP_REQUIRED:
+/// the verified session token of a Cookie header (Better Auth's `session_token` cookie,
+/// checked with the current secret), what `lookupSession` is called with; null when that
+/// cookie is absent. Throws ERR_INVALID_OPTIONS when no `betterAuth` is configured.
+#[napi(js_name = "_handshakeBetterAuthToken", ts_args_type = "handle: number, cookie: string")]
+pub fn handshake_better_auth_token(env: Env, handle: f64, cookie: Unknown) -> napi::Result<Option<String>> {
+    let core = super::handle::handshake(&env, handle)?;
+    let Some(b) = &core.inner.better_auth else {
+        return Err(to_js(&env, CoreError::options("no betterAuth options are configured")));
+    };
+    let cookie = super::args::string_arg(&env, &cookie, "the Cookie header")?;
+    guard(&env, || b.session_token_from_header(&cookie))
+}
+
+/// For the async paths of the JS layer: a session `lookupSession` found (`{ session, user }`
+/// as JSON text) for the session `token`, checked (the members better-auth requires, the
+/// session's expiresAt, the token, the revocation list) and shaped as a cookie cache's
+/// claims; the claims as JSON text after a line feed (the kind code of 'better-auth').
+/// `until` (seconds since the epoch, or null) caps the claims' exp: when the lookup is asked again.
+#[napi(js_name = "_handshakeBetterAuthLookup", ts_args_type = "handle: number, json: string, token: string, until: number | null")]
+pub fn handshake_better_auth_lookup<'e>(env: &'e Env, handle: f64, json_text: String, token: String, until: Option<f64>) -> napi::Result<napi::JsString<'e>> {
+    let core = super::handle::handshake(env, handle)?;
+    let Some(b) = &core.inner.better_auth else {
+        return Err(to_js(env, CoreError::options("no betterAuth options are configured")));
+    };
+    let now = clock(env, &core.now_better_auth)?;
+    let claims = guard(env, || b.from_lookup(json_text.as_bytes(), Some(&token), until.filter(|u| u.is_finite()), now).and_then(|c| b.claims(c, now)))?;
+    json::text(env, b"\n", &claims.json)
 }
 
 impl HandshakeCore {
@@ -308,7 +357,7 @@ impl HandshakeCore {
             cookie,
             query: to_field(query_s, query_bad),
         };
-        let (now_jwt, now_authjs) = clocks(&env, &self.now_jwt, &self.now_authjs)?;
+        let now = clocks(&env, self)?;
         // The Origin rule, run only for a token found in the cookie, before it is decoded.
         // A handshake without Origin does not come from a browser page.
         let mut js_error: Option<napi::Error> = None;
@@ -327,7 +376,7 @@ impl HandshakeCore {
                 Err(self.refusal(o, host.as_deref(), secure, verdict))
             }
         };
-        let result = super::errors::catch(&env, || self.inner.authenticate_checked(&input, now_jwt, now_authjs, &mut cookie_check));
+        let result = super::errors::catch(&env, || self.inner.authenticate_checked(&input, now, &mut cookie_check));
         if let Some(e) = js_error {
             return Err(e);
         }
@@ -370,10 +419,17 @@ impl HandshakeAuthenticator {
                 (None, None) => Ok(None),
             }
         };
-        let (now_jwt, now_authjs) = (shared_now(now_jwt)?, shared_now(now_authjs)?);
-        let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, o.sources, o.auth_field))?;
+        let (better_auth, now_better_auth) = match o.better_auth {
+            Some(b) => {
+                let (session, now) = guard(&env, || b.build_with(shared.as_ref()))?;
+                (Some(session), now)
+            }
+            None => (None, None),
+        };
+        let (now_jwt, now_authjs, now_better_auth) = (shared_now(now_jwt)?, shared_now(now_authjs)?, shared_now(now_better_auth)?);
+        let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, better_auth, o.sources, o.auth_field))?;
         let origins = origin_rule(&env, &options)?;
-        let core = HandshakeCore { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, origins };
+        let core = HandshakeCore { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, now_better_auth, origins };
         Ok(HandshakeAuthenticator { core: std::sync::Arc::new(core), handle: Default::default() })
     }
 
@@ -435,9 +491,9 @@ impl HandshakeAuthenticator {
         let env_ref = env;
         let env = *env;
         let token = super::args::token_arg(&env, &token)?;
-        let (now_jwt, now_authjs) = clocks(&env, &self.core.now_jwt, &self.core.now_authjs)?;
+        let now = clocks(&env, &self.core)?;
         let t = crate::extract::strip_bearer(&token);
-        match super::errors::catch(&env, || self.core.inner.dispatch(t, now_jwt, now_authjs))? {
+        match super::errors::catch(&env, || self.core.inner.dispatch(t, now))? {
             Ok((claims, kind)) => Ok(TokenResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
@@ -462,33 +518,33 @@ impl HandshakeAuthenticator {
     /// The clock (seconds since the epoch) the checks of a kind follow: its `now` option,
     /// else the shared `now`, else the system clock. The socket expiry timers read it to
     /// compute their delay: `exp * 1000 - auth.now(kind) * 1000`.
-    #[napi(ts_args_type = "kind?: 'jwt' | 'authjs'")]
+    #[napi(ts_args_type = "kind?: 'jwt' | 'authjs' | 'better-auth'")]
     pub fn now(&self, env: Env, kind: Option<Unknown>) -> napi::Result<f64> {
         let kind = match kind.as_ref().map(|k| k.get_type()).transpose()? {
             None | Some(ValueType::Undefined) => "jwt".to_string(),
             // SAFETY: the type was just checked.
             Some(ValueType::String) => unsafe { kind.as_ref().map(|k| k.cast::<String>()) }.transpose()?.unwrap_or_default(),
-            Some(t) => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt' or 'authjs', got {}", type_name(t))))),
+            Some(t) => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt', 'authjs' or 'better-auth', got {}", type_name(t))))),
         };
-        match kind.as_str() {
-            "jwt" => clock(&env, &self.core.now_jwt),
-            "authjs" => clock(&env, &self.core.now_authjs),
-            _ => Err(to_js(&env, CoreError::options("kind must be 'jwt' or 'authjs'"))),
+        match Kind::from_name(&kind) {
+            Some(Kind::Jwt) => clock(&env, &self.core.now_jwt),
+            Some(Kind::AuthJs) => clock(&env, &self.core.now_authjs),
+            Some(Kind::BetterAuth) => clock(&env, &self.core.now_better_auth),
+            None => Err(to_js(&env, CoreError::options("kind must be 'jwt', 'authjs' or 'better-auth'"))),
         }
     }
 
     /// The clock tolerance (seconds) of the decoder for a kind: when a connection must close.
-    #[napi(ts_args_type = "kind: 'jwt' | 'authjs'")]
+    #[napi(ts_args_type = "kind: 'jwt' | 'authjs' | 'better-auth'")]
     pub fn clock_tolerance(&self, env: Env, kind: Unknown) -> napi::Result<f64> {
         let kind = match kind.get_type()? {
             // SAFETY: the type was just checked.
             ValueType::String => unsafe { kind.cast::<String>() }?,
-            t => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt' or 'authjs', got {}", type_name(t))))),
+            t => return Err(to_js(&env, CoreError::options(format!("kind must be 'jwt', 'authjs' or 'better-auth', got {}", type_name(t))))),
         };
-        match kind.as_str() {
-            "jwt" => Ok(self.core.inner.tolerance(Kind::Jwt)),
-            "authjs" => Ok(self.core.inner.tolerance(Kind::AuthJs)),
-            _ => Err(to_js(&env, CoreError::options("kind must be 'jwt' or 'authjs'"))),
+        match Kind::from_name(&kind) {
+            Some(k) => Ok(self.core.inner.tolerance(k)),
+            None => Err(to_js(&env, CoreError::options("kind must be 'jwt', 'authjs' or 'better-auth'"))),
         }
     }
 }

@@ -56,6 +56,15 @@ export interface AuthJsClaims extends JwtClaims {
   jti?: string
 }
 
+/**
+ * A `betterAuth.lookupSession` over Better Auth's secondary storage in Redis, keys as
+ * better-auth 1.7 writes them: the session under `<prefix><token>` (`{ session, user }` JSON),
+ * refused when `<prefix>revoked-sessions-before-<userId>` is later than its createdAt.
+ * `client`: node-redis or ioredis (`get(key)` answering a Promise). Answers the stored JSON
+ * text, or null.
+ */
+export declare function betterAuthRedisLookup(options: { client: { get(key: string): Promise<string | null | undefined> }; prefix?: string }): (token: string) => Promise<string | null>
+
 /** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a numeric exp. */
 export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null
 
@@ -75,6 +84,26 @@ export interface BetterAuthSessionData {
   cacheExpiresAt: number
   /** The earlier of cacheExpiresAt and the session's own expiresAt (ms since the epoch). */
   expiresAt: number
+}
+
+/**
+ * The claims of a Better Auth session (kind 'better-auth'), shaped so that guards read them
+ * as Auth.js's: `sub` is user.id, `sid` and `jti` are session.id (revocation by session:
+ * `revokeToken(session.id, expiresAt)`), `iat` is session.createdAt (revocation by user:
+ * `revokeSubject(user.id)`), `exp` the earlier of the cookie cache's and the session's expiry
+ * (seconds); `user` as better-auth wrote it, `session` without its `token`.
+ */
+export interface BetterAuthClaims extends JwtClaims {
+  sub: string
+  sid: string
+  jti: string
+  name: string
+  email: string
+  picture?: string
+  iat?: number
+  exp: number
+  user: BetterAuthSessionData['user']
+  session: Omit<BetterAuthSessionData['session'], 'token'>
 }
 
 export interface AuthbridgeError extends Error {
