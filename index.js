@@ -843,6 +843,7 @@ module.exports.JwtSigner = nativeBinding.JwtSigner
 module.exports.JwtVerifier = nativeBinding.JwtVerifier
 module.exports.RevocationList = nativeBinding.RevocationList
 module.exports._handshakeCheckOrigin = nativeBinding._handshakeCheckOrigin
+module.exports._verifierCounts = nativeBinding._verifierCounts
 module.exports.decodeUnverified = nativeBinding.decodeUnverified
 module.exports.inspect = nativeBinding.inspect
 module.exports.parseDuration = nativeBinding.parseDuration

@@ -45,6 +45,7 @@ const { EventEmitter } = require('node:events')
 const crypto = require('node:crypto')
 const { RevocationList } = require('../index.js')
 const { codedError } = require('./errors.js')
+const metrics = require('./metrics/channels.js')
 
 // KEYS: jti set, sub set, log, epoch. ARGV: now, subjectTtl, logLength, channel, publish
 // command ('' for none), mode ('e' each change logged, 'w' written back unlogged, 'm' one
@@ -691,6 +692,7 @@ async function redisRevocation(options) {
     async close() {
       if (closed) return
       closed = true
+      metrics.untrack('redis', handle)
       clearInterval(checkTimer)
       clearInterval(pruneTimer)
       clearInterval(staleTimer)
@@ -698,6 +700,7 @@ async function redisRevocation(options) {
       await subscription.close()
     },
   }
+  metrics.track('redis', handle)
   return handle
 }
 

@@ -22,6 +22,7 @@ const { normalizeOrigin, originPredicate, originVerdict } = require('./socket-or
 const { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets, freshIfAnotherIdentity } = require('./socket-recovery.js')
 const { expiresAtOf, createWatch, watchSocket } = require('./socket-lifetime.js')
 const { MAX_TIMER_MS } = require('./timers.js')
+const metrics = require('./metrics/channels.js')
 
 // The state of a middleware made by socketIoAuth, for useOnAllNamespaces.
 const CONTEXT = Symbol('authbridge.socketIoAuth')
@@ -99,6 +100,7 @@ function settle(outcome, then) {
 
 function refusal(ctx, socket, err) {
   const info = refusalInfo(err)
+  if (metrics.CHECK.hasSubscribers) metrics.publishRefused(err, 'socket.io')
   callHook(ctx.onFailure, {
     ...info,
     namespace: socket.nsp && socket.nsp.name,
@@ -116,6 +118,7 @@ function admitResult(ctx, socket, result) {
   if (socket.recovered) freshIfAnotherIdentity(socket, ctx.identity, result.claims)
   socket.data.user = result.claims
   socket.data.auth = { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) }
+  if (metrics.CHECK.hasSubscribers) metrics.publishAccepted(result.kind, result.source, 'socket.io')
   callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
   return null
 }
@@ -179,8 +182,10 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
     // Installed here as well as by useOnAllNamespaces, for io.use() and nsp.use().
     requireMiddlewaresOnRecovery(socket.nsp && socket.nsp.server)
     installConnectHook(ctx, socket.nsp)
+    const t0 = metrics.handshakeStart()
     const finish = (originAllowed) =>
       settle(authenticateSocket(ctx, socket, originAllowed), (code) => {
+        metrics.handshakeEnd('socket.io', t0, code)
         if (code) return next(unauthorized(code))
         ctx.passed.add(socket)
         next()
