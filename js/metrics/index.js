@@ -11,6 +11,7 @@ const state = require('./state.js')
 const { requirePeer } = require('../peer.js')
 const { optionsError, isModuleNotFound } = require('../errors.js')
 const { health } = require('../health.js')
+const aggregate = require('./aggregate.js')
 
 // Handshake time buckets, in seconds (50 µs .. 5 s: native checks take microseconds; a key
 // refresh or an async Origin verdict can take a network round trip).
@@ -34,6 +35,32 @@ const METRICS = Object.freeze({
 })
 
 const outcomeOf = (code) => (code ? 'refused' : 'accepted')
+
+// Fields that make a series, per event type (js/metrics/aggregate.js keys nested Maps on them).
+const CHECK_FIELDS = ['transport', 'kind', 'source', 'code']
+const LIFETIME_FIELDS = ['event', 'transport', 'kind', 'code']
+const HANDSHAKE_FIELDS = ['transport', 'code']
+
+function otelCheckAttrs(e) {
+  const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
+  if (e.kind) attrs['authbridge.kind'] = e.kind
+  if (e.source) attrs['authbridge.source'] = e.source
+  if (e.code) attrs['error.type'] = e.code
+  return attrs
+}
+
+function otelLifetimeAttrs(e) {
+  const attrs = { 'authbridge.event': e.event, 'authbridge.transport': e.transport || 'unknown' }
+  if (e.kind) attrs['authbridge.kind'] = e.kind
+  if (e.code) attrs['error.type'] = e.code
+  return attrs
+}
+
+function otelHandshakeAttrs(e) {
+  const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
+  if (e.code) attrs['error.type'] = e.code
+  return attrs
+}
 
 /** Subscribes `handlers` ({ check, handshake, lifetime, jwks }) to the channels; returns the unsubscriber. */
 function subscribe(handlers) {
@@ -103,12 +130,15 @@ function openTelemetryMetrics(options = {}) {
   let removeObservables = () => {}
   if (meter) {
     const m = METRICS
-    const outcomes = meter.createCounter(m.outcomes.otel, { unit: m.outcomes.unit, description: m.outcomes.help })
     const handshake = meter.createHistogram(m.handshake.otel, { unit: 's', description: m.handshake.help, advice: { explicitBucketBoundaries: HANDSHAKE_BUCKETS } })
-    const lifetime = meter.createCounter(m.lifetime.otel, { unit: m.lifetime.unit, description: m.lifetime.help })
     const refreshes = meter.createCounter(m.jwksRefreshes.otel, { unit: m.jwksRefreshes.unit, description: m.jwksRefreshes.help })
+    // Counted here, observed on collection (see js/metrics/aggregate.js).
+    const outcomes = aggregate.counter(CHECK_FIELDS, otelCheckAttrs)
+    const lifetimes = aggregate.counter(LIFETIME_FIELDS, otelLifetimeAttrs)
     const gauge = (d) => meter.createObservableGauge(d.otel, { unit: d.unit, description: d.help })
     const observables = {
+      outcomes: meter.createObservableCounter(m.outcomes.otel, { unit: m.outcomes.unit, description: m.outcomes.help }),
+      lifetime: meter.createObservableCounter(m.lifetime.otel, { unit: m.lifetime.unit, description: m.lifetime.help }),
       verifier: meter.createObservableCounter(m.verifier.otel, { unit: m.verifier.unit, description: m.verifier.help }),
       connections: meter.createObservableUpDownCounter(m.connections.otel, { unit: m.connections.unit, description: m.connections.help }),
       revocationEntries: gauge(m.revocationEntries),
@@ -121,12 +151,13 @@ function openTelemetryMetrics(options = {}) {
     }
     const batch = (r) => {
       const o = observables
+      for (const c of outcomes.values()) r.observe(o.outcomes, c.n, c.labels)
+      for (const c of lifetimes.values()) r.observe(o.lifetime, c.n, c.labels)
       for (const c of state.nativeCounts()) {
         const attrs = { 'authbridge.kind': c.verifier, 'authbridge.outcome': outcomeOf(c.code) }
         if (c.code) attrs['error.type'] = c.code
         r.observe(o.verifier, c.count, attrs)
       }
-      for (const t of ['socket.io', 'ws', 'graphql-ws']) r.observe(o.connections, 0, { 'authbridge.transport': t })
       for (const [t, n] of state.connections()) r.observe(o.connections, n, { 'authbridge.transport': t })
       for (const l of state.revocationLists()) {
         r.observe(o.revocationEntries, l.tokens, { 'authbridge.revocation.store': l.store, 'authbridge.revocation.type': 'token' })
@@ -148,24 +179,11 @@ function openTelemetryMetrics(options = {}) {
     const list = Object.values(observables)
     meter.addBatchObservableCallback(batch, list)
     removeObservables = () => meter.removeBatchObservableCallback(batch, list)
-    handlers.check = (e) => {
-      const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
-      if (e.kind) attrs['authbridge.kind'] = e.kind
-      if (e.source) attrs['authbridge.source'] = e.source
-      if (e.code) attrs['error.type'] = e.code
-      outcomes.add(1, attrs)
-    }
-    handlers.lifetime = (e) => {
-      const attrs = { 'authbridge.event': e.event, 'authbridge.transport': e.transport || 'unknown' }
-      if (e.kind) attrs['authbridge.kind'] = e.kind
-      if (e.code) attrs['error.type'] = e.code
-      lifetime.add(1, attrs)
-    }
-    handlers.handshake = (e) => {
-      const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
-      if (e.code) attrs['error.type'] = e.code
-      handshake.record(e.duration, attrs)
-    }
+    handlers.check = (e) => outcomes.add(e)
+    handlers.lifetime = (e) => lifetimes.add(e)
+    // A histogram cannot be observed: recorded per handshake, with its attributes made once.
+    const handshakeAttrs = aggregate.combinations(HANDSHAKE_FIELDS, otelHandshakeAttrs)
+    handlers.handshake = (e) => handshake.record(e.duration, handshakeAttrs(e))
     handlers.jwks = (e) => {
       const attrs = { 'authbridge.jwks': state.jwksLabel({ jwksUri: e.uri }), 'authbridge.outcome': e.ok ? 'ok' : 'failed' }
       if (e.code) attrs['error.type'] = e.code
@@ -234,10 +252,23 @@ function prometheusMetrics(options = {}) {
     names.push(prefix + d.prom)
     return { name: prefix + d.prom, help: d.help, labelNames, registers: [registry], ...extra }
   }
-  const outcomes = new prom.Counter(def({ ...m.outcomes, prom: m.outcomes.prom }, ['kind', 'source', 'transport', 'outcome', 'code']))
-  const lifetime = new prom.Counter(def({ ...m.lifetime, prom: m.lifetime.prom }, ['event', 'transport', 'kind', 'code']))
-  const refreshes = new prom.Counter(def({ ...m.jwksRefreshes, prom: m.jwksRefreshes.prom }, ['jwks', 'outcome', 'code']))
-  const handshake = new prom.Histogram(def(m.handshake, ['transport', 'outcome', 'code'], { buckets: HANDSHAKE_BUCKETS }))
+  const outcomeCounts = aggregate.counter(CHECK_FIELDS, (e) => ({ kind: e.kind || '', source: e.source || '', transport: e.transport, outcome: outcomeOf(e.code), code: e.code || '' }))
+  const lifetimeCounts = aggregate.counter(LIFETIME_FIELDS, (e) => ({ event: e.event, transport: e.transport || 'unknown', kind: e.kind || '', code: e.code || '' }))
+  const handshakes = aggregate.histogram(HANDSHAKE_FIELDS, (e) => ({ transport: e.transport, outcome: outcomeOf(e.code), code: e.code || '' }), HANDSHAKE_BUCKETS)
+  const counted = (d, labelNames, counts) =>
+    new prom.Counter(
+      def(d, labelNames, {
+        collect() {
+          this.reset()
+          for (const c of counts.values()) if (c.n > 0) this.inc(c.labels, c.n)
+        },
+      }),
+    )
+  counted(m.outcomes, ['kind', 'source', 'transport', 'outcome', 'code'], outcomeCounts)
+  counted(m.lifetime, ['event', 'transport', 'kind', 'code'], lifetimeCounts)
+  const refreshes = new prom.Counter(def(m.jwksRefreshes, ['jwks', 'outcome', 'code']))
+  names.push(prefix + m.handshake.prom)
+  aggregate.promHistogram(registry, prefix + m.handshake.prom, m.handshake.help, handshakes)
   const verifierName = m.verifier.prom
   new prom.Counter(
     def({ ...m.verifier, prom: verifierName }, ['kind', 'outcome', 'code'], {
@@ -257,9 +288,7 @@ function prometheusMetrics(options = {}) {
       }),
     )
   gauge(m.connections, ['transport'], (set) => {
-    const c = state.connections()
-    for (const t of ['socket.io', 'ws', 'graphql-ws']) set({ transport: t }, c.get(t) || 0)
-    for (const [t, n] of c) set({ transport: t }, n)
+    for (const [t, n] of state.connections()) set({ transport: t }, n)
   })
   gauge(m.revocationEntries, ['store', 'type'], (set) => {
     for (const l of state.revocationLists()) {
@@ -286,9 +315,9 @@ function prometheusMetrics(options = {}) {
     for (const k of state.keySets()) set({ jwks: k.jwks }, k.stale ? 1 : 0)
   })
   const unsubscribe = subscribe({
-    check: (e) => outcomes.inc({ kind: e.kind || '', source: e.source || '', transport: e.transport, outcome: outcomeOf(e.code), code: e.code || '' }),
-    lifetime: (e) => lifetime.inc({ event: e.event, transport: e.transport || 'unknown', kind: e.kind || '', code: e.code || '' }),
-    handshake: (e) => handshake.observe({ transport: e.transport, outcome: outcomeOf(e.code), code: e.code || '' }, e.duration),
+    check: (e) => outcomeCounts.add(e),
+    lifetime: (e) => lifetimeCounts.add(e),
+    handshake: (e) => handshakes.observe(e, e.duration),
     jwks: (e) => refreshes.inc({ jwks: state.jwksLabel({ jwksUri: e.uri }), outcome: e.ok ? 'ok' : 'failed', code: e.code || '' }),
   })
   return {

@@ -27,9 +27,13 @@ function storeOf(handle) {
   return typeof ch === 'string' && ch.endsWith('changes') ? ch.slice(0, -'changes'.length) : 'redis'
 }
 
-/** Connections held now, per transport: Map transport -> count. */
+/** Connections held now, per transport: Map transport -> count (the three transports always present). */
 function connections() {
-  const out = new Map()
+  const out = new Map([
+    ['socket.io', 0],
+    ['ws', 0],
+    ['graphql-ws', 0],
+  ])
   for (const w of live('watch')) out.set(w.transport, (out.get(w.transport) || 0) + w.entries.size)
   return out
 }
