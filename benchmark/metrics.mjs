@@ -118,6 +118,35 @@ const cases = [
   ['passport Strategy, HS256 Bearer accepted', passportRow],
 ]
 
+// A real Socket.IO handshake over loopback (socket.io-client, websocket transport): connect,
+// then close; the same server, its middleware swapped between the base build and this one.
+const http = require('node:http')
+const { io: ioClient } = require('socket.io-client')
+const liveServer = http.createServer()
+const liveIo = new Server(liveServer)
+let liveMw = null
+liveIo.use((socket, next) => liveMw(socket, next))
+await new Promise((r) => liveServer.listen(0, '127.0.0.1', r))
+const liveUrl = `http://127.0.0.1:${liveServer.address().port}`
+const connectOnce = () =>
+  new Promise((resolve, reject) => {
+    const c = ioClient(liveUrl, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false })
+    c.once('connect', () => {
+      c.close()
+      resolve()
+    })
+    c.once('connect_error', reject)
+  })
+async function measureAsync(n) {
+  const per = []
+  for (let r = 0; r < ROUNDS; r++) {
+    const t = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) await connectOnce()
+    per.push(Number(process.hrtime.bigint() - t) / n)
+  }
+  return Math.min(...per)
+}
+
 const lines = [`# authbridge/metrics overhead (${new Date().toISOString()}, Node ${process.version}, ${ROUNDS} rounds, least disturbed round, ns per call)`, '']
 lines.push('| case | base (no metrics) | off | OpenTelemetry on | prom-client on | off / base | on / base (OTel, prom) | base again / base (noise) |', '|---|---|---|---|---|---|---|---|')
 for (const [name, make] of cases) {
@@ -143,4 +172,28 @@ for (const [name, make] of cases) {
   console.log(lines[lines.length - 1])
 }
 
+{
+  const mws = { base: base.sio.socketIoAuth({ jwt: { algorithms: ['HS256'], key: secret } }, { expiry: false }), ours: ours.sio.socketIoAuth({ jwt: { algorithms: ['HS256'], key: secret } }, { expiry: false }) }
+  const n = QUICK ? 20 : 50
+  liveMw = mws.base
+  await measureAsync(5)
+  const got = { base: [], off: [], otel: [], prom: [], base2: [] }
+  for (let pass = 0; pass < PASSES; pass++) {
+    liveMw = mws.base
+    got.base.push(await measureAsync(n))
+    liveMw = mws.ours
+    for (const mode of ['off', 'otel', 'prom']) {
+      const stop = modes[mode]()
+      got[mode].push(await measureAsync(n))
+      stop()
+    }
+    liveMw = mws.base
+    got.base2.push(await measureAsync(n))
+  }
+  const v = Object.fromEntries(Object.entries(got).map(([k, xs]) => [k, Math.min(...xs)]))
+  const r = (x) => (x / v.base).toFixed(3)
+  lines.push(`| Socket.IO handshake over loopback (client connect + close), HS256 | ${v.base.toFixed(0)} | ${v.off.toFixed(0)} | ${v.otel.toFixed(0)} | ${v.prom.toFixed(0)} | ${r(v.off)} | ${r(v.otel)}, ${r(v.prom)} | ${r(v.base2)} |`)
+  console.log(lines[lines.length - 1])
+  liveIo.close()
+}
 console.log('\n' + lines.join('\n'))

@@ -107,6 +107,9 @@ function tracerOf(api, tracerProvider) {
   return delegate === noop ? null : global.getTracer('authbridge')
 }
 
+// Handshake durations waiting for a collection, at most (then recorded at once).
+const PENDING_MAX = 4096
+
 const DISABLED = Object.freeze({ enabled: false, metrics: false, traces: false, close() {} })
 
 /**
@@ -150,6 +153,7 @@ function openTelemetryMetrics(options = {}) {
       jwksStale: gauge(m.jwksStale),
     }
     const batch = (r) => {
+      flush()
       const o = observables
       for (const c of outcomes.values()) r.observe(o.outcomes, c.n, c.labels)
       for (const c of lifetimes.values()) r.observe(o.lifetime, c.n, c.labels)
@@ -178,12 +182,28 @@ function openTelemetryMetrics(options = {}) {
     }
     const list = Object.values(observables)
     meter.addBatchObservableCallback(batch, list)
-    removeObservables = () => meter.removeBatchObservableCallback(batch, list)
+    removeObservables = () => {
+      flush()
+      meter.removeBatchObservableCallback(batch, list)
+    }
     handlers.check = (e) => outcomes.add(e)
     handlers.lifetime = (e) => lifetimes.add(e)
-    // A histogram cannot be observed: recorded per handshake, with its attributes made once.
-    const handshakeAttrs = aggregate.combinations(HANDSHAKE_FIELDS, otelHandshakeAttrs)
-    handlers.handshake = (e) => handshake.record(e.duration, handshakeAttrs(e))
+    // A histogram cannot be observed, and record() hashes its attributes (about 2 µs): the
+    // durations are kept per combination and recorded on collection (the batch callback runs
+    // before the SDK reads its synchronous instruments), or once PENDING_MAX are waiting.
+    const pending = aggregate.combinations(HANDSHAKE_FIELDS, (e) => ({ attrs: otelHandshakeAttrs(e), values: [] }))
+    let waiting = 0
+    const flush = () => {
+      waiting = 0
+      for (const p of pending.values()) {
+        for (let i = 0; i < p.values.length; i++) handshake.record(p.values[i], p.attrs)
+        p.values.length = 0
+      }
+    }
+    handlers.handshake = (e) => {
+      pending(e).values.push(e.duration)
+      if (++waiting >= PENDING_MAX) flush()
+    }
     handlers.jwks = (e) => {
       const attrs = { 'authbridge.jwks': state.jwksLabel({ jwksUri: e.uri }), 'authbridge.outcome': e.ok ? 'ok' : 'failed' }
       if (e.code) attrs['error.type'] = e.code
