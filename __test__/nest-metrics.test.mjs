@@ -2,7 +2,8 @@
 // serves the prom-client registry at /metrics (scraped over HTTP after a known mix of tokens
 // checked by authbridge's JwtService), and @nestjs/terminus's /health, fed by
 // AuthbridgeHealthIndicator, goes 503 with the reason when the revocation list synced through
-// a real redis-server goes stale (the server stopped), and back to 200 when Redis returns.
+// a real redis-server goes stale (the server stopped), and back to 200 when Redis returns; and
+// while a RemoteJwks cannot refresh from its identity provider (a real HTTP server answering 502).
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,6 +13,8 @@ import { NestFactory } from '@nestjs/core'
 import { Module, Controller, Get, Headers, Inject, UnauthorizedException } from '@nestjs/common'
 import { TerminusModule, HealthCheckService, HealthCheck } from '@nestjs/terminus'
 import { RevocationModule, JwtModule, JwtService } from 'authbridge/nest'
+import { RemoteJwks } from 'authbridge'
+import http from 'node:http'
 import { AuthbridgeObservabilityModule, AuthbridgeHealthIndicator } from 'authbridge/metrics/nest'
 
 const require = createRequire(import.meta.url)
@@ -30,6 +33,27 @@ async function until(what, fn, ms = 20000) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`)
     await new Promise((r) => setTimeout(r, 100))
   }
+}
+
+/** The terminus health controller of the apps below. */
+function healthController() {
+  class HealthController {
+    constructor(health, indicator) {
+      this.health = health
+      this.indicator = indicator
+    }
+    check() {
+      return this.health.check([() => this.indicator.isHealthy()])
+    }
+  }
+  Controller()(HealthController)
+  Inject(HealthCheckService)(HealthController, undefined, 0)
+  Inject(AuthbridgeHealthIndicator)(HealthController, undefined, 1)
+  const hp = HealthController.prototype
+  const d = Object.getOwnPropertyDescriptor(hp, 'check')
+  Get('health')(hp, 'check', d)
+  HealthCheck()(hp, 'check', d)
+  return HealthController
 }
 
 function appModule(registry, client) {
@@ -52,22 +76,7 @@ function appModule(registry, client) {
   Get('me')(mp, 'me', Object.getOwnPropertyDescriptor(mp, 'me'))
   Headers('authorization')(mp, 'me', 0)
 
-  class HealthController {
-    constructor(health, indicator) {
-      this.health = health
-      this.indicator = indicator
-    }
-    check() {
-      return this.health.check([() => this.indicator.isHealthy()])
-    }
-  }
-  Controller()(HealthController)
-  Inject(HealthCheckService)(HealthController, undefined, 0)
-  Inject(AuthbridgeHealthIndicator)(HealthController, undefined, 1)
-  const hp = HealthController.prototype
-  const d = Object.getOwnPropertyDescriptor(hp, 'check')
-  Get('health')(hp, 'check', d)
-  HealthCheck()(hp, 'check', d)
+  const HealthController = healthController()
 
   class AppModule {}
   Module({
@@ -137,5 +146,47 @@ describe('AuthbridgeObservabilityModule in a Nest app', () => {
     server = await startRedis(redis.port)
     await until('/health back to 200', async () => (await get('/health')).status === 200, 30000)
     assert.match(await (await get('/metrics')).text(), /authbridge_revocation_sync_stale\{store="\{metrics-test:\}"\} 0/)
+  })
+})
+
+describe('AuthbridgeHealthIndicator and the identity provider', () => {
+  test('/health 503 while the key set cannot refresh (the identity provider down), 200 again after', async (t) => {
+    const { generateKeyPair, exportJWK } = await import('jose')
+    const { publicKey } = await generateKeyPair('ES256')
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
+    let down = false
+    const idp = http.createServer((req, res) => {
+      if (down) {
+        res.writeHead(502)
+        return res.end()
+      }
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ keys: [jwk] }))
+    })
+    await new Promise((r) => idp.listen(0, '127.0.0.1', r))
+    const jwks = new RemoteJwks({ jwksUri: `http://127.0.0.1:${idp.address().port}/.well-known/jwks.json`, allowHttp: true, staleWhileError: 0, cooldown: 0 })
+    class AppModule {}
+    Module({ imports: [TerminusModule, AuthbridgeObservabilityModule.forRoot({ health: { jwks: [jwks] } })], controllers: [healthController()] })(AppModule)
+    const app = await NestFactory.create(AppModule, { logger: false })
+    await app.listen(0, '127.0.0.1')
+    t.after(async () => {
+      jwks.close()
+      await app.close()
+      idp.closeAllConnections?.()
+      await new Promise((r) => idp.close(r))
+    })
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1') + '/health'
+    await jwks.ready()
+    assert.equal((await fetch(url)).status, 200)
+    down = true
+    await assert.rejects(jwks.refresh(), { code: 'ERR_JWKS_FETCH_FAILED' })
+    const r = await fetch(url)
+    assert.equal(r.status, 503)
+    const body = await r.json()
+    assert.match(body.error.authbridge.reasons[0], /key set http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json is stale: 1 refreshes failed in a row \(ERR_JWKS_FETCH_FAILED: .*502/)
+    assert.equal(body.error.authbridge.jwks[0].keys, 1)
+    down = false
+    await jwks.refresh()
+    assert.equal((await fetch(url)).status, 200)
   })
 })
