@@ -409,8 +409,8 @@ export declare class RevocationList {
  */
 export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean): void
 
-/** * For authbridge/metrics (`nativeCounts()`): the outcome counters of JwtVerifier#verify and
- * AuthJsSession#decode, process-wide, non-zero ones only.
+/** * For authbridge/metrics (`nativeCounts()`): the outcome counters of JwtVerifier#verify,
+ * AuthJsSession#decode and BetterAuthSession#decode, process-wide, non-zero ones only.
  */
 export declare function _verifierCounts(): Array<VerifierCount>
 
@@ -650,7 +650,7 @@ export interface Unverified {
 
 /** One non-zero outcome counter of the bare verifiers. */
 export interface VerifierCount {
-  /** 'jwt' (JwtVerifier#verify) or 'authjs' (AuthJsSession#decode). */
+  /** 'jwt' (JwtVerifier#verify), 'authjs' (AuthJsSession#decode) or 'betterauth' (BetterAuthSession#decode). */
   verifier: string
   /** The refusal's code; null for accepted tokens. */
   code?: string

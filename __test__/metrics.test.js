@@ -26,7 +26,7 @@ const { MeterProvider, MetricReader, AggregationTemporality } = require('@opente
 const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base')
 const promClient = require('prom-client')
 
-const { JwtVerifier, RevocationList, RemoteJwks } = require('..')
+const { JwtVerifier, RevocationList, RemoteJwks, AuthJsSession, BetterAuthSession } = require('..')
 const { socketIoAuth } = require('../js/socket.io.js')
 const { wsVerifyClient, watchConnection } = require('../js/ws.js')
 const { graphqlWsAuth } = require('../js/graphql-ws.js')
@@ -272,6 +272,24 @@ describe('authbridge/metrics after a known mix on every transport', () => {
     const base = (code) => (nativeBefore.find((c) => c.verifier === 'jwt' && c.code === code) || { count: 0 }).count
     assert.equal(sumOf(v, { 'authbridge.kind': 'jwt', 'authbridge.outcome': 'accepted' }) - base(null), 3)
     assert.equal(sumOf(v, { 'authbridge.kind': 'jwt', 'error.type': 'ERR_JWS_SIGNATURE_INVALID' }) - base('ERR_JWS_SIGNATURE_INVALID'), 2)
+  })
+
+  test('native counters of AuthJsSession#decode and BetterAuthSession#decode', async () => {
+    const count = (verifier, code) => (metrics.nativeCounts().find((c) => c.verifier === verifier && c.code === code) || { count: 0 }).count
+    const before = [count('authjs', null), count('authjs', 'ERR_JWE_NO_MATCHING_SECRET'), count('betterauth', 'ERR_TOKEN_MALFORMED')]
+    const session = new AuthJsSession({ secret: h.AUTH_SECRET })
+    const good = await h.sessionToken({ sub: 'gina' })
+    assert.equal(session.decode(good).sub, 'gina')
+    assert.equal(session.decode(good).sub, 'gina')
+    const other = new AuthJsSession({ secret: crypto.randomBytes(32).toString('base64') })
+    assert.throws(() => other.decode(good), { code: 'ERR_JWE_NO_MATCHING_SECRET' })
+    assert.throws(() => new BetterAuthSession({ secret: 'b'.repeat(32) }).decode('not-a-cookie'), { code: 'ERR_TOKEN_MALFORMED' })
+    assert.deepEqual(
+      [count('authjs', null) - before[0], count('authjs', 'ERR_JWE_NO_MATCHING_SECRET') - before[1], count('betterauth', 'ERR_TOKEN_MALFORMED') - before[2]],
+      [2, 1, 1],
+    )
+    const got = await collect(reader)
+    assert.ok(sumOf(got.get('authbridge.verifier.outcomes'), { 'authbridge.kind': 'betterauth', 'error.type': 'ERR_TOKEN_MALFORMED' }) >= 1)
   })
 
   test('no label, attribute or span holds a token', async () => {

@@ -1,5 +1,6 @@
 //! Outcome counters of the bare verifiers (issue 25): `JwtVerifier#verify` and
-//! `AuthJsSession#decode` are plain N-API callbacks with no JS around them, so their outcomes
+//! `AuthJsSession#decode` are plain N-API callbacks with no JS around them (and
+//! `BetterAuthSession#decode` a plain method), so their outcomes
 //! are counted here, one relaxed atomic add per call (no lock, no allocation, nothing read
 //! back on the hot path), and read on collection by authbridge/metrics (`nativeCounts()`).
 //!
@@ -18,16 +19,19 @@ pub enum Verifier {
     Jwt = 0,
     /// `AuthJsSession#decode`.
     AuthJs = 1,
+    /// `BetterAuthSession#decode`.
+    BetterAuth = 2,
 }
 
 impl Verifier {
-    pub const ALL: [Verifier; 2] = [Verifier::Jwt, Verifier::AuthJs];
+    pub const ALL: [Verifier; 3] = [Verifier::Jwt, Verifier::AuthJs, Verifier::BetterAuth];
 
     /// The kind label ('jwt', 'authjs').
     pub fn as_str(self) -> &'static str {
         match self {
             Verifier::Jwt => "jwt",
             Verifier::AuthJs => "authjs",
+            Verifier::BetterAuth => "betterauth",
         }
     }
 }
@@ -37,7 +41,7 @@ const SLOTS: usize = ErrorCode::ALL.len() + 1;
 const ZERO: AtomicU64 = AtomicU64::new(0);
 #[allow(clippy::declare_interior_mutable_const)]
 const ROW: [AtomicU64; SLOTS] = [ZERO; SLOTS];
-static COUNTS: [[AtomicU64; SLOTS]; 2] = [ROW; 2];
+static COUNTS: [[AtomicU64; SLOTS]; Verifier::ALL.len()] = [ROW; Verifier::ALL.len()];
 
 /// The slot of an outcome: 0 accepted, else 1 + the code's position (clamped, so a code
 /// added without growing `ErrorCode::ALL` can never index out of bounds).

@@ -53,9 +53,9 @@ export declare const channels: {
   readonly jwks: 'authbridge:jwks'
 }
 
-/** One non-zero native counter of the bare verifiers (JwtVerifier#verify, AuthJsSession#decode). */
+/** One non-zero native counter of the bare verifiers (JwtVerifier#verify, AuthJsSession#decode, BetterAuthSession#decode). */
 export interface VerifierCount {
-  verifier: 'jwt' | 'authjs'
+  verifier: 'jwt' | 'authjs' | 'betterauth'
   code: ErrorCode | null
   count: number
 }

@@ -20,7 +20,7 @@ const HANDSHAKE_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.00
 /** The instruments, by name: the one table both backends (and the README) follow. */
 const METRICS = Object.freeze({
   outcomes: { otel: 'authbridge.auth.outcomes', prom: 'authbridge_auth_outcomes_total', unit: '{outcome}', help: 'Token checks at the entry points (Socket.IO, ws, graphql-ws, passport, JwtService), by kind, source, transport, outcome and code' },
-  verifier: { otel: 'authbridge.verifier.outcomes', prom: 'authbridge_verifier_outcomes_total', unit: '{outcome}', help: 'Calls of the bare verifiers (JwtVerifier#verify, AuthJsSession#decode), counted natively, by kind, outcome and code' },
+  verifier: { otel: 'authbridge.verifier.outcomes', prom: 'authbridge_verifier_outcomes_total', unit: '{outcome}', help: 'Calls of the bare verifiers (JwtVerifier#verify, AuthJsSession#decode, BetterAuthSession#decode), counted natively, by kind, outcome and code' },
   handshake: { otel: 'authbridge.handshake.duration', prom: 'authbridge_handshake_duration_seconds', unit: 's', help: 'WebSocket handshake authentication time, by transport, outcome and code' },
   lifetime: { otel: 'authbridge.connection.events', prom: 'authbridge_connection_events_total', unit: '{event}', help: 'Lifetime events of admitted connections (expired, revoked, refreshed, refresh_refused), by transport, kind and code' },
   connections: { otel: 'authbridge.connection.count', prom: 'authbridge_connections', unit: '{connection}', help: 'Authenticated connections held now, by transport' },

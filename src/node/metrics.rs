@@ -6,7 +6,7 @@ use napi_derive::napi;
 /// One non-zero outcome counter of the bare verifiers.
 #[napi(object)]
 pub struct VerifierCount {
-    /// 'jwt' (JwtVerifier#verify) or 'authjs' (AuthJsSession#decode).
+    /// 'jwt' (JwtVerifier#verify), 'authjs' (AuthJsSession#decode) or 'betterauth' (BetterAuthSession#decode).
     pub verifier: String,
     /// The refusal's code; null for accepted tokens.
     pub code: Option<String>,
@@ -15,8 +15,8 @@ pub struct VerifierCount {
 }
 
 /**
- * For authbridge/metrics (`nativeCounts()`): the outcome counters of JwtVerifier#verify and
- * AuthJsSession#decode, process-wide, non-zero ones only.
+ * For authbridge/metrics (`nativeCounts()`): the outcome counters of JwtVerifier#verify,
+ * AuthJsSession#decode and BetterAuthSession#decode, process-wide, non-zero ones only.
  */
 #[napi(js_name = "_verifierCounts")]
 pub fn verifier_counts() -> Vec<VerifierCount> {
