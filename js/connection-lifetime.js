@@ -142,7 +142,8 @@ function deleteFrom(map, key, conn) {
  *
  * options: { authenticator, revocation?: RevocationList | RevocationList[] (lists of the
  * middleware, applying to every kind), identity?: (claims) => string, expiry?: boolean,
- * clock?: () => ms, onFailure? }
+ * clock?: () => ms, onFailure?, transport?: 'socket.io' | 'ws' | 'graphql-ws' (the label of
+ * its lifetime events and connection count in authbridge/metrics) }
  */
 class ConnectionWatch {
   constructor(options) {
