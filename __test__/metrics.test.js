@@ -383,6 +383,33 @@ describe('lifetime events and gauges of the shared connection watch', () => {
   })
 })
 
+describe('lifetime events on Socket.IO: auth_refresh', () => {
+  test('a refresh of the same identity is counted as refreshed, another identity as refresh_refused', async (t) => {
+    const seen = []
+    const listen = (e) => seen.push(e)
+    dc.subscribe('authbridge:lifetime', listen)
+    const s = await socketIoServer()
+    t.after(async () => {
+      dc.unsubscribe('authbridge:lifetime', listen)
+      for (const c of clients.splice(0)) c()
+      await closeServer(s)
+    })
+    const { ok, c } = await sioConnect(s.url, h.accessToken('hana'))
+    assert.equal(ok, true)
+    const ack = (tk) => new Promise((resolve) => c.emit('auth_refresh', { token: tk }, resolve))
+    assert.equal((await ack(h.accessToken('hana'))).ok, true)
+    const refused = await ack(h.accessToken('ivan'))
+    assert.equal(refused.ok, false)
+    assert.deepEqual(
+      seen.map((e) => [e.event, e.transport, e.kind, e.code]),
+      [
+        ['refreshed', 'socket.io', 'jwt', null],
+        ['refresh_refused', 'socket.io', 'jwt', refused.code],
+      ],
+    )
+  })
+})
+
 describe('remote key sets: refresh counter, span, gauges and health', () => {
   test('an identity provider going down: failures counted, health down with the reason, back up', async (t) => {
     const { generateKeyPair, exportJWK } = await import('jose')
