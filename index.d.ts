@@ -210,6 +210,8 @@ export interface RemoteJwksStatus {
   lastError?: string
   stale: boolean
   ready: boolean
+  /** Failed refreshes in a row (0 after a good one). */
+  failures: number
   jwksUri?: string
   /** HTTP requests made so far (discovery and redirects included). */
   fetches: number
@@ -481,6 +483,11 @@ export declare function _handshakeBetterAuthToken(handle: number, cookie: string
  * `secure`: the request came over TLS (js/index.js decides it, see `trustProxy`).
  */
 export declare function _handshakeCheckOrigin(handle: number, origin: unknown, host: unknown, originAllowed?: boolean, secure?: boolean): void
+
+/** * For authbridge/metrics (`nativeCounts()`): the outcome counters of JwtVerifier#verify,
+ * AuthJsSession#decode and BetterAuthSession#decode, process-wide, non-zero ones only.
+ */
+export declare function _verifierCounts(): Array<VerifierCount>
 
 export interface AuthenticateResult {
   /** JwtClaims for a JWT, AuthJsClaims for a session, BetterAuthClaims (`kind`). */
@@ -793,6 +800,16 @@ export interface Unverified {
   header: Record<string, unknown>
   /** null for a JWE (its payload is encrypted). */
   payload: Record<string, unknown> | null
+}
+
+/** One non-zero outcome counter of the bare verifiers. */
+export interface VerifierCount {
+  /** 'jwt' (JwtVerifier#verify), 'authjs' (AuthJsSession#decode) or 'betterauth' (BetterAuthSession#decode). */
+  verifier: string
+  /** The refusal's code; null for accepted tokens. */
+  code?: string
+  /** How many since the process started (only grows). */
+  count: number
 }
 
 /** Options of `new JwtVerifier(options)`. */

@@ -845,6 +845,7 @@ module.exports.RevocationList = nativeBinding.RevocationList
 module.exports._handshakeBetterAuthLookup = nativeBinding._handshakeBetterAuthLookup
 module.exports._handshakeBetterAuthToken = nativeBinding._handshakeBetterAuthToken
 module.exports._handshakeCheckOrigin = nativeBinding._handshakeCheckOrigin
+module.exports._verifierCounts = nativeBinding._verifierCounts
 module.exports.decodeUnverified = nativeBinding.decodeUnverified
 module.exports.inspect = nativeBinding.inspect
 module.exports.parseDuration = nativeBinding.parseDuration

@@ -1,7 +1,7 @@
 // npm run bench: authbridge against every peer, in one process and one run.
 // Each peer is used the way it is meant to be used (keys prepared once where it can),
 // with the same token and the same claim checks (exp at least). Writes RESULTS.md.
-//   node benchmark/bench.mjs [--quick] [--no-write] [--filter text]
+//   node benchmark/bench.mjs [--quick] [--no-write] [--filter text] [--metrics otel|prom]
 import { createRequire } from 'node:module'
 import crypto from 'node:crypto'
 import os from 'node:os'
@@ -21,6 +21,19 @@ const QUICK = args.includes('--quick')
 const WRITE = !args.includes('--no-write')
 const FILTER = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : null
 const ROUNDS = QUICK ? 3 : 9
+// --metrics otel | prom: the run with authbridge/metrics on (an sdk-metrics MeterProvider, or a
+// prom-client Registry, subscribed for the whole run); default off (nobody subscribed).
+const METRICS = args.includes('--metrics') ? args[args.indexOf('--metrics') + 1] : 'off'
+if (METRICS === 'otel') {
+  const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics')
+  class Reader extends MetricReader {
+    async onForceFlush() {}
+    async onShutdown() {}
+  }
+  if (!require('../js/metrics/index.js').openTelemetryMetrics({ meterProvider: new MeterProvider({ readers: [new Reader()] }), traces: false }).enabled) throw new Error('metrics did not start')
+} else if (METRICS === 'prom') {
+  require('../js/metrics/index.js').prometheusMetrics({ registry: new (require('prom-client').Registry)() })
+} else if (METRICS !== 'off') throw new Error('--metrics takes otel, prom or off')
 const ROUND_MS = QUICK ? 40 : 120
 
 // ---------------------------------------------------------------- timing

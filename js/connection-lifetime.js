@@ -24,6 +24,7 @@ const native = require('./index.js')
 const { RevocationList } = native
 const { callHook, codeOf, optionsError, refusalInfo } = require('./errors.js')
 const { unrefTimeout } = require('./timers.js')
+const metrics = require('./metrics/channels.js')
 
 // A sweep checks connections for at most this long before yielding (issue 21: <= 5 ms a slice
 // at 50,000 sockets), and reads the clock after every close and every SWEEP_STRIDE checks.
@@ -133,7 +134,8 @@ function deleteFrom(map, key, conn) {
  *
  * options: { authenticator, revocation?: RevocationList | RevocationList[] (lists of the
  * middleware, applying to every kind), identity?: (claims) => string, expiry?: boolean,
- * clock?: () => ms, onFailure? }
+ * clock?: () => ms, onFailure?, transport?: 'socket.io' | 'ws' | 'graphql-ws' (the label of
+ * its lifetime events and connection count in authbridge/metrics) }
  */
 class ConnectionWatch {
   constructor(options) {
@@ -149,6 +151,8 @@ class ConnectionWatch {
     this.clock = typeof o.clock === 'function' ? o.clock : Date.now
     this.tolerances = new Map()
     this.onFailure = o.onFailure
+    // Which transport's connections these are (metrics: connections held, lifetime events).
+    this.transport = typeof o.transport === 'string' ? o.transport : 'unknown'
     // The lists that apply to each kind, without repeats.
     const byKind = authenticatorLists(authenticator)
     this.listsOf = {
@@ -176,6 +180,7 @@ class ConnectionWatch {
     this.longestSliceMs = 0
     this.onChange = (change) => this.changed(change)
     for (const list of this.lists) list.on('change', this.onChange)
+    metrics.track('watch', this)
   }
 
   /** Whether a revocation list applies to any connection (else nothing is indexed). */
@@ -327,6 +332,7 @@ class ConnectionWatch {
   end(conn, what, code) {
     this.remove(conn)
     if (conn.open === false) return
+    metrics.lifetime(what, this.transport, conn.kind, code)
     conn.notify(what, { code })
     conn.close()
   }
@@ -437,20 +443,28 @@ class ConnectionWatch {
     } catch (err) {
       const { code, fingerprint } = refusalInfo(err)
       callHook(this.onFailure, { code, source: 'refresh', fingerprint, ...info })
+      metrics.lifetime('refresh_refused', this.transport, conn.kind, code)
       return { ok: false, code }
     }
-    if (fresh.kind !== conn.kind) return { ok: false, code: 'ERR_TOKEN_WRONG_KIND' }
+    if (fresh.kind !== conn.kind) return this.refreshRefused(conn, 'ERR_TOKEN_WRONG_KIND')
     // The same identity on both sides, and an identity at all: two tokens without `sub`
     // are not the same user (undefined === undefined).
     const before = identityOf(this.identity, conn.claims)
     const after = identityOf(this.identity, fresh.claims)
-    if (before === null || after === null || before !== after) return { ok: false, code: 'ERR_JWT_CLAIM_INVALID' }
+    if (before === null || after === null || before !== after) return this.refreshRefused(conn, 'ERR_JWT_CLAIM_INVALID')
     const code = this.refusal(fresh.claims, fresh.kind, true)
     if (code) {
       callHook(this.onFailure, { code, source: 'refresh', fingerprint: native.tokenFingerprint(String(token)), ...info })
-      return { ok: false, code }
+      return this.refreshRefused(conn, code)
     }
+    metrics.lifetime('refreshed', this.transport, fresh.kind, null)
     return { ok: true, claims: fresh.claims, kind: fresh.kind }
+  }
+
+  /** A refused auth_refresh: reported on the lifetime channel; { ok: false, code }. */
+  refreshRefused(conn, code) {
+    metrics.lifetime('refresh_refused', this.transport, conn.kind, code)
+    return { ok: false, code }
   }
 
   /** Index sizes (tests, diagnostics): connections and keys per index. */
@@ -469,6 +483,7 @@ class ConnectionWatch {
 
   /** Stops watching the lists (the watch's connections are forgotten, not closed). */
   close() {
+    metrics.untrack('watch', this)
     for (const list of this.lists) list.off('change', this.onChange)
     for (const conn of [...this.entries.keys()]) this.remove(conn)
   }

@@ -7,9 +7,11 @@
 // I/O. Timers are unref'd: a RemoteJwks never keeps the process alive.
 
 const { EventEmitter } = require('node:events')
+const { performance } = require('node:perf_hooks')
 const { JwksKeySet } = require('../index.js')
 const { codedError, codeOf, optionsErrors, callHook } = require('./errors.js')
 const { unrefTimeout } = require('./timers.js')
+const metrics = require('./metrics/channels.js')
 const { checkUrl, readLimited, discard, isJsonType, maxAgeOf, getSameOrigin, discoverJwksUri } = require('./jwks-http.js')
 
 const DEFAULTS = Object.freeze({
@@ -111,6 +113,7 @@ class RemoteJwks extends JwksKeySet {
       this.#loaded = true
       this.#lastRefresh = Date.now() / 1000
     }
+    metrics.track('jwks', this)
     // The first load starts now; ready() reports it.
     this.#attempt().catch(() => {})
   }
@@ -135,6 +138,7 @@ class RemoteJwks extends JwksKeySet {
       lastError: this.#lastError,
       stale: this._isStale(),
       ready: this.#loaded,
+      failures: this.#failures,
       jwksUri: this.#uri ? this.#uri.href : undefined,
       fetches: this.#fetches,
     }
@@ -142,6 +146,7 @@ class RemoteJwks extends JwksKeySet {
 
   /** Stops every timer and any fetch in flight; the current keys keep verifying. */
   close() {
+    metrics.untrack('jwks', this)
     this.#closed = true
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
@@ -177,6 +182,7 @@ class RemoteJwks extends JwksKeySet {
   #attempt() {
     if (this.#inflight) return this.#inflight
     this.#lastAttempt = Date.now()
+    const t0 = performance.now()
     const run = this.#fetchAndLoad().then(
       (maxAge) => {
         this.#failures = 0
@@ -185,6 +191,7 @@ class RemoteJwks extends JwksKeySet {
         this.#lastRefresh = Date.now() / 1000
         this.#inflight = null
         this.#schedule(this.#nextInterval(maxAge))
+        metrics.jwksFetched(this, t0, null)
       },
       (err) => {
         this.#failures += 1
@@ -194,6 +201,7 @@ class RemoteJwks extends JwksKeySet {
         if (this.#loaded) this._markFailing(Date.now() / 1000 + this.#o.staleWhileError)
         this.#inflight = null
         this.#schedule(backoff)
+        metrics.jwksFetched(this, t0, err)
         if (this.#events.listenerCount('refreshError') > 0) callHook((e) => this.#events.emit('refreshError', e), err)
         throw err
       },

@@ -21,6 +21,7 @@ const { Injectable, Inject, Optional, Logger } = require('./peer.js').requirePee
 const { toJwtError } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 const { errorLine, optionsError, optionsErrors } = require('./errors.js')
+const metrics = require('./metrics/channels.js')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
 /** Marks the module-level signer prepared at start-up. */
@@ -207,11 +208,13 @@ class JwtService {
       o.postChecks(payload, spec)
     } catch (err) {
       const out = toJwtError(err, token, spec.expected)
+      if (metrics.CHECK.hasSubscribers) metrics.publishRefused({ code: out.code || err.code, fingerprint: fingerprint(token) }, 'call', 'jwt')
       this.logger.debug(`verify refused: ${out.code} (token ${fingerprint(token)})`)
       throw out
     } finally {
       this._clock = undefined
     }
+    if (metrics.CHECK.hasSubscribers) metrics.publishAccepted('jwt', null, 'call')
     if (!spec.complete) return payload
     return { header, payload, signature: token.slice(token.lastIndexOf('.') + 1) }
   }

@@ -12,6 +12,7 @@ const { ExtractJwt, BEARER_EXTRACTOR, soleBearerToken, tokenFromCookie } = requi
 const { toJwtError, UNKNOWN } = require('./jwt-errors.js')
 const o = require('./jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('./errors.js')
+const metrics = require('./metrics/channels.js')
 
 // req.authbridge of the stock Bearer path (shared, frozen: nothing per request).
 const BEARER_JWT = Object.freeze({ kind: 'jwt', source: null })
@@ -222,6 +223,7 @@ class Strategy {
 
   /** The Error passport-jwt gives fail() for a refused token, with authbridge's code. */
   _refusal(err, token, req) {
+    if (metrics.CHECK.hasSubscribers) metrics.publishRefused(err, 'http')
     if (err && err.code === 'ERR_TOKEN_MISSING') return codedError('ERR_TOKEN_MISSING', 'No auth token')
     let t = token
     if (t === UNKNOWN && err && err.source === 'header') {
@@ -354,6 +356,7 @@ class Strategy {
 
   /** As _accept, with req.authbridge given (the fast path hands a shared frozen one). */
   _settle(req, where, claims) {
+    if (metrics.CHECK.hasSubscribers) metrics.publishAccepted(where.kind, where.source, 'http')
     if (req) req.authbridge = where
     if (!this._verify) return this.success(claims)
     let called = false

@@ -45,6 +45,7 @@ const { EventEmitter } = require('node:events')
 const crypto = require('node:crypto')
 const { RevocationList, revocationKeyOf } = require('../index.js')
 const { codedError } = require('./errors.js')
+const metrics = require('./metrics/channels.js')
 
 // KEYS: jti set, sub set, log, epoch. ARGV: now, subjectTtl, logLength, channel, publish
 // command ('' for none), mode ('e' each change logged, 'w' written back unlogged, 'm' one
@@ -667,6 +668,7 @@ async function redisRevocation(options) {
     async close() {
       if (closed) return
       closed = true
+      metrics.untrack('redis', handle)
       clearInterval(checkTimer)
       clearInterval(pruneTimer)
       clearInterval(staleTimer)
@@ -674,6 +676,7 @@ async function redisRevocation(options) {
       await subscription.close()
     },
   }
+  metrics.track('redis', handle)
   return handle
 }
 

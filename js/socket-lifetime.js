@@ -18,6 +18,7 @@ function createWatch(ctx, settings, revocation) {
     expiry: !!ctx.expiry,
     clock: clockOf(ctx.authenticator, settings),
     onFailure: ctx.onFailure,
+    transport: 'socket.io',
   })
 }
 

@@ -23,6 +23,7 @@ const { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets, 
 const { expiresAtOf, createWatch, watchSocket } = require('./socket-lifetime.js')
 const { MAX_TIMER_MS } = require('./timers.js')
 const { worthAsync } = require('./better-auth.js')
+const metrics = require('./metrics/channels.js')
 
 // The state of a middleware made by socketIoAuth, for useOnAllNamespaces.
 const CONTEXT = Symbol('authbridge.socketIoAuth')
@@ -101,6 +102,7 @@ function settle(outcome, then) {
 
 function refusal(ctx, socket, err) {
   const info = refusalInfo(err)
+  if (metrics.CHECK.hasSubscribers) metrics.publishRefused(err, 'socket.io')
   callHook(ctx.onFailure, {
     ...info,
     namespace: socket.nsp && socket.nsp.name,
@@ -118,6 +120,7 @@ function admitResult(ctx, socket, result) {
   if (socket.recovered) freshIfAnotherIdentity(socket, ctx.identity, result.claims)
   socket.data.user = result.claims
   socket.data.auth = { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) }
+  if (metrics.CHECK.hasSubscribers) metrics.publishAccepted(result.kind, result.source, 'socket.io')
   callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
   return null
 }
@@ -181,8 +184,10 @@ function socketIoAuth(optionsOrAuthenticator, settings = {}) {
     // Installed here as well as by useOnAllNamespaces, for io.use() and nsp.use().
     requireMiddlewaresOnRecovery(socket.nsp && socket.nsp.server)
     installConnectHook(ctx, socket.nsp)
+    const t0 = metrics.handshakeStart()
     const finish = (originAllowed) =>
       settle(authenticateSocket(ctx, socket, originAllowed), (code) => {
+        metrics.handshakeEnd('socket.io', t0, code)
         if (code) return next(unauthorized(code))
         ctx.passed.add(socket)
         next()

@@ -17,6 +17,7 @@ const { callHook, optionsError, refusalInfo } = require('./errors.js')
 const { originPredicate, originVerdict } = require('./socket-origin.js')
 const { ConnectionWatch, clockOf, expiresAtOf } = require('./connection-lifetime.js')
 const { worthAsync } = require('./better-auth.js')
+const metrics = require('./metrics/channels.js')
 
 // Close codes (application range 4000-4999), documented in README "Plain WebSockets".
 const CLOSE_EXPIRED = 4401
@@ -76,6 +77,7 @@ function createWsContext(optionsOrAuthenticator, settings, defaults = {}) {
     expiry,
     clock: clockOf(authenticator, s),
     onFailure: s.onFailure,
+    transport: ctx.transport,
   })
   return ctx
 }
@@ -96,6 +98,7 @@ function queryOf(req) {
 
 function failed(ctx, err, extra) {
   const info = refusalInfo(err)
+  if (metrics.CHECK.hasSubscribers) metrics.publishRefused(err, ctx.transport)
   callHook(ctx.onFailure, {
     ...info,
     transport: ctx.transport,
@@ -109,6 +112,7 @@ function accepted(ctx, result, extra) {
   // Refused by a list that applies and that the authenticator did not consult.
   const code = ctx.watch.refusal(result.claims, result.kind, true)
   if (code) return { ok: false, code: failed(ctx, { code, source: result.source }, extra) }
+  if (metrics.CHECK.hasSubscribers) metrics.publishAccepted(result.kind, result.source, ctx.transport)
   callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, transport: ctx.transport, ...extra })
   return { ok: true, user: result.claims, auth: { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) } }
 }
@@ -127,7 +131,8 @@ function authenticateHandshake(ctx, handshake, extra, fallbackVerdict) {
     if (v === undefined && fallbackVerdict !== undefined && !ctx.allowOrigin) return Promise.resolve(fallbackVerdict)
     return v && typeof v.then === 'function' ? v : Promise.resolve(v)
   }
-  return verdictOf().then(
+  const t0 = metrics.handshakeStart()
+  const outcome = verdictOf().then(
     (originAllowed) => {
       let result
       try {
@@ -145,6 +150,7 @@ function authenticateHandshake(ctx, handshake, extra, fallbackVerdict) {
     },
     () => ({ ok: false, code: failed(ctx, { code: 'ERR_ORIGIN_NOT_ALLOWED' }, extra) }),
   )
+  return metrics.timeHandshake(ctx.transport, t0, outcome)
 }
 
 /** Authenticates an HTTP upgrade request (its headers, and its query when the authenticator reads 'query'). */

@@ -19,6 +19,7 @@ pub mod json_fast;
 pub mod jwe;
 pub mod jws;
 pub mod jwt;
+pub mod metrics;
 pub mod key;
 pub mod options;
 pub mod revocation;

@@ -97,7 +97,7 @@ pub fn authjs_decode_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi
     let core = super::handle::session(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
-        let claims = guard(env, || core.inner.decode(token, now))?;
+        let claims = guard(env, || crate::metrics::record(crate::metrics::Verifier::AuthJs, core.inner.decode(token, now)))?;
         json::text(env, b"", &claims.json)
     })?
 }

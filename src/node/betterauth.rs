@@ -147,7 +147,7 @@ impl BetterAuthSession {
     pub fn decode<'e>(&self, env: &'e Env, value: Unknown) -> napi::Result<Unknown<'e>> {
         let value = token_arg(env, &value)?;
         let now = clock(env, &self.now)?;
-        let cache = guard(env, || self.inner.decode(&value, now))?;
+        let cache = guard(env, || crate::metrics::record(crate::metrics::Verifier::BetterAuth, self.inner.decode(&value, now)))?;
         self.json.parse(env, cache.json)
     }
 

@@ -210,6 +210,8 @@ export interface RemoteJwksStatus {
   lastError?: string
   stale: boolean
   ready: boolean
+  /** Failed refreshes in a row (0 after a good one). */
+  failures: number
   jwksUri?: string
   /** HTTP requests made so far (discovery and redirects included). */
   fetches: number

@@ -113,7 +113,7 @@ pub fn jwt_verify_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::R
     let core = super::handle::jwt(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
-        guard(env, || core.read().verify_with(token, now, |json| json::text(env, b"", json)))?
+        guard(env, || crate::metrics::record(crate::metrics::Verifier::Jwt, core.read().verify_with(token, now, |json| json::text(env, b"", json))))?
     })?
 }
 

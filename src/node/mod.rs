@@ -5,6 +5,7 @@ mod args;
 mod errors;
 mod handle;
 mod jwt;
+mod metrics;
 mod inspect;
 mod authjs;
 mod betterauth;
