@@ -335,3 +335,28 @@ test('a page of another origin (same site, the cookie is sent) is refused by the
     await page.close()
   }
 })
+
+test('signed out everywhere on the API: the front end re-encodes its session, the socket and REST stay refused (issue 22 R06)', { skip, timeout: 600_000 }, async () => {
+  // A user of its own: the API's revocation of this subject must not touch the other tests.
+  await context.clearCookies()
+  await signIn(plain.url, 'grace@example.com')
+  assertSignedIn(await visit(plain.url), 'user-grace')
+  const [before] = await sessionCookies()
+  // "Sign out everywhere" on the API (the example's POST /sign-out: revokeSubject), from a server.
+  const res = await fetch(`${plain.apiUrl}/sign-out`, { method: 'POST', headers: { cookie: `${before.name}=${before.value}` } })
+  assert.equal(res.status, 204)
+  // A second later the front end refetches its session (what useSession does on focus):
+  // Auth.js re-encodes the cookie with a fresh iat, exp and jti, later than the revocation.
+  await new Promise((r) => setTimeout(r, 1100))
+  const page = await context.newPage()
+  try {
+    const session = await page.goto(`${plain.url}/api/auth/session`)
+    assert.equal((await session.json()).user.email, 'grace@example.com', 'the front end alone still holds the session')
+  } finally {
+    await page.close()
+  }
+  const [after] = await sessionCookies()
+  assert.notEqual(after.value, before.value, 'Auth.js re-encoded the session cookie')
+  // The re-encoded cookie keeps auth_time (the sign-in time): still before the revocation.
+  assertSignedOut(await visit(plain.url), 'ERR_TOKEN_REVOKED')
+})

@@ -20,6 +20,7 @@ const domain = process.env.AUTH_COOKIE_DOMAIN || undefined
 // (authjs.session-token.0, .1, ...), which authbridge joins like Auth.js does.
 const USERS = {
   'ada@example.com': { id: 'user-ada', name: 'Ada Lovelace', email: 'ada@example.com' },
+  'grace@example.com': { id: 'user-grace', name: 'Grace Hopper', email: 'grace@example.com' },
   'big@example.com': {
     id: 'user-big',
     name: 'Big Claims',
@@ -53,7 +54,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       // user's sessions by it (without it, every session of a revoked user is refused until
       // the revocation expires). `revocationJwtCallback` from authbridge/authjs does this and
       // also ends revoked sessions here (README, "Revocation").
-      if (user && typeof token.auth_time !== 'number') token.auth_time = Math.floor(Date.now()) / 1000
+      if (user && typeof token.auth_time !== 'number') token.auth_time = Math.floor(Date.now() / 1000)
       return token
     },
   },
