@@ -308,20 +308,3 @@ fn verifiers_and_cache_honour_the_list() {
     let s = a.encode(&json!({"sub": 2, "auth_time": 1150}), None, 1200.0).unwrap();
     assert!(a.decode(&s, 1200.0).is_ok());
 }
-
-#[test]
-#[ignore]
-fn merge_timing() {
-    let l = RevocationList::default();
-    let mut worst = std::time::Duration::ZERO;
-    for k in 0..110 {
-        let e: Vec<Entry> = (0..10_000).map(|i| Entry::Token { jti: format!("{k:08}-aaaa-bbbb-cccc-{i:012}"), exp: 5000.0 }).collect();
-        let t = std::time::Instant::now();
-        l.merge(&e, 1000.0).unwrap();
-        worst = worst.max(t.elapsed());
-        if k % 20 == 0 {
-            eprintln!("core merge 10k at {}: {:?}", k * 10_000, t.elapsed());
-        }
-    }
-    eprintln!("core merge 10k, worst slice up to 1.1 M: {worst:?}");
-}
