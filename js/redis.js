@@ -220,11 +220,6 @@ function driverOf(client, kind, firstKey) {
   return { kind, command, subscribe }
 }
 
-/** The ids the list accepts: 1 to 1024 bytes. */
-function validId(id) {
-  return typeof id === 'string' && id.length > 0 && id.length <= 1024 && Buffer.byteLength(id) <= 1024
-}
-
 /** One change (a message, a local write): 'token' / 'subject' events, as a direct revocation. */
 function applyOne(list, e) {
   if (e.jti !== undefined) list.revokeToken(e.jti, e.exp)
@@ -337,7 +332,8 @@ async function redisRevocation(options) {
   /** { jti, exp } / { sub, before } from what Redis holds, or null (skipped) when malformed. */
   const entryOf = (t, id, x, where) => {
     const v = Number(x)
-    if (validId(id) && typeof x === 'string' && x.trim() !== '' && Number.isFinite(v) && v >= 0) return t === 'j' ? { jti: id, exp: v } : { sub: id, before: v }
+    // A member is an id only when it is its own key (the list's one id rule, revocationKeyOf).
+    if (revocationKeyOf(id) === id && typeof x === 'string' && x.trim() !== '' && Number.isFinite(v) && v >= 0) return t === 'j' ? { jti: id, exp: v } : { sub: id, before: v }
     skip(`${where} member ${shown(id)} value ${shown(x)}`)
     return null
   }
