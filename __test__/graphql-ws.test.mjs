@@ -259,12 +259,14 @@ describe('authbridge/graphql-ws: a revocation written through Redis on another n
       const app = await boot(t, platform, config, { revocation: nodeA.list })
       const running = ticks(gqlClient(t, app.url, { connectionParams: { token: h.accessToken('mallory') } }), Infinity, 8000)
       const bystander = ticks(gqlClient(t, app.url, { connectionParams: { token: h.accessToken('bob') } }), 3)
-      await new Promise((r) => setTimeout(r, 200))
+      // Revoke once both subscriptions are live and ticking (bob's three events came on the
+      // same schedule as mallory's), not after a fixed sleep that a loaded machine outruns.
+      const bob = await bystander
       await nodeB.revokeSubject('mallory')
       const r = await running
       assert.ok(r.events.length >= 2, JSON.stringify(r.events))
       assert.deepEqual(r.error, { code: 4403, reason: 'ERR_TOKEN_REVOKED' })
-      assert.deepEqual((await bystander).events, ['bob:0', 'bob:1', 'bob:2'])
+      assert.deepEqual(bob.events, ['bob:0', 'bob:1', 'bob:2'])
       // And the token is refused on node A from now on.
       const again = await ticks(gqlClient(t, app.url, { connectionParams: { token: h.accessToken('mallory') } }))
       assert.deepEqual(again, { events: [], error: { code: 4403, reason: 'ERR_TOKEN_REVOKED' } })

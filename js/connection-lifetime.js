@@ -348,7 +348,8 @@ class ConnectionWatch {
 
   lookup(map, id) {
     if (id === undefined || id === null) return
-    const key = revocationKeyOf(id) ?? (typeof id === 'string' ? id : null)
+    // Changes name ids by their key text, the index files connections the same way.
+    const key = revocationKeyOf(id)
     const v = key === null ? undefined : map.get(key)
     if (v === undefined) return
     if (v instanceof Bucket) for (const conn of [...v]) this.check(conn)
@@ -489,4 +490,4 @@ class ConnectionWatch {
   }
 }
 
-module.exports = { ConnectionWatch, clockOf, expiresAtOf, identityOf, scheduleAt, revocationKeyOf, SLICE_MS }
+module.exports = { ConnectionWatch, clockOf, expiresAtOf, identityOf }

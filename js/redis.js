@@ -676,4 +676,4 @@ async function redisRevocation(options) {
   return handle
 }
 
-module.exports = { redisRevocation, RevocationList, redisClientKind, describeValue: describe, _internals: { WRITE_SCRIPT, SYNC_SCRIPT, compareIds } }
+module.exports = { redisRevocation, RevocationList, redisClientKind, describeValue: describe, _internals: { WRITE_SCRIPT, SYNC_SCRIPT } }

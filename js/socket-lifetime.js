@@ -87,4 +87,4 @@ function watchSocket(ctx, socket) {
   return watch.admit(conn) && socket.connected
 }
 
-module.exports = { expiresAtOf, createWatch, watchSocket, connectionOf }
+module.exports = { expiresAtOf, createWatch, watchSocket }
