@@ -383,13 +383,25 @@ test('signed out everywhere on the API: the front end re-encodes its session, th
 const BETTER = 'better-auth.'
 const betterCookies = async () => (await context.cookies()).filter((c) => c.name.startsWith(BETTER + 'session_'))
 
-/** The socket row of the page once attempt `n` has an outcome: { state, detail }. */
-async function socketOutcome(page, n) {
-  await page.waitForFunction((n) => {
-    const el = document.querySelector('[data-testid="socket-state"]')
-    return el && el.dataset.attempt === String(n) && !['...', 'connecting'].includes(el.textContent.trim())
-  }, n)
-  return { state: (await page.getByTestId('socket-state').textContent()).trim(), detail: await page.getByTestId('socket-detail').textContent() }
+/**
+ * The socket row of the page once attempt `n` is in a state other than `pending`: { state, detail }.
+ * Gives up after 30 s with what the page shows then.
+ */
+async function socketOutcome(page, n, pending = ['...', 'connecting']) {
+  const now = async () => ({ state: (await page.getByTestId('socket-state').textContent()).trim(), detail: await page.getByTestId('socket-detail').textContent() })
+  try {
+    await page.waitForFunction(
+      ([n, pending]) => {
+        const el = document.querySelector('[data-testid="socket-state"]')
+        return el && el.dataset.attempt === String(n) && !pending.includes(el.textContent.trim())
+      },
+      [n, pending],
+      { timeout: 30_000 },
+    )
+  } catch (err) {
+    throw new Error(`socket attempt ${n} still ${JSON.stringify(await now())}; events:\n${await page.getByTestId('events').textContent()}`, { cause: err })
+  }
+  return now()
 }
 
 /** Fills the sign-in form and presses `button` ('Sign up' or 'Sign in'); resolves once the page shows the user. */
@@ -435,7 +447,7 @@ test('Better Auth: sign up, the socket and REST get the user from the cookie cac
     await page.getByTestId('signed-out').filter({ hasText: /./ }).waitFor()
     assert.equal(await page.getByTestId('signed-out').textContent(), 'API 204; Better Auth: signed out')
     // The open socket was closed by the server (auth_revoked, then the disconnect).
-    const closed = await socketOutcome(page, 1)
+    const closed = await socketOutcome(page, 1, ['connected'])
     assert.deepEqual(closed, { state: 'closed', detail: 'io server disconnect' })
     const events = (await page.getByTestId('events').textContent()).split('\n')
     assert.ok(events.includes(`auth_revoked ${JSON.stringify({ code: 'ERR_TOKEN_REVOKED' })}`), events.join('\n'))

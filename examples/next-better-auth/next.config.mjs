@@ -14,4 +14,7 @@ while (path.relative(root, modules).startsWith('..')) root = path.dirname(root)
 export default {
   outputFileTracingRoot: root,
   turbopack: { root },
+  // better-auth is loaded from node_modules at run time instead of being bundled: next build
+  // takes about a third less time.
+  serverExternalPackages: ['better-auth'],
 }
