@@ -37,6 +37,7 @@ let secure = null // __Secure- cookies
 let sub = null // app.example.test + api.example.test, cookie domain example.test
 let evil = null // a page of another origin (evil.example.test)
 let better = null // examples/next-better-auth and an API configured with betterAuth
+let betterSecure = null // the same with __Secure- cookies
 
 const start = async (p) => {
   const proc = await p
@@ -92,6 +93,15 @@ before(async () => {
     const front = await start(startNext({ BETTER_AUTH_SECRET, BETTER_AUTH_URL: url, API_URL: `http://localhost:${apiPort}` }, frontPort, NEXT_BETTER_AUTH_DIR))
     const api = await start(startNest({ BETTER_AUTH_SECRET, JWT_SECRET, LOG_REFUSALS: 'true', CORS_ORIGINS: url }, apiPort))
     better = { front, api, url, apiUrl: `http://localhost:${api.port}` }
+  }
+  // HTTPS naming: __Secure-better-auth.* (USE_SECURE_COOKIES on http://localhost, a secure context).
+  {
+    const apiPort = await freePort()
+    const frontPort = await freePort()
+    const url = `http://localhost:${frontPort}`
+    const front = await start(startNext({ BETTER_AUTH_SECRET, BETTER_AUTH_URL: url, USE_SECURE_COOKIES: 'true', API_URL: `http://localhost:${apiPort}` }, frontPort, NEXT_BETTER_AUTH_DIR))
+    const api = await start(startNest({ BETTER_AUTH_SECRET, JWT_SECRET, LOG_REFUSALS: 'true', CORS_ORIGINS: url, SECURE_COOKIE: 'true' }, apiPort))
+    betterSecure = { front, api, url, apiUrl: `http://localhost:${api.port}` }
   }
   // A page on another origin of the same site, which tries to open a socket to the API.
   {
@@ -381,7 +391,7 @@ test('signed out everywhere on the API: the front end re-encodes its session, th
 // client; the API reads the cookie cache (strategy jwe) with BETTER_AUTH_SECRET alone.
 
 const BETTER = 'better-auth.'
-const betterCookies = async () => (await context.cookies()).filter((c) => c.name.startsWith(BETTER + 'session_'))
+const betterCookies = async (prefix = BETTER) => (await context.cookies()).filter((c) => c.name.startsWith(prefix + 'session_'))
 
 /**
  * The socket row of the page once attempt `n` is in a state other than `pending`: { state, detail }.
@@ -405,8 +415,8 @@ async function socketOutcome(page, n, pending = ['...', 'connecting']) {
 }
 
 /** Fills the sign-in form and presses `button` ('Sign up' or 'Sign in'); resolves once the page shows the user. */
-async function betterAuthForm(page, button, email) {
-  await page.goto(better.url)
+async function betterAuthForm(page, button, email, front = better) {
+  await page.goto(front.url)
   await page.getByTestId('session-email').filter({ hasText: /^not signed in$/ }).waitFor()
   if (button === 'Sign up') await page.locator('input[name="name"]').fill('Ada Lovelace')
   await page.locator('input[name="email"]').fill(email)
@@ -485,5 +495,26 @@ test('Better Auth: sign up, the socket and REST get the user from the cookie cac
     await assertBetterAuthLive(again, next.userId, email)
   } finally {
     await again.close()
+  }
+})
+
+test('Better Auth, HTTPS naming: __Secure-better-auth.* cookies, read by an API with secureCookie', { skip, timeout: 600_000 }, async () => {
+  const email = 'ada-secure@example.com'
+  await context.clearCookies()
+  const page = await context.newPage()
+  try {
+    const { userId } = await betterAuthForm(page, 'Sign up', email, betterSecure)
+    const cookies = await betterCookies('__Secure-' + BETTER)
+    assert.deepEqual(cookies.map((c) => [c.name, c.secure, c.httpOnly]).sort(), [
+      ['__Secure-' + BETTER + 'session_data', true, true],
+      ['__Secure-' + BETTER + 'session_token', true, true],
+    ])
+    assert.deepEqual(await betterCookies(), [], 'no cookie without the prefix')
+    await assertBetterAuthLive(page, userId, email)
+    // The API left at secureCookie: false sees no session in these cookies.
+    const res = await fetch(`${better.apiUrl}/me`, { headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } })
+    assert.equal(res.status, 401)
+  } finally {
+    await page.close()
   }
 })
