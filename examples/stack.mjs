@@ -52,11 +52,11 @@ export function buildNext(dir = NEXT_DIR) {
 
 /**
  * `next build` of each directory, all at once (each in its own process): the builds overlap
- * where one waits and the other computes. Resolves when all have finished; rejects with the
- * output of the first that failed.
+ * where one waits and the other computes. Resolves when all have finished; when one failed,
+ * rejects with its output once the others have finished too (no build is left running).
  */
-export function buildNextApps(dirs = [NEXT_DIR, NEXT_BETTER_AUTH_DIR]) {
-  return Promise.all(
+export async function buildNextApps(dirs = [NEXT_DIR, NEXT_BETTER_AUTH_DIR]) {
+  const results = await Promise.allSettled(
     dirs.map(
       (dir) =>
         new Promise((resolve, reject) => {
@@ -69,6 +69,8 @@ export function buildNextApps(dirs = [NEXT_DIR, NEXT_BETTER_AUTH_DIR]) {
         }),
     ),
   )
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
 }
 
 export function nextBuilt(dir = NEXT_DIR) {
