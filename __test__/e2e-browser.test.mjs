@@ -1,8 +1,9 @@
 // The whole stack in a real browser: examples/next-app (Next.js app router, Auth.js v5,
-// `next build` + `next start`) and examples/nest-app (NestJS, compiled; sockets through
-// AuthenticatedSocketAdapter, REST through the passport Strategy), driven by the system
-// Chromium through playwright-core. Each app runs as its own process on a free port of
-// 127.0.0.1 and is stopped by PID. `next build` runs once per test run.
+// `next build` + `next start`), examples/next-better-auth (the same with Better Auth 1.7) and
+// examples/nest-app (NestJS, compiled; sockets through AuthenticatedSocketAdapter, REST through
+// the passport Strategy), driven by the system Chromium through playwright-core. Each app runs
+// as its own process on a free port of 127.0.0.1 and is stopped by PID. `next build` runs once
+// per test run for each Next.js app, both at once; one Chromium serves every test.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { ROOT, buildNestIfStale, buildNext, startNest, startNext, freePort, stopProcess } from '../examples/stack.mjs'
+import { ROOT, NEXT_BETTER_AUTH_DIR, buildNestIfStale, buildNextApps, startNest, startNext, freePort, stopProcess } from '../examples/stack.mjs'
 
 const require = createRequire(import.meta.url)
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -25,6 +26,8 @@ const OTHER_SECRET = 'e2e-another-apps-secret-' + 'b'.repeat(24)
 const JWT_SECRET = 'e2e-access-token-secret-' + 'c'.repeat(16)
 const PASSWORD = 'authbridge'
 const SESSION = 'authjs.session-token'
+const BETTER_AUTH_SECRET = 'e2e-better-auth-secret-' + 'd'.repeat(24)
+const BETTER_PASSWORD = 'authbridge-better-auth'
 
 const procs = []
 let context = null
@@ -33,6 +36,8 @@ let plain = null // same host: localhost
 let secure = null // __Secure- cookies
 let sub = null // app.example.test + api.example.test, cookie domain example.test
 let evil = null // a page of another origin (evil.example.test)
+let better = null // examples/next-better-auth and an API configured with betterAuth
+let betterSecure = null // the same with __Secure- cookies
 
 const start = async (p) => {
   const proc = await p
@@ -43,7 +48,9 @@ const start = async (p) => {
 before(async () => {
   if (skip) return
   buildNestIfStale()
-  buildNext()
+  const t0 = Date.now()
+  await buildNextApps()
+  console.log(`# next build of examples/next-app and examples/next-better-auth (at once): ${Math.round((Date.now() - t0) / 1000)} s`)
 
   // Same host: the browser on http://localhost:N talks to http://localhost:P.
   {
@@ -76,6 +83,25 @@ before(async () => {
     )
     const api = await start(startNestOn(apiPort, { CORS_ORIGINS: `http://app.example.test:${frontPort}` }))
     sub = { front, api, url: `http://app.example.test:${front.port}`, apiUrl: `http://api.example.test:${api.port}` }
+  }
+  // Better Auth: examples/next-better-auth in front, an API that knows BETTER_AUTH_SECRET only
+  // (no AUTH_SECRET, no database: it reads the cookie cache).
+  {
+    const apiPort = await freePort()
+    const frontPort = await freePort()
+    const url = `http://localhost:${frontPort}`
+    const front = await start(startNext({ BETTER_AUTH_SECRET, BETTER_AUTH_URL: url, API_URL: `http://localhost:${apiPort}` }, frontPort, NEXT_BETTER_AUTH_DIR))
+    const api = await start(startNest({ BETTER_AUTH_SECRET, JWT_SECRET, LOG_REFUSALS: 'true', CORS_ORIGINS: url }, apiPort))
+    better = { front, api, url, apiUrl: `http://localhost:${api.port}` }
+  }
+  // HTTPS naming: __Secure-better-auth.* (USE_SECURE_COOKIES on http://localhost, a secure context).
+  {
+    const apiPort = await freePort()
+    const frontPort = await freePort()
+    const url = `http://localhost:${frontPort}`
+    const front = await start(startNext({ BETTER_AUTH_SECRET, BETTER_AUTH_URL: url, USE_SECURE_COOKIES: 'true', API_URL: `http://localhost:${apiPort}` }, frontPort, NEXT_BETTER_AUTH_DIR))
+    const api = await start(startNest({ BETTER_AUTH_SECRET, JWT_SECRET, LOG_REFUSALS: 'true', CORS_ORIGINS: url, SECURE_COOKIE: 'true' }, apiPort))
+    betterSecure = { front, api, url, apiUrl: `http://localhost:${api.port}` }
   }
   // A page on another origin of the same site, which tries to open a socket to the API.
   {
@@ -359,4 +385,136 @@ test('signed out everywhere on the API: the front end re-encodes its session, th
   assert.notEqual(after.value, before.value, 'Auth.js re-encoded the session cookie')
   // The re-encoded cookie keeps auth_time (the sign-in time): still before the revocation.
   assertSignedOut(await visit(plain.url), 'ERR_TOKEN_REVOKED')
+})
+
+// Better Auth (examples/next-better-auth): its own sign-up, sign-in and sign-out pages and
+// client; the API reads the cookie cache (strategy jwe) with BETTER_AUTH_SECRET alone.
+
+const BETTER = 'better-auth.'
+const betterCookies = async (prefix = BETTER) => (await context.cookies()).filter((c) => c.name.startsWith(prefix + 'session_'))
+
+/**
+ * The socket row of the page once attempt `n` is in a state other than `pending`: { state, detail }.
+ * Gives up after 30 s with what the page shows then.
+ */
+async function socketOutcome(page, n, pending = ['...', 'connecting']) {
+  const now = async () => ({ state: (await page.getByTestId('socket-state').textContent()).trim(), detail: await page.getByTestId('socket-detail').textContent() })
+  try {
+    await page.waitForFunction(
+      ([n, pending]) => {
+        const el = document.querySelector('[data-testid="socket-state"]')
+        return el && el.dataset.attempt === String(n) && !pending.includes(el.textContent.trim())
+      },
+      [n, pending],
+      { timeout: 30_000 },
+    )
+  } catch (err) {
+    throw new Error(`socket attempt ${n} still ${JSON.stringify(await now())}; events:\n${await page.getByTestId('events').textContent()}`, { cause: err })
+  }
+  return now()
+}
+
+/** Fills the sign-in form and presses `button` ('Sign up' or 'Sign in'); resolves once the page shows the user. */
+async function betterAuthForm(page, button, email, front = better) {
+  await page.goto(front.url)
+  await page.getByTestId('session-email').filter({ hasText: /^not signed in$/ }).waitFor()
+  if (button === 'Sign up') await page.locator('input[name="name"]').fill('Ada Lovelace')
+  await page.locator('input[name="email"]').fill(email)
+  await page.locator('input[name="password"]').fill(BETTER_PASSWORD)
+  await page.getByRole('button', { name: button, exact: true }).click()
+  await page.getByTestId('session-email').filter({ hasText: new RegExp(`^${email.replace(/[.]/g, '\\.')}$`) }).waitFor()
+  return { userId: await page.getByTestId('user-id').textContent(), sessionId: await page.getByTestId('session-id').textContent() }
+}
+
+async function assertBetterAuthLive(page, userId, email) {
+  const socket = await socketOutcome(page, 1)
+  assert.equal(socket.state, 'connected', `socket: ${socket.detail}`)
+  assert.deepEqual(JSON.parse(socket.detail), { sub: userId, kind: 'better-auth', source: 'cookie' })
+  // 'welcome' is emitted by the gateway to admitted sockets only.
+  const events = (await page.getByTestId('events').textContent()).split('\n')
+  assert.ok(events.includes(`welcome ${JSON.stringify({ sub: userId, kind: 'better-auth' })}`), events.join('\n'))
+  await page.getByTestId('rest-state').filter({ hasText: /^(?!\.\.\.$)/ }).waitFor()
+  assert.equal(await page.getByTestId('rest-state').textContent(), '200', await page.getByTestId('rest-detail').textContent())
+  assert.deepEqual(JSON.parse(await page.getByTestId('rest-detail').textContent()), { id: userId, email, name: 'Ada Lovelace' })
+}
+
+test('Better Auth: sign up, the socket and REST get the user from the cookie cache; sign-out closes the socket and a reconnect is refused', { skip, timeout: 600_000 }, async () => {
+  const email = 'ada-better@example.com'
+  await context.clearCookies()
+  const page = await context.newPage()
+  let first = null
+  try {
+    first = await betterAuthForm(page, 'Sign up', email)
+    const { userId, sessionId } = first
+    // Both cookies, httpOnly, as better-auth set them; the cache is a JWE (5 parts).
+    const cookies = await betterCookies()
+    assert.deepEqual(cookies.map((c) => [c.name, c.httpOnly]).sort(), [[BETTER + 'session_data', true], [BETTER + 'session_token', true]])
+    assert.equal(cookies.find((c) => c.name === BETTER + 'session_data').value.split('.').length, 5)
+    await assertBetterAuthLive(page, userId, email)
+
+    // Sign out: the page asks the API to revoke this session, then signs out through Better Auth.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+    await page.getByTestId('signed-out').filter({ hasText: /./ }).waitFor()
+    assert.equal(await page.getByTestId('signed-out').textContent(), 'API 204; Better Auth: signed out')
+    // The open socket was closed by the server (auth_revoked, then the disconnect).
+    const closed = await socketOutcome(page, 1, ['connected'])
+    assert.deepEqual(closed, { state: 'closed', detail: 'io server disconnect' })
+    const events = (await page.getByTestId('events').textContent()).split('\n')
+    assert.ok(events.includes(`auth_revoked ${JSON.stringify({ code: 'ERR_TOKEN_REVOKED' })}`), events.join('\n'))
+    // Better Auth cleared both cookies: the reconnect carries no session.
+    assert.deepEqual(await betterCookies(), [])
+    await page.getByRole('button', { name: 'Reconnect', exact: true }).click()
+    assert.deepEqual(await socketOutcome(page, 2), { state: 'refused', detail: 'ERR_TOKEN_MISSING' })
+
+    // A copy of the cookies kept from before the sign-out (another tab's jar, a stolen copy):
+    // the cookie cache alone is still valid until its maxAge (the API has no database), so
+    // the revocation is what refuses it, on the socket and on REST.
+    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ')
+    const { BetterAuthSession } = require('../index.js')
+    const decoded = new BetterAuthSession({ secret: BETTER_AUTH_SECRET, strategy: 'jwe' }).decodeCookieHeader(cookie)
+    assert.deepEqual([decoded.session.id, decoded.user.id], [sessionId, userId], 'the kept cookies still decode')
+    await context.addCookies(cookies)
+    await page.getByRole('button', { name: 'Reconnect', exact: true }).click()
+    assert.deepEqual(await socketOutcome(page, 3), { state: 'refused', detail: 'ERR_TOKEN_REVOKED' })
+    const rest = await fetch(`${better.apiUrl}/me`, { headers: { cookie } })
+    assert.equal(rest.status, 401)
+    assert.match(better.api.output, /refused \/: ERR_TOKEN_REVOKED/)
+    assert.ok(!better.api.output.includes(cookies[0].value.slice(0, 24)) && !better.api.output.includes(cookies[1].value.slice(0, 24)), 'no cookie value in the log')
+  } finally {
+    await page.close()
+  }
+
+  // Signing in again (the same user, a new session through the sign-in form): admitted; only
+  // the old session was revoked, not the user.
+  await context.clearCookies()
+  const again = await context.newPage()
+  try {
+    const next = await betterAuthForm(again, 'Sign in', email)
+    assert.equal(next.userId, first.userId)
+    assert.notEqual(next.sessionId, first.sessionId)
+    await assertBetterAuthLive(again, next.userId, email)
+  } finally {
+    await again.close()
+  }
+})
+
+test('Better Auth, HTTPS naming: __Secure-better-auth.* cookies, read by an API with secureCookie', { skip, timeout: 600_000 }, async () => {
+  const email = 'ada-secure@example.com'
+  await context.clearCookies()
+  const page = await context.newPage()
+  try {
+    const { userId } = await betterAuthForm(page, 'Sign up', email, betterSecure)
+    const cookies = await betterCookies('__Secure-' + BETTER)
+    assert.deepEqual(cookies.map((c) => [c.name, c.secure, c.httpOnly]).sort(), [
+      ['__Secure-' + BETTER + 'session_data', true, true],
+      ['__Secure-' + BETTER + 'session_token', true, true],
+    ])
+    assert.deepEqual(await betterCookies(), [], 'no cookie without the prefix')
+    await assertBetterAuthLive(page, userId, email)
+    // The API left at secureCookie: false sees no session in these cookies.
+    const res = await fetch(`${better.apiUrl}/me`, { headers: { cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } })
+    assert.equal(res.status, 401)
+  } finally {
+    await page.close()
+  }
 })

@@ -1,5 +1,6 @@
-// Starting and stopping the two example apps as real processes, for `npm run demo:browser`
-// and the browser test (__test__/e2e-browser.test.mjs): examples/nest-app compiled by tsc, examples/next-app built by
+// Starting and stopping the example apps as real processes, for `npm run demo:browser`
+// and the browser test (__test__/e2e-browser.test.mjs): examples/nest-app compiled by tsc,
+// examples/next-app (Auth.js) and examples/next-better-auth (Better Auth) built by
 // `next build` and served by `next start`. Every process is stopped by its PID.
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const NEXT_DIR = path.join(ROOT, 'examples', 'next-app')
+export const NEXT_BETTER_AUTH_DIR = path.join(ROOT, 'examples', 'next-better-auth')
 export const NEST_MAIN = path.join(ROOT, 'examples', 'nest-app', 'dist', 'main.mjs')
 const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next')
 const TSC_BIN = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
@@ -44,12 +46,35 @@ export function buildNestIfStale() {
   if (!dist.every((f) => existsSync(f) && statSync(f).mtimeMs >= newest)) buildNest()
 }
 
-export function buildNext() {
-  run(process.execPath, [NEXT_BIN, 'build'], { cwd: NEXT_DIR, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
+export function buildNext(dir = NEXT_DIR) {
+  run(process.execPath, [NEXT_BIN, 'build'], { cwd: dir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
 }
 
-export function nextBuilt() {
-  return existsSync(path.join(NEXT_DIR, '.next', 'BUILD_ID'))
+/**
+ * `next build` of each directory, all at once (each in its own process): the builds overlap
+ * where one waits and the other computes. Resolves when all have finished; when one failed,
+ * rejects with its output once the others have finished too (no build is left running).
+ */
+export async function buildNextApps(dirs = [NEXT_DIR, NEXT_BETTER_AUTH_DIR]) {
+  const results = await Promise.allSettled(
+    dirs.map(
+      (dir) =>
+        new Promise((resolve, reject) => {
+          const child = spawn(process.execPath, [NEXT_BIN, 'build'], { cwd: dir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+          let output = ''
+          child.stdout.on('data', (d) => (output += d))
+          child.stderr.on('data', (d) => (output += d))
+          child.on('error', reject)
+          child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`next build in ${path.relative(ROOT, dir)} failed (${code ?? signal}):\n${output}`))))
+        }),
+    ),
+  )
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+}
+
+export function nextBuilt(dir = NEXT_DIR) {
+  return existsSync(path.join(dir, '.next', 'BUILD_ID'))
 }
 
 /** Spawns a long-running process and resolves once `ready` matches its output. */
@@ -128,13 +153,14 @@ export async function startNest(env, port) {
 }
 
 /**
- * `next start` of the built Next.js example on a free port of 127.0.0.1.
- * env: AUTH_SECRET, API_URL, API_INTERNAL_URL, AUTH_COOKIE_DOMAIN, USE_SECURE_COOKIES, ...
+ * `next start` of a built Next.js example (`dir`, default examples/next-app) on a free port of 127.0.0.1.
+ * env of next-app: AUTH_SECRET, API_URL, API_INTERNAL_URL, AUTH_COOKIE_DOMAIN, USE_SECURE_COOKIES, ...
+ * env of next-better-auth: BETTER_AUTH_SECRET, BETTER_AUTH_URL, API_URL, USE_SECURE_COOKIES.
  */
-export async function startNext(env, port) {
+export async function startNext(env, port, dir = NEXT_DIR) {
   port = port ?? (await freePort())
-  const proc = await startProcess('next-app', [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
-    cwd: NEXT_DIR,
+  const proc = await startProcess(path.basename(dir), [NEXT_BIN, 'start', '-H', '127.0.0.1', '-p', String(port)], {
+    cwd: dir,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', ...env },
     ready: /Ready in|ready started|started server/i,
   })
