@@ -221,7 +221,6 @@ function authenticateWith(self, handle, handshake, originAllowed) {
   return result
 }
 
-
 /** Runs a direct call `fn` and publishes its outcome as a 'direct' check (for a channel subscriber). */
 function publishedDirect(fn) {
   let r
