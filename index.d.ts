@@ -341,6 +341,11 @@ export declare class HandshakeAuthenticator {
    * `auth_refresh` and for callers that already hold the token.
    */
   verifyToken<T extends object = {}>(token: string): TokenResult & { claims: T }
+  /**
+   * The handle of the public methods (js/index.js): `_handle()` plus the flag that counts
+   * their outcomes natively as direct calls (src/metrics.rs).
+   */
+  _directHandle(): number
   /** The handshake member (`authField`) read for the 'auth' and 'query' sources. */
   _authField(): string
   /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
@@ -390,6 +395,13 @@ export declare class JwtVerifier {
   verify<T extends object = {}>(token: string): JwtClaims & T
   /** Like verify, with the protected header too. */
   verifyComplete(token: string): CompleteResult
+  /** As verifyComplete, not counted: for the integrations (JwtService), which report their own outcomes. */
+  _verifyCompleteQuiet(token: string): CompleteResult
+  /**
+   * The handle `_jwtVerifyText` takes for the public verify (js/index.js): its outcomes are
+   * counted natively.
+   */
+  _directHandle(): number
   /** Replaces the keys with a new JWK Set, atomically: on error nothing changes. */
   setJwks(jwks: { keys: object[] } | string): void
 }
@@ -457,6 +469,23 @@ export declare class RevocationList {
   /** Seconds a subject entry lives after its `before`. */
   get subjectTtl(): number
 }
+
+/** * For js/index.js: counts one outcome of HandshakeAuthenticator#authenticateAsync or
+ * #verifyTokenAsync called directly, decided in JS (a key-set wait, a Better Auth session
+ * lookup). Unknown names count as unknown; an unknown code as ERR_INTERNAL.
+ */
+export declare function _countDirectHandshake(kind: string | null, source: string | null, code: string | null): void
+
+/** * For js/index.js: counts one outcome of a bare verifier's async method called directly
+ * (JwtVerifier#verifyAsync, #verifyCompleteAsync), decided after a key-set wait. `code` null
+ * when accepted; an unknown code counts as ERR_INTERNAL.
+ */
+export declare function _countVerifier(verifier: 'jwt', code: string | null): void
+
+/** * For authbridge/metrics (`nativeCounts()`): the outcome counters of HandshakeAuthenticator's
+ * public methods called directly (not through an integration), process-wide, non-zero ones only.
+ */
+export declare function _directHandshakeCounts(): Array<DirectHandshakeCount>
 
 /**
  * For the async paths of the JS layer: a session `lookupSession` found (`{ session, user }`
@@ -585,6 +614,18 @@ export interface CompleteResult {
 
 /** Decodes a token without verifying it. Never trust the result; for diagnostics. */
 export declare function decodeUnverified(token: string): Unverified
+
+/** One non-zero outcome counter of HandshakeAuthenticator's direct calls. */
+export interface DirectHandshakeCount {
+  /** 'jwt', 'authjs' or 'better-auth'; null when unknown (most refusals). */
+  kind?: string
+  /** 'auth', 'header', 'cookie' or 'query'; null when unknown (verifyToken, a missing token). */
+  source?: string
+  /** The refusal's code; null for accepted tokens. */
+  code?: string
+  /** How many since the process started (only grows). */
+  count: number
+}
 
 export interface EncodeOptions {
   /** Seconds, default 30 days. */

@@ -440,7 +440,7 @@ class ConnectionWatch {
   refresh(conn, token, info) {
     let fresh
     try {
-      fresh = this.authenticator.verifyToken(token)
+      fresh = this.authenticator._verifyToken(token)
     } catch (err) {
       const { code, fingerprint } = refusalInfo(err)
       callHook(this.onFailure, { code, source: 'refresh', fingerprint, ...info })

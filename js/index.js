@@ -11,6 +11,8 @@ const native = require('../index.js')
 const { RemoteJwks, missed } = require('./jwks.js')
 const { trustProxyPredicate, requestSecure, reqSecure } = require('./socket-origin.js')
 
+const metrics = require('./metrics/channels.js')
+
 const kRemote = Symbol('authbridge.remoteJwks')
 const kLists = Symbol('authbridge.revocationLists')
 const kClock = Symbol('authbridge.hasClock')
@@ -83,6 +85,10 @@ const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
 const kField = Symbol('authbridge.authField')
 const kRule = Symbol('authbridge.originRule')
 const kHandle = Symbol('authbridge.handle')
+// The handle of HandshakeAuthenticator's public methods: their outcomes are counted natively
+// as 'direct' checks (src/metrics.rs). The integrations call the _-prefixed twins, with kHandle,
+// and report their own outcomes with their transport.
+const kDirect = Symbol('authbridge.directHandle')
 const kTrust = Symbol('authbridge.trustProxy')
 const kLookup = Symbol('authbridge.betterAuthLookup')
 const { lookupState, authenticateByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth.js')
@@ -101,6 +107,9 @@ for (const k of Object.keys(KINDS)) {
   for (const c of Object.keys(SOURCES)) WHERE[(k << 8) | c] = Object.freeze({ kind: KINDS[k], source: SOURCES[c] })
 }
 
+/** verifyToken's result of a one-token text result. */
+const tokenResult = (t) => ({ claims: JSON.parse(t), kind: kindOf(t) })
+
 /** A Cookie header as the addon reads it: a string, or a list of strings joined with '; '. */
 function cookieHeader(c) {
   if (typeof c === 'string' || !Array.isArray(c)) return c
@@ -115,7 +124,7 @@ const objectOrNone = (v) => (typeof v === 'object' && v !== null ? v : undefined
  * The native authenticate of an auth / query member and a headers object (or undefined): its
  * text result. `secure(headers)`: whether the request came over https (the same-origin rule).
  */
-function authenticateText(self, a, q, headers, originAllowed, secure) {
+function authenticateText(self, handle, a, q, headers, originAllowed, secure) {
   let authorization, origin, host, cookie
   let tls = false
   if (headers !== undefined) {
@@ -128,20 +137,41 @@ function authenticateText(self, a, q, headers, originAllowed, secure) {
     }
     cookie = cookieHeader(headers.cookie)
   }
-  return handshakeAuthenticate(self[kHandle], a, q, authorization, cookie, origin, host, originAllowed, tls)
+  return handshakeAuthenticate(handle, a, q, authorization, cookie, origin, host, originAllowed, tls)
+}
+
+/** `p` (a JwtVerifier async call's promise, its attempts not counted) with its outcome counted once, natively. */
+function countedJwt(p) {
+  return p.then(
+    (r) => {
+      native._countVerifier('jwt', null)
+      return r
+    },
+    (err) => {
+      if (!err || err.code !== 'ERR_INVALID_OPTIONS') native._countVerifier('jwt', metrics.codeOf(err))
+      throw err
+    },
+  )
 }
 
 class JwtVerifier extends native.JwtVerifier {
   constructor(options) {
     const { options: o, remote } = withRemote(options)
     super(o)
-    // The native handle the hot path is called with (a plain function is entered faster than a method).
+    // The native handles the hot path is called with (a plain function is entered faster than
+    // a method): kDirect counts the outcome natively (a direct call), kHandle does not.
     Object.defineProperty(this, kHandle, { value: this._handle() })
-    if (remote) attachRemote(this, remote, JwtVerifier.prototype, ['verify', 'verifyComplete'])
+    Object.defineProperty(this, kDirect, { value: this._directHandle() })
+    if (remote) attachRemote(this, remote, JwtVerifier.prototype, ['verify', 'verifyComplete', '_verify', '_verifyCompleteQuiet'])
   }
 
   /** Verifies signature and claims; returns the claims. */
   verify(token) {
+    return JSON.parse(jwtVerifyText(this[kDirect], token))
+  }
+
+  /** As verify, not counted: for the integrations (JwtService), which report their own outcomes. */
+  _verify(token) {
     return JSON.parse(jwtVerifyText(this[kHandle], token))
   }
 
@@ -152,13 +182,74 @@ class JwtVerifier extends native.JwtVerifier {
 
   /** As verify; with a remote set, an unknown kid waits for the refresh and retries once. */
   verifyAsync(token) {
-    return retryOnce(this[kRemote], () => JwtVerifier.prototype.verify.call(this, token))
+    return countedJwt(retryOnce(this[kRemote], () => JwtVerifier.prototype._verify.call(this, token)))
   }
 
   /** As verifyComplete, asynchronously (see verifyAsync). */
   verifyCompleteAsync(token) {
-    return retryOnce(this[kRemote], () => native.JwtVerifier.prototype.verifyComplete.call(this, token))
+    return countedJwt(retryOnce(this[kRemote], () => native.JwtVerifier.prototype._verifyCompleteQuiet.call(this, token)))
   }
+}
+
+/**
+ * HandshakeAuthenticator#authenticate of `self` with `handle` (kDirect: counted as a direct
+ * call; kHandle: not counted).
+ */
+function authenticateWith(self, handle, handshake, originAllowed) {
+  if (typeof handshake !== 'object' || handshake === null || (originAllowed != null && typeof originAllowed !== 'boolean')) {
+    // The addon's own errors for a wrong argument.
+    return nativeAuthenticate.call(self, handshake, originAllowed)
+  }
+  const auth = objectOrNone(handshake.auth)
+  const headers = objectOrNone(handshake.headers)
+  const query = objectOrNone(handshake.query)
+  const name = self[kField]
+  const a = auth === undefined ? undefined : auth[name]
+  if (typeof a === 'string') {
+    // 'auth' first (the default) and a token there: it is the one (null: the full call decides).
+    const t = handshakeAuthToken(handle, a)
+    if (t !== null) return { claims: JSON.parse(t), kind: kindOf(t), source: 'auth' }
+  }
+  const q = query === undefined ? undefined : query[name]
+  const secure = (h) => requestSecure(self[kTrust], handshake.secure, handshake.address, h)
+  const t = authenticateText(self, handle, a, q, headers, originAllowed, secure)
+  const result = { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
+  // A Better Auth cookie cache, with lookupSession: its token, for the renewal at the cache's expiry.
+  if (t.charCodeAt(0) === 10 && t.charCodeAt(1) === 10 && self[kLookup] !== null) {
+    rememberToken(result.claims, native._handshakeBetterAuthToken(self[kHandle], cookieHeader(headers.cookie)))
+  }
+  return result
+}
+
+/** Runs a direct call `fn` and publishes its outcome as a 'direct' check (for a channel subscriber). */
+function publishedDirect(fn) {
+  let r
+  try {
+    r = fn()
+  } catch (err) {
+    if (!err || err.code !== 'ERR_INVALID_OPTIONS') metrics.publishDirect(err, null)
+    throw err
+  }
+  metrics.publishDirect(null, r)
+  return r
+}
+
+/** `p` (a direct async call's promise) with its outcome counted natively and published as a 'direct' check. */
+function reportedDirect(p) {
+  return p.then(
+    (r) => {
+      native._countDirectHandshake(r.kind || null, r.source || null, null)
+      metrics.publishDirect(null, r)
+      return r
+    },
+    (err) => {
+      if (!err || err.code !== 'ERR_INVALID_OPTIONS') {
+        native._countDirectHandshake((err && err.kind) || null, (err && err.source) || null, metrics.codeOf(err))
+        metrics.publishDirect(err, null)
+      }
+      throw err
+    },
+  )
 }
 
 class HandshakeAuthenticator extends native.HandshakeAuthenticator {
@@ -179,10 +270,11 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     // Fixed at construction: read once here rather than through the addon on each request.
     Object.defineProperty(this, kRule, { value: super.originRule })
     Object.defineProperty(this, kHandle, { value: this._handle() })
+    Object.defineProperty(this, kDirect, { value: this._directHandle() })
     Object.defineProperty(this, kLists, { value: revocationListsOf(options) })
     Object.defineProperty(this, kClock, { value: hasClock(options) })
     Object.defineProperty(this, kLookup, { value: lookupState(options && typeof options === 'object' ? options.betterAuth : null) })
-    if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken'])
+    if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken', '_authenticate', '_verifyToken'])
   }
 
   /**
@@ -209,32 +301,17 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
 
   /**
    * Authenticates `socket.handshake` (or any `{ auth, headers, query }`): its members are
-   * read here, in the addon's order, and handed over as strings in one call.
+   * read here, in the addon's order, and handed over as strings in one call. A direct call:
+   * its outcome is counted as a 'direct' check (authbridge/metrics).
    */
   authenticate(handshake, originAllowed) {
-    if (typeof handshake !== 'object' || handshake === null || (originAllowed != null && typeof originAllowed !== 'boolean')) {
-      // The addon's own errors for a wrong argument.
-      return nativeAuthenticate.call(this, handshake, originAllowed)
-    }
-    const auth = objectOrNone(handshake.auth)
-    const headers = objectOrNone(handshake.headers)
-    const query = objectOrNone(handshake.query)
-    const name = this[kField]
-    const a = auth === undefined ? undefined : auth[name]
-    if (typeof a === 'string') {
-      // 'auth' first (the default) and a token there: it is the one (null: the full call decides).
-      const t = handshakeAuthToken(this[kHandle], a)
-      if (t !== null) return { claims: JSON.parse(t), kind: kindOf(t), source: 'auth' }
-    }
-    const q = query === undefined ? undefined : query[name]
-    const secure = (h) => requestSecure(this[kTrust], handshake.secure, handshake.address, h)
-    const t = authenticateText(this, a, q, headers, originAllowed, secure)
-    const result = { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
-    // A Better Auth cookie cache, with lookupSession: its token, for the renewal at the cache's expiry.
-    if (t.charCodeAt(0) === 10 && t.charCodeAt(1) === 10 && this[kLookup] !== null) {
-      rememberToken(result.claims, native._handshakeBetterAuthToken(this[kHandle], cookieHeader(headers.cookie)))
-    }
-    return result
+    if (!metrics.CHECK.hasSubscribers) return authenticateWith(this, this[kDirect], handshake, originAllowed)
+    return publishedDirect(() => authenticateWith(this, this[kDirect], handshake, originAllowed))
+  }
+
+  /** As authenticate, for the integrations (which report their own outcomes). */
+  _authenticate(handshake, originAllowed) {
+    return authenticateWith(this, this[kHandle], handshake, originAllowed)
   }
 
   /**
@@ -262,7 +339,7 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
    */
   _authenticateHeadersText(req, originAllowed) {
     const headers = req ? objectOrNone(req.headers) : undefined
-    return authenticateText(this, undefined, undefined, headers, originAllowed, () => reqSecure(this[kTrust], req))
+    return authenticateText(this, this[kHandle], undefined, undefined, headers, originAllowed, () => reqSecure(this[kTrust], req))
   }
 
   /** For authbridge/passport: whether an HTTP request came over https (see trustProxy). */
@@ -270,10 +347,15 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     return reqSecure(this[kTrust], req)
   }
 
-  /** Checks one token of either kind (a 'Bearer ' prefix is tolerated): { claims, kind }. */
+  /** Checks one token of either kind (a 'Bearer ' prefix is tolerated): { claims, kind }. A direct call (see authenticate). */
   verifyToken(token) {
-    const t = handshakeVerifyToken(this[kHandle], token)
-    return { claims: JSON.parse(t), kind: kindOf(t) }
+    if (!metrics.CHECK.hasSubscribers) return tokenResult(handshakeVerifyToken(this[kDirect], token))
+    return publishedDirect(() => tokenResult(handshakeVerifyToken(this[kDirect], token)))
+  }
+
+  /** As verifyToken, for the integrations (which report their own outcomes). */
+  _verifyToken(token) {
+    return tokenResult(handshakeVerifyToken(this[kHandle], token))
   }
 
   /** How allowedOrigins was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
@@ -316,7 +398,12 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
    * Auth session token without a usable cookie cache is looked up (`betterAuth.lookupSession`).
    */
   authenticateAsync(handshake, originAllowed) {
-    const p = retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype.authenticate.call(this, handshake, originAllowed))
+    return reportedDirect(this._authenticateAsync(handshake, originAllowed))
+  }
+
+  /** As authenticateAsync, for the integrations (which report their own outcomes). */
+  _authenticateAsync(handshake, originAllowed) {
+    const p = retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype._authenticate.call(this, handshake, originAllowed))
     const state = this[kLookup]
     if (state === null) return p
     return p.catch((err) => {
@@ -328,7 +415,12 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
 
   /** As verifyToken, asynchronously (see authenticateAsync). */
   verifyTokenAsync(token) {
-    return retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype.verifyToken.call(this, token))
+    return reportedDirect(this._verifyTokenAsync(token))
+  }
+
+  /** As verifyTokenAsync, for the integrations (which report their own outcomes). */
+  _verifyTokenAsync(token) {
+    return retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype._verifyToken.call(this, token))
   }
 }
 

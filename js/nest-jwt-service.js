@@ -203,18 +203,18 @@ class JwtService {
     let payload
     this._clock = spec.clockTimestamp
     try {
-      if (spec.complete) ({ header, payload } = verifier.verifyComplete(token))
-      else payload = verifier.verify(token)
+      if (spec.complete) ({ header, payload } = verifier._verifyCompleteQuiet(token))
+      else payload = verifier._verify(token)
       o.postChecks(payload, spec)
     } catch (err) {
       const out = toJwtError(err, token, spec.expected)
-      if (metrics.CHECK.hasSubscribers) metrics.publishRefused({ code: out.code || err.code, fingerprint: fingerprint(token) }, 'call', 'jwt')
+      metrics.reportRefused({ code: out.code || err.code }, 'call', 'jwt', null, token)
       this.logger.debug(`verify refused: ${out.code} (token ${fingerprint(token)})`)
       throw out
     } finally {
       this._clock = undefined
     }
-    if (metrics.CHECK.hasSubscribers) metrics.publishAccepted('jwt', null, 'call')
+    metrics.reportAccepted('jwt', null, 'call')
     if (!spec.complete) return payload
     return { header, payload, signature: token.slice(token.lastIndexOf('.') + 1) }
   }

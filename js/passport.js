@@ -198,12 +198,12 @@ class Strategy {
       // The request's scheme for the same-origin rule (see HandshakeAuthenticator#_reqSecure).
       const handshake = { headers: (req && req.headers) || {}, secure: authenticator._reqSecure(req) }
       const originAllowed = originVerdict(authenticator, req)
-      return wait ? authenticator.authenticateAsync(handshake, originAllowed) : authenticator.authenticate(handshake, originAllowed)
+      return wait ? authenticator._authenticateAsync(handshake, originAllowed) : authenticator._authenticate(handshake, originAllowed)
     }
     if (typeof token !== 'string' || /\s/.test(token)) throw codedError('ERR_TOKEN_MALFORMED', 'the token is not a compact JWS or JWE')
     const asResult = (r) => ({ kind: r.kind, source: null, claims: r.claims })
-    if (wait) return authenticator.verifyTokenAsync(token).then(asResult)
-    if (authenticator.remoteJwks !== null) return asResult(authenticator.verifyToken(token))
+    if (wait) return authenticator._verifyTokenAsync(token).then(asResult)
+    if (authenticator.remoteJwks !== null) return asResult(authenticator._verifyToken(token))
     // The addon's text result (a leading tab: a session), parsed once, no copies.
     const t = authenticator._verifyTokenText(token)
     return { kind: HandshakeAuthenticator._kindOf(t), source: null, claims: JSON.parse(t) }
@@ -223,7 +223,7 @@ class Strategy {
 
   /** The Error passport-jwt gives fail() for a refused token, with authbridge's code. */
   _refusal(err, token, req) {
-    if (metrics.CHECK.hasSubscribers) metrics.publishRefused(err, 'http')
+    metrics.reportRefused(err, 'http')
     if (err && err.code === 'ERR_TOKEN_MISSING') return codedError('ERR_TOKEN_MISSING', 'No auth token')
     let t = token
     if (t === UNKNOWN && err && err.source === 'header') {
@@ -281,7 +281,7 @@ class Strategy {
     } catch (err) {
       if (err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && authenticator._worthAsync(err)) {
         // A Better Auth session only the database knows: betterAuth.lookupSession.
-        return authenticator.authenticateAsync({ headers: (req && req.headers) || {} }, originVerdict(authenticator, req)).then(
+        return authenticator._authenticateAsync({ headers: (req && req.headers) || {} }, originVerdict(authenticator, req)).then(
           (r) => this._accept(req, r),
           (e) => this.fail(this._refusal(e, UNKNOWN, req)),
         )
@@ -356,7 +356,7 @@ class Strategy {
 
   /** As _accept, with req.authbridge given (the fast path hands a shared frozen one). */
   _settle(req, where, claims) {
-    if (metrics.CHECK.hasSubscribers) metrics.publishAccepted(where.kind, where.source, 'http')
+    metrics.reportAccepted(where.kind, where.source, 'http')
     if (req) req.authbridge = where
     if (!this._verify) return this.success(claims)
     let called = false

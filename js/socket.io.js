@@ -79,12 +79,12 @@ function createContext(optionsOrAuthenticator, settings) {
 function authenticateSocket(ctx, socket, originAllowed) {
   let result
   try {
-    result = ctx.authenticator.authenticate(socket.handshake, originAllowed)
+    result = ctx.authenticator._authenticate(socket.handshake, originAllowed)
   } catch (err) {
     // A remote key set is refreshing (unknown kid, first load): wait for it and retry once;
     // a Better Auth session token without its cookie cache: betterAuth.lookupSession.
     if (worthAsync(ctx.authenticator, err)) {
-      return ctx.authenticator.authenticateAsync(socket.handshake, originAllowed).then(
+      return ctx.authenticator._authenticateAsync(socket.handshake, originAllowed).then(
         (r) => admitResult(ctx, socket, r),
         (e) => refusal(ctx, socket, e),
       )
@@ -102,7 +102,7 @@ function settle(outcome, then) {
 
 function refusal(ctx, socket, err) {
   const info = refusalInfo(err)
-  if (metrics.CHECK.hasSubscribers) metrics.publishRefused(err, 'socket.io')
+  metrics.reportRefused(err, 'socket.io')
   callHook(ctx.onFailure, {
     ...info,
     namespace: socket.nsp && socket.nsp.name,
@@ -120,7 +120,7 @@ function admitResult(ctx, socket, result) {
   if (socket.recovered) freshIfAnotherIdentity(socket, ctx.identity, result.claims)
   socket.data.user = result.claims
   socket.data.auth = { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) }
-  if (metrics.CHECK.hasSubscribers) metrics.publishAccepted(result.kind, result.source, 'socket.io')
+  metrics.reportAccepted(result.kind, result.source, 'socket.io')
   callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
   return null
 }

@@ -98,7 +98,7 @@ function queryOf(req) {
 
 function failed(ctx, err, extra) {
   const info = refusalInfo(err)
-  if (metrics.CHECK.hasSubscribers) metrics.publishRefused(err, ctx.transport)
+  metrics.reportRefused(err, ctx.transport)
   callHook(ctx.onFailure, {
     ...info,
     transport: ctx.transport,
@@ -112,7 +112,7 @@ function accepted(ctx, result, extra) {
   // Refused by a list that applies and that the authenticator did not consult.
   const code = ctx.watch.refusal(result.claims, result.kind, true)
   if (code) return { ok: false, code: failed(ctx, { code, source: result.source }, extra) }
-  if (metrics.CHECK.hasSubscribers) metrics.publishAccepted(result.kind, result.source, ctx.transport)
+  metrics.reportAccepted(result.kind, result.source, ctx.transport)
   callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, transport: ctx.transport, ...extra })
   return { ok: true, user: result.claims, auth: { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) } }
 }
@@ -136,10 +136,10 @@ function authenticateHandshake(ctx, handshake, extra, fallbackVerdict) {
     (originAllowed) => {
       let result
       try {
-        result = ctx.authenticator.authenticate(handshake, originAllowed)
+        result = ctx.authenticator._authenticate(handshake, originAllowed)
       } catch (err) {
         if (worthAsync(ctx.authenticator, err)) {
-          return ctx.authenticator.authenticateAsync(handshake, originAllowed).then(
+          return ctx.authenticator._authenticateAsync(handshake, originAllowed).then(
             (r) => accepted(ctx, r, extra),
             (e) => ({ ok: false, code: failed(ctx, e, extra) }),
           )

@@ -1,61 +1,66 @@
 'use strict'
-// The per-event side of authbridge/metrics, kept to a few Map lookups and additions: counts
+// The per-event side of authbridge/metrics, kept to a few comparisons and an addition: counts
 // and handshake-time buckets are aggregated here, in plain JS, and handed to OpenTelemetry or
 // prom-client only on collection. (An SDK's add() / record() and prom-client's inc() /
-// observe() hash their attributes on every call: about 1 to 4 µs each, measured in
-// benchmark/metrics.mjs.)
+// observe() hash their attributes on every call: about 1 to 2 µs each.)
 
 /**
- * A lookup of the value for the combination of `fields` of an event, made by `make(event)` on
- * first sight. Nested Maps keyed by the field values themselves (interned strings or null):
- * no key string is built per event.
+ * A lookup of the value for a combination of four values (interned strings or null), made by
+ * `make(a, b, c, d)` on first sight: nested Maps keyed by the values themselves (no key
+ * string built per event), behind a one-entry cache of the last combination (a steady stream
+ * of the same outcome costs four comparisons).
  */
-function combinations(fields, make) {
+function combinations(make) {
   const root = new Map()
-  const last = fields.length - 1
   const all = []
-  const lookup = (e) => {
-    let m = root
-    for (let i = 0; i < last; i++) {
-      const k = e[fields[i]]
-      let n = m.get(k)
-      if (n === undefined) {
-        n = new Map()
-        m.set(k, n)
-      }
-      m = n
+  let la, lb, lc, ld
+  let last
+  const step = (m, k) => {
+    let n = m.get(k)
+    if (n === undefined) {
+      n = new Map()
+      m.set(k, n)
     }
-    const k = e[fields[last]]
-    let v = m.get(k)
+    return n
+  }
+  const lookup = (a, b, c, d) => {
+    if (last !== undefined && a === la && b === lb && c === lc && d === ld) return last
+    const m = step(step(step(root, a), b), c)
+    let v = m.get(d)
     if (v === undefined) {
-      v = make(e)
-      m.set(k, v)
+      v = make(a, b, c, d)
+      m.set(d, v)
       all.push(v)
     }
+    la = a
+    lb = b
+    lc = c
+    ld = d
+    last = v
     return v
   }
   lookup.values = () => all
   return lookup
 }
 
-/** Counts per combination: `{ labels, n }` entries (labels made once by `labelsOf`). */
-function counter(fields, labelsOf) {
-  const lookup = combinations(fields, (e) => ({ labels: labelsOf(e), n: 0 }))
+/** Counts per combination: `{ labels, n }` entries (labels made once by `labelsOf(a, b, c, d)`). */
+function counter(labelsOf) {
+  const lookup = combinations((a, b, c, d) => ({ labels: labelsOf(a, b, c, d), n: 0 }))
   return {
-    add(e) {
-      lookup(e).n++
+    add(a, b, c, d) {
+      lookup(a, b, c, d).n++
     },
     values: lookup.values,
   }
 }
 
-/** A histogram per combination: `{ labels, counts (per bucket, last: +Inf), sum, count }`. */
-function histogram(fields, labelsOf, buckets) {
+/** A histogram per combination of two values: `{ labels, counts (per bucket, last: +Inf), sum, count }`. */
+function histogram(labelsOf, buckets) {
   const size = buckets.length
-  const lookup = combinations(fields, (e) => ({ labels: labelsOf(e), counts: new Float64Array(size + 1), sum: 0, count: 0 }))
+  const lookup = combinations((a, b) => ({ labels: labelsOf(a, b), counts: new Float64Array(size + 1), sum: 0, count: 0 }))
   return {
-    observe(e, value) {
-      const h = lookup(e)
+    observe(a, b, value) {
+      const h = lookup(a, b, null, null)
       let i = 0
       while (i < size && value > buckets[i]) i++
       h.counts[i]++

@@ -3,12 +3,12 @@ import type { RedisRevocation } from '../redis'
 
 /** Where a checked token came from (null: unknown, or a token given directly). */
 export type CheckSource = 'auth' | 'header' | 'cookie' | 'query' | null
-/** Which entry point checked it: the WebSocket transports, passport ('http'), JwtService ('call'). */
-export type CheckTransport = 'socket.io' | 'ws' | 'graphql-ws' | 'http' | 'call'
+/** Which entry point checked it: the WebSocket transports, passport ('http'), JwtService ('call'), a HandshakeAuthenticator the app calls ('direct'). */
+export type CheckTransport = 'socket.io' | 'ws' | 'graphql-ws' | 'http' | 'call' | 'direct'
 
 /** A message of the `authbridge:check` diagnostics channel: one per check at an entry point. Never the token. */
 export interface CheckEvent {
-  kind: 'jwt' | 'authjs' | null
+  kind: 'jwt' | 'authjs' | 'better-auth' | null
   source: CheckSource
   transport: CheckTransport
   /** null when accepted. */
@@ -53,7 +53,7 @@ export declare const channels: {
   readonly jwks: 'authbridge:jwks'
 }
 
-/** One non-zero native counter of the bare verifiers (JwtVerifier#verify, AuthJsSession#decode, BetterAuthSession#decode). */
+/** One non-zero native counter of the bare verifiers (JwtVerifier, AuthJsSession, BetterAuthSession called by the app). */
 export interface VerifierCount {
   verifier: 'jwt' | 'authjs' | 'betterauth'
   code: ErrorCode | null
@@ -62,6 +62,17 @@ export interface VerifierCount {
 
 /** The bare verifiers' outcome counters, process-wide, read now. */
 export declare function nativeCounts(): VerifierCount[]
+
+/** One non-zero native counter of HandshakeAuthenticator's public methods called directly (transport 'direct'). */
+export interface DirectCount {
+  kind: 'jwt' | 'authjs' | 'better-auth' | null
+  source: 'auth' | 'header' | 'cookie' | 'query' | null
+  code: ErrorCode | null
+  count: number
+}
+
+/** The outcome counters of HandshakeAuthenticator's direct calls, process-wide, read now. */
+export declare function directCounts(): DirectCount[]
 
 /** Structural types of @opentelemetry/api's providers (the peer is optional). */
 export interface MeterProviderLike {

@@ -2,8 +2,10 @@
 // authbridge/metrics: the event stream (js/metrics/channels.js) and the collected state
 // (js/metrics/state.js) as OpenTelemetry instruments (openTelemetryMetrics) or prom-client
 // metrics (prometheusMetrics), plus traces of handshakes and key-set refreshes. Both peers are
-// optional and loaded only when their function is called (js/peer.js). Nothing here is on a
-// hot path: the entry points publish only while one of these is subscribed.
+// optional and loaded only when their function is called (js/peer.js). The entry points hand
+// their events to the recorders registered here (js/metrics/channels.js addRecorder), which
+// count them in plain JS (js/metrics/aggregate.js); the SDK or the registry reads the counts,
+// the native counters and the tracked objects on collection.
 
 const dc = require('node:diagnostics_channel')
 const channels = require('./channels.js')
@@ -19,7 +21,7 @@ const HANDSHAKE_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.00
 
 /** The instruments, by name: the one table both backends (and the README) follow. */
 const METRICS = Object.freeze({
-  outcomes: { otel: 'authbridge.auth.outcomes', prom: 'authbridge_auth_outcomes_total', unit: '{outcome}', help: 'Token checks at the entry points (Socket.IO, ws, graphql-ws, passport, JwtService), by kind, source, transport, outcome and code' },
+  outcomes: { otel: 'authbridge.auth.outcomes', prom: 'authbridge_auth_outcomes_total', unit: '{outcome}', help: 'Token checks at the entry points (Socket.IO, ws, graphql-ws, passport, JwtService, HandshakeAuthenticator called directly), by kind, source, transport, outcome and code' },
   verifier: { otel: 'authbridge.verifier.outcomes', prom: 'authbridge_verifier_outcomes_total', unit: '{outcome}', help: 'Calls of the bare verifiers (JwtVerifier#verify, AuthJsSession#decode, BetterAuthSession#decode), counted natively, by kind, outcome and code' },
   handshake: { otel: 'authbridge.handshake.duration', prom: 'authbridge_handshake_duration_seconds', unit: 's', help: 'WebSocket handshake authentication time, by transport, outcome and code' },
   lifetime: { otel: 'authbridge.connection.events', prom: 'authbridge_connection_events_total', unit: '{event}', help: 'Lifetime events of admitted connections (expired, revoked, refreshed, refresh_refused), by transport, kind and code' },
@@ -36,45 +38,61 @@ const METRICS = Object.freeze({
 
 const outcomeOf = (code) => (code ? 'refused' : 'accepted')
 
-// Fields that make a series, per event type (js/metrics/aggregate.js keys nested Maps on them).
-const CHECK_FIELDS = ['transport', 'kind', 'source', 'code']
-const LIFETIME_FIELDS = ['event', 'transport', 'kind', 'code']
-const HANDSHAKE_FIELDS = ['transport', 'code']
+// The transport of HandshakeAuthenticator's direct calls (counted natively, src/metrics.rs).
+const DIRECT = 'direct'
 
-function otelCheckAttrs(e) {
-  const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
-  if (e.kind) attrs['authbridge.kind'] = e.kind
-  if (e.source) attrs['authbridge.source'] = e.source
-  if (e.code) attrs['error.type'] = e.code
+// Attributes of a series, made once per combination (js/metrics/aggregate.js): the recorders
+// take (transport, kind, source, code) for checks, (event, transport, kind, code) for
+// lifetime events and (transport, code) for handshakes.
+function otelCheckAttrs(transport, kind, source, code) {
+  const attrs = { 'authbridge.transport': transport, 'authbridge.outcome': outcomeOf(code) }
+  if (kind) attrs['authbridge.kind'] = kind
+  if (source) attrs['authbridge.source'] = source
+  if (code) attrs['error.type'] = code
   return attrs
 }
 
-function otelLifetimeAttrs(e) {
-  const attrs = { 'authbridge.event': e.event, 'authbridge.transport': e.transport || 'unknown' }
-  if (e.kind) attrs['authbridge.kind'] = e.kind
-  if (e.code) attrs['error.type'] = e.code
+function otelLifetimeAttrs(event, transport, kind, code) {
+  const attrs = { 'authbridge.event': event, 'authbridge.transport': transport || 'unknown' }
+  if (kind) attrs['authbridge.kind'] = kind
+  if (code) attrs['error.type'] = code
   return attrs
 }
 
-function otelHandshakeAttrs(e) {
-  const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
-  if (e.code) attrs['error.type'] = e.code
+function otelHandshakeAttrs(transport, code) {
+  const attrs = { 'authbridge.transport': transport, 'authbridge.outcome': outcomeOf(code) }
+  if (code) attrs['error.type'] = code
   return attrs
 }
 
-/** Subscribes `handlers` ({ check, handshake, lifetime, jwks }) to the channels; returns the unsubscriber. */
-function subscribe(handlers) {
-  const subs = []
-  for (const [what, fn] of Object.entries(handlers)) {
-    if (typeof fn !== 'function') continue
-    dc.subscribe(channels.NAMES[what], fn)
-    subs.push([channels.NAMES[what], fn])
-  }
+const promCheckLabels = (transport, kind, source, code) => ({ kind: kind || '', source: source || '', transport, outcome: outcomeOf(code), code: code || '' })
+
+/** Subscribes `fn` to the authbridge:jwks channel; returns the unsubscriber. */
+function subscribeJwks(fn) {
+  dc.subscribe(channels.NAMES.jwks, fn)
   let done = false
   return () => {
     if (done) return
     done = true
-    for (const [name, fn] of subs) dc.unsubscribe(name, fn)
+    dc.unsubscribe(channels.NAMES.jwks, fn)
+  }
+}
+
+const nothing = () => {}
+
+/**
+ * Registers `handlers` ({ check, handshake, lifetime } as a recorder, js/metrics/channels.js;
+ * jwks on its channel); returns the function that removes them.
+ */
+function record(handlers) {
+  const removeRecorder = channels.addRecorder({ check: handlers.check || nothing, handshake: handlers.handshake || nothing, lifetime: handlers.lifetime || nothing })
+  const unsubscribe = handlers.jwks ? subscribeJwks(handlers.jwks) : nothing
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    removeRecorder()
+    unsubscribe()
   }
 }
 
@@ -129,15 +147,16 @@ function openTelemetryMetrics(options = {}) {
   const tracer = options.traces === false ? null : tracerOf(api, options.tracerProvider)
   if (!meter && !tracer) return DISABLED
 
-  const handlers = {}
+  // The recorder's parts (js/metrics/channels.js addRecorder) and the jwks channel's handler.
+  const handlers = { check: null, handshake: null, lifetime: null, jwks: null }
   let removeObservables = () => {}
   if (meter) {
     const m = METRICS
     const handshake = meter.createHistogram(m.handshake.otel, { unit: 's', description: m.handshake.help, advice: { explicitBucketBoundaries: HANDSHAKE_BUCKETS } })
     const refreshes = meter.createCounter(m.jwksRefreshes.otel, { unit: m.jwksRefreshes.unit, description: m.jwksRefreshes.help })
     // Counted here, observed on collection (see js/metrics/aggregate.js).
-    const outcomes = aggregate.counter(CHECK_FIELDS, otelCheckAttrs)
-    const lifetimes = aggregate.counter(LIFETIME_FIELDS, otelLifetimeAttrs)
+    const outcomes = aggregate.counter(otelCheckAttrs)
+    const lifetimes = aggregate.counter(otelLifetimeAttrs)
     const gauge = (d) => meter.createObservableGauge(d.otel, { unit: d.unit, description: d.help })
     const observables = {
       outcomes: meter.createObservableCounter(m.outcomes.otel, { unit: m.outcomes.unit, description: m.outcomes.help }),
@@ -156,6 +175,7 @@ function openTelemetryMetrics(options = {}) {
       flush()
       const o = observables
       for (const c of outcomes.values()) r.observe(o.outcomes, c.n, c.labels)
+      for (const c of state.directCounts()) r.observe(o.outcomes, c.count, otelCheckAttrs(DIRECT, c.kind, c.source, c.code))
       for (const c of lifetimes.values()) r.observe(o.lifetime, c.n, c.labels)
       for (const c of state.nativeCounts()) {
         const attrs = { 'authbridge.kind': c.verifier, 'authbridge.outcome': outcomeOf(c.code) }
@@ -186,22 +206,23 @@ function openTelemetryMetrics(options = {}) {
       flush()
       meter.removeBatchObservableCallback(batch, list)
     }
-    handlers.check = (e) => outcomes.add(e)
-    handlers.lifetime = (e) => lifetimes.add(e)
+    handlers.check = outcomes.add
+    handlers.lifetime = lifetimes.add
     // A histogram cannot be observed, and record() hashes its attributes (about 2 µs): the
     // durations are kept per combination and recorded on collection (the batch callback runs
-    // before the SDK reads its synchronous instruments), or once PENDING_MAX are waiting.
-    const pending = aggregate.combinations(HANDSHAKE_FIELDS, (e) => ({ attrs: otelHandshakeAttrs(e), values: [] }))
+    // before the SDK reads its synchronous instruments), or once PENDING_MAX are waiting,
+    // with the attributes made once per combination and no context lookup.
+    const pending = aggregate.combinations((t, c) => ({ attrs: otelHandshakeAttrs(t, c), values: [] }))
     let waiting = 0
     const flush = () => {
       waiting = 0
       for (const p of pending.values()) {
-        for (let i = 0; i < p.values.length; i++) handshake.record(p.values[i], p.attrs)
+        for (let i = 0; i < p.values.length; i++) handshake.record(p.values[i], p.attrs, api.ROOT_CONTEXT)
         p.values.length = 0
       }
     }
-    handlers.handshake = (e) => {
-      pending(e).values.push(e.duration)
+    handlers.handshake = (transport, code, duration) => {
+      pending(transport, code, null, null).values.push(duration)
       if (++waiting >= PENDING_MAX) flush()
     }
     handlers.jwks = (e) => {
@@ -217,32 +238,32 @@ function openTelemetryMetrics(options = {}) {
       if (code) span.setStatus({ code: api.SpanStatusCode.ERROR, message: code })
       span.end(end)
     }
-    const withMetric = (fn, trace) => (e) => {
-      if (fn) fn(e)
-      trace(e)
+    const count = handlers.handshake
+    handlers.handshake = (transport, code, duration) => {
+      if (count) count(transport, code, duration)
+      spanOf('authbridge.handshake', duration, otelHandshakeAttrs(transport, code), code)
     }
-    handlers.handshake = withMetric(handlers.handshake, (e) => {
-      const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
-      if (e.code) attrs['error.type'] = e.code
-      spanOf('authbridge.handshake', e.duration, attrs, e.code)
-    })
-    handlers.jwks = withMetric(handlers.jwks, (e) => {
+    const refreshed = handlers.jwks
+    handlers.jwks = (e) => {
+      if (refreshed) refreshed(e)
       const attrs = { 'authbridge.jwks': state.jwksLabel({ jwksUri: e.uri }), 'authbridge.jwks.keys': e.keys }
       if (e.code) attrs['error.type'] = e.code
       spanOf('authbridge.jwks.refresh', e.duration, attrs, e.code)
-    })
+    }
     // HTTP checks (passport, JwtService): an event on the request's active span, if any.
-    handlers.check = withMetric(handlers.check, (e) => {
-      if (e.transport !== 'http' && e.transport !== 'call') return
+    const counted = handlers.check
+    handlers.check = (transport, kind, source, code) => {
+      if (counted) counted(transport, kind, source, code)
+      if (transport !== 'http' && transport !== 'call') return
       const span = api.trace.getActiveSpan()
       if (!span) return
-      const attrs = { 'authbridge.transport': e.transport, 'authbridge.outcome': outcomeOf(e.code) }
-      if (e.kind) attrs['authbridge.kind'] = e.kind
-      if (e.code) attrs['error.type'] = e.code
+      const attrs = { 'authbridge.transport': transport, 'authbridge.outcome': outcomeOf(code) }
+      if (kind) attrs['authbridge.kind'] = kind
+      if (code) attrs['error.type'] = code
       span.addEvent('authbridge.auth', attrs)
-    })
+    }
   }
-  const unsubscribe = subscribe(handlers)
+  const unsubscribe = record(handlers)
   return {
     enabled: true,
     metrics: !!meter,
@@ -272,19 +293,22 @@ function prometheusMetrics(options = {}) {
     names.push(prefix + d.prom)
     return { name: prefix + d.prom, help: d.help, labelNames, registers: [registry], ...extra }
   }
-  const outcomeCounts = aggregate.counter(CHECK_FIELDS, (e) => ({ kind: e.kind || '', source: e.source || '', transport: e.transport, outcome: outcomeOf(e.code), code: e.code || '' }))
-  const lifetimeCounts = aggregate.counter(LIFETIME_FIELDS, (e) => ({ event: e.event, transport: e.transport || 'unknown', kind: e.kind || '', code: e.code || '' }))
-  const handshakes = aggregate.histogram(HANDSHAKE_FIELDS, (e) => ({ transport: e.transport, outcome: outcomeOf(e.code), code: e.code || '' }), HANDSHAKE_BUCKETS)
-  const counted = (d, labelNames, counts) =>
+  const outcomeCounts = aggregate.counter(promCheckLabels)
+  const lifetimeCounts = aggregate.counter((event, transport, kind, code) => ({ event, transport: transport || 'unknown', kind: kind || '', code: code || '' }))
+  const handshakes = aggregate.histogram((transport, code) => ({ transport, outcome: outcomeOf(code), code: code || '' }), HANDSHAKE_BUCKETS)
+  const counted = (d, labelNames, counts, more) =>
     new prom.Counter(
       def(d, labelNames, {
         collect() {
           this.reset()
           for (const c of counts.values()) if (c.n > 0) this.inc(c.labels, c.n)
+          if (more) more((labels, n) => this.inc(labels, n))
         },
       }),
     )
-  counted(m.outcomes, ['kind', 'source', 'transport', 'outcome', 'code'], outcomeCounts)
+  counted(m.outcomes, ['kind', 'source', 'transport', 'outcome', 'code'], outcomeCounts, (inc) => {
+    for (const c of state.directCounts()) inc(promCheckLabels(DIRECT, c.kind, c.source, c.code), c.count)
+  })
   counted(m.lifetime, ['event', 'transport', 'kind', 'code'], lifetimeCounts)
   const refreshes = new prom.Counter(def(m.jwksRefreshes, ['jwks', 'outcome', 'code']))
   names.push(prefix + m.handshake.prom)
@@ -334,10 +358,10 @@ function prometheusMetrics(options = {}) {
   gauge(m.jwksStale, ['jwks'], (set) => {
     for (const k of state.keySets()) set({ jwks: k.jwks }, k.stale ? 1 : 0)
   })
-  const unsubscribe = subscribe({
-    check: (e) => outcomeCounts.add(e),
-    lifetime: (e) => lifetimeCounts.add(e),
-    handshake: (e) => handshakes.observe(e, e.duration),
+  const unsubscribe = record({
+    check: outcomeCounts.add,
+    lifetime: lifetimeCounts.add,
+    handshake: handshakes.observe,
     jwks: (e) => refreshes.inc({ jwks: state.jwksLabel({ jwksUri: e.uri }), outcome: e.ok ? 'ok' : 'failed', code: e.code || '' }),
   })
   return {
@@ -354,6 +378,7 @@ module.exports = {
   prometheusMetrics,
   health,
   nativeCounts: state.nativeCounts,
+  directCounts: state.directCounts,
   channels: channels.NAMES,
   METRICS,
   HANDSHAKE_BUCKETS,

@@ -11,6 +11,15 @@ function nativeCounts() {
   return require('../../index.js')._verifierCounts().map((c) => ({ verifier: c.verifier, code: c.code == null ? null : c.code, count: c.count }))
 }
 
+/**
+ * HandshakeAuthenticator's public methods called directly (not through an integration),
+ * counted natively: [{ kind, source, code, count }] (kind, source and code null when
+ * unknown or, for code, when accepted).
+ */
+function directCounts() {
+  return require('../../index.js')._directHandshakeCounts().map((c) => ({ kind: c.kind == null ? null : c.kind, source: c.source == null ? null : c.source, code: c.code == null ? null : c.code, count: c.count }))
+}
+
 /** A key set's URL without query or fragment (a label; never a credential in a query). */
 function jwksLabel(st) {
   if (!st || typeof st.jwksUri !== 'string') return 'unknown'
@@ -103,4 +112,4 @@ const revocationSyncs = (nowMs = Date.now()) => each('redis', syncOf, nowMs)
 /** Every live RemoteJwks (keySetOf). */
 const keySets = (nowMs = Date.now()) => each('jwks', keySetOf, nowMs)
 
-module.exports = { nativeCounts, connections, revocationLists, revocationSyncs, keySets, keySetOf, syncOf, jwksLabel }
+module.exports = { nativeCounts, directCounts, connections, revocationLists, revocationSyncs, keySets, keySetOf, syncOf, jwksLabel }

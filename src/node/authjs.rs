@@ -135,7 +135,7 @@ impl AuthJsSession {
     pub fn decode<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.core.now)?;
-        let claims = guard(env, || self.core.inner.decode(&token, now))?;
+        let claims = guard(env, || crate::metrics::record(crate::metrics::Verifier::AuthJs, self.core.inner.decode(&token, now)))?;
         self.json.parse(env, claims.json)
     }
 
@@ -160,7 +160,7 @@ impl AuthJsSession {
     pub fn from_cookie_header<'e>(&self, env: &'e Env, cookie_header: Unknown) -> napi::Result<Unknown<'e>> {
         let header = string_arg(env, &cookie_header, "the Cookie header")?;
         let now = clock(env, &self.core.now)?;
-        let claims = guard(env, || self.core.inner.from_cookie_header(&header, now))?;
+        let claims = guard(env, || crate::metrics::record_found(crate::metrics::Verifier::AuthJs, self.core.inner.from_cookie_header(&header, now)))?;
         claims_or_null(env, &self.json, claims)
     }
 
@@ -178,7 +178,7 @@ impl AuthJsSession {
             Either::B(list) => list.join("; "),
         });
         let now = clock(env, &self.core.now)?;
-        let claims = guard(env, || self.core.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now))?;
+        let claims = guard(env, || crate::metrics::record_found(crate::metrics::Verifier::AuthJs, self.core.inner.from_headers(cookie.as_deref(), h.authorization.as_deref(), now)))?;
         claims_or_null(env, &self.json, claims)
     }
 }

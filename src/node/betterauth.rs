@@ -159,7 +159,7 @@ impl BetterAuthSession {
     pub fn decode_cookie_header<'e>(&self, env: &'e Env, header: Unknown) -> napi::Result<Unknown<'e>> {
         let header = string_arg(env, &header, "the Cookie header")?;
         let now = clock(env, &self.now)?;
-        match guard(env, || self.inner.from_cookie_header(&header, now))? {
+        match guard(env, || crate::metrics::record_found(crate::metrics::Verifier::BetterAuth, self.inner.from_cookie_header(&header, now)))? {
             Some(cache) => self.json.parse(env, cache.json),
             None => Null.into_unknown(env),
         }

@@ -29,6 +29,9 @@ pub enum Core {
 
 const SLOT_BITS: u32 = 24;
 const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
+const GENERATION_BITS: u32 = 27;
+/// Added to a HandshakeAuthenticator's handle: its direct calls (see the module's comment).
+pub const DIRECT: f64 = (1u64 << (SLOT_BITS + GENERATION_BITS)) as f64;
 
 #[derive(Default)]
 struct Table {
@@ -60,7 +63,7 @@ impl Handle {
                     t.slots.len() - 1
                 }
             };
-            let generation = t.slots[slot].0.wrapping_add(1) & ((1 << 28) - 1);
+            let generation = t.slots[slot].0.wrapping_add(1) & ((1 << GENERATION_BITS) - 1);
             t.slots[slot] = (generation, Some(core()));
             (u64::from(generation) << SLOT_BITS | slot as u64) as f64
         });
@@ -112,10 +115,28 @@ pub fn jwt(env: &Env, id: f64) -> napi::Result<Arc<VerifierCore>> {
     }
 }
 
+/// As `jwt`, for a handle that may carry `DIRECT`: the core, and whether it did.
+pub fn jwt_direct(env: &Env, id: f64) -> napi::Result<(Arc<VerifierCore>, bool)> {
+    if id >= DIRECT {
+        Ok((jwt(env, id - DIRECT)?, true))
+    } else {
+        Ok((jwt(env, id)?, false))
+    }
+}
+
 pub fn handshake(env: &Env, id: f64) -> napi::Result<Arc<HandshakeCore>> {
     match lookup(env, id, "HandshakeAuthenticator")? {
         Core::Handshake(c) => Ok(c),
         _ => Err(wrong(env, "HandshakeAuthenticator")),
+    }
+}
+
+/// As `handshake`, for a handle that may carry `DIRECT`: the core, and whether it did.
+pub fn handshake_direct(env: &Env, id: f64) -> napi::Result<(Arc<HandshakeCore>, bool)> {
+    if id >= DIRECT {
+        Ok((handshake(env, id - DIRECT)?, true))
+    } else {
+        Ok((handshake(env, id)?, false))
     }
 }
 

@@ -174,9 +174,9 @@ pub fn handshake_authenticate<'e>(
     let secure = secure_value(&secure)?;
     let (auth_s, auth_bad) = field_value(&auth)?;
     let (query_s, query_bad) = field_value(&query)?;
-    let core = super::handle::handshake(env, handle)?;
+    let (core, direct) = super::handle::handshake_direct(env, handle)?;
     let (authorization, origin, host) = (string_value(&authorization)?, string_value(&origin)?, string_value(&host)?);
-    let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, secure, verdict);
+    let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, secure, verdict, direct);
     // The Cookie header (often the longest string here) goes through the one-call copy.
     let (claims, kind, source) = if cookie.get_type()? == ValueType::String {
         super::args::with_token(env, &cookie, |c| run(Some(c)))??
@@ -201,15 +201,25 @@ pub fn handshake_authenticate<'e>(
 /// text with the kind coded as `json::kind_text` codes it, for the JS wrapper (js/index.js).
 /// Exported as `_handshakeVerifyToken` by `raw` (a plain N-API callback).
 pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core = super::handle::handshake(env, handle)?;
+    let (core, direct) = super::handle::handshake_direct(env, handle)?;
     let env_ref = env;
     let env = *env;
     let token = super::args::token_arg(&env, &token)?;
     let now = clocks(&env, &core)?;
     let t = crate::extract::strip_bearer(&token);
     match super::errors::catch(&env, || core.inner.dispatch(t, now))? {
-        Ok((claims, kind)) => kind_text(env_ref, kind, &claims.json),
-        Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
+        Ok((claims, kind)) => {
+            if direct {
+                crate::metrics::count_direct(Some(kind), None, None);
+            }
+            kind_text(env_ref, kind, &claims.json)
+        }
+        Err(e) => {
+            if direct {
+                crate::metrics::count_direct(None, None, Some(e.code));
+            }
+            Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))]))
+        }
     }
 }
 
@@ -219,7 +229,7 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> 
 /// the wrapper then makes the full call.
 /// Exported as `_handshakeAuthToken` by `raw` (a plain N-API callback).
 pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
-    let core = super::handle::handshake(env, handle)?;
+    let (core, direct) = super::handle::handshake_direct(env, handle)?;
     let env_ref = env;
     let env = *env;
     if core.inner.first_source() != handshake::Source::Auth || token.get_type()? != ValueType::String {
@@ -232,8 +242,18 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> na
         }
         let now = clocks(&env, &core)?;
         match super::errors::catch(&env, || core.inner.dispatch(t, now))? {
-            Ok((claims, kind)) => kind_text(env_ref, kind, &claims.json).map(Some),
-            Err(e) => Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))])),
+            Ok((claims, kind)) => {
+                if direct {
+                    crate::metrics::count_direct(Some(kind), Some(handshake::Source::Auth), None);
+                }
+                kind_text(env_ref, kind, &claims.json).map(Some)
+            }
+            Err(e) => {
+                if direct {
+                    crate::metrics::count_direct(None, Some(handshake::Source::Auth), Some(e.code));
+                }
+                Err(to_js_with(&env, e, &[("source", Some(handshake::Source::Auth.name())), ("fingerprint", Some(&crate::token::fingerprint(t)))]))
+            }
         }
     })?
 }
@@ -349,6 +369,7 @@ impl HandshakeCore {
         host: Option<String>,
         secure: bool,
         verdict: Option<bool>,
+        direct: bool,
     ) -> napi::Result<(crate::token::Claims, Kind, handshake::Source)> {
         let env = *env;
         let input = handshake::Handshake {
@@ -380,7 +401,14 @@ impl HandshakeCore {
         if let Some(e) = js_error {
             return Err(e);
         }
-        match result? {
+        let result = result?;
+        if direct {
+            match &result {
+                Ok(a) => crate::metrics::count_direct(Some(a.kind), Some(a.source), None),
+                Err(f) => crate::metrics::count_direct(None, f.source, Some(f.error.code)),
+            }
+        }
+        match result {
             Ok(a) => Ok((a.claims, a.kind, a.source)),
             Err(f) => Err(to_js_with(
                 &env,
@@ -478,7 +506,7 @@ impl HandshakeAuthenticator {
             },
             None => None,
         };
-        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie.as_deref(), origin, host, secure, verdict)
+        self.core.run(&env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie.as_deref(), origin, host, secure, verdict, false)
             .and_then(|(claims, kind, source)| {
                 Ok(AuthenticateResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string(), source: source.name().to_string() })
             })
@@ -497,6 +525,13 @@ impl HandshakeAuthenticator {
             Ok((claims, kind)) => Ok(TokenResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
+    }
+
+    /// The handle of the public methods (js/index.js): `_handle()` plus the flag that counts
+    /// their outcomes natively as direct calls (src/metrics.rs).
+    #[napi(js_name = "_directHandle")]
+    pub fn direct_handle(&self) -> f64 {
+        self.handle() + super::handle::DIRECT
     }
 
     /// The handshake member (`authField`) read for the 'auth' and 'query' sources.

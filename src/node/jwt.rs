@@ -100,6 +100,23 @@ pub struct VerifierCore {
     now: Option<FunctionRef<(), f64>>,
 }
 
+impl JwtVerifier {
+    /// verifyComplete's body; `count`: the outcome is counted natively (a direct call).
+    fn complete<'e>(&self, env: &'e Env, token: Unknown, count: bool) -> napi::Result<CompleteResult<'e>> {
+        let token = token_arg(env, &token)?;
+        let now = clock(env, &self.shared.now)?;
+        let (header, claims) = guard(env, || {
+            let r = self.shared.read().verify(&token, now);
+            if count {
+                crate::metrics::record(crate::metrics::Verifier::Jwt, r)
+            } else {
+                r
+            }
+        })?;
+        Ok(CompleteResult { header: self.json.parse(env, header.json.clone())?, payload: self.json.parse(env, claims.json)? })
+    }
+}
+
 impl VerifierCore {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, jwt::JwtVerifier> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
@@ -109,11 +126,19 @@ impl VerifierCore {
 /// The claims of a verified token as JSON text; `handle` is `JwtVerifier#_handle()`.
 /// js/index.js parses it: this is the package's `JwtVerifier#verify`. Exported as
 /// `_jwtVerifyText` by `raw` (a plain N-API callback).
+/// Counted natively (src/metrics.rs) when `handle` is `_directHandle()` (the public method).
 pub fn jwt_verify_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core = super::handle::jwt(env, handle)?;
+    let (core, direct) = super::handle::jwt_direct(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
-        guard(env, || crate::metrics::record(crate::metrics::Verifier::Jwt, core.read().verify_with(token, now, |json| json::text(env, b"", json))))?
+        guard(env, || {
+            let r = core.read().verify_with(token, now, |json| json::text(env, b"", json));
+            if direct {
+                crate::metrics::record(crate::metrics::Verifier::Jwt, r)
+            } else {
+                r
+            }
+        })?
     })?
 }
 
@@ -137,17 +162,27 @@ impl JwtVerifier {
     pub fn verify<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<Unknown<'e>> {
         let token = token_arg(env, &token)?;
         let now = clock(env, &self.shared.now)?;
-        let (_, claims) = guard(env, || self.shared.read().verify(&token, now))?;
+        let (_, claims) = guard(env, || crate::metrics::record(crate::metrics::Verifier::Jwt, self.shared.read().verify(&token, now)))?;
         self.json.parse(env, claims.json)
     }
 
     /// Like verify, with the protected header too.
     #[napi(ts_args_type = "token: string")]
     pub fn verify_complete<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<CompleteResult<'e>> {
-        let token = token_arg(env, &token)?;
-        let now = clock(env, &self.shared.now)?;
-        let (header, claims) = guard(env, || self.shared.read().verify(&token, now))?;
-        Ok(CompleteResult { header: self.json.parse(env, header.json.clone())?, payload: self.json.parse(env, claims.json)? })
+        self.complete(env, token, true)
+    }
+
+    /// As verifyComplete, not counted: for the integrations (JwtService), which report their own outcomes.
+    #[napi(js_name = "_verifyCompleteQuiet", ts_args_type = "token: string")]
+    pub fn verify_complete_quiet<'e>(&self, env: &'e Env, token: Unknown) -> napi::Result<CompleteResult<'e>> {
+        self.complete(env, token, false)
+    }
+
+    /// The handle `_jwtVerifyText` takes for the public verify (js/index.js): its outcomes are
+    /// counted natively.
+    #[napi(js_name = "_directHandle")]
+    pub fn direct_handle(&self) -> f64 {
+        self.handle() + super::handle::DIRECT
     }
 
     /// Replaces the keys with a new JWK Set, atomically: on error nothing changes.
