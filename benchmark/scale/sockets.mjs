@@ -21,7 +21,7 @@ import http from 'node:http'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { performance } from 'node:perf_hooks'
+import { performance, PerformanceObserver } from 'node:perf_hooks'
 
 const require = createRequire(import.meta.url)
 const HERE = fileURLToPath(import.meta.url)
@@ -248,6 +248,12 @@ async function measure({ sizes, log, impl }) {
       lastCpu = cpu
       if (probing) setImmediate(probe)
     }
+    // GC pauses meanwhile (V8's own account), to tell them from the closes' I/O.
+    const gcs = []
+    const gcObserver = new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) gcs.push(e.duration)
+    })
+    gcObserver.observe({ entryTypes: ['gc'] })
     const s0 = performance.now()
     const t = await sliceTimes(
       () => {
@@ -263,12 +269,14 @@ async function measure({ sizes, log, impl }) {
     // Let the probe run at least once after the last close.
     await new Promise((r) => setTimeout(r, 20))
     probing = false
+    gcObserver.disconnect()
     const sweepMs = performance.now() - s0
     row("'stale' sweep closing every socket, longest slice", size, t.wallMax, 'ms', '<= 5 ms at 50,000')
     row("'stale' sweep closing every socket, median slice", size, t.wallMedian, 'ms')
     row("'stale' sweep closing every socket, longest slice, process CPU time", size, t.cpuMax, 'ms')
     row("'stale' sweep closing every socket, longest loop block (slices + the closes' I/O)", size, longest, 'ms')
     row("'stale' sweep closing every socket, longest loop block, process CPU time", size, longestCpu, 'ms')
+    row("'stale' sweep closing every socket, longest GC pause meanwhile", size, gcs.length ? Math.max(...gcs) : 0, 'ms')
     log(`  ('stale' closed ${open - nsp.sockets.size} of ${open} sockets in ${sweepMs.toFixed(0)} ms${watch ? `, ${watch.stats().slices} slices in all` : ''})`)
 
     child.send('close')
