@@ -456,6 +456,15 @@ export declare class RevocationList {
    * or made stricter (at most 1024; `overflow: true` and no entries when more).
    */
   merge(entries: RevocationEntryInput[]): RevocationMerged
+  /**
+   * Internal (authbridge/redis's load): `merge` from a store's answer as it comes,
+   * `pairs` = [id, time text, id, time text, ...] of one kind ('jti': exp, 'sub': before),
+   * as a Redis sorted set answers ZRANGE WITHSCORES. A pair whose id is not its own key
+   * (`revocationKeyOf(id) === id`) or whose time is not a finite number >= 0 is skipped,
+   * its index returned in `skipped`; the others are merged as `merge` does (one 'merge'
+   * change when something changed). No object per entry is built on either side.
+   */
+  _mergePairs(kind: 'jti' | 'sub', pairs: string[]): RevocationPairsMerged
   /** Drops entries past their lifetime; returns how many. */
   prune(): number
   /** Every entry. */
@@ -775,6 +784,16 @@ export interface RevocationMerged {
   added: number
   /** Ids whose entry became stricter (a later exp / before). */
   stricter: number
+}
+
+/** What `_mergePairs` did. */
+export interface RevocationPairsMerged {
+  /** Ids that were not on the list. */
+  added: number
+  /** Ids whose entry became stricter. */
+  stricter: number
+  /** Indices (into the array given) of the ids skipped as malformed. */
+  skipped: Array<number>
 }
 
 export interface RevocationSize {

@@ -74,3 +74,26 @@ test('more than 1024 changed: overflow and no entries; replace lists what it add
   assert.deepEqual(reload.entries.map(plain).sort(byId), [{ jti: 'fresh', exp: now + 60 }, { jti: 't2', exp: now + 90 }, { sub: 'u1', before: now + 1 }].sort(byId))
   assert.deepEqual(list.size(), { tokens: 3, subjects: 1 })
 })
+
+test('_mergePairs (the Redis load path) merges [id, score text] pairs, skips malformed ones by index, emits one change', () => {
+  const now = 1_000_000
+  const list = new RevocationList({ now: () => now })
+  const changes = []
+  list.on('change', (c) => changes.push(c))
+  const pairs = ['a', String(now + 60), '', String(now + 60), 'x'.repeat(1025), String(now + 60), 'b', '-1', 'c', 'inf', 'd', String(now + 30.5)]
+  assert.deepEqual(list._mergePairs('jti', pairs), { added: 2, stricter: 0, skipped: [2, 4, 6, 8] })
+  assert.equal(list.isRevoked({ jti: 'a' }), true)
+  assert.equal(list.isRevoked({ jti: 'd' }), true)
+  assert.deepEqual(list.size(), { tokens: 2, subjects: 0 })
+  assert.equal(changes.length, 1)
+  assert.equal(changes[0].type, 'merge')
+  assert.deepEqual(changes[0].entries.map(plain).sort(byId), [{ jti: 'a', exp: now + 60 }, { jti: 'd', exp: now + 30.5 }])
+  assert.deepEqual(list._mergePairs('sub', ['ada', String(now - 5)]), { added: 1, stricter: 0, skipped: [] })
+  assert.equal(list.isRevoked({ sub: 'ada', iat: now - 10 }), true)
+  // Nothing new: no change.
+  assert.deepEqual(list._mergePairs('jti', ['a', String(now + 1)]), { added: 0, stricter: 0, skipped: [] })
+  assert.equal(changes.length, 2)
+  throwsCode(() => list._mergePairs('both', []), 'ERR_INVALID_OPTIONS')
+  throwsCode(() => list._mergePairs('jti', 'a,1'), 'ERR_INVALID_OPTIONS')
+  throwsCode(() => list._mergePairs('jti', [1, 2]), 'ERR_INVALID_OPTIONS')
+})

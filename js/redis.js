@@ -43,6 +43,7 @@
 
 const { EventEmitter } = require('node:events')
 const crypto = require('node:crypto')
+const { performance } = require('node:perf_hooks')
 const { RevocationList, revocationKeyOf } = require('../index.js')
 const { codedError } = require('./errors.js')
 const metrics = require('./metrics/channels.js')
@@ -107,11 +108,17 @@ const SCRIPTS = {
   sync: { text: SYNC_SCRIPT, sha: sha1(SYNC_SCRIPT) },
 }
 
-const PAGE = 5000 // entries per ZRANGE page
+const PAGE = 2000 // entries per ZRANGE page (a small reply: its parse and its garbage fit between two turns)
 const LOG_PAGE = 1000 // log entries per XRANGE
 const WRITE_BATCH = 1000 // entries per write-back script call
 // Entries merged between two turns of the event loop (list.merge: about 1 us an entry).
 const MERGE_SLICE = 2000
+// A full load merges a page's [member, score] pairs natively (list._mergePairs: no object
+// per entry) in slices sized by time: each slice's size follows the time the last one took,
+// aiming at LOAD_SLICE_MS (issue 21: no block of the loop over 20 ms during a load).
+const LOAD_SLICE_MS = 3
+const LOAD_SLICE_MIN = 256 // pairs
+const LOAD_SLICE_MAX = 2048
 
 /** What was passed, for an error message: the constructor's name or the type. */
 function describe(value) {
@@ -359,6 +366,33 @@ async function redisRevocation(options) {
     }
   }
 
+  /**
+   * Merges a sorted set's [member, score, ...] answer natively, in slices sized by time
+   * (malformed members are skipped and reported); resolves to the entries merged.
+   */
+  let loadSlice = 1024
+  const mergePairs = async (t, reply, where) => {
+    // Strings only (a client may answer Buffers).
+    const pairs = reply.every((x) => typeof x === 'string') ? reply : reply.map(String)
+    const kind = t === 'j' ? 'jti' : 'sub'
+    let merged = 0
+    for (let i = 0; i < pairs.length; ) {
+      const end = Math.min(pairs.length, i + 2 * loadSlice)
+      const part = i === 0 && end === pairs.length ? pairs : pairs.slice(i, end)
+      const t0 = performance.now()
+      const r = list._mergePairs(kind, part)
+      const ms = performance.now() - t0
+      for (const k of r.skipped) skip(`${where} member ${shown(part[k])} value ${shown(part[k + 1])}`)
+      merged += Math.floor(part.length / 2) - r.skipped.filter((k) => k + 1 < part.length).length
+      // The next slice: as many pairs as fit LOAD_SLICE_MS at this one's pace (at most twice as many).
+      const pace = LOAD_SLICE_MS / Math.max(ms, 0.05)
+      loadSlice = Math.max(LOAD_SLICE_MIN, Math.min(LOAD_SLICE_MAX, Math.round(loadSlice * Math.min(2, pace))))
+      i = end
+      if (i < pairs.length) await nextTurn()
+    }
+    return merged
+  }
+
   /** Reads one sorted set in ZRANGE BYSCORE pages (from `min`), merging each page in slices. */
   const loadSet = async (key, t, min) => {
     let score = min
@@ -383,13 +417,7 @@ async function redisRevocation(options) {
         score = lastScore
         offset = nextOffset
       }
-      const entries = []
-      for (let k = 0; k < reply.length; k += 2) {
-        const e = entryOf(t, String(reply[k]), String(reply[k + 1]), key)
-        if (e) entries.push(e)
-      }
-      n += entries.length
-      await mergeSlices(entries)
+      n += await mergePairs(t, reply, key)
       if (!next) return n
       pending = next
     }

@@ -33,7 +33,7 @@ const PRUNE_EVERY: u64 = 1024;
 pub const MAX_ID_LENGTH: usize = 1024;
 
 mod table;
-use table::IdTable;
+use table::{IdTable, Raised};
 
 #[derive(Default)]
 struct Entries {
@@ -46,8 +46,8 @@ struct Entries {
 /// Entries given to `merge` / `replace`, validated, the stricter kept per id (borrowed).
 #[derive(Default)]
 struct Batch<'a> {
-    tokens: HashMap<&'a str, f64>,
-    subjects: HashMap<&'a str, f64>,
+    tokens: HashMap<&'a str, f64, foldhash::fast::RandomState>,
+    subjects: HashMap<&'a str, f64, foldhash::fast::RandomState>,
 }
 
 pub struct RevocationList {
@@ -169,7 +169,25 @@ pub fn invalid_id_claim(name: &str) -> Error {
     )
 }
 
+/// As `claim_key`, taking the value: a string id is kept as it is, without a copy.
+pub fn owned_claim_key(v: Option<serde_json::Value>, name: &str) -> Result<Option<Box<str>>> {
+    match v {
+        Some(serde_json::Value::String(s)) => match string_key(&s) {
+            IdKey::Absent => Ok(None),
+            IdKey::Invalid => Err(invalid_id_claim(name)),
+            IdKey::Key(_) => Ok(Some(s.into_boxed_str())),
+        },
+        other => claim_key(other.as_ref(), name),
+    }
+}
+
 impl TokenIds {
+    /// As `from_values`, taking the values (the verifier's claims, read once: no copy of
+    /// the ids).
+    pub fn from_owned(jti: Option<serde_json::Value>, sub: Option<serde_json::Value>, iat: Option<f64>) -> Result<TokenIds> {
+        Ok(TokenIds { jti: owned_claim_key(jti, "jti")?, sub: owned_claim_key(sub, "sub")?, iat, auth_time: None, session: false })
+    }
+
     /// From claim values, by the id rule (`value_key`); a jti or sub that cannot be an id
     /// is ERR_JWT_CLAIM_INVALID.
     pub fn from_values(jti: Option<&serde_json::Value>, sub: Option<&serde_json::Value>, iat: Option<f64>) -> Result<TokenIds> {
@@ -329,15 +347,12 @@ impl RevocationList {
             return Ok(false);
         }
         let mut e = self.write();
-        match e.tokens.get(jti) {
-            Some(old) if old >= exp => Ok(false),
-            _ => {
-                e.tokens.insert(jti, exp)?;
-                self.insert_pruning(&mut e, now);
-                self.changed(&e);
-                Ok(true)
-            }
+        if e.tokens.raise(jti, exp)? == Raised::Unchanged {
+            return Ok(false);
         }
+        self.insert_pruning(&mut e, now);
+        self.changed(&e);
+        Ok(true)
     }
 
     /// Revokes the tokens of `sub` issued before `before`. Returns false when an entry
@@ -350,15 +365,12 @@ impl RevocationList {
             return Ok(false);
         }
         let mut e = self.write();
-        match e.subjects.get(sub) {
-            Some(old) if old >= before => Ok(false),
-            _ => {
-                e.subjects.insert(sub, before)?;
-                self.insert_pruning(&mut e, now);
-                self.changed(&e);
-                Ok(true)
-            }
+        if e.subjects.raise(sub, before)? == Raised::Unchanged {
+            return Ok(false);
         }
+        self.insert_pruning(&mut e, now);
+        self.changed(&e);
+        Ok(true)
     }
 
     /// Validates entries and keeps, per id, the strictest live one (later exp / later
@@ -422,34 +434,60 @@ impl RevocationList {
     /// anything. All or nothing: an invalid entry is an error and changes nothing. Entries
     /// past their lifetime at `now` are left out. The version moves when something changed.
     pub fn merge(&self, entries: &[Entry], now: f64) -> Result<Merged> {
+        // Validated and deduplicated first (all or nothing; `stricter` counts ids made
+        // stricter than before the call), then applied: one hash and one probe an entry.
         let batch = self.collect(entries, now)?;
+        let tokens = batch.tokens.iter().map(|(id, t)| (true, *id, *t));
+        self.apply(tokens.chain(batch.subjects.iter().map(|(id, t)| (false, *id, *t))), now)
+    }
+
+    /// As `merge`, from what a store holds: `pairs` is [id, time text, id, time text, ...]
+    /// of one kind (token ids with their exp when `tokens`, else subjects with their
+    /// before), as a Redis sorted set answers WITHSCORES. A pair whose id is not its own key
+    /// by the id rule (`string_key`) or whose time is not a finite number >= 0 is skipped,
+    /// not an error: returns what was merged and the indices (into `pairs`) of the ids
+    /// skipped (an odd last element counts as one).
+    pub fn merge_pairs<S: AsRef<str>>(&self, tokens: bool, pairs: &[S], now: f64) -> Result<(Merged, Vec<usize>)> {
+        let mut skipped = Vec::new();
+        let mut valid = Vec::with_capacity(pairs.len() / 2);
+        for (k, pair) in pairs.chunks(2).enumerate() {
+            let id = pair[0].as_ref();
+            let time = pair.get(1).and_then(|t| t.as_ref().parse::<f64>().ok()).filter(|t| t.is_finite() && *t >= 0.0);
+            match (string_key(id), time) {
+                (IdKey::Key(std::borrow::Cow::Borrowed(_)), Some(t)) => valid.push((tokens, id, t)),
+                _ => skipped.push(2 * k),
+            }
+        }
+        Ok((self.apply(valid.into_iter(), now)?, skipped))
+    }
+
+    /// Applies validated (is a token entry, id, time) items, under one write lock.
+    fn apply<'a>(&self, items: impl Iterator<Item = (bool, &'a str, f64)>, now: f64) -> Result<Merged> {
         let mut guard = self.write();
         let e = &mut *guard;
         let mut out = Merged::default();
-        let result = (|| -> Result<()> {
-            for (table, items, token) in [(&mut e.tokens, &batch.tokens, true), (&mut e.subjects, &batch.subjects, false)] {
-                for (id, time) in items {
-                    let entry = || if token { Entry::Token { jti: id.to_string(), exp: *time } } else { Entry::Subject { sub: id.to_string(), before: *time } };
-                    match table.get(id) {
-                        Some(old) if old >= *time => continue,
-                        Some(_) => {
-                            table.insert(id, *time)?;
-                            out.stricter += 1;
-                        }
-                        None => {
-                            table.insert(id, *time)?;
-                            out.added += 1;
-                        }
-                    }
-                    out.changed.note(entry);
+        let mut result = Ok(());
+        for (token, id, time) in items {
+            let live = if token { time > now } else { time + self.subject_ttl > now };
+            if !live {
+                continue;
+            }
+            let table = if token { &mut e.tokens } else { &mut e.subjects };
+            match table.raise(id, time) {
+                Ok(Raised::Unchanged) => continue,
+                Ok(Raised::Stricter) => out.stricter += 1,
+                Ok(Raised::Added) => out.added += 1,
+                Err(err) => {
+                    // Only a full table (4 GiB of ids in a shard) fails, after the entries before it.
+                    result = Err(err);
+                    break;
                 }
             }
-            Ok(())
-        })();
+            out.changed.note(|| if token { Entry::Token { jti: id.to_string(), exp: time } } else { Entry::Subject { sub: id.to_string(), before: time } });
+        }
         if out.added + out.stricter > 0 {
             self.changed(e);
         }
-        // Only a full table (4 GiB of ids) fails here, after the entries before it.
         result.map(|_| out)
     }
 

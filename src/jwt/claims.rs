@@ -246,7 +246,15 @@ impl Validation {
                 return Err(Error::claim(ErrorCode::JwtClaimInvalid, "typ", "the header typ is not the expected type"));
             }
         }
-        let ids = if want_ids { Some(TokenIds::from_values(get("jti"), sub, times.iat)?) } else { None };
+        let ids = if want_ids {
+            // The id values are taken out of the members read (no copy of the ids).
+            let mut m = m;
+            let mut take = |name: &str| names.iter().position(|n| n == name).and_then(|i| m[i].take());
+            let jti = take("jti");
+            Some(TokenIds::from_owned(jti, take("sub"), times.iat)?)
+        } else {
+            None
+        };
         Ok((times, ids))
     }
 }

@@ -76,25 +76,53 @@ fn js_entry(e: &Entry) -> RevocationEntry {
 /// instead of several napi calls per entry (10,000 entries: about 20 -> 5 ms).
 fn entries_arg(env: &Env, entries: &Unknown<'_>) -> napi::Result<Vec<Entry>> {
     let shape = || to_js(env, CoreError::options("entries must be an array of { jti, exp } or { sub, before } objects"));
-    if entries.get_type()? != ValueType::Object || !entries.is_array()? {
+    let text = array_json(env, entries, shape)?;
+    let raw: Vec<RevocationEntryInput> = serde_json::from_str(&text).map_err(|_| shape())?;
+    guard(env, || raw.into_iter().map(RevocationEntryInput::into_core).collect())
+}
+
+/// An array argument as one JSON text (`JSON.stringify` called once): one call into JS
+/// instead of several napi calls per element. `shape` is the error for a value that is not
+/// an array.
+fn array_json(env: &Env, value: &Unknown<'_>, shape: impl Fn() -> napi::Error) -> napi::Result<String> {
+    if value.get_type()? != ValueType::Object || !value.is_array()? {
         return Err(shape());
     }
     let json: Object = env.get_global()?.get_named_property("JSON")?;
     let stringify: Function<Unknown, Unknown> = json.get_named_property("stringify")?;
-    let text = match stringify.call(*entries) {
+    match stringify.call(*value) {
         // SAFETY: the type is checked first.
-        Ok(t) if t.get_type()? == ValueType::String => unsafe { t.cast::<String>() }?,
-        Ok(_) => return Err(shape()),
+        Ok(t) if t.get_type()? == ValueType::String => unsafe { t.cast::<String>() },
+        Ok(_) => Err(shape()),
         Err(_) => {
             // A BigInt, a cycle: JSON.stringify threw. Clear its exception and answer with ours.
             let mut ignored = std::ptr::null_mut();
             // SAFETY: a plain napi call on this env, with a valid out pointer.
             unsafe { napi::sys::napi_get_and_clear_last_exception(env.raw(), &mut ignored) };
-            return Err(to_js(env, CoreError::options("entries hold a value JSON cannot represent (a BigInt or a cycle)")));
+            Err(to_js(env, CoreError::options("entries hold a value JSON cannot represent (a BigInt or a cycle)")))
         }
-    };
-    let raw: Vec<RevocationEntryInput> = serde_json::from_str(&text).map_err(|_| shape())?;
-    guard(env, || raw.into_iter().map(RevocationEntryInput::into_core).collect())
+    }
+}
+
+/// One string of `_mergePairs`'s array, borrowed from the JSON text when it has no escape.
+#[derive(serde::Deserialize)]
+struct PairText<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
+
+impl AsRef<str> for PairText<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What `_mergePairs` did.
+#[napi(object, object_from_js = false)]
+pub struct RevocationPairsMerged {
+    /// Ids that were not on the list.
+    pub added: u32,
+    /// Ids whose entry became stricter.
+    pub stricter: u32,
+    /// Indices (into the array given) of the ids skipped as malformed.
+    pub skipped: Vec<u32>,
 }
 
 /// One entry of `entries()` and of 'merge' / 'reload' changes: `{ jti, exp }` or
@@ -451,6 +479,35 @@ impl RevocationList {
             })?;
         }
         Ok(RevocationMerged { added: merged.added as u32, stricter: merged.stricter as u32 })
+    }
+
+    /// Internal (authbridge/redis's load): `merge` from a store's answer as it comes,
+    /// `pairs` = [id, time text, id, time text, ...] of one kind ('jti': exp, 'sub': before),
+    /// as a Redis sorted set answers ZRANGE WITHSCORES. A pair whose id is not its own key
+    /// (`revocationKeyOf(id) === id`) or whose time is not a finite number >= 0 is skipped,
+    /// its index returned in `skipped`; the others are merged as `merge` does (one 'merge'
+    /// change when something changed). No object per entry is built on either side.
+    #[napi(js_name = "_mergePairs", ts_args_type = "kind: 'jti' | 'sub', pairs: string[]")]
+    pub fn merge_pairs(&self, env: Env, kind: String, pairs: Unknown) -> napi::Result<RevocationPairsMerged> {
+        let tokens = match kind.as_str() {
+            "jti" => true,
+            "sub" => false,
+            _ => return Err(to_js(&env, CoreError::options("kind must be 'jti' or 'sub'"))),
+        };
+        let shape = || to_js(&env, CoreError::options("pairs must be an array of strings"));
+        let text = array_json(&env, &pairs, shape)?;
+        let raw: Vec<PairText> = serde_json::from_str(&text).map_err(|_| shape())?;
+        let now = self.now(&env)?;
+        let (merged, skipped) = guard(&env, || self.inner.merge_pairs(tokens, &raw, now))?;
+        if merged.added + merged.stricter > 0 {
+            let version = self.version_f64();
+            self.emit(&env, || RevocationChange {
+                entries: Some(merged.changed.entries.iter().map(js_entry).collect()),
+                overflow: Some(merged.changed.overflow),
+                ..RevocationChange::of("merge", version)
+            })?;
+        }
+        Ok(RevocationPairsMerged { added: merged.added as u32, stricter: merged.stricter as u32, skipped: skipped.into_iter().map(|k| k as u32).collect() })
     }
 
     /// Drops entries past their lifetime; returns how many.

@@ -1,9 +1,14 @@
-//! A compact id -> time table for the revocation list: every id's bytes live in one arena,
-//! the hash table holds only u32 indices into a vector of slots (arena offset, length,
-//! time). About 12 bytes of slot plus 9 to 18 of table per entry, plus the id itself,
-//! instead of a boxed string and a map entry each (issue 21: <= 80 bytes per entry with
-//! the ids kept). Hashed with foldhash under a random seed per table (the ids come from
-//! tokens, so their hashes must not be predictable).
+//! A compact id -> time table for the revocation list. Every entry is one record in its
+//! shard's arena: `[id length: u16 LE][time: f64 LE][id bytes]` (10 bytes plus the id), and
+//! the shard's hash table holds only the record's arena offset (a u32: 4 bytes and one
+//! control byte a bucket). No per-entry slot, no stored hash: about 10 bytes of record and
+//! 6 to 11 of table per entry, plus the id itself (issue 21: <= 80 bytes per entry with the
+//! ids kept). Hashed with foldhash under a random seed per table (the ids come from tokens,
+//! so their hashes must not be predictable), once per lookup or insert.
+//!
+//! A lookup that misses (the common case: a token not revoked) reads one group of control
+//! bytes (16 bytes, one cache line); only a control-byte match (7 bits of the hash, about 1
+//! in 128 per full bucket looked at) reads a record.
 
 use std::hash::BuildHasher;
 
@@ -11,44 +16,37 @@ use hashbrown::HashTable;
 
 use crate::error::{Error, Result};
 
-/// One entry: where its id starts in the arena (it ends where the next one starts: ids
-/// are appended in slot order and only `retain` removes, by rebuilding), and its time as
-/// the two halves of an f64 (12 bytes, not 16).
-#[derive(Clone, Copy)]
-struct Slot {
-    start: u32,
-    time: [u32; 2],
-}
+/// Bytes before a record's id: its length (u16) and its time (f64).
+const HEAD: usize = 10;
 
-impl Slot {
-    fn time(&self) -> f64 {
-        f64::from_bits(((self.time[1] as u64) << 32) | self.time[0] as u64)
-    }
-    fn set_time(&mut self, t: f64) {
-        let b = t.to_bits();
-        self.time = [b as u32, (b >> 32) as u32];
-    }
-}
-
-/// Ids are spread over this many shards by their hash, each with its own table, slots and
-/// arena: growing one (a rehash, a reallocation of its arena) moves 1/64 of the entries, so
-/// a merge slice never pays for a whole-table copy (1.1 M entries: a 35 ms slice became
-/// about 1 ms; issue 21: no block of the loop over 20 ms during a load).
+/// Ids are spread over this many shards by their hash, each with its own table and arena:
+/// growing one (a rehash, a reallocation of its arena) moves 1/64 of the entries, so a merge
+/// slice never pays for a whole-table copy (issue 21: no block of the loop over 20 ms during
+/// a load).
 const SHARDS: usize = 64;
 
-/// Which shard holds a 32-bit hash: its top bits (the table's own position bits are the
-/// low ones, and `wide` spreads every bit to its control bytes).
-fn shard_of(h: u32) -> usize {
-    (h >> (32 - SHARDS.trailing_zeros())) as usize
+/// Which shard holds a hash: bits 40..46, which hashbrown uses for neither a bucket's
+/// position (the low bits) nor its control byte (the top 7).
+fn shard_of(h: u64) -> usize {
+    ((h >> 40) as usize) & (SHARDS - 1)
 }
 
-/// One shard: the table holds (slot, 32-bit hash), so growing rehashes from the table
-/// alone, without reading the slots or the arena.
+/// One shard: records appended in insertion order; `retain` alone removes (by rebuilding).
 #[derive(Default)]
 struct Shard {
-    index: HashTable<(u32, u32)>,
-    slots: Vec<Slot>,
+    index: HashTable<u32>,
     bytes: Vec<u8>,
+}
+
+/// What `IdTable::raise` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raised {
+    /// The id was not in the table.
+    Added,
+    /// The id was there with an earlier time.
+    Stricter,
+    /// The id was there with that time or a later one: nothing changed.
+    Unchanged,
 }
 
 pub struct IdTable {
@@ -63,43 +61,63 @@ impl Default for IdTable {
     }
 }
 
-/// The table's 64-bit hash of a 32-bit one (an odd multiplier spreads it to the top bits,
-/// which hashbrown's control bytes use).
-fn wide(h: u32) -> u64 {
-    (h as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+/// The id of the record at `at`.
+fn id_at(bytes: &[u8], at: u32) -> &[u8] {
+    let at = at as usize;
+    let len = u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
+    &bytes[at + HEAD..at + HEAD + len]
+}
+
+fn time_at(bytes: &[u8], at: u32) -> f64 {
+    let at = at as usize + 2;
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[at..at + 8]);
+    f64::from_le_bytes(b)
+}
+
+fn set_time_at(bytes: &mut [u8], at: u32, t: f64) {
+    let at = at as usize + 2;
+    bytes[at..at + 8].copy_from_slice(&t.to_le_bytes());
 }
 
 impl Shard {
-    fn id_at(&self, i: u32) -> &[u8] {
-        let i = i as usize;
-        let start = self.slots[i].start as usize;
-        let end = self.slots.get(i + 1).map_or(self.bytes.len(), |s| s.start as usize);
-        &self.bytes[start..end]
-    }
-
-    fn position(&self, id: &[u8], h: u32) -> Option<u32> {
-        self.index.find(wide(h), |&(i, hi)| hi == h && self.id_at(i) == id).map(|&(i, _)| i)
+    fn position(&self, id: &[u8], h: u64) -> Option<u32> {
+        let bytes = &self.bytes;
+        self.index.find(h, |&at| id_at(bytes, at) == id).copied()
     }
 
     /// Adds an id known to be absent.
-    fn push(&mut self, id: &str, h: u32, time: f64) -> Result<()> {
-        let full = || Error::options("the revocation list is full (4 GiB of ids or 4 billion entries in a shard)");
-        let start = u32::try_from(self.bytes.len()).map_err(|_| full())?;
-        let len = u32::try_from(id.len()).map_err(|_| full())?;
-        start.checked_add(len).ok_or_else(full)?;
-        let i = u32::try_from(self.slots.len()).map_err(|_| full())?;
+    fn push(&mut self, id: &str, h: u64, time: f64, seed: &foldhash::fast::RandomState) -> Result<()> {
+        let full = || Error::options("the revocation list is full (4 GiB of ids in a shard, or an id over 65535 bytes)");
+        let len = u16::try_from(id.len()).map_err(|_| full())?;
+        let at = u32::try_from(self.bytes.len()).map_err(|_| full())?;
+        at.checked_add(HEAD as u32 + len as u32).ok_or_else(full)?;
+        self.bytes.extend_from_slice(&len.to_le_bytes());
+        self.bytes.extend_from_slice(&time.to_le_bytes());
         self.bytes.extend_from_slice(id.as_bytes());
-        let mut slot = Slot { start, time: [0, 0] };
-        slot.set_time(time);
-        self.slots.push(slot);
-        self.index.insert_unique(wide(h), (i, h), |&(_, h)| wide(h));
+        let Shard { index, bytes } = self;
+        // Growing rehashes from the records (the table keeps no hash: 4 bytes a bucket less).
+        index.insert_unique(h, at, |&o| seed.hash_one(id_at(bytes, o)));
         Ok(())
     }
 
+    /// Every record's offset, in arena order.
+    fn records(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut at = 0usize;
+        std::iter::from_fn(move || {
+            if at >= self.bytes.len() {
+                return None;
+            }
+            let here = at as u32;
+            at += HEAD + u16::from_le_bytes([self.bytes[at], self.bytes[at + 1]]) as usize;
+            Some(here)
+        })
+    }
+
     fn iter(&self) -> impl Iterator<Item = (&str, f64)> + '_ {
-        (0..self.slots.len() as u32).map(move |i| {
+        self.records().map(move |at| {
             // Only whole &str are ever stored.
-            (std::str::from_utf8(self.id_at(i)).unwrap_or_default(), self.slots[i as usize].time())
+            (std::str::from_utf8(id_at(&self.bytes, at)).unwrap_or_default(), time_at(&self.bytes, at))
         })
     }
 }
@@ -109,8 +127,8 @@ impl IdTable {
         IdTable { shards: (0..SHARDS).map(|_| Shard::default()).collect(), len: 0, seed }
     }
 
-    fn hash(&self, id: &[u8]) -> u32 {
-        self.seed.hash_one(id) as u32
+    fn hash(&self, id: &[u8]) -> u64 {
+        self.seed.hash_one(id)
     }
 
     pub fn len(&self) -> usize {
@@ -122,20 +140,40 @@ impl IdTable {
     }
 
     pub fn get(&self, id: &str) -> Option<f64> {
+        if self.len == 0 {
+            return None;
+        }
         let h = self.hash(id.as_bytes());
         let shard = &self.shards[shard_of(h)];
-        shard.position(id.as_bytes(), h).map(|i| shard.slots[i as usize].time())
+        shard.position(id.as_bytes(), h).map(|at| time_at(&shard.bytes, at))
+    }
+
+    /// Keeps the later of `time` and the time `id` has (adding it when absent): one hash,
+    /// one probe.
+    pub fn raise(&mut self, id: &str, time: f64) -> Result<Raised> {
+        let h = self.hash(id.as_bytes());
+        let shard = &mut self.shards[shard_of(h)];
+        if let Some(at) = shard.position(id.as_bytes(), h) {
+            if time_at(&shard.bytes, at) >= time {
+                return Ok(Raised::Unchanged);
+            }
+            set_time_at(&mut shard.bytes, at, time);
+            return Ok(Raised::Stricter);
+        }
+        shard.push(id, h, time, &self.seed)?;
+        self.len += 1;
+        Ok(Raised::Added)
     }
 
     /// Sets the time of `id`, adding it when absent.
     pub fn insert(&mut self, id: &str, time: f64) -> Result<()> {
         let h = self.hash(id.as_bytes());
         let shard = &mut self.shards[shard_of(h)];
-        if let Some(i) = shard.position(id.as_bytes(), h) {
-            shard.slots[i as usize].set_time(time);
+        if let Some(at) = shard.position(id.as_bytes(), h) {
+            set_time_at(&mut shard.bytes, at, time);
             return Ok(());
         }
-        shard.push(id, h, time)?;
+        shard.push(id, h, time, &self.seed)?;
         self.len += 1;
         Ok(())
     }
@@ -145,20 +183,27 @@ impl IdTable {
     pub fn retain(&mut self, keep: impl Fn(f64) -> bool) -> usize {
         let mut dropped = 0;
         for k in 0..self.shards.len() {
-            let gone = self.shards[k].slots.iter().filter(|s| !keep(s.time())).count();
+            let shard = &self.shards[k];
+            let (mut gone, mut kept_bytes) = (0usize, 0usize);
+            for at in shard.records() {
+                if keep(time_at(&shard.bytes, at)) {
+                    kept_bytes += HEAD + id_at(&shard.bytes, at).len();
+                } else {
+                    gone += 1;
+                }
+            }
             if gone == 0 {
                 continue;
             }
             let old = std::mem::take(&mut self.shards[k]);
-            let mut next = Shard::default();
-            next.slots.reserve(old.slots.len() - gone);
+            let kept = old.index.len() - gone;
+            let mut next = Shard { index: HashTable::with_capacity(kept), bytes: Vec::with_capacity(kept_bytes) };
             for (id, time) in old.iter() {
                 if keep(time) {
                     // Ids of a shard are unique and fit: cannot fail.
-                    let _ = next.push(id, self.hash(id.as_bytes()), time);
+                    let _ = next.push(id, self.hash(id.as_bytes()), time, &self.seed);
                 }
             }
-            next.bytes.shrink_to_fit();
             self.shards[k] = next;
             dropped += gone;
         }
@@ -202,5 +247,27 @@ mod tests {
         assert!(t.is_empty() && t.get("id-5000").is_none());
         t.insert("é", 1.0).unwrap();
         assert_eq!(t.iter().collect::<Vec<_>>(), vec![("é", 1.0)]);
+    }
+
+    #[test]
+    fn raise_keeps_the_later_time() {
+        let mut t = IdTable::default();
+        assert_eq!(t.raise("a", 10.0).unwrap(), Raised::Added);
+        assert_eq!(t.raise("a", 5.0).unwrap(), Raised::Unchanged);
+        assert_eq!(t.raise("a", 10.0).unwrap(), Raised::Unchanged);
+        assert_eq!(t.raise("a", 11.5).unwrap(), Raised::Stricter);
+        assert_eq!((t.get("a"), t.len()), (Some(11.5), 1));
+        // Ids of every length up to the list's limit, growing every shard several times.
+        for i in 0..50_000usize {
+            let id = "x".repeat(1 + i % 1024) + &i.to_string();
+            assert_eq!(t.raise(&id, i as f64).unwrap(), Raised::Added);
+        }
+        for i in (0..50_000usize).step_by(997) {
+            let id = "x".repeat(1 + i % 1024) + &i.to_string();
+            assert_eq!(t.get(&id), Some(i as f64));
+        }
+        assert_eq!(t.len(), 50_001);
+        assert!(t.raise(&"y".repeat(70_000), 1.0).is_err());
+        assert_eq!(t.len(), 50_001);
     }
 }

@@ -308,3 +308,32 @@ fn verifiers_and_cache_honour_the_list() {
     let s = a.encode(&json!({"sub": 2, "auth_time": 1150}), None, 1200.0).unwrap();
     assert!(a.decode(&s, 1200.0).is_ok());
 }
+
+#[test]
+fn merge_pairs_skips_what_is_not_an_entry() {
+    let l = RevocationList::new(Some(100.0)).unwrap();
+    l.revoke_token("a", 2000.0, 1000.0).unwrap();
+    let long = "x".repeat(MAX_ID_LENGTH + 1);
+    let pairs = ["a", "1500", "b", "3000", "", "3000", long.as_str(), "3000", "c", "-1", "d", "inf", "e", "nan", "f", " 3000", "g", "900", "h", "3000.5", "odd"];
+    let v0 = l.version();
+    let (m, skipped) = l.merge_pairs(true, &pairs, 1000.0).unwrap();
+    // "a" keeps its later exp, "g" is already past: neither is skipped, neither changes.
+    assert_eq!((m.added, m.stricter), (2, 0));
+    assert_eq!(skipped, vec![4, 6, 8, 10, 12, 14, 20]);
+    assert_eq!(l.len(), (3, 0));
+    assert!(l.version() > v0);
+    assert!(l.is_revoked(&ids(Some("h"), None, None), 3000.0));
+    assert!(!l.is_revoked(&ids(Some("h"), None, None), 3000.5));
+    let mut changed = m.changed.entries.clone();
+    changed.sort_by(|x, y| format!("{x:?}").cmp(&format!("{y:?}")));
+    assert_eq!(changed, vec![Entry::Token { jti: "b".into(), exp: 3000.0 }, Entry::Token { jti: "h".into(), exp: 3000.5 }]);
+    // Subjects: live while before + subjectTtl is ahead; a later before is stricter.
+    let (m, skipped) = l.merge_pairs(false, &["u", "950", "v", "800", "u", "990"], 1000.0).unwrap();
+    assert_eq!((m.added, m.stricter, skipped.len()), (1, 1, 0));
+    assert_eq!(l.len(), (3, 1));
+    assert!(l.is_revoked(&ids(None, Some("u"), Some(980.0)), 1000.0));
+    // Nothing new: no change, the version stays.
+    let v1 = l.version();
+    let (m, _) = l.merge_pairs(true, &["b", "3000"], 1000.0).unwrap();
+    assert_eq!((m.added, m.stricter, l.version()), (0, 0, v1));
+}
