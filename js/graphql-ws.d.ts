@@ -1,4 +1,4 @@
-import type { HandshakeAuthenticator, HandshakeOptions } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, VerifiedClaims } from '../index'
 import type { WsAuth, WsAuthSettings, WsVerifyClient } from './ws'
 import type { ConnectionWatchStats } from './socket.io'
 
@@ -12,9 +12,12 @@ export interface GraphqlWsAuthSettings extends Omit<WsAuthSettings, 'closeCodes'
   context?: (...args: any[]) => Record<string, unknown> | Promise<Record<string, unknown>>
 }
 
-/** What a subscription resolver's context holds (graphql-ws / Apollo). */
-export interface GraphqlWsContext<Claims = Record<string, unknown>> {
-  user: Claims
+/**
+ * What a subscription resolver's context holds (graphql-ws / Apollo): `user`, the verified
+ * claims with the app's own claims `T` (VerifiedClaims<T>: `ctx.user.exp * 1000` is a number).
+ */
+export interface GraphqlWsContext<T extends object = {}> {
+  user: VerifiedClaims<T>
   auth: WsAuth
   connectionParams?: Record<string, unknown>
   extra: { socket: any; request: any }
@@ -48,7 +51,7 @@ export interface GraphqlWsAuth {
 
 export interface MercuriusSubscriptionAuth {
   /** Runs on connection_init as Mercurius's hook; merges `{ user, auth }` into the subscription context. */
-  onConnect(data: { type: string; payload?: unknown }): Promise<{ user: Record<string, unknown>; auth: WsAuth } | false>
+  onConnect(data: { type: string; payload?: unknown }): Promise<{ user: VerifiedClaims; auth: WsAuth } | false>
   context(socket: any, request: any): Promise<Record<string, unknown>>
 }
 
