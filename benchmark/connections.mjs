@@ -278,8 +278,14 @@ function section(results, opts) {
       '',
       `authbridge against no authentication: handshakes/s **${x(r.vsNone)}** (target >= 0.90x); server CPU per handshake **${c(r.vsNone)}**: authbridge adds ${Math.round(ab - none)} us to the unauthenticated server's ${Math.round(none)} us (${(none / ab).toFixed(2)}x the unauthenticated server's handshakes per CPU second).`,
       `Against the hand-written \`jsonwebtoken\` version: handshakes/s **${x(r.vsHandWritten)}**; server CPU per handshake ${c(r.vsHandWritten)} (the hand-written version adds ${Math.round(hand - none)} us).`,
-      '',
     )
+    const clientCpu = median(r.servers[0].clientCpus)
+    if (clientCpu > none) {
+      lines.push(
+        `The clients cost more CPU per handshake (${Math.round(clientCpu)} us, median, against the unauthenticated server) than the server does (${Math.round(none)} us): with ${os.cpus().length} cores shared by the clients, the servers and other work, handshakes/s follows the clients and the load, and the server-CPU ratio is the figure that shows what authbridge costs.`,
+      )
+    }
+    lines.push('')
   }
   lines.push('<!-- connections:end -->', '')
   return lines.join('\n')
