@@ -30,8 +30,12 @@ export interface GqlAuthGuardClass {
 }
 
 export interface GraphqlWsAuth {
-  /** graphql-ws's onConnect: authenticates connectionParams (`token`, `authorization`) and the upgrade request. */
-  onConnect(ctx: any): Promise<boolean>
+  /**
+   * graphql-ws's onConnect: authenticates connectionParams (`token`, `authorization`) and the
+   * upgrade request. Answers at once when the check needs nothing asynchronous (graphql-ws
+   * awaits either form), else a Promise (a key refresh, a Better Auth lookup).
+   */
+  onConnect(ctx: any): boolean | Promise<boolean>
   /** graphql-ws's context: `{ ...yourContext, user, auth, connectionParams, extra, req }`. */
   context(ctx: any, msg: any, args: any): Promise<GraphqlWsContext>
   /** The same for Mercurius: `GraphQLModule.forRoot({ driver: MercuriusDriver, subscription: { ...auth.mercurius } })`. */
