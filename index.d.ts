@@ -27,15 +27,17 @@ export type ErrorCode =
 /**
  * The claims of a verified JWT: the registered claims (RFC 7519 section 4.1) typed, any other
  * claim `unknown` until the app names it: `verifier.verify<{ role: 'admin' | 'user' }>(token)`
- * gives `JwtClaims & { role: 'admin' | 'user' }`. Times are seconds since the epoch. `exp` is
- * present unless the verifier was told otherwise (`ignoreExpiration`, `requiredClaims: []`),
- * hence optional here; `expiresAtOf(claims)` gives it in milliseconds, or null.
+ * gives `JwtClaims & { role: 'admin' | 'user' }`. Times are seconds since the epoch.
+ * `exp` is a number: every verifier requires it by default (`requiredClaims` defaults to
+ * ['exp'], a token without it is ERR_JWT_CLAIM_MISSING), so `claims.exp * 1000` compiles
+ * under `strict`. A verifier told otherwise (`ignoreExpiration`, `requiredClaims` without
+ * 'exp') can return claims without it: read them as `ExpOptional<JwtClaims>`.
  */
 export interface JwtClaims {
   iss?: string
   sub?: string
   aud?: string | string[]
-  exp?: number
+  exp: number
   nbf?: number
   iat?: number
   jti?: string
@@ -45,6 +47,8 @@ export interface JwtClaims {
 /**
  * The claims of an Auth.js / NextAuth session token as Auth.js's default `jwt` callback
  * writes them (an app's own callback adds its members: `session.decode<{ role: string }>(token)`).
+ * `exp` is a number: Auth.js and NextAuth always write it (iat + maxAge), and a session
+ * without it is refused (ERR_JWT_CLAIM_MISSING, claim 'exp').
  */
 export interface AuthJsClaims extends JwtClaims {
   name?: string | null
@@ -52,9 +56,24 @@ export interface AuthJsClaims extends JwtClaims {
   picture?: string | null
   sub?: string
   iat?: number
-  exp?: number
+  exp: number
   jti?: string
 }
+
+/**
+ * What every entry point that authenticates hands the app: the claims of a JWT, an Auth.js
+ * session or a Better Auth session, with the app's own claims `T`: `socket.data.user`
+ * (authbridge/socket.io), `ws.data.user` (authbridge/ws), the GraphQL context's `user`
+ * (authbridge/graphql-ws), `req.user` (authbridge/passport without a verify callback).
+ * `exp` is a number in each (see JwtClaims).
+ */
+export type VerifiedClaims<T extends object = {}> = (JwtClaims | AuthJsClaims | BetterAuthClaims) & T
+
+/**
+ * Claims `C` with `exp` optional: for a verifier that does not require it (`ignoreExpiration`,
+ * `requiredClaims` without 'exp'): `const claims: ExpOptional<JwtClaims> = verifier.verify(token)`.
+ */
+export type ExpOptional<C> = { [K in keyof C as K extends 'exp' ? never : K]: C[K] } & { exp?: number }
 
 /**
  * A `betterAuth.lookupSession` over Better Auth's secondary storage in Redis, keys as
@@ -65,7 +84,7 @@ export interface AuthJsClaims extends JwtClaims {
  */
 export declare function betterAuthRedisLookup(options: { client: { get(key: string): Promise<string | null | undefined> }; prefix?: string }): (token: string) => Promise<string | null>
 
-/** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a numeric exp. */
+/** Milliseconds since the epoch at which the claims stop being valid (`exp * 1000`), or null without a finite numeric exp (claims of a verifier that does not require exp). */
 export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null
 
 /** What BetterAuthSession#decode and #decodeCookieHeader return: the cookie cache of a Better Auth session. */

@@ -585,6 +585,25 @@ describe('rejections', () => {
     throwsCode(() => s.decode([parts[0], 'AAAA', ...parts.slice(2)].join('.')), 'ERR_TOKEN_MALFORMED', 'encrypted key present')
   })
 
+  test('a session without exp is refused (ERR_JWT_CLAIM_MISSING, claim exp): it would never expire', async () => {
+    const { EncryptJWT } = await jose()
+    const key = deriveKey(A, V5_NAME, 64)
+    // jose's EncryptJWT with the session's own key, as Auth.js encodes, but no exp set.
+    const forever = await new EncryptJWT({ sub: 'forever' })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256CBC-HS512', kid: await thumbprint(key) })
+      .setIssuedAt()
+      .encrypt(key)
+    const s = new AuthJsSession({ secret: A })
+    const err = throwsCode(() => s.decode(forever), 'ERR_JWT_CLAIM_MISSING')
+    assert.equal(err.claim, 'exp')
+    const until = await new EncryptJWT({ sub: 'until' })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256CBC-HS512', kid: await thumbprint(key) })
+      .setIssuedAt()
+      .setExpirationTime(nowSec() + 60)
+      .encrypt(key)
+    assert.equal(s.decode(until).sub, 'until')
+  })
+
   test('zip header: ERR_JWE_UNSUPPORTED (the same token without zip decodes)', async () => {
     const key = deriveKey(A, V5_NAME, 32)
     const kid = await thumbprint(key)

@@ -189,6 +189,46 @@ describe('authbridge/ws lifetime', () => {
     assert.equal(watchOf(s.verifyClient).stats().connections, 0)
   })
 
+  test('sockets whose tokens share an exp share one expiry timer: one leaving early cancels nothing, all close at exp', async (t) => {
+    const s = await server(t)
+    // The same token three times (the same exp), and a later exp: two due times, two timers.
+    const token = h.accessToken('alice', { expiresIn: 2 })
+    const later = h.accessToken('bob', { expiresIn: 600 })
+    const clients = []
+    for (const tok of [token, token, token, later]) {
+      const c = await client(t, s.url, { headers: { authorization: `Bearer ${tok}` } })
+      await h.nextMessage(c.ws, (m) => m.hello)
+      clients.push(c.ws)
+    }
+    const watch = watchOf(s.verifyClient)
+    const entries = [...watch.entries.values()]
+    assert.equal(entries.length, 4)
+    assert.equal(entries[0].due, entries[1].due, 'one group for one due time')
+    assert.equal(entries[0].due, entries[2].due)
+    assert.notEqual(entries[0].due, entries[3].due, 'another due time, another group')
+    assert.equal(entries[0].due.conns.size, 3)
+    const shared = entries[0].due
+    // The first one leaves: the group's timer stays for the other two.
+    clients[0].close()
+    await h.closed(clients[0], 3000)
+    await sleep(50)
+    assert.equal(shared.conns.size, 2)
+    assert.notEqual(shared.timer, null, 'the shared timer still runs for the others')
+    const [a, b] = await Promise.all([h.closed(clients[1], 6000), h.closed(clients[2], 6000)])
+    assert.deepEqual([a.code, a.reason, b.code, b.reason], [4401, 'ERR_JWT_EXPIRED', 4401, 'ERR_JWT_EXPIRED'])
+    await sleep(50)
+    assert.equal(shared.timer, null)
+    assert.equal(watch.stats().connections, 1, 'the later token is still watched')
+    assert.equal([...watch.dueGroups.get('jwt').values()].length, 1, 'only the later due time has a group left')
+    // The last one leaves: its group and timer go with it.
+    const last = [...watch.entries.values()][0].due
+    clients[3].close()
+    await h.closed(clients[3], 3000)
+    await sleep(50)
+    assert.equal(last.timer, null, 'timer cleared when its group empties')
+    assert.equal(watch.dueGroups.get('jwt').size, 0)
+  })
+
   test('refresh before expiry keeps the socket open past the first token\'s exp', async (t) => {
     const s = await server(t)
     const { ws } = await client(t, s.url, { headers: { authorization: `Bearer ${h.accessToken('alice', { expiresIn: 2 })}` } })
@@ -239,7 +279,7 @@ describe('authbridge/ws lifetime', () => {
     await h.nextMessage(ws, (m) => m.hello)
     const watch = watchOf(s.verifyClient)
     const [entry] = watch.entries.values()
-    assert.equal(typeof entry.cancel, 'function', 'the expiry timer is armed')
+    assert.ok(entry.due && entry.due.timer !== null, 'the expiry timer is armed')
     const expiresAt = s.seen[0].data.auth.expiresAt
     assert.ok(expiresAt - Date.now() > MAX_TIMER_MS, '30 days is beyond one setTimeout')
     // A naive setTimeout(close, 30 days) fires after 1 ms (TimeoutOverflowWarning): not here.
@@ -283,7 +323,7 @@ describe('authbridge/ws lifetime', () => {
     const c = await client(t, off.url, { headers: { authorization: `Bearer ${h.accessToken('bob', { expiresIn: 1 })}` } })
     await h.nextMessage(c.ws, (m) => m.hello)
     const [entry] = watchOf(off.verifyClient).entries.values()
-    assert.equal(entry.cancel, null, 'no expiry timer')
+    assert.equal(entry.due, null, 'no expiry timer')
     c.ws.send(JSON.stringify({ type: 'auth_refresh', token: h.accessToken('bob') }))
     c.ws.send('after')
     await h.nextMessage(c.ws, (m) => m.echo === 'after')

@@ -11,9 +11,12 @@
 // Each server runs in its own child process (the clients here would otherwise share its event
 // loop and dominate the measurement).
 //   node benchmark/connections.mjs [handshakes] [concurrency] [rounds] [--transport socket.io,ws,graphql-ws] [--no-write]
-// Rounds are interleaved across the servers of a transport; per server the median
-// handshakes/s is reported, and authbridge's ratio to each other server round by round
-// (median and range). Writes its section of RESULTS.md (between the connections markers)
+// Defaults: 250 handshakes, 50 at a time, 40 rounds: many short rounds pair the servers under the
+// same load better than a few long ones on a shared machine. Rounds are interleaved across the servers
+// of a transport (their order rotated each round); per server the median handshakes/s, server
+// CPU and client CPU per handshake are reported, and authbridge's ratios to each other server:
+// handshakes/s (ratio of medians; round by round, median and range) and server CPU per
+// handshake (ratio of medians; round-by-round range). Writes its section of RESULTS.md (between the connections markers)
 // unless --no-write.
 import { createRequire } from 'node:module'
 import fs from 'node:fs'
@@ -190,7 +193,12 @@ async function storm(transport, port, total, concurrency, token) {
   return { ok, seconds: s, perSecond: Math.round(total / s) }
 }
 
+// Every round has the same number of handshakes: the mean is the CPU time of all rounds over all handshakes.
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]
+/** The rounds' handshakes/s: each of a few, else min-max and the middle half (25th to 75th percentile). */
+const spread = (xs) => (xs.length <= 9 ? xs.map(fmt).join(', ') : `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))} (${fmt(quantile(xs, 0.25))}-${fmt(quantile(xs, 0.75))})`)
 const fmt = (n) => n.toLocaleString('en-US')
 
 async function measure(transport, { total, concurrency, rounds, token }) {
@@ -201,20 +209,28 @@ async function measure(transport, { total, concurrency, rounds, token }) {
     const execArgv = process.env.BENCH_SERVER_NODE_OPTIONS ? process.env.BENCH_SERVER_NODE_OPTIONS.split(/\s+/).filter(Boolean) : process.execArgv
     const child = fork(fileURLToPath(import.meta.url), ['--serve', transport, name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
     const { port } = await new Promise((resolve) => child.once('message', resolve))
-    await storm(transport, port, Math.min(total, 300), concurrency, token) // warm up (JIT, sockets)
-    servers.push({ name, child, port, rates: [], cpus: [], accepted: 0 })
+    servers.push({ name, child, port, rates: [], cpus: [], clientCpus: [], accepted: 0 })
   }
+  // Warm-up (JIT, sockets) of every server before any round is counted.
+  for (const s of servers) await storm(transport, s.port, 500, concurrency, token)
   const cpuOf = (child) =>
     new Promise((resolve) => {
       child.once('message', (m) => resolve(m.cpu))
       child.send('cpu')
     })
   for (let r = 0; r < rounds; r++) {
-    for (const s of servers) {
+    // Interleaved, and the order rotated each round: no server always runs right after the
+    // same other one (or always first), so load that drifts over a run falls on all alike.
+    for (let i = 0; i < servers.length; i++) {
+      const s = servers[(i + r) % servers.length]
       const before = await cpuOf(s.child)
+      const clientBefore = process.cpuUsage()
       const res = await storm(transport, s.port, total, concurrency, token)
-      // The server process's CPU time per handshake (user + system, microseconds).
+      const client = process.cpuUsage(clientBefore)
+      // The server process's CPU time per handshake (user + system, microseconds), and the
+      // clients' (this process) for the same round.
       s.cpus.push(((await cpuOf(s.child)) - before) / total)
+      s.clientCpus.push((client.user + client.system) / total)
       s.rates.push(res.perSecond)
       s.accepted += res.ok
     }
@@ -223,7 +239,19 @@ async function measure(transport, { total, concurrency, rounds, token }) {
   const [none, authbridge, handWritten] = servers
   const ratio = (other) => {
     const per = authbridge.rates.map((v, i) => v / other.rates[i])
-    return { median: median(per), min: Math.min(...per), max: Math.max(...per) }
+    const cpu = authbridge.cpus.map((v, i) => v / other.cpus[i])
+    return {
+      // round by round (the same round of both servers)
+      median: median(per),
+      min: Math.min(...per),
+      max: Math.max(...per),
+      // the ratio of the two servers' medians
+      ofMedians: median(authbridge.rates) / median(other.rates),
+      // server CPU per handshake: ratio of medians, and round-by-round range
+      cpu: mean(authbridge.cpus) / mean(other.cpus),
+      cpuMin: Math.min(...cpu),
+      cpuMax: Math.max(...cpu),
+    }
   }
   return { transport, label: t.label, client: t.client, servers, vsNone: ratio(none), vsHandWritten: ratio(handWritten), handWritten }
 }
@@ -234,20 +262,36 @@ function section(results, opts) {
     '<!-- connections:start -->',
     '## Handshakes per second by transport (benchmark/connections.mjs)',
     '',
-    `Command: \`node benchmark/connections.mjs ${total} ${concurrency} ${rounds}\` (${fmt(total)} handshakes per round, ${concurrency} at a time, ${rounds} interleaved rounds per transport after a warm-up; each server in its own child process, the clients in the parent, all on one 2-core machine shared with other work, load average ${opts.load} at the start; HS256 access token; ${started}).`,
-    'A handshake ends when the server has admitted the client (Socket.IO: its `ready` event; ws: its `ready` message; graphql-ws: `connection_ack`). Ratios are authbridge\'s handshakes/s over the other server\'s, round by round: median (range). Server CPU is the server process\'s user + system time over the round, per handshake (less sensitive than handshakes/s to the clients and other load sharing the two cores).',
+    `Command: \`node benchmark/connections.mjs ${total} ${concurrency} ${rounds}\` (${fmt(total)} handshakes per round, ${concurrency} at a time, ${rounds} interleaved rounds per transport, the servers' order rotated each round, after a warm-up of every server; each server in its own child process, the clients in the parent, all on one ${os.cpus().length}-core machine shared with other work, load average ${opts.load} at the start and ${opts.loadEnd} at the end; HS256 access token; ${started}).`,
+    'A handshake ends when the server has admitted the client (Socket.IO: its `ready` event; ws: its `ready` message; graphql-ws: `connection_ack`). Server CPU is the server process\'s user + system time over all rounds, per handshake: what authentication costs the server, and far less sensitive than handshakes/s to the clients and other load sharing the cores. Client CPU is the same for the parent process (the clients): where it is larger than the server\'s, the clients, not the server, set handshakes/s.',
+    'Ratios are authbridge\'s over the other server\'s: handshakes/s as the ratio of the medians, and round by round (the same round of both): median (range); server CPU per handshake over all rounds (round-by-round range).',
     '',
   ]
   for (const r of results) {
-    lines.push(`### ${r.label} (${r.client})`, '', '| server | handshakes/s (median) | rounds | server CPU us/handshake (median) | accepted |', '|---|---:|---|---:|---:|')
-    for (const s of r.servers) lines.push(`| ${s.name} | ${fmt(median(s.rates))} | ${s.rates.map(fmt).join(', ')} | ${Math.round(median(s.cpus))} | ${fmt(s.accepted)} / ${fmt(total * rounds)} |`)
-    const x = (q) => `${q.median.toFixed(2)}x (${q.min.toFixed(2)}-${q.max.toFixed(2)}x)`
-    const [none, ab, hand] = r.servers.map((s) => median(s.cpus))
+    lines.push(
+      `### ${r.label} (${r.client})`,
+      '',
+      '| server | handshakes/s (median) | rounds (min-max, middle half) | server CPU us/handshake (all rounds) | client CPU us/handshake (all rounds) | accepted |',
+      '|---|---:|---|---:|---:|---:|',
+    )
+    for (const s of r.servers) {
+      lines.push(`| ${s.name} | ${fmt(median(s.rates))} | ${spread(s.rates)} | ${Math.round(mean(s.cpus))} | ${Math.round(mean(s.clientCpus))} | ${fmt(s.accepted)} / ${fmt(total * rounds)} |`)
+    }
+    const x = (q) => `${q.ofMedians.toFixed(2)}x (round by round ${q.median.toFixed(2)}x, ${q.min.toFixed(2)}-${q.max.toFixed(2)}x)`
+    const c = (q) => `${q.cpu.toFixed(2)}x (${q.cpuMin.toFixed(2)}-${q.cpuMax.toFixed(2)}x)`
+    const [none, ab, hand] = r.servers.map((s) => mean(s.cpus))
     lines.push(
       '',
-      `authbridge against no authentication: **${x(r.vsNone)}** (target >= 0.90x); against the hand-written \`jsonwebtoken\` version: **${x(r.vsHandWritten)}**. Server CPU per handshake: authbridge adds ${Math.round(ab - none)} us to the unauthenticated server's ${Math.round(none)} us (${(ab / none).toFixed(2)}x); the hand-written version adds ${Math.round(hand - none)} us.`,
-      '',
+      `authbridge against no authentication: handshakes/s **${x(r.vsNone)}** (target >= 0.90x); server CPU per handshake **${c(r.vsNone)}**: authbridge adds ${Math.round(ab - none)} us to the unauthenticated server's ${Math.round(none)} us (${(none / ab).toFixed(2)}x the unauthenticated server's handshakes per CPU second).`,
+      `Against the hand-written \`jsonwebtoken\` version: handshakes/s **${x(r.vsHandWritten)}**; server CPU per handshake ${c(r.vsHandWritten)} (the hand-written version adds ${Math.round(hand - none)} us).`,
     )
+    const clientCpu = mean(r.servers[0].clientCpus)
+    if (clientCpu > none) {
+      lines.push(
+        `The clients cost more CPU per handshake (${Math.round(clientCpu)} us against the unauthenticated server) than the server does (${Math.round(none)} us): with ${os.cpus().length} cores shared by the clients, the servers and other work, handshakes/s follows the clients and the load, and the server-CPU ratio is the figure that shows what authbridge costs.`,
+      )
+    }
+    lines.push('')
   }
   lines.push('<!-- connections:end -->', '')
   return lines.join('\n')
@@ -273,9 +317,9 @@ if (args[0] === '--serve') {
   }
   const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--transport'))
   const opts = {
-    total: Number(positional[0] || 2000),
+    total: Number(positional[0] || 250),
     concurrency: Number(positional[1] || 50),
-    rounds: Number(positional[2] || 3),
+    rounds: Number(positional[2] || 40),
     token: jwt.sign({ sub: 'user-42', email: 'ada@example.com' }, SECRET, { algorithm: 'HS256', expiresIn: '15m' }),
     started: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     load: os.loadavg()[0].toFixed(1),
@@ -287,9 +331,20 @@ if (args[0] === '--serve') {
     const r = await measure(t, opts)
     results.push(r)
     console.log(`\n${r.label}`)
-    console.table(r.servers.map((s) => ({ server: s.name, 'handshakes/s (median)': median(s.rates), rounds: s.rates.join(', '), 'server CPU us/handshake': Math.round(median(s.cpus)), accepted: `${s.accepted} / ${opts.total * opts.rounds}` })))
-    console.log(`authbridge vs no authentication: ${r.vsNone.median.toFixed(2)}x (${r.vsNone.min.toFixed(2)}-${r.vsNone.max.toFixed(2)}); vs hand-written jsonwebtoken: ${r.vsHandWritten.median.toFixed(2)}x (${r.vsHandWritten.min.toFixed(2)}-${r.vsHandWritten.max.toFixed(2)})`)
+    console.table(
+      r.servers.map((s) => ({
+        server: s.name,
+        'handshakes/s (median)': median(s.rates),
+        rounds: s.rates.join(', '),
+        'server CPU us/hs': Math.round(mean(s.cpus)),
+        'client CPU us/hs': Math.round(mean(s.clientCpus)),
+        accepted: `${s.accepted} / ${opts.total * opts.rounds}`,
+      })),
+    )
+    const line = (q) => `handshakes/s ${q.ofMedians.toFixed(2)}x (round by round ${q.median.toFixed(2)}x, ${q.min.toFixed(2)}-${q.max.toFixed(2)}), server CPU ${q.cpu.toFixed(2)}x (${q.cpuMin.toFixed(2)}-${q.cpuMax.toFixed(2)})`
+    console.log(`authbridge vs no authentication: ${line(r.vsNone)}\nauthbridge vs hand-written jsonwebtoken: ${line(r.vsHandWritten)}`)
   }
+  opts.loadEnd = os.loadavg()[0].toFixed(1)
   if (!args.includes('--no-write')) {
     const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
     const previous = fs.readFileSync(out, 'utf8').replace(/\n?<!-- connections:start -->[\s\S]*?<!-- connections:end -->\n?/, '\n')

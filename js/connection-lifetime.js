@@ -64,29 +64,6 @@ function expiresAtOf(claims) {
 }
 
 /**
- * Calls `onDue()` when `clock()` reaches `closeAtMs` (at once when it has passed). Long waits
- * are reached in steps (js/timers.js), and the clock is read again at each step, so a clock
- * the app moves (fake timers, a test clock) is followed. Returns a function that cancels.
- */
-function scheduleAt(clock, closeAtMs, onDue) {
-  let timer = null
-  let cancelled = false
-  const arm = () => {
-    timer = null
-    if (cancelled) return
-    const delay = closeAtMs - clock()
-    if (!(delay > 0)) return onDue()
-    timer = unrefTimeout(arm, delay)
-  }
-  arm()
-  return () => {
-    cancelled = true
-    if (timer) clearTimeout(timer)
-    timer = null
-  }
-}
-
-/**
  * Who a token is for, for auth_refresh: `identity(claims)` when given, else the `sub` claim;
  * null unless a non-empty string (or a finite number from `identity`).
  */
@@ -130,6 +107,18 @@ function deleteFrom(map, key, conn) {
   else if (v instanceof Bucket && v.delete(conn) && v.size === 1) map.set(key, v.values().next().value)
 }
 
+// Expiry timers are shared: the connections of one kind whose close is due at the same
+// millisecond (tokens issued within the same second have the same exp) wait on one timer of
+// their group, so an admission adds a connection to a Set instead of arming a setTimeout.
+class DueGroup {
+  constructor(kind, at) {
+    this.kind = kind
+    this.at = at
+    this.conns = new Set()
+    this.timer = null
+  }
+}
+
 /**
  * Watches admitted connections: expiry, revocation (every list that applies: the
  * authenticator's for the connection's kind and the watch's own), and refresh.
@@ -169,12 +158,15 @@ class ConnectionWatch {
       authjs: this.listsOf.authjs.filter((l) => l !== byKind.authjs),
       'better-auth': this.listsOf['better-auth'].filter((l) => l !== byKind['better-auth']),
     }
-    // conn -> { jti, sub, id, sid, cancel } (insertion order: the order sweeps visit).
+    // conn -> { jti, sub, id, sid, due } (insertion order: the order sweeps visit); `due` is
+    // the DueGroup its expiry waits in.
     this.entries = new Map()
     this.byJti = new Map()
     this.bySub = new Map()
     this.byIdentity = new Map()
     this.bySid = new Map()
+    // kind -> (close time in ms -> DueGroup)
+    this.dueGroups = new Map()
     this.sweeping = false
     this.sweepAgain = false
     this.sweeps = 0
@@ -221,7 +213,7 @@ class ConnectionWatch {
    */
   admit(conn) {
     if (this.entries.has(conn)) return this.update(conn)
-    const entry = { jti: null, sub: null, id: null, sid: null, cancel: null }
+    const entry = { jti: null, sub: null, id: null, sid: null, due: null }
     this.entries.set(conn, entry)
     this.index(conn, entry)
     return this.settle(conn, entry)
@@ -248,8 +240,7 @@ class ConnectionWatch {
     if (!entry) return
     this.entries.delete(conn)
     this.unindex(conn, entry)
-    if (entry.cancel) entry.cancel()
-    entry.cancel = null
+    if (entry.due !== null) this.disarm(conn, entry)
   }
 
   index(conn, entry) {
@@ -276,16 +267,62 @@ class ConnectionWatch {
     entry.jti = entry.sub = entry.id = entry.sid = null
   }
 
+  /** Puts `conn` in the group of its close time (a new group arms the timer); closes it now when that time has passed. */
   arm(conn, entry) {
-    if (entry.cancel) entry.cancel()
-    entry.cancel = null
+    if (entry.due !== null) this.disarm(conn, entry)
     const at = expiresAtOf(conn.claims)
     if (at === null) return
-    const tolerance = this.toleranceOf(conn.kind)
-    entry.cancel = scheduleAt(() => this.clock(conn.kind), at + tolerance, () => {
-      entry.cancel = null
+    const kind = conn.kind
+    const closeAt = at + this.toleranceOf(kind)
+    // Past already (a clock the app moved, a watch clock ahead of the authenticator's): now.
+    const delay = closeAt - this.clock(kind)
+    if (!(delay > 0)) return this.expired(conn)
+    let groups = this.dueGroups.get(kind)
+    if (groups === undefined) this.dueGroups.set(kind, (groups = new Map()))
+    let group = groups.get(closeAt)
+    if (group === undefined) {
+      group = new DueGroup(kind, closeAt)
+      groups.set(closeAt, group)
+      group.timer = unrefTimeout(() => this.due(group), delay)
+    }
+    group.conns.add(conn)
+    entry.due = group
+  }
+
+  /** Takes `conn` out of its expiry group (the group's timer is cleared when it empties). */
+  disarm(conn, entry) {
+    const group = entry.due
+    entry.due = null
+    group.conns.delete(conn)
+    if (group.conns.size === 0 && group.timer !== null) {
+      clearTimeout(group.timer)
+      group.timer = null
+      const groups = this.dueGroups.get(group.kind)
+      if (groups !== undefined && groups.get(group.at) === group) groups.delete(group.at)
+    }
+  }
+
+  /**
+   * A group's timer fired: before its close time (a long wait is reached in steps, js/timers.js;
+   * a clock the app moves is followed), it waits again; else every connection in it expires.
+   */
+  due(group) {
+    group.timer = null
+    const delay = group.at - this.clock(group.kind)
+    if (delay > 0 && group.conns.size > 0) {
+      group.timer = unrefTimeout(() => this.due(group), delay)
+      return
+    }
+    const groups = this.dueGroups.get(group.kind)
+    if (groups !== undefined && groups.get(group.at) === group) groups.delete(group.at)
+    for (const conn of [...group.conns]) {
+      const entry = this.entries.get(conn)
+      // Moved or forgotten meanwhile (an earlier one's close, a refresh): not this group's any more.
+      if (entry === undefined || entry.due !== group) continue
+      entry.due = null
       this.expired(conn)
-    })
+    }
+    group.conns.clear()
   }
 
   /** The decoder's clock tolerance of a kind, in ms (fixed at construction: read once per kind). */

@@ -1,4 +1,4 @@
-import type { HandshakeAuthenticator, HandshakeOptions } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, VerifiedClaims } from '../index'
 import type { WsAuth, WsAuthSettings, WsVerifyClient } from './ws'
 import type { ConnectionWatchStats } from './socket.io'
 
@@ -12,9 +12,12 @@ export interface GraphqlWsAuthSettings extends Omit<WsAuthSettings, 'closeCodes'
   context?: (...args: any[]) => Record<string, unknown> | Promise<Record<string, unknown>>
 }
 
-/** What a subscription resolver's context holds (graphql-ws / Apollo). */
-export interface GraphqlWsContext<Claims = Record<string, unknown>> {
-  user: Claims
+/**
+ * What a subscription resolver's context holds (graphql-ws / Apollo): `user`, the verified
+ * claims with the app's own claims `T` (VerifiedClaims<T>: `ctx.user.exp * 1000` is a number).
+ */
+export interface GraphqlWsContext<T extends object = {}> {
+  user: VerifiedClaims<T>
   auth: WsAuth
   connectionParams?: Record<string, unknown>
   extra: { socket: any; request: any }
@@ -27,8 +30,12 @@ export interface GqlAuthGuardClass {
 }
 
 export interface GraphqlWsAuth {
-  /** graphql-ws's onConnect: authenticates connectionParams (`token`, `authorization`) and the upgrade request. */
-  onConnect(ctx: any): Promise<boolean>
+  /**
+   * graphql-ws's onConnect: authenticates connectionParams (`token`, `authorization`) and the
+   * upgrade request. Answers at once when the check needs nothing asynchronous (graphql-ws
+   * awaits either form), else a Promise (a key refresh, a Better Auth lookup).
+   */
+  onConnect(ctx: any): boolean | Promise<boolean>
   /** graphql-ws's context: `{ ...yourContext, user, auth, connectionParams, extra, req }`. */
   context(ctx: any, msg: any, args: any): Promise<GraphqlWsContext>
   /** The same for Mercurius: `GraphQLModule.forRoot({ driver: MercuriusDriver, subscription: { ...auth.mercurius } })`. */
@@ -48,7 +55,7 @@ export interface GraphqlWsAuth {
 
 export interface MercuriusSubscriptionAuth {
   /** Runs on connection_init as Mercurius's hook; merges `{ user, auth }` into the subscription context. */
-  onConnect(data: { type: string; payload?: unknown }): Promise<{ user: Record<string, unknown>; auth: WsAuth } | false>
+  onConnect(data: { type: string; payload?: unknown }): Promise<{ user: VerifiedClaims; auth: WsAuth } | false>
   context(socket: any, request: any): Promise<Record<string, unknown>>
 }
 

@@ -11,7 +11,7 @@
 // No peer is loaded here: graphql-ws, @nestjs/graphql and mercurius call these functions.
 
 const { codedError, optionsError } = require('./errors.js')
-const { createWsContext, authenticateHandshake, watchSocket, statusOf, queryOf, makeVerifyClient } = require('./ws.js')
+const { createWsContext, authenticateNow, authenticateHandshake, isThenable, watchSocket, statusOf, queryOf, makeVerifyClient } = require('./ws.js')
 const { originVerdict: httpOriginVerdict } = require('./passport.js')
 
 // graphql-ws's CloseCode.Unauthorized and CloseCode.Forbidden.
@@ -33,10 +33,11 @@ function paramsToken(params) {
 /** The handshake of a subscription connection: connectionParams as `auth`, the upgrade request's headers and query. */
 function handshakeOf(ctx, params, request) {
   const token = paramsToken(params)
-  const field = ctx.authenticator._authField ? ctx.authenticator._authField() : 'token'
   const headers = (request && request.headers) || {}
-  return { auth: token === undefined ? {} : { [field]: token }, headers, query: queryOf(request) }
+  return { auth: token === undefined ? NO_PARAMS : { [ctx.authField]: token }, headers, query: queryOf(request) }
 }
+
+const NO_PARAMS = Object.freeze({})
 
 function closeRefused(socket, code) {
   const closeCode = code === 'ERR_ORIGIN_NOT_ALLOWED' || code === 'ERR_TOKEN_REVOKED' ? CLOSE_FORBIDDEN : CLOSE_UNAUTHORIZED
@@ -48,21 +49,28 @@ function closeRefused(socket, code) {
 }
 
 /**
- * Authenticates one subscription connection and watches its socket. Resolves to
- * { user, auth } or false (the socket closed with 4401 / 4403 and the code as reason).
+ * Authenticates one subscription connection and watches its socket: { user, auth }, or false
+ * (the socket closed with 4401 / 4403 and the code as reason); at once, or as a Promise when
+ * the check is asynchronous (a key refresh, a Better Auth lookup).
  */
-async function admitConnection(ctx, socket, request, params) {
-  const r = await authenticateHandshake(ctx, handshakeOf(ctx, params, request), { path: request && request.url ? String(request.url).split('?')[0] : undefined })
+function admitConnection(ctx, socket, request, params) {
+  const r = authenticateNow(ctx, handshakeOf(ctx, params, request), request)
+  return isThenable(r) ? r.then((res) => admitted(ctx, socket, res)) : admitted(ctx, socket, r)
+}
+
+function admitted(ctx, socket, r) {
   if (!r.ok) {
     closeRefused(socket, r.code)
     return false
   }
   // No in-band refresh: the graphql-ws protocol refuses unknown messages; a client
   // reconnects with new connectionParams (graphql-ws's client calls them again).
-  if (!watchSocket(ctx, socket, r, { refresh: false })) return false
+  if (!watchSocket(ctx, socket, r, NO_REFRESH)) return false
   CONNECTION_AUTH.add(r.auth)
   return { user: r.user, auth: r.auth }
 }
+
+const NO_REFRESH = Object.freeze({ refresh: false })
 
 function contextOf(settings) {
   return createWsContext(settings.options, settings.rest, {
@@ -82,6 +90,13 @@ function splitSettings(optionsOrAuthenticator, settings) {
 
 // graphql-ws context -> { user, auth } of its connection.
 const ADMITTED = new WeakMap()
+
+/** onConnect's answer: true (and the context remembered) for an admitted connection, else false. */
+function remember(gctx, admitted) {
+  if (!admitted) return false
+  ADMITTED.set(gctx, admitted)
+  return true
+}
 // The `auth` objects of admitted subscription connections (GqlAuthGuard lets their operations pass).
 const CONNECTION_AUTH = new WeakSet()
 
@@ -97,13 +112,17 @@ function graphqlWsAuth(optionsOrAuthenticator, settings) {
   const s = splitSettings(optionsOrAuthenticator, settings)
   const ctx = contextOf(s)
   const out = {
-    async onConnect(gctx) {
+    // Not async: graphql-ws awaits what it returns, and a handshake checked at once costs no Promise.
+    onConnect(gctx) {
       const extra = (gctx && gctx.extra) || {}
-      if (!extra.socket) throw codedError('ERR_INVALID_OPTIONS', 'authbridge/graphql-ws: onConnect needs graphql-ws on the ws package (extra.socket)')
-      const admitted = await admitConnection(ctx, extra.socket, extra.request, gctx.connectionParams)
-      if (!admitted) return false
-      ADMITTED.set(gctx, admitted)
-      return true
+      if (!extra.socket) return Promise.reject(codedError('ERR_INVALID_OPTIONS', 'authbridge/graphql-ws: onConnect needs graphql-ws on the ws package (extra.socket)'))
+      let admitted
+      try {
+        admitted = admitConnection(ctx, extra.socket, extra.request, gctx.connectionParams)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      return isThenable(admitted) ? admitted.then((a) => remember(gctx, a)) : remember(gctx, admitted)
     },
     async context(gctx, msg, args) {
       const admitted = ADMITTED.get(gctx)
@@ -141,8 +160,7 @@ function mercuriusHooks(ctx, s) {
       const socket = conn && conn.socket
       const request = conn && conn.context && conn.context.request
       if (!socket || typeof socket.close !== 'function') return false
-      const admitted = await admitConnection(ctx, socket, request && (request.raw || request), data && data.payload)
-      return admitted ? { user: admitted.user, auth: admitted.auth } : false
+      return admitConnection(ctx, socket, request && (request.raw || request), data && data.payload)
     },
   }
 }
@@ -179,7 +197,7 @@ function makeGuard(ctx) {
       if (gctx && gctx.auth && CONNECTION_AUTH.has(gctx.auth)) return true
       const headers = (req && (req.raw ? req.raw.headers : req.headers)) || {}
       // The cookie Origin rule of HTTP routes: the app's CORS answer counts, as for the Strategy.
-      const r = await authenticateHandshake(ctx, { headers }, { path: req && req.url }, httpOriginVerdict(ctx.authenticator, req))
+      const r = await authenticateHandshake(ctx, { headers }, req, httpOriginVerdict(ctx.authenticator, req))
       if (!r.ok) throw httpRefusal(r.code)
       if (req) req.user = r.user
       if (gctx) {

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { DynamicModule, ModuleMetadata, Provider, Type } from '@nestjs/common'
-import type { Algorithm, ErrorCode, RemoteJwks, RemoteJwksOptions, JwtClaims } from '../index'
+import type { Algorithm, ErrorCode, RemoteJwks, RemoteJwksOptions, JwtClaims, ExpOptional } from '../index'
 import type { JsonWebTokenVerifyOptions } from './jwt-options'
 
 /**
@@ -136,11 +136,15 @@ export declare class JwtService {
   /**
    * The verified claims: JwtClaims (registered claims typed) with the app's own `T`. `T`
    * defaults to `any` as in @nestjs/jwt, so untyped code keeps compiling; name it
-   * (`verify<{ role: string }>(token)`) to get `exp: number | undefined` and friends.
+   * (`verify<{ role: string }>(token)`) to get `exp: number` (required unless
+   * `ignoreExpiration`: a call with `ignoreExpiration: true` gives `exp?: number`; with it in
+   * the module's verifyOptions, read the claims as `ExpOptional<JwtClaims>`) and friends.
    */
   verify<T extends object = any>(token: string, options: JwtVerifyOptions & { complete: true }): CompleteJwt<T>
+  verify<T extends object = any>(token: string, options: JwtVerifyOptions & { ignoreExpiration: true }): ExpOptional<JwtClaims> & T
   verify<T extends object = any>(token: string, options?: JwtVerifyOptions): JwtClaims & T
   verifyAsync<T extends object = any>(token: string, options: JwtVerifyOptions & { complete: true }): Promise<CompleteJwt<T>>
+  verifyAsync<T extends object = any>(token: string, options: JwtVerifyOptions & { ignoreExpiration: true }): Promise<ExpOptional<JwtClaims> & T>
   verifyAsync<T extends object = any>(token: string, options?: JwtVerifyOptions): Promise<JwtClaims & T>
   /** No verification at all; null when the token cannot be read. */
   decode<T = any>(token: string, options: { complete: true; json?: boolean }): CompleteJwt<T> | null

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions, JwtClaims, AuthJsClaims, BetterAuthClaims } from '../index'
+import type { Algorithm, ErrorCode, HandshakeAuthenticator, HandshakeOptions, AuthJsOptions, VerifierOptions, VerifiedClaims } from '../index'
 import type { JsonWebTokenVerifyOptions } from './jwt-options'
 
 export { HandshakeAuthenticator }
@@ -11,10 +11,11 @@ export type VerifyCallback = VerifiedCallback
 /**
  * The verified payload the verify callback (Nest: `validate(payload)`) receives, and what
  * `req.user` is when the Strategy has no verify callback: JwtClaims for a JWT, AuthJsClaims
- * for an Auth.js session, BetterAuthClaims for a Better Auth one, with the app's own claims `T`. Nest:
+ * for an Auth.js session, BetterAuthClaims for a Better Auth one, with the app's own claims `T`
+ * (the root's VerifiedClaims<T>; `payload.exp * 1000` is a number unless `ignoreExpiration`). Nest:
  * `validate(payload: StrategyPayload<{ role: string }>) { return { id: payload.sub, role: payload.role } }`.
  */
-export type StrategyPayload<T extends object = {}> = (JwtClaims | AuthJsClaims | BetterAuthClaims) & T
+export type StrategyPayload<T extends object = {}> = VerifiedClaims<T>
 
 /**
  * passport-jwt's verify callbacks; a returned Promise of the user works too (done may be left

@@ -1,4 +1,4 @@
-import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins, RevocationList, JwtClaims, AuthJsClaims, BetterAuthClaims } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, ErrorCode, AllowedOrigins, RevocationList, JwtClaims, AuthJsClaims, VerifiedClaims } from '../index'
 import { expiresAtOf } from '../index'
 
 export { HandshakeAuthenticator }
@@ -78,10 +78,10 @@ export interface SocketAuth {
  * AuthJsClaims for an Auth.js session, BetterAuthClaims for a Better Auth one) with the app's own claims `T`, and `auth`. Give it to
  * Socket.IO as the SocketData type parameter: `Server<C2S, S2C, {}, AuthSocketData<{ role: string }>>`,
  * or in Nest `socket: Socket<C2S, S2C, {}, AuthSocketData>`; `socket.data.user.exp * 1000` is a number
- * once exp is known to be present.
+ * (the root's VerifiedClaims<T>: every kind requires exp).
  */
 export interface AuthSocketData<T extends object = {}> {
-  user: (JwtClaims | AuthJsClaims | BetterAuthClaims) & T
+  user: VerifiedClaims<T>
   auth: SocketAuth
 }
 

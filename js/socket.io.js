@@ -121,7 +121,10 @@ function admitResult(ctx, socket, result) {
   socket.data.user = result.claims
   socket.data.auth = { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) }
   metrics.reportAccepted(result.kind, result.source, 'socket.io')
-  callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
+  // The hook's payload is built only when there is a hook (nothing per handshake otherwise).
+  if (typeof ctx.onSuccess === 'function') {
+    callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, namespace: socket.nsp && socket.nsp.name })
+  }
   return null
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { HandshakeAuthenticator, HandshakeOptions, RevocationList } from '../index'
+import type { HandshakeAuthenticator, HandshakeOptions, RevocationList, VerifiedClaims } from '../index'
 import type { AuthFailure, AuthSuccess, ConnectionWatchStats, SocketIoAuthSettings } from './socket.io'
 
 export { HandshakeAuthenticator }
@@ -40,9 +40,13 @@ export interface WsAuth {
   expiresAt: number | null
 }
 
-/** What an admitted socket carries: `ws.data.user` (the claims) and `ws.data.auth`. */
-export interface WsData<Claims = Record<string, unknown>> {
-  user: Claims
+/**
+ * What an admitted socket carries: `ws.data.user`, the verified claims with the app's own
+ * claims `T` (VerifiedClaims<T>, as Socket.IO's AuthSocketData<T>: `ws.data.user.exp * 1000`
+ * is a number), and `ws.data.auth`.
+ */
+export interface WsData<T extends object = {}> {
+  user: VerifiedClaims<T>
   auth: WsAuth
 }
 
@@ -89,4 +93,5 @@ export declare function watchConnection(ws: any, req: IncomingMessage): boolean
 /** The connection watch of a wsVerifyClient (diagnostics, tests), or null. */
 export declare function watchOf(verifyClient: WsVerifyClient): { stats(): ConnectionWatchStats } | null
 
-export declare function expiresAtOf(claims: Record<string, unknown> | null | undefined): number | null
+/** The package root's expiresAtOf (re-exported here). */
+export declare function expiresAtOf(claims: { exp?: unknown } | null | undefined): number | null

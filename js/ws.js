@@ -26,10 +26,15 @@ const OPEN = 1
 // An auth_refresh message larger than this is not read (a chunked session cookie is ~16 KB).
 const MAX_REFRESH_BYTES = 64 * 1024
 
-// req -> { ctx, result } of an upgrade this module admitted (verifyClient -> connection).
-const ADMITTED = new WeakMap()
-// ws -> its connection object for the watch.
-const CONNECTIONS = new WeakMap()
+// Per connection, nothing but what the watch needs (issue 23, handshake cost): the result of
+// an admitted upgrade rides on its request (verifyClient -> 'connection'), the watch's
+// connection object on its socket, and the socket's listeners are shared functions (an
+// EventEmitter calls them with `this` = the socket), not closures made per connection.
+const kAdmitted = Symbol('authbridge.wsAdmitted')
+const kAdmittedBy = Symbol('authbridge.wsAdmittedBy')
+const kConnection = Symbol('authbridge.wsConnection')
+// The query of an upgrade URL without one (shared; authenticate only reads it).
+const NO_QUERY = Object.freeze({})
 
 function toAuthenticator(optionsOrAuthenticator) {
   if (optionsOrAuthenticator instanceof HandshakeAuthenticator) return optionsOrAuthenticator
@@ -68,6 +73,8 @@ function createWsContext(optionsOrAuthenticator, settings, defaults = {}) {
     allowOrigin: s.allowedOrigins === undefined ? null : originPredicate(s.allowedOrigins),
     closeCodes,
     transport: defaults.transport || 'ws',
+    // The handshake `auth` member the authenticator reads (graphql-ws's connectionParams go there): read once.
+    authField: typeof authenticator._authField === 'function' ? authenticator._authField() : 'token',
     watch: null,
   }
   ctx.watch = new ConnectionWatch({
@@ -84,9 +91,9 @@ function createWsContext(optionsOrAuthenticator, settings, defaults = {}) {
 
 /** The query of an upgrade request's URL as an object (first value of each name). */
 function queryOf(req) {
-  const out = {}
   // No '?': no query (and no URL parse on every upgrade).
-  if (!req || typeof req.url !== 'string' || !req.url.includes('?')) return out
+  if (!req || typeof req.url !== 'string' || !req.url.includes('?')) return NO_QUERY
+  const out = {}
   try {
     const url = new URL(req.url || '/', 'http://localhost')
     for (const [k, v] of url.searchParams) if (!(k in out)) out[k] = v
@@ -96,67 +103,104 @@ function queryOf(req) {
   return out
 }
 
-function failed(ctx, err, extra) {
+/** The path of a request's URL (what onFailure / onSuccess report; never its query), or undefined. */
+function pathOf(req) {
+  if (!req || !req.url) return undefined
+  const url = String(req.url)
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+// `req` (the HTTP request of the handshake, or null) is read only when a hook is called.
+function failed(ctx, err, req) {
   const info = refusalInfo(err)
   metrics.reportRefused(err, ctx.transport)
-  callHook(ctx.onFailure, {
-    ...info,
-    transport: ctx.transport,
-    ...extra,
-    message: err && typeof err.message === 'string' ? err.message : undefined,
-  })
+  if (typeof ctx.onFailure === 'function') {
+    callHook(ctx.onFailure, {
+      ...info,
+      transport: ctx.transport,
+      path: pathOf(req),
+      message: err && typeof err.message === 'string' ? err.message : undefined,
+    })
+  }
   return info.code
 }
 
-function accepted(ctx, result, extra) {
+function accepted(ctx, result, req) {
   // Refused by a list that applies and that the authenticator did not consult.
   const code = ctx.watch.refusal(result.claims, result.kind, true)
-  if (code) return { ok: false, code: failed(ctx, { code, source: result.source }, extra) }
+  if (code) return { ok: false, code: failed(ctx, { code, source: result.source }, req) }
   metrics.reportAccepted(result.kind, result.source, ctx.transport)
-  callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, transport: ctx.transport, ...extra })
+  if (typeof ctx.onSuccess === 'function') {
+    callHook(ctx.onSuccess, { kind: result.kind, source: result.source, sub: result.claims.sub, transport: ctx.transport, path: pathOf(req) })
+  }
   return { ok: true, user: result.claims, auth: { kind: result.kind, source: result.source, expiresAt: expiresAtOf(result.claims) } }
 }
 
-/**
- * Authenticates a handshake `{ auth?, headers, query? }` (the Origin rule applies to a
- * cookie-sourced token). Resolves to { ok: true, user, auth } or { ok: false, code }; never
- * rejects. `extra` goes to onFailure / onSuccess; `fallbackVerdict` is the caller's verdict on
- * the Origin when no `allowedOrigins` setting gives one.
- */
-function authenticateHandshake(ctx, handshake, extra, fallbackVerdict) {
-  const verdictOf = () => {
-    // js/socket-origin.js's rule, with no Socket.IO server (no cors.origin to read); an HTTP
-    // caller (GqlAuthGuard) gives the app's CORS answer as `fallbackVerdict`.
-    const v = originVerdict(ctx, { handshake })
-    if (v === undefined && fallbackVerdict !== undefined && !ctx.allowOrigin) return Promise.resolve(fallbackVerdict)
-    return v && typeof v.then === 'function' ? v : Promise.resolve(v)
+const ORIGIN_REFUSED = Object.freeze({ code: 'ERR_ORIGIN_NOT_ALLOWED' })
+
+/** The authenticator's check of `handshake` with the Origin verdict known: a result, or a Promise of one (async key refresh, Better Auth lookup). */
+function check(ctx, handshake, req, originAllowed) {
+  let result
+  try {
+    result = ctx.authenticator._authenticate(handshake, originAllowed)
+  } catch (err) {
+    if (worthAsync(ctx.authenticator, err)) {
+      return ctx.authenticator._authenticateAsync(handshake, originAllowed).then(
+        (r) => accepted(ctx, r, req),
+        (e) => ({ ok: false, code: failed(ctx, e, req) }),
+      )
+    }
+    return { ok: false, code: failed(ctx, err, req) }
   }
-  const t0 = metrics.handshakeStart()
-  const outcome = verdictOf().then(
-    (originAllowed) => {
-      let result
-      try {
-        result = ctx.authenticator._authenticate(handshake, originAllowed)
-      } catch (err) {
-        if (worthAsync(ctx.authenticator, err)) {
-          return ctx.authenticator._authenticateAsync(handshake, originAllowed).then(
-            (r) => accepted(ctx, r, extra),
-            (e) => ({ ok: false, code: failed(ctx, e, extra) }),
-          )
-        }
-        return { ok: false, code: failed(ctx, err, extra) }
-      }
-      return accepted(ctx, result, extra)
-    },
-    () => ({ ok: false, code: failed(ctx, { code: 'ERR_ORIGIN_NOT_ALLOWED' }, extra) }),
-  )
-  return metrics.timeHandshake(ctx.transport, t0, outcome)
+  return accepted(ctx, result, req)
 }
 
-/** Authenticates an HTTP upgrade request (its headers, and its query when the authenticator reads 'query'). */
+const isThenable = (v) => v !== null && typeof v === 'object' && typeof v.then === 'function'
+
+/**
+ * Authenticates a handshake `{ auth?, headers, query? }` (the Origin rule applies to a
+ * cookie-sourced token): { ok: true, user, auth } or { ok: false, code }, at once when
+ * nothing asynchronous is needed (the usual case: no Promise, no microtask per handshake),
+ * else a Promise of it that never rejects. `req` is the handshake's HTTP request (its path
+ * goes to onFailure / onSuccess); `fallbackVerdict` is the caller's verdict on the Origin
+ * when no `allowedOrigins` setting gives one. May throw only on a bug (callers catch).
+ */
+function authenticateNow(ctx, handshake, req, fallbackVerdict) {
+  const t0 = metrics.handshakeStart()
+  // js/socket-origin.js's rule, with no Socket.IO server (no cors.origin to read); an HTTP
+  // caller (GqlAuthGuard) gives the app's CORS answer as `fallbackVerdict`.
+  let verdict = originVerdict(ctx, { handshake })
+  if (verdict === undefined && fallbackVerdict !== undefined && !ctx.allowOrigin) verdict = fallbackVerdict
+  const outcome = isThenable(verdict)
+    ? Promise.resolve(verdict).then(
+        (originAllowed) => check(ctx, handshake, req, originAllowed),
+        () => ({ ok: false, code: failed(ctx, ORIGIN_REFUSED, req) }),
+      )
+    : check(ctx, handshake, req, verdict)
+  if (t0 === 0) return outcome
+  if (isThenable(outcome)) return metrics.timeHandshake(ctx.transport, t0, outcome)
+  metrics.handshakeEnd(ctx.transport, t0, outcome.ok ? null : outcome.code)
+  return outcome
+}
+
+/** As authenticateNow, always as a Promise (never rejects). */
+function authenticateHandshake(ctx, handshake, req, fallbackVerdict) {
+  try {
+    return Promise.resolve(authenticateNow(ctx, handshake, req, fallbackVerdict))
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+/** The handshake of an HTTP upgrade request: its headers, and its query (read when the authenticator reads 'query'). */
+function handshakeOfRequest(req) {
+  return { headers: (req && req.headers) || {}, query: queryOf(req) }
+}
+
+/** Authenticates an HTTP upgrade request (a result, or a Promise of one: see authenticateNow). */
 function authenticateRequest(ctx, req) {
-  const headers = (req && req.headers) || {}
-  return authenticateHandshake(ctx, { headers, query: queryOf(req) }, { path: req && req.url ? String(req.url).split('?')[0] : undefined })
+  return authenticateNow(ctx, handshakeOfRequest(req), req)
 }
 
 /** The HTTP status of a refused upgrade: 403 for a refused Origin, else 401. */
@@ -239,34 +283,53 @@ function refreshTokenOf(data, isBinary) {
   return undefined
 }
 
+// The listeners every watched socket shares (`this` is the socket).
+function onSocketClose() {
+  const conn = this[kConnection]
+  if (conn !== undefined) conn.ctx.watch.remove(conn)
+}
+
+function onSocketMessage(data, isBinary) {
+  const token = refreshTokenOf(data, isBinary)
+  if (token === undefined) return
+  const conn = this[kConnection]
+  if (conn !== undefined) answerRefresh(conn, token)
+}
+
+/** Answers an auth_refresh message of `conn` carrying `token` (null: the message had none). */
+function answerRefresh(conn, token) {
+  const { ctx, ws } = conn
+  const reply = (body) => {
+    if (ws.readyState === OPEN) ws.send(JSON.stringify({ type: 'auth_refreshed', ...body }))
+  }
+  if (ws.readyState !== OPEN) return
+  if (token === null) return reply({ ok: false, code: 'ERR_TOKEN_MISSING' })
+  const r = ctx.watch.refresh(conn, token, { transport: ctx.transport })
+  if (!r.ok) return reply({ ok: false, code: r.code })
+  ws.data.user = r.claims
+  ws.data.auth = { kind: r.kind, source: ws.data.auth.source, expiresAt: expiresAtOf(r.claims) }
+  if (!ctx.watch.update(conn)) return reply({ ok: false, code: 'ERR_TOKEN_REVOKED' })
+  reply({ ok: true, expiresAt: ws.data.auth.expiresAt })
+}
+
 /**
  * From admission on: `ws.data = { user, auth }`, watched for expiry and revocation,
  * answering auth_refresh (when `refresh`), forgotten on close. Returns false when a change
  * since the upgrade closed it at once.
  */
-function watchSocket(ctx, ws, admitted, options = {}) {
+function watchSocket(ctx, ws, admitted, options) {
   if (!ws.data || typeof ws.data !== 'object') ws.data = {}
   ws.data.user = admitted.user
   ws.data.auth = admitted.auth
   const conn = new WsConnection(ctx, ws)
-  CONNECTIONS.set(ws, conn)
-  ws.once('close', () => ctx.watch.remove(conn))
-  if (ctx.expiry && options.refresh !== false) {
-    ws.on('message', (data, isBinary) => {
-      const token = refreshTokenOf(data, isBinary)
-      if (token === undefined) return
-      const reply = (body) => {
-        if (ws.readyState === OPEN) ws.send(JSON.stringify({ type: 'auth_refreshed', ...body }))
-      }
-      if (ws.readyState !== OPEN) return
-      if (token === null) return reply({ ok: false, code: 'ERR_TOKEN_MISSING' })
-      const r = ctx.watch.refresh(conn, token, { transport: ctx.transport })
-      if (!r.ok) return reply({ ok: false, code: r.code })
-      ws.data.user = r.claims
-      ws.data.auth = { kind: r.kind, source: ws.data.auth.source, expiresAt: expiresAtOf(r.claims) }
-      if (!ctx.watch.update(conn)) return reply({ ok: false, code: 'ERR_TOKEN_REVOKED' })
-      reply({ ok: true, expiresAt: ws.data.auth.expiresAt })
-    })
+  const previous = ws[kConnection]
+  ws[kConnection] = conn
+  if (previous !== undefined) {
+    // Watched again (a second admission of the same socket): the listeners are there already.
+    previous.ctx.watch.remove(previous)
+  } else {
+    ws.on('close', onSocketClose)
+    if (ctx.expiry && !(options && options.refresh === false)) ws.on('message', onSocketMessage)
   }
   if (!conn.open) {
     ctx.watch.remove(conn)
@@ -277,15 +340,24 @@ function watchSocket(ctx, ws, admitted, options = {}) {
 
 /** Makes the verifyClient function of a context (with its members). */
 function makeVerifyClient(ctx) {
+  const admit = (req, r, cb) => {
+    if (!r.ok) return cb(false, statusOf(r.code), JSON.stringify({ code: r.code }), { 'Content-Type': 'application/json' })
+    if (req) {
+      req[kAdmitted] = r
+      req[kAdmittedBy] = ctx
+    }
+    cb(true)
+  }
   function authbridgeVerifyClient(info, cb) {
     const req = info && info.req
-    authenticateRequest(ctx, req)
-      .then((r) => {
-        if (!r.ok) return cb(false, statusOf(r.code), JSON.stringify({ code: r.code }), { 'Content-Type': 'application/json' })
-        ADMITTED.set(req, { ctx, admitted: r })
-        cb(true)
-      })
-      .catch(() => destroyQuietly(req && req.socket))
+    try {
+      const r = authenticateRequest(ctx, req)
+      if (!isThenable(r)) return admit(req, r, cb)
+      r.then((res) => admit(req, res, cb)).catch(() => destroyQuietly(req && req.socket))
+    } catch {
+      // A bug (or a throw of ws itself) never becomes an uncaught exception of the upgrade.
+      destroyQuietly(req && req.socket)
+    }
   }
   Object.defineProperties(authbridgeVerifyClient, {
     authenticator: { value: ctx.authenticator, enumerable: true },
@@ -312,9 +384,10 @@ function wsVerifyClient(optionsOrAuthenticator, settings) {
  * close code 4401, reason ERR_TOKEN_MISSING; or revoked since its upgrade).
  */
 function watchConnection(ws, req) {
-  if (CONNECTIONS.has(ws)) return CONNECTIONS.get(ws).open
-  const entry = req ? ADMITTED.get(req) : undefined
-  if (!entry) {
+  const conn = ws ? ws[kConnection] : undefined
+  if (conn !== undefined) return conn.open
+  const admitted = req ? req[kAdmitted] : undefined
+  if (admitted === undefined) {
     try {
       ws.close(CLOSE_EXPIRED, 'ERR_TOKEN_MISSING')
     } catch {
@@ -322,8 +395,11 @@ function watchConnection(ws, req) {
     }
     return false
   }
-  ADMITTED.delete(req)
-  return watchSocket(entry.ctx, ws, entry.admitted)
+  const ctx = req[kAdmittedBy]
+  // Used once (the request may outlive the socket: its claims are the socket's now).
+  req[kAdmitted] = undefined
+  req[kAdmittedBy] = undefined
+  return watchSocket(ctx, ws, admitted)
 }
 
 /**
@@ -332,17 +408,22 @@ function watchConnection(ws, req) {
  * `callback(ws, req)` (default: wss.emit('connection', ws, req)).
  */
 function handleUpgrade(ctx, wss, req, socket, head, callback) {
-  authenticateRequest(ctx, req)
-    .then((r) => {
-      if (!r.ok) return writeRefusal(socket, r.code)
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        if (!watchSocket(ctx, ws, r)) return
-        if (typeof callback === 'function') callback(ws, req)
-        else wss.emit('connection', ws, req)
-      })
+  const complete = (r) => {
+    if (!r.ok) return writeRefusal(socket, r.code)
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!watchSocket(ctx, ws, r)) return
+      if (typeof callback === 'function') callback(ws, req)
+      else wss.emit('connection', ws, req)
     })
-    // A throw of the app's callback (or of ws) never becomes an unhandled rejection.
-    .catch(() => destroyQuietly(socket))
+  }
+  // A throw of the app's callback (or of ws) never becomes an uncaught exception or an unhandled rejection.
+  try {
+    const r = authenticateRequest(ctx, req)
+    if (!isThenable(r)) return complete(r)
+    r.then(complete).catch(() => destroyQuietly(socket))
+  } catch {
+    destroyQuietly(socket)
+  }
 }
 
 /** The watch statistics of a verifyClient made here (diagnostics, tests), or null. */
@@ -360,8 +441,10 @@ module.exports = {
   HandshakeAuthenticator,
   // for js/graphql-ws.js and js/nest.js
   createWsContext,
+  authenticateNow,
   authenticateHandshake,
   authenticateRequest,
+  isThenable,
   makeVerifyClient,
   watchSocket,
   statusOf,

@@ -11,6 +11,11 @@ wss.on('connection', (ws, req) => {
   const data = (ws as unknown as { data: WsData<{ sub: string }> }).data
   const sub: string = data.user.sub
   const at: number | null = data.auth.expiresAt
+  // The verified claims: exp is a number (every kind requires it), other claims unknown until named.
+  const until: number = data.user.exp * 1000
+  // @ts-expect-error a claim the app did not name is unknown
+  data.user.plan.toUpperCase()
+  void until
   ws.on('close', (code) => code === CLOSE_EXPIRED)
   void sub, at
 })
@@ -30,5 +35,8 @@ const apolloConfig = { subscriptions: { 'graphql-ws': { ...gql } } }
 const mercuriusConfig = { subscription: { ...gql.mercurius } }
 const AuthGuard = gql.GqlAuthGuard
 void new AuthGuard().canActivate({})
-const resolve = (ctx: GraphqlWsContext<{ sub: string }>) => ctx.user.sub + ctx.auth.kind
+const resolve = (ctx: GraphqlWsContext<{ sub: string }>) => ctx.user.sub + ctx.auth.kind + ctx.user.exp * 1000
+// @ts-expect-error iat is optional: strict mode says it may be absent
+const iatOf = (ctx: GraphqlWsContext) => ctx.user.iat * 1000
+void iatOf
 void mercuriusSubscriptionAuth, apolloConfig, mercuriusConfig, resolve, CLOSE_FORBIDDEN

@@ -18,6 +18,16 @@ pub const DEFAULT_MAX_AGE: f64 = 30.0 * 24.0 * 60.0 * 60.0;
 /// The message for a 3-part token given to the session decoder.
 pub const JWS_GIVEN_TO_JWE: &str = "the token has 3 parts: it is a signed JWS (such as an access token), not an Auth.js session JWE; verify it with JwtVerifier (or HandshakeAuthenticator with jwt options)";
 
+/// A session must say when it ends: Auth.js and NextAuth always write `exp` (iat + maxAge),
+/// and a session without one would never expire (nor would a socket opened with it). As a
+/// JWT without exp is refused by default: ERR_JWT_CLAIM_MISSING, claim 'exp'.
+fn require_exp(exp: Option<&Value>) -> Result<()> {
+    match exp {
+        Some(_) => Ok(()),
+        None => Err(Error::claim(ErrorCode::JwtClaimMissing, "exp", "the session has no exp claim")),
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuthJsOptions {
     pub secrets: Vec<String>,
@@ -110,10 +120,12 @@ impl AuthJsSession {
         match self.revocation.as_ref().filter(|l| l.consulted()) {
             None => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat"])?;
+                require_exp(m[0].as_ref())?;
                 check_times(m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), now, self.tolerance)?;
             }
             Some(list) => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat", "jti", "sub", "auth_time"])?;
+                require_exp(m[0].as_ref())?;
                 let times = crate::jwt::claims::Times::from_values(m[0].as_ref(), m[1].as_ref(), m[2].as_ref())?;
                 crate::jwt::claims::times_ok(&times, now, self.tolerance)?;
                 let mut ids = crate::revocation::TokenIds::from_values(m[3].as_ref(), m[4].as_ref(), times.iat)?;

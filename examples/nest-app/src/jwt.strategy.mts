@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common'
 import { PassportStrategy } from '@nestjs/passport'
-import { Strategy } from 'authbridge/passport'
+import { Strategy, type StrategyPayload } from 'authbridge/passport'
 import type { HandshakeOptions } from 'authbridge'
 import { AUTH_OPTIONS } from './auth.config.mjs'
 
@@ -11,7 +11,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super(options)
   }
 
-  validate(claims: Record<string, unknown>) {
+  validate(claims: StrategyPayload) {
     const user = { id: claims.sub, email: claims.email ?? null, name: claims.name ?? null }
     // The claims ride along, not serialized: the sign-out endpoint reads jti and exp.
     return Object.defineProperty(user, 'claims', { value: claims, enumerable: false })

@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common'
 import { AuthGuard } from '@nestjs/passport'
 import { RevocationService } from 'authbridge/nest'
+import type { StrategyPayload } from 'authbridge/passport'
 
 /**
  * POST /sign-out: signs the user out everywhere (every token issued until now, on every
@@ -14,10 +15,11 @@ export class SignOutController {
   @UseGuards(AuthGuard('jwt'))
   @Post('sign-out')
   @HttpCode(204)
-  async signOut(@Req() req: { user: { id: string; claims?: Record<string, unknown> } }, @Query('scope') scope?: string) {
-    const claims = req.user.claims ?? {}
-    if (scope === 'token' && typeof claims.jti === 'string' && typeof claims.exp === 'number') {
-      await this.revocation.revokeToken(claims.jti, claims.exp)
+  async signOut(@Req() req: { user: { id: string; claims: StrategyPayload } }, @Query('scope') scope?: string) {
+    const { jti, exp } = req.user.claims
+    // exp is typed a number: every kind of verified token has one.
+    if (scope === 'token' && typeof jti === 'string') {
+      await this.revocation.revokeToken(jti, exp)
     } else {
       await this.revocation.revokeSubject(req.user.id)
     }
