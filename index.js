@@ -843,6 +843,7 @@ module.exports.JwtSigner = nativeBinding.JwtSigner
 module.exports.JwtVerifier = nativeBinding.JwtVerifier
 module.exports.RevocationList = nativeBinding.RevocationList
 module.exports._handshakeBetterAuthLookup = nativeBinding._handshakeBetterAuthLookup
+module.exports._handshakeBetterAuthSignedToken = nativeBinding._handshakeBetterAuthSignedToken
 module.exports._handshakeBetterAuthToken = nativeBinding._handshakeBetterAuthToken
 module.exports._handshakeCheckOrigin = nativeBinding._handshakeCheckOrigin
 module.exports._verifierCounts = nativeBinding._verifierCounts

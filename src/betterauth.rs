@@ -150,8 +150,12 @@ pub struct BetterAuthCache {
     /// When the session was created (`session.createdAt`), seconds since the epoch: the
     /// "issued at" of a revocation by subject.
     pub issued_at: Option<f64>,
-    /// The claims an authenticator hands on (`claims`), built from the same bytes.
-    pub claims: Vec<u8>,
+    /// Where `session` and `user` stand in `json`, and the user members `payload` read:
+    /// what `claims` builds the authenticators' claims from, only when they are asked for
+    /// (`BetterAuthSession#decode` hands on `json` alone).
+    session_at: std::ops::Range<usize>,
+    user_at: std::ops::Range<usize>,
+    user: Vec<Option<Value>>,
 }
 
 pub struct BetterAuthSession {
@@ -275,6 +279,23 @@ impl BetterAuthSession {
     /// jti: session.id, name, email, picture, iat: session.createdAt, exp, user, session }`
     /// (seconds; `session` without its `token`; see `claims_json`).
     pub fn claims(&self, cache: BetterAuthCache, now: f64) -> Result<crate::token::Claims> {
+        self.check_revoked(&cache, now)?;
+        let session = std::str::from_utf8(&cache.json[cache.session_at.clone()]).map_err(|_| Error::malformed("the session is not UTF-8"))?;
+        let user = std::str::from_utf8(&cache.json[cache.user_at.clone()]).map_err(|_| Error::malformed("the user is not UTF-8"))?;
+        Ok(crate::token::Claims { json: claims_json(session, user, &cache.user, cache.issued_at, cache.exp)? })
+    }
+
+    /// `from_cookie_header`'s session once the revocation list (when set) has passed it.
+    pub fn checked(&self, cache: Option<BetterAuthCache>, now: f64) -> Result<Option<BetterAuthCache>> {
+        if let Some(c) = &cache {
+            self.check_revoked(c, now)?;
+        }
+        Ok(cache)
+    }
+
+    /// ERR_TOKEN_REVOKED when the revocation list (when set) refuses the session: by session
+    /// id, or by user id for sessions created before the user's revocation.
+    pub fn check_revoked(&self, cache: &BetterAuthCache, now: f64) -> Result<()> {
         if let Some(list) = &self.revocation {
             let ids = crate::revocation::TokenIds {
                 jti: Some(cache.session_id.as_str().into()),
@@ -286,7 +307,7 @@ impl BetterAuthSession {
             };
             list.check(&ids, now)?;
         }
-        Ok(crate::token::Claims { json: cache.claims })
+        Ok(())
     }
 
     /// A session the app looked up (`lookupSession`, Better Auth's secondary storage or its
@@ -533,8 +554,10 @@ impl BetterAuthSession {
         let exp = cache_exp.min(session_exp);
         let mut out = Vec::with_capacity(json.len() + 128);
         out.extend_from_slice(b"{\"session\":");
+        let session_at = out.len()..out.len() + session_raw.get().len();
         out.extend_from_slice(session_raw.get().as_bytes());
         out.extend_from_slice(b",\"user\":");
+        let user_at = out.len()..out.len() + user_raw.get().len();
         out.extend_from_slice(user_raw.get().as_bytes());
         out.extend_from_slice(b",\"updatedAt\":");
         out.extend_from_slice(updated_raw.get().as_bytes());
@@ -542,8 +565,7 @@ impl BetterAuthSession {
         out.extend_from_slice(serde_json::to_string(version).unwrap_or_default().as_bytes());
         out.extend_from_slice(format!(",\"strategy\":\"{}\",\"cacheExpiresAt\":{},\"expiresAt\":{}}}", strategy.name(), ms(cache_exp), ms(exp)).as_bytes());
         let issued_at = created_ms.map(|m| m / 1000.0);
-        let claims = claims_json(session_raw.get(), user_raw.get(), &user, issued_at, exp)?;
-        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token, issued_at, claims })
+        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token, issued_at, session_at, user_at, user })
     }
 
     /// Checks a session token cookie value (`token.signature`, URL-encoded or not) with

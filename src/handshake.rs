@@ -345,7 +345,8 @@ impl HandshakeAuthenticator {
         b.claims(cache, now).map(|c| (c, Kind::BetterAuth))
     }
 
-    /// Sends a token to the decoder for its kind: 3 parts to the JWS verifier (a Better Auth
+    /// Sends a token to the decoder for its kind: 2 parts to Better Auth's session token
+    /// check (ERR_SESSION_LOOKUP_REQUIRED once it passes), 3 parts to the JWS verifier (a Better Auth
     /// 'jwt' cookie cache when no jwt options are configured), 5 parts to the Auth.js decoder
     /// or Better Auth's (by the kid: 43 characters is Better Auth's thumbprint), one segment to
     /// Better Auth's compact cache.
@@ -359,6 +360,15 @@ impl HandshakeAuthenticator {
         let dots = token.matches('.').take(5).count();
         match (dots, &self.better_auth) {
             (0, Some(b)) => return self.better_auth_value(b, token, now.better_auth),
+            // Better Auth's signed session token (the bearer plugin's `Authorization: Bearer`,
+            // `token.signature`: one dot): checked, then only the database knows its session.
+            (1, Some(b)) => {
+                b.verify_session_token(token)?;
+                return Err(Error::new(
+                    ErrorCode::SessionLookupRequired,
+                    "a Better Auth session token was sent (its bearer plugin): only the database knows this session (betterAuth.lookupSession, on the async paths)",
+                ));
+            }
             (2, Some(b)) if self.jwt.is_none() => return self.better_auth_value(b, token, now.better_auth),
             (4, Some(b)) if self.authjs.is_none() || jwe_kid(token).is_some_and(|k| k.len() == BETTER_AUTH_KID_LEN) => {
                 return self.better_auth_value(b, token, now.better_auth)
