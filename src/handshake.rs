@@ -515,6 +515,39 @@ mod tests {
     }
 
     #[test]
+    fn better_auth_bearer_plugin_session_token() {
+        // The signed session token (better-auth's bearer plugin sends the session_token cookie's
+        // value): checked, then a lookup is needed; beside jwt and authjs too (one dot is no JWS).
+        let v = better_auth_vectors();
+        let c = ba_case(&v, "compact");
+        let now = Clocks::all(c["now"].as_f64().unwrap() / 1000.0 + 1.0);
+        let signed = crate::extract::cookie::session_token(c["cookieHeader"].as_str().unwrap(), "better-auth.session_token", 1 << 20).unwrap().unwrap().into_owned();
+        for (jwt, authjs) in [(false, false), (true, true)] {
+            let a = ba(&v, jwt, authjs, None);
+            // As the cookie holds it (URL-encoded: set-auth-token) and decoded.
+            let encoded = signed.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+            for value in [signed.clone(), encoded] {
+                let bearer = leak(format!("Bearer {value}"));
+                let f = a.authenticate(&hs(Field::Absent, Some(bearer), None), now).unwrap_err();
+                assert_eq!((f.error.code, f.source), (ErrorCode::SessionLookupRequired, Some(Source::Header)));
+                assert!(!f.error.message.contains(&signed[..20]), "the token is not in the message");
+                let f = a.authenticate(&hs(Field::Str(leak(value.clone())), None, None), now).unwrap_err();
+                assert_eq!((f.error.code, f.source), (ErrorCode::SessionLookupRequired, Some(Source::Auth)));
+            }
+            // Another signature, another token under the signature: refused as forged.
+            let dot = signed.find('.').unwrap();
+            let forged = leak(format!("Bearer {}.{}", &signed[..dot], "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="));
+            assert_eq!(a.authenticate(&hs(Field::Absent, Some(forged), None), now).unwrap_err().error.code, ErrorCode::JwsSignatureInvalid);
+            let other = leak(format!("Bearer x{}", &signed[1..]));
+            assert_eq!(a.authenticate(&hs(Field::Absent, Some(other), None), now).unwrap_err().error.code, ErrorCode::JwsSignatureInvalid);
+        }
+        // Without betterAuth a one-dot token is no token of any configured kind.
+        let a = auth(true, false);
+        let bearer = leak(format!("Bearer {signed}"));
+        assert_ne!(a.authenticate(&hs(Field::Absent, Some(bearer), None), now).unwrap_err().error.code, ErrorCode::SessionLookupRequired);
+    }
+
+    #[test]
     fn better_auth_cookie_header_values_and_routing() {
         let v = better_auth_vectors();
         for label in ["compact", "jwt", "jwe"] {
