@@ -20,7 +20,7 @@ const { Module, Controller, Get, Req, Injectable, UseGuards, HttpException } = r
 const { Server } = require('socket.io')
 const { io: ioClient } = require('socket.io-client')
 const { HandshakeAuthenticator, RevocationList, BetterAuthSession } = require('../js/index.js')
-const { BetterAuthModule, BetterAuthService } = require('../js/nest.js')
+const { BetterAuthModule, BetterAuthService, RevocationModule, RevocationService } = require('../js/nest.js')
 const { Strategy, ExtractJwt } = require('../js/passport.js')
 const { socketIoAuth } = require('../js/socket.io.js')
 const { connected, refused } = require('./helpers/sio.js')
@@ -158,13 +158,21 @@ describe('BetterAuthModule / BetterAuthService in a Nest app', () => {
   test('forRootAsync, a handshake (Socket.IO shape), a Fetch Headers object; options refused with their code', async (t) => {
     const { header, user } = await login({ strategy: 'jwe' })
     class AppModule {}
-    Module({ imports: [BetterAuthModule.forRootAsync({ useFactory: async () => ({ secret: SECRET, strategy: 'jwe' }) })] })(AppModule)
+    Module({
+      imports: [
+        RevocationModule.forRoot(),
+        BetterAuthModule.forRootAsync({ useFactory: async (r) => ({ secret: SECRET, strategy: 'jwe', revocation: r.list }), inject: [RevocationService] }),
+      ],
+    })(AppModule)
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false })
     t.after(() => app.close())
     const s = app.get(BetterAuthService)
     assert.equal(s.decodeRequest({ handshake: { headers: { cookie: header } } }).user.id, user.id)
     assert.equal(s.decodeRequest({ headers: new Headers({ cookie: header }) }).user.id, user.id)
     assert.equal(s.decodeRequest({ headers: { cookie: header.split('; ') } }).user.id, user.id, 'a list of Cookie headers is joined')
+    // The RevocationService's list, injected into the factory: revokeSubject refuses the session.
+    await app.get(RevocationService).revokeSubject(user.id)
+    assert.throws(() => s.decodeRequest({ headers: { cookie: header } }), { code: 'ERR_TOKEN_REVOKED' })
     // Pinned to jwe: a compact cache is another strategy.
     const compact = await login()
     assert.throws(() => s.decodeRequest({ headers: { cookie: compact.header } }), { code: 'ERR_TOKEN_WRONG_KIND' })
