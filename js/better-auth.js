@@ -2,7 +2,9 @@
 // Better Auth sessions that only the database knows (issue 24 item 3): the async paths of
 // HandshakeAuthenticator (authenticateAsync: the socket middleware, ws, graphql-ws, the
 // passport Strategy) call `betterAuth.lookupSession(token)` when a request carries a valid
-// signed session token but no usable cookie cache (ERR_SESSION_LOOKUP_REQUIRED). What it
+// signed session token but no usable cookie cache (ERR_SESSION_LOOKUP_REQUIRED), in its
+// session_token cookie or, with Better Auth's bearer plugin, as `Authorization: Bearer` /
+// `auth.token` (verifyTokenAsync: as a token). What it
 // answers is checked and shaped by the addon (`_handshakeBetterAuthLookup`: the members
 // better-auth requires, the session's expiresAt, the token, the revocation list), exactly as a
 // cookie cache is. A found session is kept `lookupMaxAge` seconds (the cookie cache's maxAge,
