@@ -97,10 +97,10 @@ export interface BetterAuthSessionData {
   updatedAt: number
   /** The cookie-cache version ('1' when the cookie has none). */
   version: string
-  /** The strategy the value was written in. */
-  strategy: 'compact' | 'jwt' | 'jwe'
-  /** When the cookie cache expires (ms since the epoch). */
-  cacheExpiresAt: number
+  /** The strategy the value was written in ('lookup': BetterAuthService#getSession's lookupSession answer). */
+  strategy: 'compact' | 'jwt' | 'jwe' | 'lookup'
+  /** When the cookie cache expires (ms since the epoch; null for 'lookup'). */
+  cacheExpiresAt: number | null
   /** The earlier of cacheExpiresAt and the session's own expiresAt (ms since the epoch). */
   expiresAt: number
 }
@@ -315,6 +315,8 @@ export declare class AuthJsSession {
  */
 export declare class BetterAuthSession {
   constructor(options: BetterAuthOptions)
+  /** The handle `_betterAuthDecodeText` takes (js/better-auth.js keeps one per instance). */
+  _handle(): number
   /** The cookie-cache cookie name read by decodeCookieHeader (`<prefix>.session_data`). */
   get dataCookieName(): string
   /** The session token cookie name (`<prefix>.session_token`). */
@@ -333,9 +335,21 @@ export declare class BetterAuthSession {
    */
   decodeCookieHeader(cookieHeader: string): BetterAuthSessionData | null
   /**
+   * For authbridge/nest's BetterAuthService#getSession: what `lookupSession(token)`
+   * answered (`{ session, user }` as JSON text), checked as a cookie cache's payload is
+   * (the members better-auth requires, the session's expiresAt, that it belongs to
+   * `token`) and shaped as decode's result (strategy 'lookup').
+   */
+  _decodeLookup(json: string, token: string): BetterAuthSessionData
+  /**
+   * For authbridge/nest's BetterAuthService#getSession: the verified session token of a
+   * Cookie header (the `session_token` cookie), null when that cookie is absent.
+   */
+  _sessionTokenOf(cookieHeader: string): string | null
+  /**
    * Checks the signed session token cookie (`token.signature`, URL-encoded or not) with
    * the current secret; returns the session token (the key of the session in the
-   * database).
+   * database). Also the value of `Authorization: Bearer` with Better Auth's bearer plugin.
    */
   verifySessionToken(cookieValue: string): string
 }
@@ -525,6 +539,13 @@ export declare function _directHandshakeCounts(): Array<DirectHandshakeCount>
 export declare function _handshakeBetterAuthLookup(handle: number, json: string, token: string, until: number | null): string
 
 /**
+ * For the async paths of the JS layer, after ERR_SESSION_LOOKUP_REQUIRED for a token sent
+ * as such (Better Auth's bearer plugin: `Authorization: Bearer <token>.<signature>`, or
+ * `auth.token`): the session token, its signature checked with the current secret.
+ */
+export declare function _handshakeBetterAuthSignedToken(handle: number, value: string): string
+
+/**
  * For the async paths of the JS layer (js/better-auth.js), after ERR_SESSION_LOOKUP_REQUIRED:
  * the verified session token of a Cookie header (Better Auth's `session_token` cookie,
  * checked with the current secret), what `lookupSession` is called with; null when that
@@ -609,7 +630,7 @@ export interface BetterAuthOptions {
   /** Seconds since the epoch; for tests. */
   now?: () => number
   /**
-   * In a HandshakeAuthenticator: refuse revoked sessions (ERR_TOKEN_REVOKED), by session
+   * Refuse revoked sessions (ERR_TOKEN_REVOKED), by session
    * id (`revokeToken(session.id, expiresAt)`) and by user id (`revokeSubject(user.id)`:
    * sessions created before it). Takes precedence over the authenticator's `revocation`.
    */

@@ -846,6 +846,7 @@ module.exports._countDirectHandshake = nativeBinding._countDirectHandshake
 module.exports._countVerifier = nativeBinding._countVerifier
 module.exports._directHandshakeCounts = nativeBinding._directHandshakeCounts
 module.exports._handshakeBetterAuthLookup = nativeBinding._handshakeBetterAuthLookup
+module.exports._handshakeBetterAuthSignedToken = nativeBinding._handshakeBetterAuthSignedToken
 module.exports._handshakeBetterAuthToken = nativeBinding._handshakeBetterAuthToken
 module.exports._handshakeCheckOrigin = nativeBinding._handshakeCheckOrigin
 module.exports._verifierCounts = nativeBinding._verifierCounts

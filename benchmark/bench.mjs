@@ -2,6 +2,10 @@
 // Each peer is used the way it is meant to be used (keys prepared once where it can),
 // with the same token and the same claim checks (exp at least). Writes RESULTS.md.
 //   node benchmark/bench.mjs [--quick] [--no-write] [--filter text] [--metrics otel|prom]
+//   node benchmark/bench.mjs --filter "Better Auth" --runs 3 --interleave --section better-auth
+//     (--section: only the filtered cases, each run --runs times, written to RESULTS.md as the
+//     marked section <!-- name:start --> ... <!-- name:end -->, replacing that section alone;
+//     --interleave: the peers take turns round by round, for a loaded machine)
 import { createRequire } from 'node:module'
 import crypto from 'node:crypto'
 import os from 'node:os'
@@ -20,6 +24,10 @@ const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
 const WRITE = !args.includes('--no-write')
 const FILTER = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : null
+const SECTION = args.includes('--section') ? args[args.indexOf('--section') + 1] : null
+const RUNS = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 1
+if (SECTION !== null && (!FILTER || !/^[\w-]+$/.test(SECTION))) throw new Error('--section takes a name ([\\w-]+) and needs --filter')
+if (!(Number.isInteger(RUNS) && RUNS >= 1)) throw new Error('--runs takes a whole number >= 1')
 const ROUNDS = QUICK ? 3 : 9
 // --metrics otel | prom: the run with authbridge/metrics on (an sdk-metrics MeterProvider, or a
 // prom-client Registry, subscribed for the whole run); default off (nobody subscribed).
@@ -60,6 +68,42 @@ async function measure(fn, isAsync) {
   }
   per.sort((a, b) => a - b)
   return { minNs: per[0], medNs: per[Math.floor(per.length / 2)] }
+}
+
+// --interleave: the peers of a case take turns round by round (each calibrated first), so a
+// change in the machine's load falls on all of them alike (for a loaded, shared machine).
+const INTERLEAVE = args.includes('--interleave')
+async function measureInterleaved(peers) {
+  const batches = []
+  for (const [, fn, isAsync] of peers) {
+    let n = 1
+    for (;;) {
+      const t = process.hrtime.bigint()
+      if (isAsync) for (let i = 0; i < n; i++) await fn()
+      else for (let i = 0; i < n; i++) fn()
+      const ms = Number(process.hrtime.bigint() - t) / 1e6
+      if (ms >= ROUND_MS / 4 || n >= 1 << 24) {
+        batches.push(Math.max(1, Math.round((n * ROUND_MS) / Math.max(ms, 0.001))))
+        break
+      }
+      n *= 4
+    }
+  }
+  const per = peers.map(() => [])
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let p = 0; p < peers.length; p++) {
+      const [, fn, isAsync] = peers[p]
+      const n = batches[p]
+      const t = process.hrtime.bigint()
+      if (isAsync) for (let i = 0; i < n; i++) await fn()
+      else for (let i = 0; i < n; i++) fn()
+      per[p].push(Number(process.hrtime.bigint() - t) / n)
+    }
+  }
+  return per.map((x) => {
+    x.sort((a, b) => a - b)
+    return { minNs: x[0], medNs: x[Math.floor(x.length / 2)] }
+  })
 }
 
 // ---------------------------------------------------------------- keys and tokens
@@ -414,21 +458,58 @@ const version = (name) => JSON.parse(fs.readFileSync(new URL(`../node_modules/${
 const fmtOps = (ns) => Math.round(1e9 / ns).toLocaleString('en-US')
 const fmtUs = (ns) => (ns / 1000).toFixed(2)
 const results = []
-for (const c of cases) {
-  if (FILTER && !c.name.includes(FILTER)) continue
-  const peers = await c.peers()
-  const rows = []
-  for (const [name, fn, isAsync] of peers) {
-    await fn() // one call outside timing: a peer that throws on a valid token stops the run
-    rows.push({ name, ...(await measure(fn, !!isAsync)) })
+for (let run = 1; run <= RUNS; run++) {
+  for (const c of cases) {
+    if (FILTER && !c.name.includes(FILTER)) continue
+    const peers = await c.peers()
+    const rows = []
+    if (INTERLEAVE) {
+      for (const [, fn] of peers) await fn() // a peer that throws on a valid token stops the run
+      const m = await measureInterleaved(peers)
+      peers.forEach(([name], i) => rows.push({ name, ...m[i] }))
+    } else {
+      for (const [name, fn, isAsync] of peers) {
+        await fn() // one call outside timing: a peer that throws on a valid token stops the run
+        rows.push({ name, ...(await measure(fn, !!isAsync)) })
+      }
+    }
+    const ours = rows[0]
+    console.log(`\n${c.name}${RUNS > 1 ? ` (run ${run} of ${RUNS})` : ''}`)
+    for (const r of rows) {
+      const ratio = r === ours ? '' : `${(r.medNs / ours.medNs).toFixed(2)}x`
+      console.log(`  ${r.name.padEnd(42)} ${fmtOps(r.medNs).padStart(12)} ops/s  median ${fmtUs(r.medNs).padStart(9)} us  min ${fmtUs(r.minNs).padStart(9)} us  ${ratio ? 'authbridge is ' + ratio : ''}`)
+    }
+    results.push({ name: c.name, run, rows })
   }
-  const ours = rows[0]
-  console.log(`\n${c.name}`)
-  for (const r of rows) {
-    const ratio = r === ours ? '' : `${(r.medNs / ours.medNs).toFixed(2)}x`
-    console.log(`  ${r.name.padEnd(42)} ${fmtOps(r.medNs).padStart(12)} ops/s  median ${fmtUs(r.medNs).padStart(9)} us  min ${fmtUs(r.minNs).padStart(9)} us  ${ratio ? 'authbridge is ' + ratio : ''}`)
+}
+
+if (WRITE && SECTION !== null) {
+  // One marked section of RESULTS.md, the rest of the file left as it is.
+  const cpu = os.cpus()[0]
+  const names = [...new Set(results.map((r) => r.name))]
+  const lines = [
+    `<!-- ${SECTION}:start -->`,
+    `## ${FILTER} (benchmark/bench.mjs --filter "${FILTER}" --runs ${RUNS}${INTERLEAVE ? ' --interleave' : ''} --section ${SECTION})`,
+    '',
+    `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpu ? cpu.model : 'unknown'}, ${os.cpus().length} cores (load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}); Node ${process.version}`,
+    `- ${ROUNDS} rounds of about ${ROUND_MS} ms per peer and run${INTERLEAVE ? ', the peers taking turns round by round' : ''}; per run the median time per operation and the ratio (row's median / first authbridge row's median: above 1, authbridge is faster).`,
+    '',
+  ]
+  for (const name of names) {
+    const runs = results.filter((r) => r.name === name)
+    lines.push(`### ${name}`, '', `| peer | ${runs.map((r) => `run ${r.run} median us | ratio`).join(' | ')} |`, `| --- |${runs.map(() => ' ---: | ---: |').join('')}`)
+    for (let i = 0; i < runs[0].rows.length; i++) {
+      lines.push(`| ${runs[0].rows[i].name} | ${runs.map((r) => `${fmtUs(r.rows[i].medNs)} | ${(r.rows[i].medNs / r.rows[0].medNs).toFixed(2)}`).join(' | ')} |`)
+    }
+    lines.push('')
   }
-  results.push({ name: c.name, rows })
+  lines.push(`<!-- ${SECTION}:end -->`)
+  const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : ''
+  const block = new RegExp(`<!-- ${SECTION}:start -->[\\s\\S]*?<!-- ${SECTION}:end -->`)
+  const text = block.test(previous) ? previous.replace(block, () => lines.join('\n')) : `${previous.replace(/\n*$/, '\n\n')}${lines.join('\n')}\n`
+  fs.writeFileSync(out, text)
+  console.log(`\nwrote the ${SECTION} section of ${out}`)
 }
 
 if (WRITE && !FILTER) {

@@ -2,7 +2,9 @@
 // Better Auth sessions that only the database knows (issue 24 item 3): the async paths of
 // HandshakeAuthenticator (authenticateAsync: the socket middleware, ws, graphql-ws, the
 // passport Strategy) call `betterAuth.lookupSession(token)` when a request carries a valid
-// signed session token but no usable cookie cache (ERR_SESSION_LOOKUP_REQUIRED). What it
+// signed session token but no usable cookie cache (ERR_SESSION_LOOKUP_REQUIRED), in its
+// session_token cookie or, with Better Auth's bearer plugin, as `Authorization: Bearer` /
+// `auth.token` (verifyTokenAsync: as a token). What it
 // answers is checked and shaped by the addon (`_handshakeBetterAuthLookup`: the members
 // better-auth requires, the session's expiresAt, the token, the revocation list), exactly as a
 // cookie cache is. A found session is kept `lookupMaxAge` seconds (the cookie cache's maxAge,
@@ -16,6 +18,33 @@
 
 const native = require('../index.js')
 const { codedError, optionsError } = require('./errors.js')
+
+const { _betterAuthDecodeText: decodeText, _betterAuthCookieHeaderText: cookieHeaderText } = native
+const kHandle = Symbol('authbridge.betterAuthHandle')
+
+/**
+ * The package's BetterAuthSession: the addon's class, with decode and decodeCookieHeader
+ * through plain N-API functions that read their string argument without a copy and answer
+ * JSON text, parsed here by the engine's own JSON.parse (one parse, no property-by-property
+ * object building, no call back into JS from the addon).
+ */
+class BetterAuthSession extends native.BetterAuthSession {
+  constructor(options) {
+    super(options)
+    Object.defineProperty(this, kHandle, { value: this._handle() })
+  }
+
+  /** Checks a cookie-cache value (the session_data cookie, chunks joined); returns the session data. */
+  decode(cookieValue) {
+    return JSON.parse(decodeText(this[kHandle], cookieValue))
+  }
+
+  /** The session in a Cookie header (session token and its cookie cache); null when neither cookie is there. */
+  decodeCookieHeader(cookieHeader) {
+    const t = cookieHeaderText(this[kHandle], cookieHeader)
+    return t === null ? null : JSON.parse(t)
+  }
+}
 
 const DEFAULT_MAX_AGE = 300
 // Found sessions kept at most (the oldest goes first).
@@ -93,24 +122,65 @@ function find(state, token, nowMs) {
 }
 
 /**
- * After `err` (ERR_SESSION_LOOKUP_REQUIRED) for `cookie`: the session lookupSession knows,
- * as authenticate's result ({ claims, kind: 'better-auth', source: 'cookie' }). A session it
- * does not know (null: signed out, revoked, expired) is ERR_TOKEN_REVOKED.
+ * The signed session token a handshake sent where `err` (ERR_SESSION_LOOKUP_REQUIRED) says:
+ * the session_token cookie (`err.source` 'cookie'), or the token itself with Better Auth's
+ * bearer plugin (`Authorization: Bearer <token>.<signature>`, or auth / query `<authField>`);
+ * its signature checked by the addon. Null when there is none.
  */
-async function authenticateByLookup(authenticator, state, handle, cookie, err) {
-  const token = typeof cookie === 'string' ? native._handshakeBetterAuthToken(handle, cookie) : null
-  if (token === null) throw err
+function sessionTokenOf(authenticator, handle, handshake, err) {
+  const h = handshake && typeof handshake === 'object' ? handshake : {}
+  const headers = h.headers && typeof h.headers === 'object' ? h.headers : {}
+  const source = err.source
+  if (source === 'header' || source === 'auth' || source === 'query') {
+    const holder = source === 'header' ? headers : h[source]
+    const value = holder && typeof holder === 'object' ? holder[source === 'header' ? 'authorization' : authenticator._authField()] : undefined
+    return typeof value === 'string' ? native._handshakeBetterAuthSignedToken(handle, value) : null
+  }
+  let cookie = headers.cookie
+  if (Array.isArray(cookie) && cookie.every((c) => typeof c === 'string')) cookie = cookie.join('; ')
+  return typeof cookie === 'string' ? native._handshakeBetterAuthToken(handle, cookie) : null
+}
+
+/**
+ * After `err` (ERR_SESSION_LOOKUP_REQUIRED) for `handshake`: the session lookupSession knows,
+ * as authenticate's result ({ claims, kind: 'better-auth', source }). A session it does not
+ * know (null: signed out, revoked, expired) is ERR_TOKEN_REVOKED.
+ */
+async function authenticateByLookup(authenticator, state, handle, handshake, err) {
+  const source = err.source === undefined ? 'cookie' : err.source
   const tag = (e) => {
     if (e && typeof e === 'object') {
-      e.source = 'cookie'
+      e.source = source
       if (err.fingerprint !== undefined) e.fingerprint = err.fingerprint
     }
     return e
   }
+  let token
   try {
-    return { claims: await claimsByLookup(authenticator, state, handle, token), kind: 'better-auth', source: 'cookie' }
+    token = sessionTokenOf(authenticator, handle, handshake, err)
   } catch (e) {
     throw tag(e)
+  }
+  if (token === null) throw err
+  try {
+    return { claims: await claimsByLookup(authenticator, state, handle, token), kind: 'better-auth', source }
+  } catch (e) {
+    throw tag(e)
+  }
+}
+
+/**
+ * verifyTokenAsync's lookup: `signed` is a Better Auth session token sent as a token (the
+ * bearer plugin's), which the sync check found valid but only the database knows:
+ * { claims, kind: 'better-auth' }.
+ */
+async function verifyByLookup(authenticator, state, handle, signed, err) {
+  const token = native._handshakeBetterAuthSignedToken(handle, signed)
+  try {
+    return { claims: await claimsByLookup(authenticator, state, handle, token), kind: 'better-auth' }
+  } catch (e) {
+    if (e && typeof e === 'object' && err.fingerprint !== undefined) e.fingerprint = err.fingerprint
+    throw e
   }
 }
 
@@ -184,4 +254,4 @@ function worthAsync(authenticator, err) {
   return typeof authenticator._worthAsync === 'function' ? authenticator._worthAsync(err) : err.retryable === true
 }
 
-module.exports = { worthAsync, rememberToken, renewSession, lookupState, authenticateByLookup, betterAuthRedisLookup, DEFAULT_LOOKUP_MAX_AGE: DEFAULT_MAX_AGE }
+module.exports = { BetterAuthSession, worthAsync, rememberToken, renewSession, lookupState, authenticateByLookup, verifyByLookup, betterAuthRedisLookup, DEFAULT_LOOKUP_MAX_AGE: DEFAULT_MAX_AGE }

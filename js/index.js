@@ -91,7 +91,7 @@ const kHandle = Symbol('authbridge.handle')
 const kDirect = Symbol('authbridge.directHandle')
 const kTrust = Symbol('authbridge.trustProxy')
 const kLookup = Symbol('authbridge.betterAuthLookup')
-const { lookupState, authenticateByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth.js')
+const { BetterAuthSession, lookupState, authenticateByLookup, verifyByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth.js')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
 const KINDS = { 32: 'jwt', 9: 'authjs', 10: 'better-auth' }
@@ -408,19 +408,24 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     if (state === null) return p
     return p.catch((err) => {
       if (!err || err.code !== 'ERR_SESSION_LOOKUP_REQUIRED') throw err
-      const headers = objectOrNone(handshake && handshake.headers)
-      return authenticateByLookup(this, state, this[kHandle], headers === undefined ? undefined : cookieHeader(headers.cookie), err)
+      return authenticateByLookup(this, state, this[kHandle], handshake, err)
     })
   }
 
-  /** As verifyToken, asynchronously (see authenticateAsync). */
+  /** As verifyToken, asynchronously (see authenticateAsync; a Better Auth session token is looked up). */
   verifyTokenAsync(token) {
     return reportedDirect(this._verifyTokenAsync(token))
   }
 
   /** As verifyTokenAsync, for the integrations (which report their own outcomes). */
   _verifyTokenAsync(token) {
-    return retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype._verifyToken.call(this, token))
+    const p = retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype._verifyToken.call(this, token))
+    const state = this[kLookup]
+    if (state === null) return p
+    return p.catch((err) => {
+      if (!err || err.code !== 'ERR_SESSION_LOOKUP_REQUIRED' || typeof token !== 'string') throw err
+      return verifyByLookup(this, state, this[kHandle], token, err)
+    })
   }
 }
 
@@ -467,6 +472,7 @@ module.exports = {
   JwtVerifier,
   HandshakeAuthenticator,
   AuthJsSession,
+  BetterAuthSession,
   verifyJws,
   verifyJwsAsync,
   RemoteJwks,

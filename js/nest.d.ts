@@ -1,6 +1,6 @@
 import { IoAdapter } from '@nestjs/platform-socket.io'
 import type { DynamicModule } from '@nestjs/common'
-import type { HandshakeAuthenticator, HandshakeOptions, RevocationList } from '../index'
+import type { BetterAuthOptions, BetterAuthSession, BetterAuthSessionData, HandshakeAuthenticator, HandshakeOptions, RevocationList } from '../index'
 import type { RedisRevocation, RedisRevocationOptions } from './redis'
 import type { SocketIoAuthSettings, SocketIoMiddleware } from './socket.io'
 
@@ -61,6 +61,53 @@ export declare class RevocationService {
 }
 
 export declare const REVOCATION_OPTIONS: unique symbol
+
+/**
+ * BetterAuthService's options: BetterAuthSession's (secret or secrets, cookiePrefix,
+ * secureCookie, strategy, version, clockTolerance, revocation, ...), and lookupSession for
+ * getSession.
+ */
+export interface BetterAuthModuleOptions extends Omit<BetterAuthOptions, 'lookupSession' | 'lookupMaxAge'> {
+  /** getSession's lookup of sessions only the database knows (the same function as betterAuth.lookupSession; betterAuthRedisLookup fits). */
+  lookupSession?: (token: string) => Promise<{ session: object; user: object } | string | null> | { session: object; user: object } | string | null
+  /** Default true. */
+  global?: boolean
+}
+
+export declare class BetterAuthModule {
+  static forRoot(options: BetterAuthModuleOptions): DynamicModule
+  static forRootAsync(options: {
+    imports?: any[]
+    useFactory: (...args: any[]) => BetterAuthModuleOptions | Promise<BetterAuthModuleOptions>
+    inject?: any[]
+    global?: boolean
+  }): DynamicModule
+}
+
+/** What decodeRequest and getSession read the Cookie header from. */
+export type BetterAuthRequestLike =
+  | { headers: Record<string, string | string[] | undefined> | { get(name: string): string | null } }
+  | { handshake: { headers: Record<string, string | string[] | undefined> } }
+
+/** Injectable: Better Auth sessions, synchronously, as JwtService gives JWTs. */
+export declare class BetterAuthService {
+  /** The decoder every method uses. */
+  readonly session: BetterAuthSession
+  readonly dataCookieName: string
+  readonly tokenCookieName: string
+  /** A cookie-cache value (the session_data cookie, chunks joined). */
+  decode(cookieValue: string): BetterAuthSessionData
+  /** The session in a Cookie header; null when neither Better Auth cookie is there. */
+  decodeCookieHeader(cookieHeader: string): BetterAuthSessionData | null
+  /** An Express or Fastify request, a Socket.IO socket or handshake; null without Better Auth cookies; ERR_SESSION_LOOKUP_REQUIRED without a usable cookie cache. */
+  decodeRequest(req: BetterAuthRequestLike): BetterAuthSessionData | null
+  /** Checks a signed session token (cookie value or the bearer plugin's token); returns the session token. */
+  verifySessionToken(value: string): string
+  /** As decodeRequest; a session only the database knows is asked of lookupSession (strategy 'lookup'); null when none. */
+  getSession(req: BetterAuthRequestLike): Promise<BetterAuthSessionData | null>
+}
+
+export declare const BETTER_AUTH_OPTIONS: unique symbol
 
 // JwtModule, JwtService, jsonwebtoken's errors and their option types.
 export * from './nest-jwt'

@@ -153,9 +153,11 @@ module.exports = {
   AuthenticatedSocketAdapter,
   HandshakeAuthenticator,
   socketIoAuth,
-  // JwtModule, JwtService and jsonwebtoken's errors; RevocationModule, RevocationService.
+  // JwtModule, JwtService and jsonwebtoken's errors; RevocationModule, RevocationService;
+  // BetterAuthModule, BetterAuthService.
   ...require('./nest-jwt.js'),
   ...require('./nest-revocation.js'),
+  ...require('./nest-better-auth.js'),
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -185,7 +185,8 @@ class Strategy {
     } catch (err) {
       // A remote key set (jwks: RemoteJwks, jwksUri, issuer) is refreshing: wait for it, retry
       // once; a Better Auth session token without its cookie cache: betterAuth.lookupSession.
-      const lookup = token === UNKNOWN && err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && authenticator._worthAsync(err)
+      // (With jwtFromRequest, the token may be one: Better Auth's bearer plugin sends it.)
+      const lookup = err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && authenticator._worthAsync(err)
       if (!(lookup || (err && err.retryable === true && authenticator.remoteJwks))) throw err
       return this._verifyToken(authenticator, token, req, true).then((r) => this._postCheck(r, token))
     }
@@ -249,7 +250,16 @@ class Strategy {
     try {
       t = this._authenticator._verifyBearerText(h)
     } catch (err) {
-      this.fail(this._refusal(err, this._jwtFromRequest(req), req))
+      const token = this._jwtFromRequest(req)
+      if (err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && this._authenticator._worthAsync(err) && typeof token === 'string') {
+        // Better Auth's bearer plugin: a signed session token only the database knows.
+        this._authenticator.verifyTokenAsync(token).then(
+          (r) => this._accept(req, { kind: r.kind, source: null, claims: r.claims }),
+          (e) => this.fail(this._refusal(e, token, req)),
+        )
+        return true
+      }
+      this.fail(this._refusal(err, token, req))
       return true
     }
     if (t === null) return false

@@ -150,8 +150,10 @@ pub struct BetterAuthCache {
     /// When the session was created (`session.createdAt`), seconds since the epoch: the
     /// "issued at" of a revocation by subject.
     pub issued_at: Option<f64>,
-    /// The claims an authenticator hands on (`claims`), built from the same bytes.
-    pub claims: Vec<u8>,
+    /// Where `session` and `user` stand in `json`: what `claims` builds the authenticators' claims from, only when they are asked for
+    /// (`BetterAuthSession#decode` hands on `json` alone).
+    session_at: std::ops::Range<usize>,
+    user_at: std::ops::Range<usize>,
 }
 
 pub struct BetterAuthSession {
@@ -275,6 +277,34 @@ impl BetterAuthSession {
     /// jti: session.id, name, email, picture, iat: session.createdAt, exp, user, session }`
     /// (seconds; `session` without its `token`; see `claims_json`).
     pub fn claims(&self, cache: BetterAuthCache, now: f64) -> Result<crate::token::Claims> {
+        self.check_revoked(&cache, now)?;
+        let session = std::str::from_utf8(&cache.json[cache.session_at.clone()]).map_err(|_| Error::malformed("the session is not UTF-8"))?;
+        let user = std::str::from_utf8(&cache.json[cache.user_at.clone()]).map_err(|_| Error::malformed("the user is not UTF-8"))?;
+        // Read (and checked) by `payload` already.
+        let members: Vec<Option<Value>> = fields(user, &USER)
+            .map_err(|_| Error::malformed("the cookie cache's user is not a JSON object"))?
+            .into_iter()
+            .map(|v| match v {
+                Scalar::Str(s) => Some(Value::String(s.into_owned())),
+                Scalar::Null => Some(Value::Null),
+                Scalar::Bool(b) => Some(Value::Bool(b)),
+                Scalar::Absent | Scalar::Other => None,
+            })
+            .collect();
+        Ok(crate::token::Claims { json: claims_json(session, user, &members, cache.issued_at, cache.exp)? })
+    }
+
+    /// `from_cookie_header`'s session once the revocation list (when set) has passed it.
+    pub fn checked(&self, cache: Option<BetterAuthCache>, now: f64) -> Result<Option<BetterAuthCache>> {
+        if let Some(c) = &cache {
+            self.check_revoked(c, now)?;
+        }
+        Ok(cache)
+    }
+
+    /// ERR_TOKEN_REVOKED when the revocation list (when set) refuses the session: by session
+    /// id, or by user id for sessions created before the user's revocation.
+    pub fn check_revoked(&self, cache: &BetterAuthCache, now: f64) -> Result<()> {
         if let Some(list) = &self.revocation {
             let ids = crate::revocation::TokenIds {
                 jti: Some(cache.session_id.as_str().into()),
@@ -286,7 +316,7 @@ impl BetterAuthSession {
             };
             list.check(&ids, now)?;
         }
-        Ok(crate::token::Claims { json: cache.claims })
+        Ok(())
     }
 
     /// A session the app looked up (`lookupSession`, Better Auth's secondary storage or its
@@ -413,7 +443,7 @@ impl BetterAuthSession {
 
     /// Checks the payload `{ session, user, updatedAt, version }` (plus iat/exp/nbf for jwt
     /// and jwe) and builds the result. `cache_exp` is the compact cookie's expiry.
-    fn payload(&self, json: &[u8], strategy: Strategy, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<BetterAuthCache> {
+    fn payload<'p>(&self, json: &'p [u8], strategy: Strategy, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<BetterAuthCache> {
         #[derive(Deserialize)]
         struct Payload<'a> {
             #[serde(borrow)]
@@ -462,40 +492,36 @@ impl BetterAuthSession {
             Some(Value::String(s)) => s.as_str(),
             Some(_) => return Err(invalid("version", "must be a string")),
         };
-        // The members better-auth's schema requires, from strict JSON (no repeated member).
-        const SESSION: [&str; 8] = ["id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"];
-        const USER: [&str; 7] = ["id", "email", "name", "createdAt", "updatedAt", "image", "emailVerified"];
-        let members = |raw: &RawValue, name: &str, names: &[&str]| -> Result<Vec<Option<Value>>> {
-            crate::json::members(raw.get().as_bytes(), names).map_err(|why| {
-                if why == crate::json::NOT_OBJECT {
-                    invalid(name, "must be an object")
-                } else {
-                    Error::malformed(format!("the cookie cache's {name} is not strict JSON ({why})"))
-                }
+        // The members better-auth's schema requires, borrowed from the text (one pass each,
+        // nothing built for the members not asked for; a repeated one is refused).
+        let fields = |raw: &'p RawValue, name: &str, names: &[&str]| -> Result<Vec<Scalar<'p>>> {
+            fields(raw.get(), names).map_err(|why| match why {
+                None => invalid(name, "must be an object"),
+                Some(why) => Error::malformed(format!("the cookie cache's {name} is not strict JSON ({why})")),
             })
         };
-        let session = members(session_raw, "session", &SESSION)?;
-        let user = members(user_raw, "user", &USER)?;
-        let string = |v: &Option<Value>, full: &str| -> Result<String> {
+        let session = fields(session_raw, "session", &SESSION)?;
+        let user = fields(user_raw, "user", &USER)?;
+        let string = |v: &Scalar, full: &str| -> Result<String> {
             match v {
-                None => Err(missing(full)),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(invalid(full, "must be a string")),
+                Scalar::Absent => Err(missing(full)),
+                Scalar::Str(s) => Ok(s.to_string()),
+                _ => Err(invalid(full, "must be a string")),
             }
         };
         let session_id = string(&session[0], "session.id")?;
         let token = string(&session[1], "session.token")?;
-        if session[2].is_none() {
+        if matches!(session[2], Scalar::Absent) {
             return Err(missing("session.userId"));
         }
         let user_id = string(&user[0], "user.id")?;
         string(&user[1], "user.email")?;
         string(&user[2], "user.name")?;
-        let date = |v: &Option<Value>, full: &str| -> Result<Option<f64>> {
+        let date = |v: &Scalar, full: &str| -> Result<Option<f64>> {
             match v {
-                None => Ok(None),
-                Some(Value::String(s)) => iso_date_ms(s).map(Some).ok_or_else(|| invalid(full, "is not an ISO 8601 date as better-auth writes it")),
-                Some(_) => Err(invalid(full, "must be an ISO 8601 date string")),
+                Scalar::Absent => Ok(None),
+                Scalar::Str(s) => iso_date_ms(s).map(Some).ok_or_else(|| invalid(full, "is not an ISO 8601 date as better-auth writes it")),
+                _ => Err(invalid(full, "must be an ISO 8601 date string")),
             }
         };
         let session_exp_ms = date(&session[3], "session.expiresAt")?.ok_or_else(|| missing("session.expiresAt"))?;
@@ -504,11 +530,11 @@ impl BetterAuthSession {
         date(&user[3], "user.createdAt")?;
         date(&user[4], "user.updatedAt")?;
         for (v, full) in [(&session[6], "session.ipAddress"), (&session[7], "session.userAgent"), (&user[5], "user.image")] {
-            if !matches!(v, None | Some(Value::Null) | Some(Value::String(_))) {
+            if !matches!(v, Scalar::Absent | Scalar::Null | Scalar::Str(_)) {
                 return Err(invalid(full, "must be a string or null"));
             }
         }
-        if !matches!(user[6], None | Some(Value::Bool(_))) {
+        if !matches!(user[6], Scalar::Absent | Scalar::Bool(_)) {
             return Err(invalid("user.emailVerified", "must be a boolean"));
         }
         if version != self.version {
@@ -533,8 +559,10 @@ impl BetterAuthSession {
         let exp = cache_exp.min(session_exp);
         let mut out = Vec::with_capacity(json.len() + 128);
         out.extend_from_slice(b"{\"session\":");
+        let session_at = out.len()..out.len() + session_raw.get().len();
         out.extend_from_slice(session_raw.get().as_bytes());
         out.extend_from_slice(b",\"user\":");
+        let user_at = out.len()..out.len() + user_raw.get().len();
         out.extend_from_slice(user_raw.get().as_bytes());
         out.extend_from_slice(b",\"updatedAt\":");
         out.extend_from_slice(updated_raw.get().as_bytes());
@@ -542,8 +570,7 @@ impl BetterAuthSession {
         out.extend_from_slice(serde_json::to_string(version).unwrap_or_default().as_bytes());
         out.extend_from_slice(format!(",\"strategy\":\"{}\",\"cacheExpiresAt\":{},\"expiresAt\":{}}}", strategy.name(), ms(cache_exp), ms(exp)).as_bytes());
         let issued_at = created_ms.map(|m| m / 1000.0);
-        let claims = claims_json(session_raw.get(), user_raw.get(), &user, issued_at, exp)?;
-        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token, issued_at, claims })
+        Ok(BetterAuthCache { json: out, strategy, exp, user_id, session_id, token, issued_at, session_at, user_at })
     }
 
     /// Checks a session token cookie value (`token.signature`, URL-encoded or not) with
@@ -633,6 +660,123 @@ impl BetterAuthSession {
         }
         Ok(Some(cache))
     }
+}
+
+/// The members of a cached session and user that `payload` checks (better-auth's schema).
+const SESSION: [&str; 8] = ["id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"];
+const USER: [&str; 7] = ["id", "email", "name", "createdAt", "updatedAt", "image", "emailVerified"];
+
+/// One member's value as `payload` checks it: a string borrowed from the text (owned only
+/// when it has escapes), or its kind.
+#[derive(Clone, Debug, Default)]
+enum Scalar<'a> {
+    #[default]
+    Absent,
+    Null,
+    Bool(bool),
+    Str(std::borrow::Cow<'a, str>),
+    /// A number, an array or an object (skipped, checked as JSON).
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Str(std::borrow::Cow::Owned(v)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Scalar<'de>, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Scalar<'de>, A::Error> {
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A member name, borrowed from the text when it has no escapes.
+struct Name<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match Scalar::deserialize(d)? {
+            Scalar::Str(s) => Ok(Name(s)),
+            _ => Err(serde::de::Error::custom("a member name is not a string")),
+        }
+    }
+}
+
+/// The members `names` of the JSON object `text` (Absent where missing), in one pass that
+/// builds nothing for the others; a repeated member asked for is refused. `Err(None)`: not
+/// an object; `Err(Some(why))`: not JSON.
+fn fields<'a>(text: &'a str, names: &[&str]) -> std::result::Result<Vec<Scalar<'a>>, Option<String>> {
+    if !text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+        return Err(None);
+    }
+    struct Seed<'n>(&'n [&'n str]);
+    impl<'de, 'n> serde::de::DeserializeSeed<'de> for Seed<'n> {
+        type Value = Vec<Scalar<'de>>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de, 'n> serde::de::Visitor<'de> for Seed<'n> {
+        type Value = Vec<Scalar<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = vec![Scalar::Absent; self.0.len()];
+            while let Some(Name(k)) = map.next_key::<Name<'de>>()? {
+                match self.0.iter().position(|n| *n == k) {
+                    Some(i) => {
+                        if !matches!(out[i], Scalar::Absent) {
+                            return Err(serde::de::Error::custom("duplicate member name"));
+                        }
+                        out[i] = map.next_value()?;
+                    }
+                    None => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let out = serde::de::DeserializeSeed::deserialize(Seed(names), &mut de).map_err(|e| Some(e.to_string()))?;
+    de.end().map_err(|e| Some(e.to_string()))?;
+    Ok(out)
 }
 
 /// The text better-auth HMACs for a compact cache, `JSON.stringify({...session,

@@ -345,7 +345,8 @@ impl HandshakeAuthenticator {
         b.claims(cache, now).map(|c| (c, Kind::BetterAuth))
     }
 
-    /// Sends a token to the decoder for its kind: 3 parts to the JWS verifier (a Better Auth
+    /// Sends a token to the decoder for its kind: 2 parts to Better Auth's session token
+    /// check (ERR_SESSION_LOOKUP_REQUIRED once it passes), 3 parts to the JWS verifier (a Better Auth
     /// 'jwt' cookie cache when no jwt options are configured), 5 parts to the Auth.js decoder
     /// or Better Auth's (by the kid: 43 characters is Better Auth's thumbprint), one segment to
     /// Better Auth's compact cache.
@@ -359,6 +360,15 @@ impl HandshakeAuthenticator {
         let dots = token.matches('.').take(5).count();
         match (dots, &self.better_auth) {
             (0, Some(b)) => return self.better_auth_value(b, token, now.better_auth),
+            // Better Auth's signed session token (the bearer plugin's `Authorization: Bearer`,
+            // `token.signature`: one dot): checked, then only the database knows its session.
+            (1, Some(b)) => {
+                b.verify_session_token(token)?;
+                return Err(Error::new(
+                    ErrorCode::SessionLookupRequired,
+                    "a Better Auth session token was sent (its bearer plugin): only the database knows this session (betterAuth.lookupSession, on the async paths)",
+                ));
+            }
             (2, Some(b)) if self.jwt.is_none() => return self.better_auth_value(b, token, now.better_auth),
             (4, Some(b)) if self.authjs.is_none() || jwe_kid(token).is_some_and(|k| k.len() == BETTER_AUTH_KID_LEN) => {
                 return self.better_auth_value(b, token, now.better_auth)
@@ -502,6 +512,39 @@ mod tests {
 
     fn leak(s: String) -> &'static str {
         Box::leak(s.into_boxed_str())
+    }
+
+    #[test]
+    fn better_auth_bearer_plugin_session_token() {
+        // The signed session token (better-auth's bearer plugin sends the session_token cookie's
+        // value): checked, then a lookup is needed; beside jwt and authjs too (one dot is no JWS).
+        let v = better_auth_vectors();
+        let c = ba_case(&v, "compact");
+        let now = Clocks::all(c["now"].as_f64().unwrap() / 1000.0 + 1.0);
+        let signed = crate::extract::cookie::session_token(c["cookieHeader"].as_str().unwrap(), "better-auth.session_token", 1 << 20).unwrap().unwrap().into_owned();
+        for (jwt, authjs) in [(false, false), (true, true)] {
+            let a = ba(&v, jwt, authjs, None);
+            // As the cookie holds it (URL-encoded: set-auth-token) and decoded.
+            let encoded = signed.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D");
+            for value in [signed.clone(), encoded] {
+                let bearer = leak(format!("Bearer {value}"));
+                let f = a.authenticate(&hs(Field::Absent, Some(bearer), None), now).unwrap_err();
+                assert_eq!((f.error.code, f.source), (ErrorCode::SessionLookupRequired, Some(Source::Header)));
+                assert!(!f.error.message.contains(&signed[..20]), "the token is not in the message");
+                let f = a.authenticate(&hs(Field::Str(leak(value.clone())), None, None), now).unwrap_err();
+                assert_eq!((f.error.code, f.source), (ErrorCode::SessionLookupRequired, Some(Source::Auth)));
+            }
+            // Another signature, another token under the signature: refused as forged.
+            let dot = signed.find('.').unwrap();
+            let forged = leak(format!("Bearer {}.{}", &signed[..dot], "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="));
+            assert_eq!(a.authenticate(&hs(Field::Absent, Some(forged), None), now).unwrap_err().error.code, ErrorCode::JwsSignatureInvalid);
+            let other = leak(format!("Bearer x{}", &signed[1..]));
+            assert_eq!(a.authenticate(&hs(Field::Absent, Some(other), None), now).unwrap_err().error.code, ErrorCode::JwsSignatureInvalid);
+        }
+        // Without betterAuth a one-dot token is no token of any configured kind.
+        let a = auth(true, false);
+        let bearer = leak(format!("Bearer {signed}"));
+        assert_ne!(a.authenticate(&hs(Field::Absent, Some(bearer), None), now).unwrap_err().error.code, ErrorCode::SessionLookupRequired);
     }
 
     #[test]

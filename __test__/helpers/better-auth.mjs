@@ -17,7 +17,7 @@ export function memoryDb() {
 
 /**
  * betterAuth() for one set-up: { strategy, secure, secret, secrets, version, maxAge,
- * prefix, db, additionalFields, crossSubDomain }.
+ * prefix, db, additionalFields, crossSubDomain, plugins }.
  */
 export function makeAuth(o = {}) {
   const baseURL = o.secure ? 'https://app.example.com' : 'http://localhost:3000'
@@ -41,6 +41,7 @@ export function makeAuth(o = {}) {
   if (o.prefix) options.advanced = { cookiePrefix: o.prefix }
   if (o.crossSubDomain) options.advanced = { ...options.advanced, crossSubDomainCookies: { enabled: true, domain: 'example.com' } }
   if (o.additionalFields) options.user = { additionalFields: o.additionalFields }
+  if (o.plugins) options.plugins = o.plugins
   return { auth: betterAuth(options), baseURL }
 }
 
@@ -53,7 +54,8 @@ async function post(auth, baseURL, path, body) {
     }),
   )
   if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`)
-  return { setCookies: res.headers.getSetCookie(), body: await res.json() }
+  // authToken: the bearer plugin's set-auth-token header (the signed session token), when on.
+  return { setCookies: res.headers.getSetCookie(), authToken: res.headers.get('set-auth-token'), body: await res.json() }
 }
 
 /** The Cookie header a browser would send back for these Set-Cookie headers (live ones only). */

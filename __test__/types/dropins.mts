@@ -48,3 +48,15 @@ try {
 }
 
 export { withReq, name, JwtStrategy, failure }
+
+// authbridge/nest's BetterAuthModule / BetterAuthService (issue 24).
+import { BetterAuthModule, BetterAuthService } from 'authbridge/nest'
+export const betterAuthModule = BetterAuthModule.forRoot({ secret: 'a-better-auth-secret', strategy: 'jwe', global: false })
+export async function betterAuthUse(s: BetterAuthService, req: { headers: Record<string, string | undefined> }) {
+  const d = s.decodeRequest(req)
+  const id: string | undefined = d?.user.id
+  const looked = await s.getSession({ handshake: { headers: { cookie: 'a=b' } } })
+  const strategy: 'compact' | 'jwt' | 'jwe' | 'lookup' | undefined = looked?.strategy
+  const token: string = s.verifySessionToken('token.signature')
+  return [id, strategy, token, s.dataCookieName, s.decodeCookieHeader('a=b')?.expiresAt]
+}

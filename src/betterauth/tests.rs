@@ -386,3 +386,23 @@ fn looked_up_sessions_are_checked_as_caches_are() {
     let no_user_id = json!({ "session": data["session"], "user": { "email": "a@b.c", "name": "x" } }).to_string();
     assert_eq!(code(s.from_lookup(no_user_id.as_bytes(), None, None, at(c, 1.0))), (ErrorCode::JwtClaimMissing, Some("user.id".into())));
 }
+
+#[test]
+fn session_and_user_members_read_in_one_borrowed_pass() {
+    use super::{fields, Scalar};
+    let text = r#"{"id":"u1","nested":{"id":"x","a":[1,{"b":null}]},"name":"Ad\u0061","image":null,"emailVerified":true,"n":1.5e3}"#;
+    let got = fields(text, &["id", "name", "image", "emailVerified", "email", "n"]).unwrap();
+    assert!(matches!(&got[0], Scalar::Str(std::borrow::Cow::Borrowed("u1"))), "no escape: borrowed");
+    assert!(matches!(&got[1], Scalar::Str(s) if s == "Ada"), "an escape is decoded");
+    assert!(matches!(got[2], Scalar::Null));
+    assert!(matches!(got[3], Scalar::Bool(true)));
+    assert!(matches!(got[4], Scalar::Absent));
+    assert!(matches!(got[5], Scalar::Other));
+    // A member asked for, repeated: refused (JSON.parse would keep the last one).
+    assert!(matches!(fields(r#"{"id":"a","id":"b"}"#, &["id"]), Err(Some(_))));
+    // Not an object, not JSON, trailing bytes.
+    assert!(matches!(fields(r#"["id"]"#, &["id"]), Err(None)));
+    assert!(matches!(fields(r#"{"id":"a""#, &["id"]), Err(Some(_))));
+    assert!(matches!(fields(r#"{"id":"a"} x"#, &["id"]), Err(Some(_))));
+    assert!(matches!(fields(r#"{"x":[1,}"#, &["id"]), Err(Some(_))), "skipped members are checked as JSON too");
+}

@@ -43,7 +43,7 @@ pub struct BetterAuthOptions {
     pub max_token_length: Option<f64>,
     /// Seconds since the epoch; for tests.
     pub now: Option<FunctionRef<(), f64>>,
-    /// In a HandshakeAuthenticator: refuse revoked sessions (ERR_TOKEN_REVOKED), by session
+    /// Refuse revoked sessions (ERR_TOKEN_REVOKED), by session
     /// id (`revokeToken(session.id, expiresAt)`) and by user id (`revokeSubject(user.id)`:
     /// sessions created before it). Takes precedence over the authenticator's `revocation`.
     #[napi(ts_type = "RevocationList")]
@@ -65,9 +65,9 @@ impl BetterAuthOptions {
     /// For `new BetterAuthSession`: `revocation`, `lookupSession` and `lookupMaxAge` belong to
     /// an authenticator's `betterAuth` (decode does not consult them): refused, never ignored.
     pub fn build(self) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
-        if self.revocation.is_some() || self.lookup_session.is_some() || self.lookup_max_age.is_some() {
+        if self.lookup_session.is_some() || self.lookup_max_age.is_some() {
             return Err(crate::Error::options(
-                "revocation, lookupSession and lookupMaxAge are options of HandshakeAuthenticator's betterAuth (and the integrations), not of BetterAuthSession",
+                "lookupSession and lookupMaxAge are options of HandshakeAuthenticator's betterAuth (and the integrations), not of BetterAuthSession",
             ));
         }
         self.build_with(None)
@@ -114,9 +114,46 @@ impl BetterAuthOptions {
 /// signed session token); keys are prepared once.
 #[napi]
 pub struct BetterAuthSession {
+    core: std::sync::Arc<BetterAuthCore>,
+    json: json::JsonParse,
+    handle: super::handle::Handle,
+}
+
+/// What a BetterAuthSession decodes with, shared with the handle its JS wrapper keeps
+/// (`_handle`): `_betterAuthDecodeText` and `_betterAuthCookieHeaderText`, plain
+/// functions, are entered faster than methods and read their string without a copy.
+pub struct BetterAuthCore {
     inner: betterauth::BetterAuthSession,
     now: Option<FunctionRef<(), f64>>,
-    json: json::JsonParse,
+}
+
+/// A cookie-cache value decoded and checked, as JSON text; `handle` is
+/// `BetterAuthSession#_handle()`. js/better-auth.js parses it: this is the package's
+/// `BetterAuthSession#decode`. Exported as `_betterAuthDecodeText` by `raw`.
+pub fn better_auth_decode_text<'e>(env: &'e Env, handle: f64, value: Unknown) -> napi::Result<napi::JsString<'e>> {
+    let core = super::handle::better_auth(env, handle)?;
+    super::args::with_token(env, &value, |value| {
+        let now = clock(env, &core.now)?;
+        let cache = guard(env, || crate::metrics::record(crate::metrics::Verifier::BetterAuth, core.inner.decode(value, now).and_then(|c| core.inner.check_revoked(&c, now).map(|_| c))))?;
+        json::text(env, b"", &cache.json)
+    })?
+}
+
+/// The session in a Cookie header as JSON text, or null (neither cookie present); the
+/// package's `BetterAuthSession#decodeCookieHeader`. Exported as `_betterAuthCookieHeaderText`.
+pub fn better_auth_cookie_header_text<'e>(env: &'e Env, handle: f64, header: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
+    let core = super::handle::better_auth(env, handle)?;
+    if header.get_type()? != ValueType::String {
+        // The error names the argument.
+        string_arg(env, &header, "the Cookie header")?;
+    }
+    super::args::with_token(env, &header, |header| {
+        let now = clock(env, &core.now)?;
+        match guard(env, || crate::metrics::record_found(crate::metrics::Verifier::BetterAuth, core.inner.from_cookie_header(header, now).and_then(|c| core.inner.checked(c, now))))? {
+            Some(cache) => json::text(env, b"", &cache.json).map(Some),
+            None => Ok(None),
+        }
+    })?
 }
 
 #[napi]
@@ -125,19 +162,25 @@ impl BetterAuthSession {
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
         let o: BetterAuthOptions = options_arg(&env, &options, "BetterAuthSession options")?;
         let (inner, now) = guard(&env, || o.build())?;
-        Ok(BetterAuthSession { inner, now, json: json::JsonParse::new(&env)? })
+        Ok(BetterAuthSession { core: std::sync::Arc::new(BetterAuthCore { inner, now }), json: json::JsonParse::new(&env)?, handle: Default::default() })
+    }
+
+    /// The handle `_betterAuthDecodeText` takes (js/better-auth.js keeps one per instance).
+    #[napi(js_name = "_handle")]
+    pub fn handle(&self) -> f64 {
+        self.handle.get(|| super::handle::Core::BetterAuth(self.core.clone()))
     }
 
     /// The cookie-cache cookie name read by decodeCookieHeader (`<prefix>.session_data`).
     #[napi(getter)]
     pub fn data_cookie_name(&self) -> String {
-        self.inner.data_cookie_name().to_string()
+        self.core.inner.data_cookie_name().to_string()
     }
 
     /// The session token cookie name (`<prefix>.session_token`).
     #[napi(getter)]
     pub fn token_cookie_name(&self) -> String {
-        self.inner.token_cookie_name().to_string()
+        self.core.inner.token_cookie_name().to_string()
     }
 
     /// Checks a cookie-cache value (the session_data cookie, chunks joined); returns
@@ -146,8 +189,8 @@ impl BetterAuthSession {
     #[napi(ts_args_type = "cookieValue: string", ts_return_type = "BetterAuthSessionData")]
     pub fn decode<'e>(&self, env: &'e Env, value: Unknown) -> napi::Result<Unknown<'e>> {
         let value = token_arg(env, &value)?;
-        let now = clock(env, &self.now)?;
-        let cache = guard(env, || crate::metrics::record(crate::metrics::Verifier::BetterAuth, self.inner.decode(&value, now)))?;
+        let now = clock(env, &self.core.now)?;
+        let cache = guard(env, || crate::metrics::record(crate::metrics::Verifier::BetterAuth, self.core.inner.decode(&value, now).and_then(|c| self.core.inner.check_revoked(&c, now).map(|_| c))))?;
         self.json.parse(env, cache.json)
     }
 
@@ -158,19 +201,38 @@ impl BetterAuthSession {
     #[napi(ts_args_type = "cookieHeader: string", ts_return_type = "BetterAuthSessionData | null")]
     pub fn decode_cookie_header<'e>(&self, env: &'e Env, header: Unknown) -> napi::Result<Unknown<'e>> {
         let header = string_arg(env, &header, "the Cookie header")?;
-        let now = clock(env, &self.now)?;
-        match guard(env, || crate::metrics::record_found(crate::metrics::Verifier::BetterAuth, self.inner.from_cookie_header(&header, now)))? {
+        let now = clock(env, &self.core.now)?;
+        match guard(env, || crate::metrics::record_found(crate::metrics::Verifier::BetterAuth, self.core.inner.from_cookie_header(&header, now).and_then(|c| self.core.inner.checked(c, now))))? {
             Some(cache) => self.json.parse(env, cache.json),
             None => Null.into_unknown(env),
         }
     }
 
+    /// For authbridge/nest's BetterAuthService#getSession: what `lookupSession(token)`
+    /// answered (`{ session, user }` as JSON text), checked as a cookie cache's payload is
+    /// (the members better-auth requires, the session's expiresAt, that it belongs to
+    /// `token`) and shaped as decode's result (strategy 'lookup').
+    #[napi(js_name = "_decodeLookup", ts_args_type = "json: string, token: string", ts_return_type = "BetterAuthSessionData")]
+    pub fn decode_lookup<'e>(&self, env: &'e Env, json_text: String, token: String) -> napi::Result<Unknown<'e>> {
+        let now = clock(env, &self.core.now)?;
+        let cache = guard(env, || self.core.inner.from_lookup(json_text.as_bytes(), Some(&token), None, now).and_then(|c| self.core.inner.check_revoked(&c, now).map(|_| c)))?;
+        self.json.parse(env, cache.json)
+    }
+
+    /// For authbridge/nest's BetterAuthService#getSession: the verified session token of a
+    /// Cookie header (the `session_token` cookie), null when that cookie is absent.
+    #[napi(js_name = "_sessionTokenOf", ts_args_type = "cookieHeader: string")]
+    pub fn session_token_of(&self, env: Env, header: Unknown) -> napi::Result<Option<String>> {
+        let header = string_arg(&env, &header, "the Cookie header")?;
+        guard(&env, || self.core.inner.session_token_from_header(&header))
+    }
+
     /// Checks the signed session token cookie (`token.signature`, URL-encoded or not) with
     /// the current secret; returns the session token (the key of the session in the
-    /// database).
+    /// database). Also the value of `Authorization: Bearer` with Better Auth's bearer plugin.
     #[napi(ts_args_type = "cookieValue: string")]
     pub fn verify_session_token(&self, env: Env, value: Unknown) -> napi::Result<String> {
         let value = token_arg(&env, &value)?;
-        guard(&env, || self.inner.verify_session_token(&value))
+        guard(&env, || self.core.inner.verify_session_token(&value))
     }
 }

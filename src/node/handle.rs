@@ -14,6 +14,7 @@ use std::sync::Arc;
 use napi::Env;
 
 use super::authjs::SessionCore;
+use super::betterauth::BetterAuthCore;
 use super::errors::to_js;
 use super::handshake::HandshakeCore;
 use super::jwt::VerifierCore;
@@ -25,6 +26,7 @@ pub enum Core {
     Jwt(Arc<VerifierCore>),
     Handshake(Arc<HandshakeCore>),
     Session(Arc<SessionCore>),
+    BetterAuth(Arc<BetterAuthCore>),
 }
 
 const SLOT_BITS: u32 = 24;
@@ -144,5 +146,12 @@ pub fn session(env: &Env, id: f64) -> napi::Result<Arc<SessionCore>> {
     match lookup(env, id, "AuthJsSession")? {
         Core::Session(c) => Ok(c),
         _ => Err(wrong(env, "AuthJsSession")),
+    }
+}
+
+pub fn better_auth(env: &Env, id: f64) -> napi::Result<Arc<BetterAuthCore>> {
+    match lookup(env, id, "BetterAuthSession")? {
+        Core::BetterAuth(c) => Ok(c),
+        _ => Err(wrong(env, "BetterAuthSession")),
     }
 }

@@ -319,6 +319,19 @@ pub fn handshake_better_auth_token(env: Env, handle: f64, cookie: Unknown) -> na
     guard(&env, || b.session_token_from_header(&cookie))
 }
 
+/// For the async paths of the JS layer, after ERR_SESSION_LOOKUP_REQUIRED for a token sent
+/// as such (Better Auth's bearer plugin: `Authorization: Bearer <token>.<signature>`, or
+/// `auth.token`): the session token, its signature checked with the current secret.
+#[napi(js_name = "_handshakeBetterAuthSignedToken", ts_args_type = "handle: number, value: string")]
+pub fn handshake_better_auth_signed_token(env: Env, handle: f64, value: Unknown) -> napi::Result<String> {
+    let core = super::handle::handshake(&env, handle)?;
+    let Some(b) = &core.inner.better_auth else {
+        return Err(to_js(&env, CoreError::options("no betterAuth options are configured")));
+    };
+    let value = super::args::token_arg(&env, &value)?;
+    guard(&env, || b.verify_session_token(crate::extract::strip_bearer(&value)))
+}
+
 /// For the async paths of the JS layer: a session `lookupSession` found (`{ session, user }`
 /// as JSON text) for the session `token`, checked (the members better-auth requires, the
 /// session's expiresAt, the token, the revocation list) and shaped as a cookie cache's

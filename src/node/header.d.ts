@@ -97,10 +97,10 @@ export interface BetterAuthSessionData {
   updatedAt: number
   /** The cookie-cache version ('1' when the cookie has none). */
   version: string
-  /** The strategy the value was written in. */
-  strategy: 'compact' | 'jwt' | 'jwe'
-  /** When the cookie cache expires (ms since the epoch). */
-  cacheExpiresAt: number
+  /** The strategy the value was written in ('lookup': BetterAuthService#getSession's lookupSession answer). */
+  strategy: 'compact' | 'jwt' | 'jwe' | 'lookup'
+  /** When the cookie cache expires (ms since the epoch; null for 'lookup'). */
+  cacheExpiresAt: number | null
   /** The earlier of cacheExpiresAt and the session's own expiresAt (ms since the epoch). */
   expiresAt: number
 }

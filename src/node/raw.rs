@@ -1,4 +1,4 @@
-//! The hot functions (`_jwtVerifyText`, `_authjsDecodeText`, `_handshake*`) registered as
+//! The hot functions (`_jwtVerifyText`, `_authjsDecodeText`, `_betterAuth*Text`, `_handshake*`) registered as
 //! plain N-API callbacks on the addon's exports. napi-rs's generated wrapper opens a
 //! native-borrow scope on every call (an `Arc<Mutex<..>>` allocated and freed, thread-local
 //! pushes and pops) so that class receivers and borrowed arguments outlive the call. These
@@ -73,6 +73,16 @@ unsafe extern "C" fn authjs_decode_text(env: sys::napi_env, info: sys::napi_call
     unsafe { call(env, info, |env, [handle, token]| out(env, super::authjs::authjs_decode_text(env, handle_arg(&handle), token)?)) }
 }
 
+unsafe extern "C" fn better_auth_decode_text(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: N-API's own arguments to this callback.
+    unsafe { call(env, info, |env, [handle, value]| out(env, super::betterauth::better_auth_decode_text(env, handle_arg(&handle), value)?)) }
+}
+
+unsafe extern "C" fn better_auth_cookie_header_text(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: N-API's own arguments to this callback.
+    unsafe { call(env, info, |env, [handle, header]| out(env, super::betterauth::better_auth_cookie_header_text(env, handle_arg(&handle), header)?)) }
+}
+
 unsafe extern "C" fn handshake_verify_token(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: N-API's own arguments to this callback.
     unsafe { call(env, info, |env, [handle, token]| out(env, super::handshake::handshake_verify_token(env, handle_arg(&handle), token)?)) }
@@ -101,9 +111,11 @@ unsafe extern "C" fn handshake_authenticate(env: sys::napi_env, info: sys::napi_
 /// Adds the raw callbacks to the addon's exports (js/index.js reads them from there).
 #[napi(module_exports)]
 pub fn register(exports: napi::bindgen_prelude::Object, env: Env) -> napi::Result<()> {
-    let table: [(&str, sys::napi_callback); 6] = [
+    let table: [(&str, sys::napi_callback); 8] = [
         ("_jwtVerifyText", Some(jwt_verify_text)),
         ("_authjsDecodeText", Some(authjs_decode_text)),
+        ("_betterAuthDecodeText", Some(better_auth_decode_text)),
+        ("_betterAuthCookieHeaderText", Some(better_auth_cookie_header_text)),
         ("_handshakeVerifyToken", Some(handshake_verify_token)),
         ("_handshakeAuthToken", Some(handshake_auth_token)),
         ("_handshakeVerifyBearer", Some(handshake_verify_bearer)),
