@@ -8,8 +8,8 @@
 // here (inline-cached loads) is cheaper than the addon walking the object through napi.
 
 const native = require('../index.js')
-const { RemoteJwks, missed } = require('./jwks.js')
-const { trustProxyPredicate, requestSecure, reqSecure } = require('./socket-origin.js')
+const { RemoteJwks, missed } = require('./jwks/index.js')
+const { trustProxyPredicate, requestSecure, reqSecure } = require('./core/origin.js')
 
 const kRemote = Symbol('authbridge.remoteJwks')
 const kLists = Symbol('authbridge.revocationLists')
@@ -85,7 +85,7 @@ const kRule = Symbol('authbridge.originRule')
 const kHandle = Symbol('authbridge.handle')
 const kTrust = Symbol('authbridge.trustProxy')
 const kLookup = Symbol('authbridge.betterAuthLookup')
-const { lookupState, authenticateByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth.js')
+const { lookupState, authenticateByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth/index.js')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
 const KINDS = { 32: 'jwt', 9: 'authjs', 10: 'better-auth' }
@@ -365,7 +365,7 @@ function verifyJwsAsync(token, options) {
  * Its home is js/connection-lifetime.js, which requires this file: required on first use.
  */
 function expiresAtOf(claims) {
-  return require('./connection-lifetime.js').expiresAtOf(claims)
+  return require('./core/connection-lifetime.js').expiresAtOf(claims)
 }
 
 // Spread from require() so that ESM `import { X } from 'authbridge'` sees every name
