@@ -100,6 +100,10 @@ pub struct VerifierCore {
     now: Option<FunctionRef<(), f64>>,
 }
 
+impl super::handle::Core for VerifierCore {
+    const CLASS: &'static str = "JwtVerifier";
+}
+
 impl VerifierCore {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, jwt::JwtVerifier> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
@@ -110,7 +114,7 @@ impl VerifierCore {
 /// js/index.js parses it: this is the package's `JwtVerifier#verify`. Exported as
 /// `_jwtVerifyText` by `raw` (a plain N-API callback).
 pub fn jwt_verify_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core = super::handle::jwt(env, handle)?;
+    let core = super::handle::core::<VerifierCore>(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
         guard(env, || crate::metrics::record(crate::metrics::Verifier::Jwt, core.read().verify_with(token, now, |json| json::text(env, b"", json))))?
@@ -129,7 +133,7 @@ impl JwtVerifier {
     /// The handle `_jwtVerifyText` takes (js/index.js keeps one per instance).
     #[napi(js_name = "_handle")]
     pub fn handle(&self) -> f64 {
-        self.handle.get(|| super::handle::Core::Jwt(self.shared.clone()))
+        self.handle.get(|| self.shared.clone())
     }
 
     /// Verifies signature and claims; returns the claims.
