@@ -11,11 +11,9 @@ use super::args::{clock, options_arg, token_arg};
 use super::errors::{guard, to_js};
 use super::json;
 use super::options::{JwsOptions, SignOptions, VerifierOptions};
-use crate::error::{Error as CoreError, ErrorCode};
+use crate::error::Error as CoreError;
 use crate::jwt;
 use crate::key::KeyInput;
-use crate::remote::RemoteKeys;
-use crate::util::now_seconds;
 
 #[napi(object, object_from_js = false)]
 pub struct CompleteResult<'e> {
@@ -30,58 +28,6 @@ pub struct JwsResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
     pub header: Unknown<'e>,
     pub payload: Buffer,
-}
-
-/// The native key set behind `RemoteJwks` (js/jwks.js extends it): parses and filters
-/// each fetched set and shares it with every verifier built with it. Not meant to be
-/// used directly.
-#[napi]
-pub struct JwksKeySet {
-    pub(super) shared: Arc<RemoteKeys>,
-}
-
-#[napi]
-impl JwksKeySet {
-    #[napi(constructor)]
-    pub fn new() -> Self {
-        JwksKeySet { shared: Arc::new(RemoteKeys::new()) }
-    }
-
-    /// Parses a fetched JWK Set (JSON text) and swaps it in; returns the usable key ids.
-    /// ERR_JWKS_INVALID / ERR_JWKS_TOO_LARGE leave the current set in place.
-    #[napi(js_name = "_load")]
-    pub fn load(&self, env: Env, text: String, max_keys: f64) -> napi::Result<Vec<String>> {
-        guard(&env, || {
-            let value = crate::json::parse_strict(&text)
-                .map_err(|why| CoreError::new(ErrorCode::JwksInvalid, format!("the fetched JWK Set is not valid JSON ({why})")))?;
-            let max = if max_keys.is_finite() && max_keys >= 1.0 { max_keys as usize } else { 100 };
-            self.shared.load(&value, max)
-        })
-    }
-
-    /// A refresh found the set unchanged: fresh again.
-    #[napi(js_name = "_markFresh")]
-    pub fn mark_fresh(&self) {
-        self.shared.mark_fresh()
-    }
-
-    /// A refresh failed: serve the current set until `until` (seconds since the epoch).
-    #[napi(js_name = "_markFailing")]
-    pub fn mark_failing(&self, until: f64) {
-        self.shared.mark_failing(until)
-    }
-
-    /// True once refreshes have failed for longer than staleWhileError.
-    #[napi(js_name = "_isStale")]
-    pub fn is_stale(&self) -> bool {
-        self.shared.is_stale(now_seconds())
-    }
-}
-
-impl Default for JwksKeySet {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Verifies JWTs with pinned algorithms and keys prepared once, in the constructor.
