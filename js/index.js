@@ -10,6 +10,7 @@
 const native = require('../index.js')
 const { RemoteJwks, missed } = require('./jwks/index.js')
 const { trustProxyPredicate, requestSecure, reqSecure } = require('./core/origin.js')
+const { expiresAtOf } = require('./core/connection-lifetime.js')
 
 const kRemote = Symbol('authbridge.remoteJwks')
 const kLists = Symbol('authbridge.revocationLists')
@@ -358,14 +359,6 @@ function verifyJws(token, options) {
 function verifyJwsAsync(token, options) {
   const remote = options && options.jwks instanceof RemoteJwks ? options.jwks : null
   return retryOnce(remote, () => native.verifyJws(token, options))
-}
-
-/**
- * Milliseconds since the epoch at which the claims stop being valid (exp * 1000), or null.
- * Its home is js/connection-lifetime.js, which requires this file: required on first use.
- */
-function expiresAtOf(claims) {
-  return require('./core/connection-lifetime.js').expiresAtOf(claims)
 }
 
 // Spread from require() so that ESM `import { X } from 'authbridge'` sees every name

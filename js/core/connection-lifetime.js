@@ -20,7 +20,7 @@
 // every connection in slices of at most SLICE_MS, yielding to the event loop between slices.
 
 const { performance } = require('node:perf_hooks')
-const native = require('../index.js')
+const native = require('../../index.js')
 const { RevocationList } = native
 const { callHook, codeOf, optionsError, refusalInfo } = require('./errors.js')
 const { unrefTimeout } = require('./timers.js')
