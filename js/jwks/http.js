@@ -1,8 +1,9 @@
 'use strict'
 // RemoteJwks' HTTP: URL rules, bounded reads, same-origin redirects and OpenID Connect /
-// OAuth discovery. No state: js/jwks.js keeps the schedule, the cache and the counters.
+// OAuth discovery. No state: js/jwks/index.js keeps the schedule, the cache and the counters.
 
 const { codedError } = require('../core/errors.js')
+const { unrefTimeout } = require('../core/timers.js')
 
 const MAX_REDIRECTS = 3
 
@@ -159,4 +160,43 @@ async function discoverJwksUri(issuer, o, get, signal) {
     throw lastErr
   }
 
-module.exports = { checkUrl, readLimited, discard, isJsonType, maxAgeOf, getSameOrigin, discoverJwksUri }
+/**
+ * Runs `run(signal)` under one deadline of `timeout` seconds: past it, `controller` aborts
+ * the run and the result is ERR_JWKS_TIMEOUT (also when the run then fails another way).
+ */
+async function underDeadline(controller, timeout, run) {
+  const timeoutError = () => codedError('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${timeout} s)`)
+  let timedOut = false
+  let timer
+  const deadline = new Promise((_, reject) => {
+    timer = unrefTimeout(() => {
+      timedOut = true
+      controller.abort()
+      reject(timeoutError())
+    }, timeout * 1000)
+  })
+  deadline.catch(() => {})
+  try {
+    return await Promise.race([run(controller.signal), deadline])
+  } catch (err) {
+    if (timedOut) throw timeoutError()
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The text of a key endpoint's answer (at most maxBytes), once its status and content type pass; `uri` names it in errors. */
+async function jwksText(res, uri, maxBytes) {
+  if (res.status < 200 || res.status > 299) {
+    discard(res)
+    throw codedError('ERR_JWKS_FETCH_FAILED', `the key endpoint ${uri.origin}${uri.pathname} answered HTTP ${res.status}`, { status: res.status })
+  }
+  if (!isJsonType(res)) {
+    discard(res)
+    throw codedError('ERR_JWKS_FETCH_FAILED', `the key endpoint answered with content type '${String(res.headers.get('content-type') || 'none').slice(0, 60)}', not JSON`, { status: res.status })
+  }
+  return readLimited(res, maxBytes, 'JWK Set')
+}
+
+module.exports = { checkUrl, readLimited, discard, isJsonType, maxAgeOf, getSameOrigin, discoverJwksUri, underDeadline, jwksText }

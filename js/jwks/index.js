@@ -1,7 +1,8 @@
 'use strict'
 // RemoteJwks: a JWK Set kept current from an identity provider (a jwks_uri, or an issuer
-// through OpenID Connect / OAuth discovery). This file does the I/O (fetch, timeouts,
-// redirects, size limits, ETag, refresh schedule, cooldown, backoff); the native
+// through OpenID Connect / OAuth discovery). This file keeps the state (ETag, refresh
+// schedule, cooldown, backoff); http.js beside it does the I/O (fetch, timeouts, redirects,
+// size limits) and options.js reads the options. The native
 // JwksKeySet it extends parses and filters each set by the rules a static `jwks` follows,
 // and every verifier built with it reads the current set on each verification, with no
 // I/O. Timers are unref'd: a RemoteJwks never keeps the process alive.
@@ -9,38 +10,17 @@
 const { EventEmitter } = require('node:events')
 const { performance } = require('node:perf_hooks')
 const { JwksKeySet } = require('../../index.js')
-const { codedError, codeOf, optionsErrors, callHook } = require('../core/errors.js')
+const { codeOf, optionsErrors, callHook } = require('../core/errors.js')
 const { unrefTimeout } = require('../core/timers.js')
 const metrics = require('../metrics/channels.js')
-const { checkUrl, readLimited, discard, isJsonType, maxAgeOf, getSameOrigin, discoverJwksUri } = require('./http.js')
+const { discard, maxAgeOf, getSameOrigin, discoverJwksUri, underDeadline, jwksText } = require('./http.js')
+const { DEFAULTS, remoteOptions } = require('./options.js')
 
-const DEFAULTS = Object.freeze({
-  cooldown: 30,
-  refreshInterval: 600,
-  timeout: 5,
-  staleWhileError: 43200,
-  maxBytes: 524288,
-  maxKeys: 100,
-})
 const MAX_AGE_MIN = 60
 const MAX_AGE_MAX = 86400
 const BACKOFF_MAX = 60
 
 const optionsError = optionsErrors('RemoteJwks')
-
-function secondsOption(o, name, { min = 0 } = {}) {
-  const v = o[name]
-  if (v === undefined) return DEFAULTS[name]
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw optionsError(`${name} must be a finite number of seconds, at least ${min}`)
-  return v
-}
-
-function countOption(o, name) {
-  const v = o[name]
-  if (v === undefined) return DEFAULTS[name]
-  if (!Number.isInteger(v) || v < 1) throw optionsError(`${name} must be a whole number, at least 1`)
-  return v
-}
 
 class RemoteJwks extends JwksKeySet {
   #o
@@ -68,43 +48,11 @@ class RemoteJwks extends JwksKeySet {
    */
   constructor(options) {
     super()
-    if (!options || typeof options !== 'object') throw optionsError('options must be an object with jwksUri or issuer')
-    const o = {
-      cooldown: secondsOption(options, 'cooldown'),
-      refreshInterval: secondsOption(options, 'refreshInterval', { min: 1 }),
-      timeout: secondsOption(options, 'timeout', { min: 0.001 }),
-      staleWhileError: secondsOption(options, 'staleWhileError'),
-      maxBytes: countOption(options, 'maxBytes'),
-      maxKeys: countOption(options, 'maxKeys'),
-      allowHttp: options.allowHttp === true,
-      headers: {},
-      onUpdate: options.onUpdate,
-    }
-    if (options.allowHttp !== undefined && typeof options.allowHttp !== 'boolean') throw optionsError('allowHttp must be a boolean')
-    if (options.onUpdate !== undefined && typeof options.onUpdate !== 'function') throw optionsError('onUpdate must be a function')
-    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw optionsError('fetch must be a function (the fetch API)')
-    if (options.headers !== undefined) {
-      if (!options.headers || typeof options.headers !== 'object') throw optionsError('headers must be an object of strings')
-      for (const [k, v] of Object.entries(options.headers)) {
-        if (typeof v !== 'string') throw optionsError(`headers.${k} must be a string`)
-        o.headers[k] = v
-      }
-    }
-    const hasUri = options.jwksUri !== undefined
-    const hasIssuer = options.issuer !== undefined
-    if (hasUri === hasIssuer) throw optionsError('give exactly one of jwksUri or issuer')
-    if (hasUri) {
-      if (typeof options.jwksUri !== 'string') throw optionsError('jwksUri must be a string')
-      this.#configured = checkUrl(options.jwksUri, o.allowHttp, 'jwksUri')
-      this.#uri = this.#configured
-    } else {
-      if (typeof options.issuer !== 'string') throw optionsError('issuer must be a string')
-      checkUrl(options.issuer, o.allowHttp, 'issuer')
-      this.#issuer = options.issuer
-      this.#configured = null
-    }
-    if (typeof globalThis.fetch !== 'function' && !options.fetch) throw optionsError('this Node has no global fetch: pass the fetch option')
-    this.#fetch = options.fetch || globalThis.fetch
+    const { o, configured, issuer, fetch } = remoteOptions(options)
+    this.#configured = configured
+    this.#uri = configured
+    this.#issuer = issuer
+    this.#fetch = fetch
     this.#o = o
     if (options.initialJwks !== undefined) {
       const text = typeof options.initialJwks === 'string' ? options.initialJwks : JSON.stringify(options.initialJwks)
@@ -233,23 +181,9 @@ class RemoteJwks extends JwksKeySet {
   async #fetchAndLoad() {
     const controller = new AbortController()
     this.#controller = controller
-    let timedOut = false
-    let timer
-    const deadline = new Promise((_, reject) => {
-      timer = unrefTimeout(() => {
-        timedOut = true
-        controller.abort()
-        reject(codedError('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${this.#o.timeout} s)`))
-      }, this.#o.timeout * 1000)
-    })
-    deadline.catch(() => {})
     try {
-      return await Promise.race([this.#fetchAndLoadUnder(controller.signal), deadline])
-    } catch (err) {
-      if (timedOut) throw codedError('ERR_JWKS_TIMEOUT', `fetching the JWK Set took longer than timeout (${this.#o.timeout} s)`)
-      throw err
+      return await underDeadline(controller, this.#o.timeout, (signal) => this.#fetchAndLoadUnder(signal))
     } finally {
-      clearTimeout(timer)
       if (this.#controller === controller) this.#controller = null
     }
   }
@@ -264,15 +198,7 @@ class RemoteJwks extends JwksKeySet {
       this._markFresh()
       return maxAgeOf(res)
     }
-    if (res.status < 200 || res.status > 299) {
-      discard(res)
-      throw codedError('ERR_JWKS_FETCH_FAILED', `the key endpoint ${this.#uri.origin}${this.#uri.pathname} answered HTTP ${res.status}`, { status: res.status })
-    }
-    if (!isJsonType(res)) {
-      discard(res)
-      throw codedError('ERR_JWKS_FETCH_FAILED', `the key endpoint answered with content type '${String(res.headers.get('content-type') || 'none').slice(0, 60)}', not JSON`, { status: res.status })
-    }
-    const text = await readLimited(res, this.#o.maxBytes, 'JWK Set')
+    const text = await jwksText(res, this.#uri, this.#o.maxBytes)
     const keyIds = this._load(text, this.#o.maxKeys)
     this.#keyIds = keyIds
     this.#loaded = true
