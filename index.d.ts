@@ -394,7 +394,7 @@ export declare class HandshakeAuthenticator {
 }
 
 /**
- * The native key set behind `RemoteJwks` (js/jwks.js extends it): parses and filters
+ * The native key set behind `RemoteJwks` (js/jwks/index.js extends it): parses and filters
  * each fetched set and shares it with every verifier built with it. Not meant to be
  * used directly.
  */

@@ -21,7 +21,7 @@ const cors = require('cors')
 const passport = require('passport')
 const cookie = require('cookie')
 const jsonwebtoken = require('jsonwebtoken')
-const { Strategy, ExtractJwt } = require('../js/passport.js')
+const { Strategy, ExtractJwt } = require('../js/passport/index.js')
 
 const AUTH_SECRET = crypto.randomBytes(32).toString('base64url')
 const JWT_SECRET = crypto.randomBytes(48).toString('base64url')

@@ -13,7 +13,7 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const jose = require('jose')
 const { JwtVerifier, HandshakeAuthenticator } = require('../js/index.js')
-const { Strategy, ExtractJwt } = require('../js/passport.js')
+const { Strategy, ExtractJwt } = require('../js/passport/index.js')
 const { run, request } = require('./helpers/strategy.js')
 
 const SECRET = crypto.randomBytes(32)

@@ -25,8 +25,8 @@ const require = createRequire(import.meta.url)
 const express = require('express')
 const passport = require('passport')
 const jsonwebtoken = require('jsonwebtoken')
-const { Strategy, ExtractJwt } = require('../js/passport.js')
-const { parseAuthHeader } = require('../js/extract-jwt.js')
+const { Strategy, ExtractJwt } = require('../js/passport/index.js')
+const { parseAuthHeader } = require('../js/passport/extract-jwt.js')
 const upstream = require('passport-jwt').ExtractJwt
 
 const SECRET = crypto.randomBytes(48).toString('base64url')

@@ -14,7 +14,7 @@ const { Server } = require('socket.io')
 const { io: ioClient } = require('socket.io-client')
 const jsonwebtoken = require('jsonwebtoken')
 
-const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io.js')
+const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io/index.js')
 const { next, connected, refused, record, wire } = require('./helpers/sio.js')
 
 const JWT_SECRET = crypto.randomBytes(32).toString('hex')
@@ -267,7 +267,7 @@ describe('finding 2 through a real Nest app (AuthenticatedSocketAdapter, gateway
     const { NestFactory } = require('@nestjs/core')
     const { Module } = require('@nestjs/common')
     const { WebSocketGateway, WebSocketServer } = require('@nestjs/websockets')
-    const { AuthenticatedSocketAdapter } = require('../js/nest.js')
+    const { AuthenticatedSocketAdapter } = require('../js/nest/index.js')
 
     const seen = []
     class RecoveringGateway {
@@ -453,7 +453,7 @@ describe('finding 5: the Origin of a cookie-sourced handshake', { concurrency: t
 
   test('passport Strategy: a cookie-authenticated request from another origin fails with ERR_ORIGIN_NOT_ALLOWED', async (t) => {
     const passport = require('passport')
-    const { Strategy } = require('../js/passport.js')
+    const { Strategy } = require('../js/passport/index.js')
     const session = await sessionToken({ sub: 'victim' })
     const results = []
     const run = (strategy, headers) =>
@@ -551,7 +551,7 @@ describe('finding 1: public keys in every form are never HMAC secrets', () => {
   const path = require('node:path')
   const { execFileSync } = require('node:child_process')
   const { JwtVerifier, HandshakeAuthenticator } = require('..')
-  const { JwtService } = require('../js/nest-jwt.js')
+  const { JwtService } = require('../js/nest/jwt.js')
 
   const sshString = (b) => {
     const len = Buffer.alloc(4)
@@ -785,7 +785,7 @@ describe('finding 5 through a real Nest app (AuthenticatedSocketAdapter)', () =>
     const { NestFactory } = require('@nestjs/core')
     const { Module } = require('@nestjs/common')
     const { WebSocketGateway, WebSocketServer } = require('@nestjs/websockets')
-    const { AuthenticatedSocketAdapter } = require('../js/nest.js')
+    const { AuthenticatedSocketAdapter } = require('../js/nest/index.js')
     const seen = []
     class Gateway {
       handleConnection(client) {
@@ -838,7 +838,7 @@ describe('finding 5 over HTTP: passport Strategy behind express and the cors mid
     const express = require('express')
     const cors = require('cors')
     const passport = require('passport')
-    const { Strategy } = require('../js/passport.js')
+    const { Strategy } = require('../js/passport/index.js')
     const session = await sessionToken({ sub: 'victim' })
     const p = new passport.Passport()
     p.use('authbridge', new Strategy({ authjs: { secret: AUTH_SECRET } }))
@@ -874,7 +874,7 @@ describe('finding 5 over HTTP: passport Strategy behind express and the cors mid
 describe('attack classes that held', () => {
   const addon = require('..')
   const { JwtVerifier, AuthJsSession, HandshakeAuthenticator } = addon
-  const { JwtService } = require('../js/nest-jwt.js')
+  const { JwtService } = require('../js/nest/jwt.js')
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
   const nowSec = () => Math.floor(Date.now() / 1000)
   const codeOf = (fn) => {
@@ -953,8 +953,8 @@ describe('attack classes that held', () => {
 
 describe('bad arguments to the JS glue', () => {
   test('socketIoAuth, useOnAllNamespaces, expiresAtOf, Strategy: ERR_INVALID_OPTIONS naming the argument, no TypeError from inside', () => {
-    const { expiresAtOf } = require('../js/socket.io.js')
-    const { Strategy } = require('../js/passport.js')
+    const { expiresAtOf } = require('../js/socket.io/index.js')
+    const { Strategy } = require('../js/passport/index.js')
     const io = new Server() // not attached to any HTTP server: nothing to close
     {
       const mw = socketIoAuth(OPTIONS())

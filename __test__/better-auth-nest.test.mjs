@@ -20,9 +20,9 @@ const { Module, Controller, Get, Req, Injectable, UseGuards, HttpException } = r
 const { Server } = require('socket.io')
 const { io: ioClient } = require('socket.io-client')
 const { HandshakeAuthenticator, RevocationList, BetterAuthSession } = require('../js/index.js')
-const { BetterAuthModule, BetterAuthService, RevocationModule, RevocationService } = require('../js/nest.js')
-const { Strategy, ExtractJwt } = require('../js/passport.js')
-const { socketIoAuth } = require('../js/socket.io.js')
+const { BetterAuthModule, BetterAuthService, RevocationModule, RevocationService } = require('../js/nest/index.js')
+const { Strategy, ExtractJwt } = require('../js/passport/index.js')
+const { socketIoAuth } = require('../js/socket.io/index.js')
 const { connected, refused } = require('./helpers/sio.js')
 
 const db = memoryDb()

@@ -1,5 +1,5 @@
 'use strict'
-// js/errors.js: every code the JS glue and the CLI use is typed and documented, a missing
+// js/core/errors.js: every code the JS glue and the CLI use is typed and documented, a missing
 // peer is ERR_PEER_MISSING naming it, and codes are read back in one way.
 // The Rust side's codes are checked against the same two lists by src/error.rs's tests.
 
@@ -11,10 +11,10 @@ const path = require('node:path')
 const root = path.join(__dirname, '..')
 const read = (rel) => fs.readFileSync(path.join(root, rel), 'utf8')
 
-/** The ERR_ codes written as string literals in the JS sources (js/, bin/, bin/cli/). */
+/** The ERR_ codes written as string literals in the JS sources (js/ and bin/, folders included). */
 function codesInSources() {
-  const files = ['js', 'bin', 'bin/cli'].flatMap((dir) =>
-    fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.js')).map((f) => `${dir}/${f}`),
+  const files = ['js', 'bin'].flatMap((dir) =>
+    fs.readdirSync(path.join(root, dir), { recursive: true }).filter((f) => f.endsWith('.js')).map((f) => `${dir}/${f}`),
   )
   const codes = new Map()
   for (const file of files) {
@@ -41,7 +41,7 @@ describe('error codes of the JS glue', () => {
   })
 
   test('codes are read back with codeOf: an error without an authbridge code is ERR_INTERNAL (or the fallback)', () => {
-    const { codeOf, codedError, optionsErrors } = require('../js/errors.js')
+    const { codeOf, codedError, optionsErrors } = require('../js/core/errors.js')
     assert.equal(codeOf(codedError('ERR_TOKEN_MALFORMED', 'x')), 'ERR_TOKEN_MALFORMED')
     assert.equal(codeOf(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), 'ERR_INTERNAL')
     assert.equal(codeOf(null, 'ERR_JWKS_FETCH_FAILED'), 'ERR_JWKS_FETCH_FAILED')
@@ -52,7 +52,7 @@ describe('error codes of the JS glue', () => {
   })
 
   test('a peer dependency that is not installed is ERR_PEER_MISSING naming the package and the feature', () => {
-    const { requirePeer } = require('../js/peer.js')
+    const { requirePeer } = require('../js/core/peer.js')
     assert.throws(
       () => requirePeer('authbridge-test-peer-that-is-not-installed', 'the test feature'),
       (e) =>

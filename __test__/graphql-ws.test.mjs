@@ -14,7 +14,7 @@ const h = require('./helpers/ws.js')
 const WebSocket = require('ws')
 const { createClient } = require('graphql-ws')
 const { RevocationList } = require('..')
-const { graphqlWsAuth } = require('../js/graphql-ws.js')
+const { graphqlWsAuth } = require('../js/graphql-ws/index.js')
 
 const { NestFactory } = require('@nestjs/core')
 const { Module, UseGuards } = require('@nestjs/common')
@@ -237,7 +237,7 @@ describe('authbridge/graphql-ws: a revocation written through Redis on another n
   for (const [name, platform, config] of DRIVERS) {
     test(`${name}: node B revokes the subject, node A closes its subscription with 4403`, { skip }, async (t) => {
       const { createClient: createRedisClient } = require('redis')
-      const { redisRevocation } = require('../js/redis.js')
+      const { redisRevocation } = require('../js/redis/index.js')
       const redis = await startRedis()
       t.after(() => redis.stop())
       const clients = []

@@ -524,7 +524,7 @@ describe('integrations', () => {
   })
 
   test('JwtService (authbridge/nest): jwks: RemoteJwks, onModuleInit awaits the first load, verifyAsync follows a rotation', async (t) => {
-    const { JwtService } = require('../js/nest-jwt.js')
+    const { JwtService } = require('../js/nest/jwt.js')
     const { state, uri } = await keyServer(t)
     const jwks = remote(t, { jwksUri: uri, cooldown: 0 })
     const svc = new JwtService({ jwks, verifyOptions: { algorithms: ['RS256'] } })

@@ -49,7 +49,7 @@ after(async () => {
 
 test('the layout has two copies of Nest: the application resolves its own, authbridge (by its real path) another', () => {
   const fromApp = createRequire(path.join(dir, 'dist', 'main.mjs')).resolve('@nestjs/platform-socket.io')
-  const fromAuthbridge = createRequire(path.join(ROOT, 'js', 'nest.js')).resolve('@nestjs/platform-socket.io')
+  const fromAuthbridge = createRequire(path.join(ROOT, 'js', 'nest', 'index.js')).resolve('@nestjs/platform-socket.io')
   assert.ok(realpathSync(fromApp).startsWith(realpathSync(dir)), fromApp)
   assert.notEqual(realpathSync(fromApp), realpathSync(fromAuthbridge))
 })
@@ -70,7 +70,7 @@ test('authbridge/nest, loaded through the link, extends the application\'s IoAda
   assert.equal(r.status, 0, r.stderr)
   const out = JSON.parse(r.stdout)
   assert.equal(out.sameIoAdapter, true)
-  assert.equal(out.authbridgeReal, realpathSync(path.join(ROOT, 'js', 'nest.js')))
+  assert.equal(out.authbridgeReal, realpathSync(path.join(ROOT, 'js', 'nest', 'index.js')))
   assert.ok(realpathSync(out.commonPath).startsWith(realpathSync(dir)))
 })
 

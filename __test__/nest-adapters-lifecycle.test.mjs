@@ -16,8 +16,8 @@ const h = require('./helpers/ws.js')
 const { WebSocketServer } = require('ws')
 const { io: ioClient } = require('socket.io-client')
 const { RevocationList } = require('..')
-const { AuthenticatedSocketAdapter, AuthenticatedWsAdapter } = require('../js/nest.js')
-const { watchOf } = require('../js/socket.io.js')
+const { AuthenticatedSocketAdapter, AuthenticatedWsAdapter } = require('../js/nest/index.js')
+const { watchOf } = require('../js/socket.io/index.js')
 
 const { NestFactory } = require('@nestjs/core')
 const { Module } = require('@nestjs/common')
@@ -138,7 +138,7 @@ test("AuthenticatedWsAdapter: a server given as options.server is authenticated 
 })
 
 test('AuthenticatedWsAdapter: a server already guarded by an authbridge/ws verifyClient keeps it (not authenticated twice)', async (t) => {
-  const { wsVerifyClient } = require('../js/ws.js')
+  const { wsVerifyClient } = require('../js/ws/index.js')
   const own = wsVerifyClient(h.options())
   t.after(() => own.watch.close())
   const g = await wsAdapterWithOwnServer(t, {}, { verifyClient: own })

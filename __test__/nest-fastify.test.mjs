@@ -11,8 +11,8 @@ import 'reflect-metadata'
 
 const require = createRequire(import.meta.url)
 const h = require('./helpers/ws.js')
-const { Strategy } = require('../js/passport.js')
-const { gqlAuthGuard } = require('../js/graphql-ws.js')
+const { Strategy } = require('../js/passport/index.js')
+const { gqlAuthGuard } = require('../js/graphql-ws/index.js')
 
 const { NestFactory } = require('@nestjs/core')
 const { Controller, Get, Injectable, Module, Req, UnauthorizedException, UseGuards } = require('@nestjs/common')

@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url)
 const h = require('./helpers/ws.js')
 const WebSocket = require('ws')
 const { createClient } = require('graphql-ws')
-const { RevocationService } = require('../js/nest.js')
+const { RevocationService } = require('../js/nest/index.js')
 
 async function boot(t) {
   const { createGraphqlApp } = await import('../examples/nest-app/dist/main.mjs')

@@ -10,7 +10,7 @@ import 'reflect-metadata'
 const require = createRequire(import.meta.url)
 const h = require('./helpers/ws.js')
 const { RevocationList } = require('..')
-const { AuthenticatedWsAdapter } = require('../js/nest.js')
+const { AuthenticatedWsAdapter } = require('../js/nest/index.js')
 
 const { NestFactory } = require('@nestjs/core')
 const { Module } = require('@nestjs/common')

@@ -18,8 +18,8 @@ import passport from 'passport'
 
 const require = createRequire(import.meta.url)
 const { JwtVerifier, RemoteJwks } = require('../js/index.js')
-const { socketIoAuth } = require('../js/socket.io.js')
-const { Strategy } = require('../js/passport.js')
+const { socketIoAuth } = require('../js/socket.io/index.js')
+const { Strategy } = require('../js/passport/index.js')
 
 const RESOURCE = 'urn:authbridge:api'
 const CLIENT = { client_id: 'svc', client_secret: crypto.randomBytes(32).toString('hex') }

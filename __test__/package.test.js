@@ -38,7 +38,7 @@ test('npm pack, install into fresh CommonJS (TypeScript) and ESM projects, use e
     const platformTgz = run('npm', ['pack', '--silent', '--pack-destination', tmp], platformDir).trim().split('\n').pop()
     const mainTgz = run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', tmp], root).trim().split('\n').pop()
     const listing = execFileSync('tar', ['-tzf', path.join(tmp, mainTgz)], { encoding: 'utf8' })
-    for (const f of ['package/index.js', 'package/index.d.ts', 'package/js/nest.js', 'package/js/socket.io.js', 'package/js/passport.js', 'package/js/redis.js', 'package/js/redis.d.ts', 'package/js/nest-revocation.js', 'package/LICENSE']) {
+    for (const f of ['package/index.js', 'package/index.d.ts', 'package/js/nest/index.js', 'package/js/socket.io/index.js', 'package/js/passport/index.js', 'package/js/redis/index.js', 'package/js/redis/index.d.ts', 'package/js/nest/revocation.js', 'package/LICENSE']) {
       assert.ok(listing.includes(f), `${f} is in the tarball`)
     }
     assert.ok(!listing.includes('.node'), 'the main package ships no binary: platform packages do')

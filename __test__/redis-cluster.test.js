@@ -15,7 +15,7 @@ const assert = require('node:assert/strict')
 const { createCluster, createSentinel } = require('redis')
 const IORedis = require('ioredis')
 
-const { redisRevocation } = require('../js/redis.js')
+const { redisRevocation } = require('../js/redis/index.js')
 const { startCluster, startSentinel, clusterSkip, redisSkip } = require('./helpers/redis.js')
 
 const skip = clusterSkip()

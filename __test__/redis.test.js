@@ -20,7 +20,7 @@ const IORedis = require('ioredis')
 const jsonwebtoken = require('jsonwebtoken')
 
 const { JwtVerifier, RevocationList } = require('..')
-const { redisRevocation, _internals } = require('../js/redis.js')
+const { redisRevocation, _internals } = require('../js/redis/index.js')
 const { startRedis, redisSkip } = require('./helpers/redis.js')
 const { throwsCode } = require('./helpers/assert.js')
 
@@ -395,7 +395,7 @@ describe('authbridge/redis', { skip }, () => {
 
   test('connectToRedis: an unsupported client is ERR_INVALID_OPTIONS naming what was passed', async () => {
     const http = require('node:http')
-    const { AuthenticatedSocketAdapter } = require('../js/nest.js')
+    const { AuthenticatedSocketAdapter } = require('../js/nest/index.js')
     const adapter = new AuthenticatedSocketAdapter(http.createServer(), { jwt: { algorithms: ['HS256'], key: JWT_SECRET } })
     await assert.rejects(adapter.connectToRedis(new Map()), (err) => err.code === 'ERR_INVALID_OPTIONS' && /got a Map/.test(err.message))
     await assert.rejects(adapter.connectToRedis(undefined), (err) => err.code === 'ERR_INVALID_OPTIONS' && /got undefined/.test(err.message))

@@ -14,7 +14,7 @@ import jsonwebtoken from 'jsonwebtoken'
 
 const require = createRequire(import.meta.url)
 const { RevocationList, AuthJsSession, HandshakeAuthenticator, JwtVerifier } = require('../js/index.js')
-const { revocationJwtCallback } = require('../js/authjs.js')
+const { revocationJwtCallback } = require('../js/authjs/index.js')
 const { throwsCode } = require('./helpers/assert.js')
 
 const SECRET = crypto.randomBytes(32).toString('base64')

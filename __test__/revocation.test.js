@@ -15,8 +15,8 @@ const { io: ioClient } = require('socket.io-client')
 const jsonwebtoken = require('jsonwebtoken')
 
 const { RevocationList, JwtVerifier, AuthJsSession, HandshakeAuthenticator } = require('..')
-const { socketIoAuth } = require('../js/socket.io.js')
-const { Strategy } = require('../js/passport.js')
+const { socketIoAuth } = require('../js/socket.io/index.js')
+const { Strategy } = require('../js/passport/index.js')
 const { throwsCode } = require('./helpers/assert.js')
 const { next } = require('./helpers/sio.js')
 
@@ -158,7 +158,7 @@ describe('RevocationList', () => {
   })
 
   test('JwtService (JwtModule drop-in) refuses a revoked token', async () => {
-    const { JwtService } = require('../js/nest-jwt.js')
+    const { JwtService } = require('../js/nest/jwt.js')
     const list = new RevocationList()
     const svc = new JwtService({ secret: JWT_SECRET, verifyOptions: { algorithms: ['HS256'] }, revocation: list })
     const t = access('kim')
@@ -257,7 +257,7 @@ describe('socketIoAuth and revocation', () => {
 
 describe('connection state recovery and revocation', () => {
   const { connected, refused, wire } = require('./helpers/sio.js')
-  const { useOnAllNamespaces } = require('../js/socket.io.js')
+  const { useOnAllNamespaces } = require('../js/socket.io/index.js')
 
   test("a revoked user's recovering socket is refused, and reads no missed packet", async (t) => {
     const list = new RevocationList()

@@ -1,6 +1,6 @@
 'use strict'
 
-// The connection watch (js/connection-lifetime.js) and its Socket.IO adapter: a revocation
+// The connection watch (js/core/connection-lifetime.js) and its Socket.IO adapter: a revocation
 // closes exactly the connections it names (by jti, by subject, across namespaces, after
 // auth_refresh, after connection state recovery), a change reads only the connections it
 // names, sweeps run in slices and lose no change, a disconnected socket leaves every index;
@@ -18,8 +18,8 @@ const { io: ioClient } = require('socket.io-client')
 const jsonwebtoken = require('jsonwebtoken')
 
 const { RevocationList, HandshakeAuthenticator } = require('..')
-const { socketIoAuth, useOnAllNamespaces, watchOf } = require('../js/socket.io.js')
-const { ConnectionWatch, clockOf } = require('../js/connection-lifetime.js')
+const { socketIoAuth, useOnAllNamespaces, watchOf } = require('../js/socket.io/index.js')
+const { ConnectionWatch, clockOf } = require('../js/core/connection-lifetime.js')
 const { next, connected, refused, wire } = require('./helpers/sio.js')
 
 const JWT_SECRET = crypto.randomBytes(32).toString('hex')

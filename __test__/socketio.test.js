@@ -19,7 +19,7 @@ const { io: ioClient, Manager } = require('socket.io-client')
 const jsonwebtoken = require('jsonwebtoken')
 
 const { JwtSigner } = require('..')
-const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io.js')
+const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io/index.js')
 const keys = require('./helpers/keys.js')
 
 // ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// The hand-written declarations of the drop-ins (js/passport.d.ts, js/nest-jwt.d.ts) accept
+// The hand-written declarations of the drop-ins (js/passport/index.d.ts, js/nest/jwt.d.ts) accept
 // passport-jwt and @nestjs/jwt code with only the imports changed: tsc compiles
 // __test__/types/dropins.mts (and refuses a loosening option there, to show it checks).
 

@@ -11,8 +11,8 @@ const { setTimeout: sleep } = require('node:timers/promises')
 const { WebSocketServer } = require('ws')
 
 const { RevocationList, HandshakeAuthenticator } = require('..')
-const { wsVerifyClient, watchConnection, watchOf, CLOSE_EXPIRED, CLOSE_REVOKED } = require('../js/ws.js')
-const { MAX_TIMER_MS } = require('../js/timers.js')
+const { wsVerifyClient, watchConnection, watchOf, CLOSE_EXPIRED, CLOSE_REVOKED } = require('../js/ws/index.js')
+const { MAX_TIMER_MS } = require('../js/core/timers.js')
 const h = require('./helpers/ws.js')
 
 /**

@@ -349,7 +349,7 @@ for (const provider of [false, true]) {
   cases.push({
     name: `passport strategy, HS256 Bearer (${provider ? 'secretOrKeyProvider, a fresh Buffer per request' : 'secretOrKey'})`,
     peers: async () => {
-      const { Strategy, ExtractJwt } = require('../js/passport.js')
+      const { Strategy, ExtractJwt } = require('../js/passport/index.js')
       const PassportJwt = require('passport-jwt')
       const token = await signWith('HS256', claims())
       const req = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } }
@@ -373,7 +373,7 @@ cases.push({
   // against authbridge's drop-in and the bare verifier: the issue-15 target is at most +10%.
   name: 'nest JwtService.verify, HS256',
   peers: async () => {
-    const { JwtService } = require('../js/nest-jwt.js')
+    const { JwtService } = require('../js/nest/jwt.js')
     const { JwtService: NestJwtService } = require('@nestjs/jwt')
     const token = await signWith('HS256', claims())
     const options = { secret, verifyOptions: { algorithms: ['HS256'] } }
@@ -391,7 +391,7 @@ cases.push({
   // cookie a browser sends: what it adds to a bare decode.
   name: 'passport strategy, Auth.js session cookie among four',
   peers: async () => {
-    const { Strategy } = require('../js/passport.js')
+    const { Strategy } = require('../js/passport/index.js')
     const token = await authCore.encode({ token: sessionClaims, secret: AUTH_SECRET, salt: SALT })
     const req = { method: 'GET', url: '/', headers: { host: 'localhost:3001', cookie: `theme=dark; _ga=GA1.1.1234567890.1700000000; authjs.csrf-token=abc%7Cdef; ${SALT}=${token}` } }
     return [

@@ -48,7 +48,7 @@ const TRANSPORTS = {
     variants: {
       'no authentication': () => () => {},
       'authbridge socketIoAuth (all namespaces)': () => {
-        const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io.js')
+        const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io/index.js')
         return (io) => useOnAllNamespaces(io, socketIoAuth(AUTH))
       },
       'hand-written jsonwebtoken middleware': () => (io) =>
@@ -77,7 +77,7 @@ const TRANSPORTS = {
     variants: {
       'no authentication': () => ({}),
       'authbridge wsVerifyClient + watchConnection': () => {
-        const { wsVerifyClient, watchConnection } = require('../js/ws.js')
+        const { wsVerifyClient, watchConnection } = require('../js/ws/index.js')
         return { verifyClient: wsVerifyClient(AUTH), admit: watchConnection }
       },
       'hand-written jsonwebtoken verifyClient': () => ({
@@ -109,7 +109,7 @@ const TRANSPORTS = {
     variants: {
       'no authentication': () => ({}),
       'authbridge graphqlWsAuth (onConnect, context)': () => {
-        const { graphqlWsAuth } = require('../js/graphql-ws.js')
+        const { graphqlWsAuth } = require('../js/graphql-ws/index.js')
         return { ...graphqlWsAuth(AUTH) }
       },
       'hand-written jsonwebtoken onConnect': () => ({

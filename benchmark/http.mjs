@@ -80,7 +80,7 @@ async function strategyFor(variant, kase, m) {
         }
       }
     case 'authbridge Strategy': {
-      const { Strategy, ExtractJwt } = require('../js/passport.js')
+      const { Strategy, ExtractJwt } = require('../js/passport/index.js')
       if (kase === 'cookie') {
         return class extends Strategy {
           constructor(cb) {

@@ -39,10 +39,12 @@ const { Server } = require('socket.io')
 const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics')
 const promClient = require('prom-client')
 
+/** An entry point of a checkout, by its package.json `exports` (the base may have another js/ layout). */
+const entry = (root, sub) => path.join(root, require(path.join(root, 'package.json')).exports[sub].default)
 const load = (root) => ({
-  ab: require(path.join(root, 'js', 'index.js')),
-  sio: require(path.join(root, 'js', 'socket.io.js')),
-  passport: require(path.join(root, 'js', 'passport.js')),
+  ab: require(entry(root, '.')),
+  sio: require(entry(root, './socket.io')),
+  passport: require(entry(root, './passport')),
 })
 const base = load(BASE)
 const ours = load(ROOT)

@@ -38,7 +38,7 @@ switch (what) {
   }
   case 'strategy': {
     // authbridge/passport as passport runs it: authenticate(req) with success/fail set per call.
-    const { Strategy, ExtractJwt } = require('../js/passport.js')
+    const { Strategy, ExtractJwt } = require('../js/passport/index.js')
     const s = new Strategy({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: secret, algorithms: ['HS256'] }, (p, done) => done(null, p))
     const req = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } }
     const run = Object.create(s)

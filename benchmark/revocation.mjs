@@ -33,7 +33,7 @@ const AUTH_SECRET = crypto.randomBytes(32).toString('hex')
 // ------------------------------------------------------------------ child: one node
 if (args[0] === '--serve') {
   const { Server } = require('socket.io')
-  const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io.js')
+  const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io/index.js')
   const list = new ab.RevocationList()
   let store = null
   const server = http.createServer()
@@ -41,7 +41,7 @@ if (args[0] === '--serve') {
   if (process.env.REDIS_URL) {
     const { createClient } = require('redis')
     const { createAdapter } = require('@socket.io/redis-adapter')
-    const { redisRevocation } = require('../js/redis.js')
+    const { redisRevocation } = require('../js/redis/index.js')
     const client = createClient({ url: process.env.REDIS_URL })
     await client.connect()
     const pub = client.duplicate()
@@ -195,7 +195,7 @@ async function handshakes() {
   try {
     // Seed the shared list as in part 1, so that each node loads it at start.
     const { createClient } = require('redis')
-    const { redisRevocation } = require('../js/redis.js')
+    const { redisRevocation } = require('../js/redis/index.js')
     const c = createClient({ url: redis.url })
     await c.connect()
     const seed = await redisRevocation({ client: c, prefix: 'bench:' })

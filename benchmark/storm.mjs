@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url)
 const { Server } = require('socket.io')
 const { io: connect } = require('socket.io-client')
 const jwt = require('jsonwebtoken')
-const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io.js')
+const { socketIoAuth, useOnAllNamespaces } = require('../js/socket.io/index.js')
 
 const TOTAL = Number(process.argv[2] || 5000)
 const CONCURRENCY = Number(process.argv[3] || 200)

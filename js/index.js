@@ -8,8 +8,9 @@
 // here (inline-cached loads) is cheaper than the addon walking the object through napi.
 
 const native = require('../index.js')
-const { RemoteJwks, missed } = require('./jwks.js')
-const { trustProxyPredicate, requestSecure, reqSecure } = require('./socket-origin.js')
+const { RemoteJwks, missed } = require('./jwks/index.js')
+const { trustProxyPredicate, requestSecure, reqSecure } = require('./core/origin.js')
+const { expiresAtOf } = require('./core/connection-lifetime.js')
 
 const metrics = require('./metrics/channels.js')
 
@@ -91,7 +92,7 @@ const kHandle = Symbol('authbridge.handle')
 const kDirect = Symbol('authbridge.directHandle')
 const kTrust = Symbol('authbridge.trustProxy')
 const kLookup = Symbol('authbridge.betterAuthLookup')
-const { BetterAuthSession, lookupState, authenticateByLookup, verifyByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth.js')
+const { BetterAuthSession, lookupState, authenticateByLookup, verifyByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth/index.js')
 const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
 // _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
 const KINDS = { 32: 'jwt', 9: 'authjs', 10: 'better-auth' }
@@ -455,14 +456,6 @@ function verifyJws(token, options) {
 function verifyJwsAsync(token, options) {
   const remote = options && options.jwks instanceof RemoteJwks ? options.jwks : null
   return retryOnce(remote, () => native.verifyJws(token, options))
-}
-
-/**
- * Milliseconds since the epoch at which the claims stop being valid (exp * 1000), or null.
- * Its home is js/connection-lifetime.js, which requires this file: required on first use.
- */
-function expiresAtOf(claims) {
-  return require('./connection-lifetime.js').expiresAtOf(claims)
 }
 
 // Spread from require() so that ESM `import { X } from 'authbridge'` sees every name

@@ -12,7 +12,7 @@ import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:pe
 const require = createRequire(import.meta.url)
 const { createClient } = require('redis')
 const { RevocationList } = require('../../index.js')
-const { redisRevocation } = require('../../js/redis.js')
+const { redisRevocation } = require('../../js/redis/index.js')
 const { startRedis, redisSkip } = require('../../__test__/helpers/redis.js')
 
 const SELF = fileURLToPath(import.meta.url)

@@ -134,10 +134,13 @@ async function clients() {
 }
 
 // ------------------------------------------------------------------ the server side
+/** A file of a js/ directory: the first of its paths that exists (folders by integration, else the older flat js/). */
+const inJs = (jsDir, ...rels) => path.join(jsDir, rels.find((r) => fs.existsSync(path.join(jsDir, r))) ?? rels[0])
+
 async function measure({ sizes, log, impl }) {
   const jsDir = impl ? path.resolve(impl) : path.join(ROOT, 'js')
   const { RevocationList } = require(path.join(jsDir, 'index.js'))
-  const { socketIoAuth, useOnAllNamespaces, watchOf } = require(path.join(jsDir, 'socket.io.js'))
+  const { socketIoAuth, useOnAllNamespaces, watchOf } = require(inJs(jsDir, 'socket.io/index.js', 'socket.io.js'))
   const { Server } = require('socket.io')
   const SECRET = crypto.randomBytes(32).toString('hex')
   const EXP = Math.floor(Date.now() / 1000) + 3600
@@ -297,7 +300,7 @@ async function plainSweep({ log, impl }) {
   const jsDir = impl ? path.resolve(impl) : path.join(ROOT, 'js')
   let lifetime
   try {
-    lifetime = require(path.join(jsDir, 'connection-lifetime.js'))
+    lifetime = require(inJs(jsDir, 'core/connection-lifetime.js', 'connection-lifetime.js'))
   } catch {
     return []
   }

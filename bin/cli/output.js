@@ -2,7 +2,7 @@
 // What the CLI prints: text taken from a token is escaped so that it cannot drive the
 // terminal or forge a line of output; library errors are printed as `code: message`.
 
-const { errorLine, isCoded } = require('../../js/errors.js')
+const { errorLine, isCoded } = require('../../js/core/errors.js')
 
 /**
  * Escapes control characters (C0, DEL, C1) and bidirectional overrides, so that text taken

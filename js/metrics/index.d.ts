@@ -1,5 +1,5 @@
 import type { ErrorCode, RemoteJwks } from '../../index'
-import type { RedisRevocation } from '../redis'
+import type { RedisRevocation } from '../redis/index'
 
 /** Where a checked token came from (null: unknown, or a token given directly). */
 export type CheckSource = 'auth' | 'header' | 'cookie' | 'query' | null

@@ -10,9 +10,9 @@
 const dc = require('node:diagnostics_channel')
 const channels = require('./channels.js')
 const state = require('./state.js')
-const { requirePeer } = require('../peer.js')
-const { optionsError, isModuleNotFound } = require('../errors.js')
-const { health } = require('../health.js')
+const { requirePeer } = require('../core/peer.js')
+const { optionsError, isModuleNotFound } = require('../core/errors.js')
+const { health } = require('./health.js')
 const aggregate = require('./aggregate.js')
 
 // Handshake time buckets, in seconds (50 µs .. 5 s: native checks take microseconds; a key

@@ -6,10 +6,10 @@
 // @nestjs/terminus itself is not required: the indicator returns terminus's result shape
 // ({ [key]: { status: 'up' | 'down', ... } }), which HealthCheckService turns into 200 / 503.
 
-const { Module, Injectable, Inject, Controller, Get, Header } = require('../peer.js').requirePeer('@nestjs/common', 'authbridge/metrics/nest')
-const { health } = require('../health.js')
+const { Module, Injectable, Inject, Controller, Get, Header } = require('../core/peer.js').requirePeer('@nestjs/common', 'authbridge/metrics/nest')
+const { health } = require('./health.js')
 const { openTelemetryMetrics, prometheusMetrics } = require('./index.js')
-const { optionsErrors } = require('../errors.js')
+const { optionsErrors } = require('../core/errors.js')
 
 const OPTIONS = Symbol.for('authbridge:OBSERVABILITY_OPTIONS')
 const optionsError = optionsErrors('authbridge AuthbridgeObservabilityModule')
@@ -103,7 +103,7 @@ class AuthbridgeObservabilityModule {
     if (path !== false && typeof path !== 'string') throw optionsError('metricsPath must be a path or false')
     const controllers = []
     if (o.prometheus && path !== false) {
-      const prom = require('../peer.js').requirePeer('prom-client', 'authbridge/metrics/nest (prometheus)')
+      const prom = require('../core/peer.js').requirePeer('prom-client', 'authbridge/metrics/nest (prometheus)')
       const registry = (o.prometheus !== true && o.prometheus.registry) || prom.register
       controllers.push(metricsController(path, registry.contentType || 'text/plain; version=0.0.4; charset=utf-8'))
     }

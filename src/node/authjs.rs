@@ -90,11 +90,15 @@ pub struct SessionCore {
     now: Option<FunctionRef<(), f64>>,
 }
 
+impl super::handle::Core for SessionCore {
+    const CLASS: &'static str = "AuthJsSession";
+}
+
 /// The claims of a session token as JSON text; `handle` is `AuthJsSession#_handle()`.
 /// js/index.js parses it: this is the package's `AuthJsSession#decode`.
 /// Exported as `_authjsDecodeText` by `raw` (a plain N-API callback).
 pub fn authjs_decode_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core = super::handle::session(env, handle)?;
+    let core = super::handle::core::<SessionCore>(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
         let claims = guard(env, || crate::metrics::record(crate::metrics::Verifier::AuthJs, core.inner.decode(token, now)))?;
@@ -121,7 +125,7 @@ impl AuthJsSession {
     /// The handle `_authjsDecodeText` takes (js/index.js keeps one per instance).
     #[napi(js_name = "_handle")]
     pub fn handle(&self) -> f64 {
-        self.handle.get(|| super::handle::Core::Session(self.core.clone()))
+        self.handle.get(|| self.core.clone())
     }
 
     /// The session cookie name this instance reads.

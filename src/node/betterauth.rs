@@ -127,11 +127,15 @@ pub struct BetterAuthCore {
     now: Option<FunctionRef<(), f64>>,
 }
 
+impl super::handle::Core for BetterAuthCore {
+    const CLASS: &'static str = "BetterAuthSession";
+}
+
 /// A cookie-cache value decoded and checked, as JSON text; `handle` is
 /// `BetterAuthSession#_handle()`. js/better-auth.js parses it: this is the package's
 /// `BetterAuthSession#decode`. Exported as `_betterAuthDecodeText` by `raw`.
 pub fn better_auth_decode_text<'e>(env: &'e Env, handle: f64, value: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let core = super::handle::better_auth(env, handle)?;
+    let core = super::handle::core::<BetterAuthCore>(env, handle)?;
     super::args::with_token(env, &value, |value| {
         let now = clock(env, &core.now)?;
         let cache = guard(env, || crate::metrics::record(crate::metrics::Verifier::BetterAuth, core.inner.decode(value, now).and_then(|c| core.inner.check_revoked(&c, now).map(|_| c))))?;
@@ -142,7 +146,7 @@ pub fn better_auth_decode_text<'e>(env: &'e Env, handle: f64, value: Unknown) ->
 /// The session in a Cookie header as JSON text, or null (neither cookie present); the
 /// package's `BetterAuthSession#decodeCookieHeader`. Exported as `_betterAuthCookieHeaderText`.
 pub fn better_auth_cookie_header_text<'e>(env: &'e Env, handle: f64, header: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
-    let core = super::handle::better_auth(env, handle)?;
+    let core = super::handle::core::<BetterAuthCore>(env, handle)?;
     if header.get_type()? != ValueType::String {
         // The error names the argument.
         string_arg(env, &header, "the Cookie header")?;
@@ -168,7 +172,7 @@ impl BetterAuthSession {
     /// The handle `_betterAuthDecodeText` takes (js/better-auth.js keeps one per instance).
     #[napi(js_name = "_handle")]
     pub fn handle(&self) -> f64 {
-        self.handle.get(|| super::handle::Core::BetterAuth(self.core.clone()))
+        self.handle.get(|| self.core.clone())
     }
 
     /// The cookie-cache cookie name read by decodeCookieHeader (`<prefix>.session_data`).

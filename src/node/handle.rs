@@ -8,36 +8,33 @@
 //! than another instance. Each JS thread (worker) has its own table, as it has its own
 //! instances.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use napi::Env;
 
-use super::authjs::SessionCore;
-use super::betterauth::BetterAuthCore;
 use super::errors::to_js;
-use super::handshake::HandshakeCore;
-use super::jwt::VerifierCore;
 use crate::error::Error as CoreError;
 
-/// The core of one instance.
-#[derive(Clone)]
-pub enum Core {
-    Jwt(Arc<VerifierCore>),
-    Handshake(Arc<HandshakeCore>),
-    Session(Arc<SessionCore>),
-    BetterAuth(Arc<BetterAuthCore>),
+/// What a handle can name: the core of one instance (`VerifierCore`, `HandshakeCore`,
+/// `SessionCore`, `BetterAuthCore` implement it beside their classes; the table knows them only by this).
+pub trait Core: Any {
+    /// The JS class whose `_handle()` gives the number, for the error a wrong one gets.
+    const CLASS: &'static str;
 }
 
 const SLOT_BITS: u32 = 24;
 const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 const GENERATION_BITS: u32 = 27;
-/// Added to a HandshakeAuthenticator's handle: its direct calls (see the module's comment).
+/// Added to a handle by the class's `_directHandle()`: the public methods' calls, counted
+/// natively as 'direct' checks (src/metrics.rs); the integrations use the plain handle.
 pub const DIRECT: f64 = (1u64 << (SLOT_BITS + GENERATION_BITS)) as f64;
 
 #[derive(Default)]
 struct Table {
-    slots: Vec<(u32, Option<Core>)>,
+    /// (generation, the instance's `Arc<impl Core>`)
+    slots: Vec<(u32, Option<Box<dyn Any>>)>,
     free: Vec<usize>,
 }
 
@@ -52,7 +49,7 @@ pub struct Handle(Cell<Option<f64>>);
 
 impl Handle {
     /// The number for `core` (registered on the first call).
-    pub fn get(&self, core: impl FnOnce() -> Core) -> f64 {
+    pub fn get<T: Core>(&self, core: impl FnOnce() -> Arc<T>) -> f64 {
         if let Some(id) = self.0.get() {
             return id;
         }
@@ -66,7 +63,7 @@ impl Handle {
                 }
             };
             let generation = t.slots[slot].0.wrapping_add(1) & ((1 << GENERATION_BITS) - 1);
-            t.slots[slot] = (generation, Some(core()));
+            t.slots[slot] = (generation, Some(Box::new(core())));
             (u64::from(generation) << SLOT_BITS | slot as u64) as f64
         });
         self.0.set(Some(id));
@@ -93,65 +90,24 @@ impl Drop for Handle {
 
 /// The core a handle names, or ERR_INVALID_OPTIONS (not a number from `_handle()`, its
 /// instance is gone, or it names another kind of instance).
-fn lookup(env: &Env, id: f64, what: &str) -> napi::Result<Core> {
+pub fn core<T: Core>(env: &Env, id: f64) -> napi::Result<Arc<T>> {
     let found = if id.is_finite() && id >= 0.0 && id.fract() == 0.0 && id < 9.0e15 {
         let (generation, slot) = ((id as u64 >> SLOT_BITS) as u32, (id as u64 & SLOT_MASK) as usize);
         TABLE.with(|t| match t.try_borrow().ok()?.slots.get(slot) {
-            Some((g, Some(core))) if *g == generation => Some(core.clone()),
+            Some((g, Some(core))) if *g == generation => core.downcast_ref::<Arc<T>>().cloned(),
             _ => None,
         })
     } else {
         None
     };
-    found.ok_or_else(|| wrong(env, what))
+    found.ok_or_else(|| to_js(env, CoreError::options(format!("not a live {} handle (the number its _handle() returns)", T::CLASS))))
 }
 
-fn wrong(env: &Env, what: &str) -> napi::Error {
-    to_js(env, CoreError::options(format!("not a live {what} handle (the number its _handle() returns)")))
-}
-
-pub fn jwt(env: &Env, id: f64) -> napi::Result<Arc<VerifierCore>> {
-    match lookup(env, id, "JwtVerifier")? {
-        Core::Jwt(c) => Ok(c),
-        _ => Err(wrong(env, "JwtVerifier")),
-    }
-}
-
-/// As `jwt`, for a handle that may carry `DIRECT`: the core, and whether it did.
-pub fn jwt_direct(env: &Env, id: f64) -> napi::Result<(Arc<VerifierCore>, bool)> {
+/// As `core`, for a handle that may carry `DIRECT`: the core, and whether it did.
+pub fn core_direct<T: Core>(env: &Env, id: f64) -> napi::Result<(Arc<T>, bool)> {
     if id >= DIRECT {
-        Ok((jwt(env, id - DIRECT)?, true))
+        Ok((core::<T>(env, id - DIRECT)?, true))
     } else {
-        Ok((jwt(env, id)?, false))
-    }
-}
-
-pub fn handshake(env: &Env, id: f64) -> napi::Result<Arc<HandshakeCore>> {
-    match lookup(env, id, "HandshakeAuthenticator")? {
-        Core::Handshake(c) => Ok(c),
-        _ => Err(wrong(env, "HandshakeAuthenticator")),
-    }
-}
-
-/// As `handshake`, for a handle that may carry `DIRECT`: the core, and whether it did.
-pub fn handshake_direct(env: &Env, id: f64) -> napi::Result<(Arc<HandshakeCore>, bool)> {
-    if id >= DIRECT {
-        Ok((handshake(env, id - DIRECT)?, true))
-    } else {
-        Ok((handshake(env, id)?, false))
-    }
-}
-
-pub fn session(env: &Env, id: f64) -> napi::Result<Arc<SessionCore>> {
-    match lookup(env, id, "AuthJsSession")? {
-        Core::Session(c) => Ok(c),
-        _ => Err(wrong(env, "AuthJsSession")),
-    }
-}
-
-pub fn better_auth(env: &Env, id: f64) -> napi::Result<Arc<BetterAuthCore>> {
-    match lookup(env, id, "BetterAuthSession")? {
-        Core::BetterAuth(c) => Ok(c),
-        _ => Err(wrong(env, "BetterAuthSession")),
+        Ok((core::<T>(env, id)?, false))
     }
 }

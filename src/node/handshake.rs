@@ -81,6 +81,10 @@ pub struct HandshakeCore {
     origins: OriginRule,
 }
 
+impl super::handle::Core for HandshakeCore {
+    const CLASS: &'static str = "HandshakeAuthenticator";
+}
+
 fn to_field<'a>(s: &'a Option<String>, bad: Option<&'static str>) -> Field<'a> {
     match (s, bad) {
         (Some(s), _) => Field::Str(s.as_str()),
@@ -174,7 +178,7 @@ pub fn handshake_authenticate<'e>(
     let secure = secure_value(&secure)?;
     let (auth_s, auth_bad) = field_value(&auth)?;
     let (query_s, query_bad) = field_value(&query)?;
-    let (core, direct) = super::handle::handshake_direct(env, handle)?;
+    let (core, direct) = super::handle::core_direct::<HandshakeCore>(env, handle)?;
     let (authorization, origin, host) = (string_value(&authorization)?, string_value(&origin)?, string_value(&host)?);
     let run = |cookie: Option<&str>| core.run(env, &auth_s, auth_bad, &query_s, query_bad, authorization, cookie, origin, host, secure, verdict, direct);
     // The Cookie header (often the longest string here) goes through the one-call copy.
@@ -201,7 +205,7 @@ pub fn handshake_authenticate<'e>(
 /// text with the kind coded as `json::kind_text` codes it, for the JS wrapper (js/index.js).
 /// Exported as `_handshakeVerifyToken` by `raw` (a plain N-API callback).
 pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let (core, direct) = super::handle::handshake_direct(env, handle)?;
+    let (core, direct) = super::handle::core_direct::<HandshakeCore>(env, handle)?;
     let env_ref = env;
     let env = *env;
     let token = super::args::token_arg(&env, &token)?;
@@ -229,7 +233,7 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> 
 /// the wrapper then makes the full call.
 /// Exported as `_handshakeAuthToken` by `raw` (a plain N-API callback).
 pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
-    let (core, direct) = super::handle::handshake_direct(env, handle)?;
+    let (core, direct) = super::handle::core_direct::<HandshakeCore>(env, handle)?;
     let env_ref = env;
     let env = *env;
     if core.inner.first_source() != handshake::Source::Auth || token.get_type()? != ValueType::String {
@@ -264,7 +268,7 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> na
 /// the extractor would find no token.
 /// Exported as `_handshakeVerifyBearer` by `raw` (a plain N-API callback).
 pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unknown) -> napi::Result<Option<napi::JsString<'e>>> {
-    let core = super::handle::handshake(env, handle)?;
+    let core = super::handle::core::<HandshakeCore>(env, handle)?;
     let env_ref = env;
     let env = *env;
     if authorization.get_type()? != ValueType::String {
@@ -290,7 +294,7 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unk
 /// `secure`: the request came over TLS (js/index.js decides it, see `trustProxy`).
 #[napi(js_name = "_handshakeCheckOrigin", ts_args_type = "handle: number, origin: unknown, host: unknown, originAllowed?: boolean, secure?: boolean")]
 pub fn handshake_check_origin(env: &Env, handle: f64, origin: Unknown, host: Unknown, origin_allowed: Option<Unknown>, secure: Option<Unknown>) -> napi::Result<()> {
-    let core = super::handle::handshake(env, handle)?;
+    let core = super::handle::core::<HandshakeCore>(env, handle)?;
     let verdict = verdict_arg(env, &origin_allowed)?;
     let secure = match &secure {
         Some(s) => secure_value(s)?,
@@ -311,7 +315,7 @@ pub fn handshake_check_origin(env: &Env, handle: f64, origin: Unknown, host: Unk
 /// cookie is absent. Throws ERR_INVALID_OPTIONS when no `betterAuth` is configured.
 #[napi(js_name = "_handshakeBetterAuthToken", ts_args_type = "handle: number, cookie: string")]
 pub fn handshake_better_auth_token(env: Env, handle: f64, cookie: Unknown) -> napi::Result<Option<String>> {
-    let core = super::handle::handshake(&env, handle)?;
+    let core = super::handle::core::<HandshakeCore>(&env, handle)?;
     let Some(b) = &core.inner.better_auth else {
         return Err(to_js(&env, CoreError::options("no betterAuth options are configured")));
     };
@@ -324,7 +328,7 @@ pub fn handshake_better_auth_token(env: Env, handle: f64, cookie: Unknown) -> na
 /// `auth.token`): the session token, its signature checked with the current secret.
 #[napi(js_name = "_handshakeBetterAuthSignedToken", ts_args_type = "handle: number, value: string")]
 pub fn handshake_better_auth_signed_token(env: Env, handle: f64, value: Unknown) -> napi::Result<String> {
-    let core = super::handle::handshake(&env, handle)?;
+    let core = super::handle::core::<HandshakeCore>(&env, handle)?;
     let Some(b) = &core.inner.better_auth else {
         return Err(to_js(&env, CoreError::options("no betterAuth options are configured")));
     };
@@ -339,7 +343,7 @@ pub fn handshake_better_auth_signed_token(env: Env, handle: f64, value: Unknown)
 /// `until` (seconds since the epoch, or null) caps the claims' exp: when the lookup is asked again.
 #[napi(js_name = "_handshakeBetterAuthLookup", ts_args_type = "handle: number, json: string, token: string, until: number | null")]
 pub fn handshake_better_auth_lookup<'e>(env: &'e Env, handle: f64, json_text: String, token: String, until: Option<f64>) -> napi::Result<napi::JsString<'e>> {
-    let core = super::handle::handshake(env, handle)?;
+    let core = super::handle::core::<HandshakeCore>(env, handle)?;
     let Some(b) = &core.inner.better_auth else {
         return Err(to_js(env, CoreError::options("no betterAuth options are configured")));
     };
@@ -477,7 +481,7 @@ impl HandshakeAuthenticator {
     /// The handle `_handshakeAuthenticate` / `_handshakeVerifyToken` take (js/index.js keeps one).
     #[napi(js_name = "_handle")]
     pub fn handle(&self) -> f64 {
-        self.handle.get(|| super::handle::Core::Handshake(self.core.clone()))
+        self.handle.get(|| self.core.clone())
     }
 
     /// Authenticates `socket.handshake` (or any `{ auth, headers, query }`). On failure the

@@ -11,11 +11,9 @@ use super::args::{clock, options_arg, token_arg};
 use super::errors::{guard, to_js};
 use super::json;
 use super::options::{JwsOptions, SignOptions, VerifierOptions};
-use crate::error::{Error as CoreError, ErrorCode};
+use crate::error::Error as CoreError;
 use crate::jwt;
 use crate::key::KeyInput;
-use crate::remote::RemoteKeys;
-use crate::util::now_seconds;
 
 #[napi(object, object_from_js = false)]
 pub struct CompleteResult<'e> {
@@ -30,58 +28,6 @@ pub struct JwsResult<'e> {
     #[napi(ts_type = "Record<string, unknown>")]
     pub header: Unknown<'e>,
     pub payload: Buffer,
-}
-
-/// The native key set behind `RemoteJwks` (js/jwks.js extends it): parses and filters
-/// each fetched set and shares it with every verifier built with it. Not meant to be
-/// used directly.
-#[napi]
-pub struct JwksKeySet {
-    pub(super) shared: Arc<RemoteKeys>,
-}
-
-#[napi]
-impl JwksKeySet {
-    #[napi(constructor)]
-    pub fn new() -> Self {
-        JwksKeySet { shared: Arc::new(RemoteKeys::new()) }
-    }
-
-    /// Parses a fetched JWK Set (JSON text) and swaps it in; returns the usable key ids.
-    /// ERR_JWKS_INVALID / ERR_JWKS_TOO_LARGE leave the current set in place.
-    #[napi(js_name = "_load")]
-    pub fn load(&self, env: Env, text: String, max_keys: f64) -> napi::Result<Vec<String>> {
-        guard(&env, || {
-            let value = crate::json::parse_strict(&text)
-                .map_err(|why| CoreError::new(ErrorCode::JwksInvalid, format!("the fetched JWK Set is not valid JSON ({why})")))?;
-            let max = if max_keys.is_finite() && max_keys >= 1.0 { max_keys as usize } else { 100 };
-            self.shared.load(&value, max)
-        })
-    }
-
-    /// A refresh found the set unchanged: fresh again.
-    #[napi(js_name = "_markFresh")]
-    pub fn mark_fresh(&self) {
-        self.shared.mark_fresh()
-    }
-
-    /// A refresh failed: serve the current set until `until` (seconds since the epoch).
-    #[napi(js_name = "_markFailing")]
-    pub fn mark_failing(&self, until: f64) {
-        self.shared.mark_failing(until)
-    }
-
-    /// True once refreshes have failed for longer than staleWhileError.
-    #[napi(js_name = "_isStale")]
-    pub fn is_stale(&self) -> bool {
-        self.shared.is_stale(now_seconds())
-    }
-}
-
-impl Default for JwksKeySet {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Verifies JWTs with pinned algorithms and keys prepared once, in the constructor.
@@ -117,6 +63,10 @@ impl JwtVerifier {
     }
 }
 
+impl super::handle::Core for VerifierCore {
+    const CLASS: &'static str = "JwtVerifier";
+}
+
 impl VerifierCore {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, jwt::JwtVerifier> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
@@ -128,7 +78,7 @@ impl VerifierCore {
 /// `_jwtVerifyText` by `raw` (a plain N-API callback).
 /// Counted natively (src/metrics.rs) when `handle` is `_directHandle()` (the public method).
 pub fn jwt_verify_text<'e>(env: &'e Env, handle: f64, token: Unknown) -> napi::Result<napi::JsString<'e>> {
-    let (core, direct) = super::handle::jwt_direct(env, handle)?;
+    let (core, direct) = super::handle::core_direct::<VerifierCore>(env, handle)?;
     super::args::with_token(env, &token, |token| {
         let now = clock(env, &core.now)?;
         guard(env, || {
@@ -154,7 +104,7 @@ impl JwtVerifier {
     /// The handle `_jwtVerifyText` takes (js/index.js keeps one per instance).
     #[napi(js_name = "_handle")]
     pub fn handle(&self) -> f64 {
-        self.handle.get(|| super::handle::Core::Jwt(self.shared.clone()))
+        self.handle.get(|| self.shared.clone())
     }
 
     /// Verifies signature and claims; returns the claims.

@@ -4,6 +4,7 @@
 mod args;
 mod errors;
 mod handle;
+mod jwks;
 mod jwt;
 mod metrics;
 mod inspect;

@@ -8,7 +8,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::args::string_or_list;
-use super::jwt::JwksKeySet;
+use super::jwks::JwksKeySet;
 use crate::error::Error as CoreError;
 use crate::jwt::{self, KeySource, Span};
 use crate::remote::RemoteKeys;
