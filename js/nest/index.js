@@ -1,12 +1,15 @@
 'use strict'
 // authbridge/nest: an IoAdapter that authenticates every Socket.IO connection, on every
-// namespace, before it is established (Nest guards run per event, after connection), and
-// JwtModule / JwtService, a drop-in for @nestjs/jwt (js/nest-jwt.js), and RevocationModule
-// (js/nest-revocation.js).
-// Peers, loaded from the application (js/peer.js): @nestjs/common is required here (every
+// namespace, before it is established (Nest guards run per event, after connection), its
+// WebSocket twin AuthenticatedWsAdapter, JwtModule / JwtService, a drop-in for @nestjs/jwt
+// (js/nest/jwt.js), RevocationModule (js/nest/revocation.js) and BetterAuthModule
+// (js/nest/better-auth.js). The adapters' parts: js/nest/adapter-auth.js (their base class
+// and logging), js/nest/socket-adapter.js (the namespace hook, the watch, the Redis adapter).
+// Peers, loaded from the application (js/core/peer.js): @nestjs/common is required here (every
 // export is a Nest class; without it, loading authbridge/nest is ERR_PEER_MISSING).
 // @nestjs/platform-socket.io (with socket.io) is optional: without it only
-// AuthenticatedSocketAdapter is unavailable, and constructing it is ERR_PEER_MISSING.
+// AuthenticatedSocketAdapter is unavailable, and constructing it is ERR_PEER_MISSING (likewise
+// @nestjs/platform-ws and AuthenticatedWsAdapter).
 // @socket.io/redis-adapter is loaded by connectToRedis only.
 
 const { socketIoAuth, HandshakeAuthenticator } = require('../socket.io/index.js')
@@ -15,7 +18,6 @@ const { describeValue } = require('../redis/index.js')
 const { peerBase, adapterAuth } = require('./adapter-auth.js')
 const { hookServer, closeWatch, redisAdapterOf, closeRedisConnections } = require('./socket-adapter.js')
 
-// Loading authbridge/nest without @nestjs/common is ERR_PEER_MISSING (every export is a Nest class).
 require('../core/peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
 
 const IoAdapter = peerBase('@nestjs/platform-socket.io', 'IoAdapter', 'AuthenticatedSocketAdapter')
