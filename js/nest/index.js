@@ -1,51 +1,26 @@
 'use strict'
 // authbridge/nest: an IoAdapter that authenticates every Socket.IO connection, on every
-// namespace, before it is established (Nest guards run per event, after connection), and
-// JwtModule / JwtService, a drop-in for @nestjs/jwt (js/nest-jwt.js), and RevocationModule
-// (js/nest-revocation.js).
-// Peers, loaded from the application (js/peer.js): @nestjs/common is required here (every
+// namespace, before it is established (Nest guards run per event, after connection), its
+// WebSocket twin AuthenticatedWsAdapter, JwtModule / JwtService, a drop-in for @nestjs/jwt
+// (js/nest/jwt.js), RevocationModule (js/nest/revocation.js) and BetterAuthModule
+// (js/nest/better-auth.js). The adapters' parts: js/nest/adapter-auth.js (their base class
+// and logging), js/nest/socket-adapter.js (the namespace hook, the watch, the Redis adapter).
+// Peers, loaded from the application (js/core/peer.js): @nestjs/common is required here (every
 // export is a Nest class; without it, loading authbridge/nest is ERR_PEER_MISSING).
 // @nestjs/platform-socket.io (with socket.io) is optional: without it only
-// AuthenticatedSocketAdapter is unavailable, and constructing it is ERR_PEER_MISSING.
+// AuthenticatedSocketAdapter is unavailable, and constructing it is ERR_PEER_MISSING (likewise
+// @nestjs/platform-ws and AuthenticatedWsAdapter).
 // @socket.io/redis-adapter is loaded by connectToRedis only.
 
-const { socketIoAuth, useOnAllNamespaces, HandshakeAuthenticator, watchOf } = require('../socket.io/index.js')
-const { requirePeer } = require('../core/peer.js')
-const { codeOf, errorLine, optionsError } = require('../core/errors.js')
-const { redisClientKind, describeValue } = require('../redis/index.js')
+const { socketIoAuth, HandshakeAuthenticator } = require('../socket.io/index.js')
+const { optionsError } = require('../core/errors.js')
+const { describeValue } = require('../redis/index.js')
+const { peerBase, adapterAuth } = require('./adapter-auth.js')
+const { hookServer, closeWatch, redisAdapterOf, closeRedisConnections } = require('./socket-adapter.js')
 
-const { Logger } = requirePeer('@nestjs/common', 'authbridge/nest')
+require('../core/peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
 
-let IoAdapter
-try {
-  IoAdapter = requirePeer('@nestjs/platform-socket.io', 'AuthenticatedSocketAdapter').IoAdapter
-} catch (err) {
-  if (codeOf(err) !== 'ERR_PEER_MISSING') throw err
-  const missing = err
-  // Constructing the adapter says what is missing; the rest of authbridge/nest works.
-  IoAdapter = class IoAdapterUnavailable {
-    constructor() {
-      throw missing
-    }
-  }
-}
-
-/**
- * node-redis's cluster client destroys a shard's pub/sub connection when an unsubscribe leaves
- * it idle; two unsubscribes of one shard at once both destroy it, and the second rejects. The
- * sharded Socket.IO adapter neither awaits nor catches its unsubscribes (a room deleted, a
- * namespace closed), so that rejection would end the process. One at a time, never unhandled.
- */
-function serializeShardedUnsubscribes(sub) {
-  const unsubscribe = sub.sUnsubscribe.bind(sub)
-  let chain = Promise.resolve()
-  const serial = (...args) => {
-    chain = chain.then(() => unsubscribe(...args)).catch(() => {})
-    return chain
-  }
-  sub.sUnsubscribe = serial
-  sub.SUNSUBSCRIBE = serial
-}
+const IoAdapter = peerBase('@nestjs/platform-socket.io', 'IoAdapter', 'AuthenticatedSocketAdapter')
 
 class AuthenticatedSocketAdapter extends IoAdapter {
   /**
@@ -55,17 +30,9 @@ class AuthenticatedSocketAdapter extends IoAdapter {
    */
   constructor(appOrHttpServer, options, settings = {}) {
     super(appOrHttpServer)
-    const logger = new Logger('AuthenticatedSocketAdapter')
-    const onFailure = (info) => {
-      logger.debug(`refused ${info.namespace || '/'}: ${info.code} (source ${info.source}, token ${info.fingerprint})`)
-      if (typeof settings.onFailure === 'function') settings.onFailure(info)
-    }
-    this.authenticator = options instanceof HandshakeAuthenticator ? options : new HandshakeAuthenticator(options)
-    // A remote key set (jwt.jwks: RemoteJwks, jwksUri, issuer): refresh failures logged at warn, never a token.
-    const remote = this.authenticator.remoteJwks
-    if (remote) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
-    const revocation = settings.revocation || (options instanceof HandshakeAuthenticator ? undefined : options && options.revocation)
-    this.authMiddleware = socketIoAuth(this.authenticator, { ...settings, onFailure, revocation })
+    const { authenticator, onFailure, revocation } = adapterAuth('AuthenticatedSocketAdapter', 'namespace', options, settings)
+    this.authenticator = authenticator
+    this.authMiddleware = socketIoAuth(authenticator, { ...settings, onFailure, revocation })
     this.redisConnections = []
     this.redisAdapter = null
   }
@@ -80,22 +47,7 @@ class AuthenticatedSocketAdapter extends IoAdapter {
    * Call (and await) before app.listen().
    */
   async connectToRedis(client, adapterOptions) {
-    const kind = redisClientKind(client)
-    if (!kind || kind === 'node-redis-sentinel') {
-      const what = kind ? "node-redis's createSentinel client (it cannot be duplicated: use ioredis with sentinels, or a createClient connected to the master)" : describeValue(client)
-      throw optionsError(`connectToRedis needs a node-redis v5 (createClient, createCluster) or ioredis (Redis, Cluster) client; got ${what}`)
-    }
-    const { createAdapter, createShardedAdapter } = requirePeer('@socket.io/redis-adapter', 'connectToRedis')
-    const cluster = kind.endsWith('-cluster')
-    const pub = client.duplicate()
-    // ioredis's Cluster routes SSUBSCRIBE to each slot's master only with shardedSubscribers.
-    const sub = kind === 'ioredis-cluster' ? client.duplicate(undefined, { shardedSubscribers: true }) : client.duplicate()
-    for (const c of [pub, sub]) c.on('error', () => {})
-    this.redisConnections.push(pub, sub)
-    // node-redis connections are opened explicitly; ioredis ones connect by themselves.
-    if (kind.startsWith('node-redis')) await Promise.all([pub.connect(), sub.connect()])
-    if (kind === 'node-redis-cluster') serializeShardedUnsubscribes(sub)
-    this.redisAdapter = cluster ? createShardedAdapter(pub, sub, adapterOptions) : createAdapter(pub, sub, adapterOptions)
+    this.redisAdapter = await redisAdapterOf(client, adapterOptions, this.redisConnections)
     return this
   }
 
@@ -108,8 +60,7 @@ class AuthenticatedSocketAdapter extends IoAdapter {
     try {
       if (typeof super.dispose === 'function') await super.dispose()
     } finally {
-      const watch = watchOf(this.authMiddleware)
-      if (watch) watch.close()
+      closeWatch(this.authMiddleware)
       await this.closeRedis()
     }
   }
@@ -117,35 +68,12 @@ class AuthenticatedSocketAdapter extends IoAdapter {
   async closeRedis() {
     const conns = this.redisConnections
     this.redisConnections = []
-    await Promise.all(
-      conns.map(async (c) => {
-        try {
-          if ('isOpen' in c && typeof c.close === 'function') {
-            if (c.isOpen) await c.close()
-          } else await c.quit()
-        } catch {
-          try {
-            c.disconnect()
-          } catch {
-            // already closed
-          }
-        }
-      }),
-    )
+    await closeRedisConnections(conns)
   }
 
+  /** The server, every namespace authenticated (and on the Redis adapter of connectToRedis). */
   createIOServer(port, options) {
-    const server = super.createIOServer(port, options)
-    if (this.redisAdapter && !server.__authbridgeRedis) {
-      Object.defineProperty(server, '__authbridgeRedis', { value: true })
-      server.adapter(this.redisAdapter)
-    }
-    // Nest calls this once per server; gateways' namespaces are created on it later.
-    if (!server.__authbridge) {
-      Object.defineProperty(server, '__authbridge', { value: true })
-      useOnAllNamespaces(server, this.authMiddleware)
-    }
-    return server
+    return hookServer(super.createIOServer(port, options), this.authMiddleware, this.redisAdapter)
   }
 }
 
@@ -167,18 +95,7 @@ module.exports = {
 
 const wsAuth = require('../ws/index.js')
 
-let WsAdapter
-try {
-  WsAdapter = requirePeer('@nestjs/platform-ws', 'AuthenticatedWsAdapter').WsAdapter
-} catch (err) {
-  if (codeOf(err) !== 'ERR_PEER_MISSING') throw err
-  const missing = err
-  WsAdapter = class WsAdapterUnavailable {
-    constructor() {
-      throw missing
-    }
-  }
-}
+const WsAdapter = peerBase('@nestjs/platform-ws', 'WsAdapter', 'AuthenticatedWsAdapter')
 
 /** Runs `first` (authbridge's verifyClient), then the gateway's own `second` (either ws arity). */
 function chainVerifyClient(first, second) {
@@ -216,15 +133,8 @@ class AuthenticatedWsAdapter extends WsAdapter {
   constructor(appOrHttpServer, options, settings = {}) {
     const s = settings || {}
     super(appOrHttpServer, s.messageParser ? { messageParser: s.messageParser } : undefined)
-    const logger = new Logger('AuthenticatedWsAdapter')
-    const onFailure = (info) => {
-      logger.debug(`refused ${info.path || '/'}: ${info.code} (source ${info.source}, token ${info.fingerprint})`)
-      if (typeof s.onFailure === 'function') s.onFailure(info)
-    }
-    this.authenticator = options instanceof HandshakeAuthenticator ? options : new HandshakeAuthenticator(options)
-    const remote = this.authenticator.remoteJwks
-    if (remote) remote.on('refreshError', (e) => logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
-    const revocation = s.revocation || (options instanceof HandshakeAuthenticator ? undefined : options && options.revocation)
+    const { authenticator, onFailure, revocation } = adapterAuth('AuthenticatedWsAdapter', 'path', options, s)
+    this.authenticator = authenticator
     const { messageParser, ...wsSettings } = s
     this.verifyClient = wsAuth.makeVerifyClient(wsAuth.createWsContext(this.authenticator, { ...wsSettings, onFailure, revocation }))
   }
