@@ -13,6 +13,7 @@ const { toJwtError, UNKNOWN } = require('../core/jwt-errors.js')
 const o = require('../core/jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('../core/errors.js')
 const metrics = require('../metrics/channels.js')
+const { httpOriginVerdict: originVerdict } = require('../core/origin.js')
 
 // req.authbridge of the stock Bearer path (shared, frozen: nothing per request).
 const BEARER_JWT = Object.freeze({ kind: 'jwt', source: null })
@@ -43,39 +44,6 @@ function passportVerifyOptions(options) {
     merged[name] = name === 'ignoreExpiration' ? !!options.ignoreExpiration : options[name]
   }
   return merged
-}
-
-/**
- * The Origin rule for cookie-authenticated requests (README "Cookies and Origin"): when the
- * app's CORS middleware has already allowed this request's Origin with credentials (its
- * Access-Control-Allow-Origin and -Credentials headers on the response), that answer
- * stands; otherwise (undefined) the authenticator's rule decides (same origin by default).
- */
-function corsAllowsOrigin(req) {
-  const origin = req && req.headers && req.headers.origin
-  const res = responseOf(req)
-  if (typeof origin !== 'string' || !res) return undefined
-  const allowed = res.getHeader('access-control-allow-origin') === origin && String(res.getHeader('access-control-allow-credentials')) === 'true'
-  return allowed ? true : undefined
-}
-
-/**
- * The Node response of `req`, where the CORS answer is: Express's `req.res`; for a Fastify
- * request (`req.raw`, Nest's FastifyAdapter copies the CORS headers of `enableCors` to the
- * Node response before guards run) the response on its HTTP/1 connection, only when it
- * belongs to this very request (`res.req === req.raw`); else null (the authenticator's rule).
- */
-function responseOf(req) {
-  if (!req) return null
-  if (req.res && typeof req.res.getHeader === 'function') return req.res
-  const raw = req.raw
-  const res = raw && raw.socket && raw.socket._httpMessage
-  return res && res.req === raw && typeof res.getHeader === 'function' ? res : null
-}
-
-/** The caller's verdict on the request's Origin for the authenticator's rule (see corsAllowsOrigin). */
-function originVerdict(authenticator, req) {
-  return authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
 }
 
 class Strategy {
