@@ -14,6 +14,7 @@ const o = require('../core/jwt-options.js')
 const { codedError, codedTypeError, optionsError, optionsErrors, refusalInfo } = require('../core/errors.js')
 const metrics = require('../metrics/channels.js')
 const { httpOriginVerdict: originVerdict } = require('../core/origin.js')
+const hs = require('./handshake.js')
 
 // req.authbridge of the stock Bearer path (shared, frozen: nothing per request).
 const BEARER_JWT = Object.freeze({ kind: 'jwt', source: null })
@@ -145,7 +146,7 @@ class Strategy {
     // A token the extractor took from the Cookie header: the cookie source's Origin rule
     // (README "Cookies and Origin"), as without jwtFromRequest, before it is decoded.
     if (token !== UNKNOWN && tokenFromCookie(req, token)) {
-      authenticator._checkCookieOrigin(req.headers, originVerdict(authenticator, req), token, authenticator._reqSecure(req))
+      hs.checkCookieOrigin(authenticator, req.headers, originVerdict(authenticator, req), token, hs.secureOf(authenticator, req))
     }
     let result
     try {
@@ -164,8 +165,8 @@ class Strategy {
   /** The native verification of the request's token; `wait` takes the async (key refresh) path. */
   _verifyToken(authenticator, token, req, wait) {
     if (token === UNKNOWN) {
-      // The request's scheme for the same-origin rule (see HandshakeAuthenticator#_reqSecure).
-      const handshake = { headers: (req && req.headers) || {}, secure: authenticator._reqSecure(req) }
+      // The request's scheme for the same-origin rule (see secureOf in ./handshake.js).
+      const handshake = { headers: (req && req.headers) || {}, secure: hs.secureOf(authenticator, req) }
       const originAllowed = originVerdict(authenticator, req)
       return wait ? authenticator._authenticateAsync(handshake, originAllowed) : authenticator._authenticate(handshake, originAllowed)
     }
@@ -174,8 +175,8 @@ class Strategy {
     if (wait) return authenticator._verifyTokenAsync(token).then(asResult)
     if (authenticator.remoteJwks !== null) return asResult(authenticator._verifyToken(token))
     // The addon's text result (a leading tab: a session), parsed once, no copies.
-    const t = authenticator._verifyTokenText(token)
-    return { kind: HandshakeAuthenticator._kindOf(t), source: null, claims: JSON.parse(t) }
+    const t = hs.verifyTokenText(authenticator, token)
+    return { kind: hs.kindOf(t), source: null, claims: JSON.parse(t) }
   }
 
   /** passport-jwt's claim checks the native verifier has no option for, and `complete`. */
@@ -216,7 +217,7 @@ class Strategy {
     if (typeof h !== 'string' || h === '') return false
     let t
     try {
-      t = this._authenticator._verifyBearerText(h)
+      t = hs.verifyBearerText(this._authenticator, h)
     } catch (err) {
       const token = this._jwtFromRequest(req)
       if (err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && this._authenticator._worthAsync(err) && typeof token === 'string') {
@@ -231,7 +232,7 @@ class Strategy {
       return true
     }
     if (t === null) return false
-    const kind = HandshakeAuthenticator._kindOf(t)
+    const kind = hs.kindOf(t)
     const jwt = kind === 'jwt'
     const claims = JSON.parse(t)
     if (this._spec !== null && jwt) {
@@ -255,7 +256,7 @@ class Strategy {
     const authenticator = this._authenticator
     let t
     try {
-      t = authenticator._authenticateHeadersText(req, originVerdict(authenticator, req))
+      t = hs.authenticateHeadersText(authenticator, req, originVerdict(authenticator, req))
     } catch (err) {
       if (err && err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && authenticator._worthAsync(err)) {
         // A Better Auth session only the database knows: betterAuth.lookupSession.
@@ -267,7 +268,7 @@ class Strategy {
       return this.fail(this._refusal(err, UNKNOWN, req))
     }
     const claims = JSON.parse(t)
-    const where = HandshakeAuthenticator._whereOf(t)
+    const where = hs.whereOf(t)
     if (this._spec !== null && where.kind === 'jwt') {
       try {
         o.postChecks(claims, this._spec)
