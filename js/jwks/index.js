@@ -1,8 +1,9 @@
 'use strict'
 // RemoteJwks: a JWK Set kept current from an identity provider (a jwks_uri, or an issuer
-// through OpenID Connect / OAuth discovery). This file keeps the state (ETag, the loaded
-// set); refresh.js beside it the refresh schedule (cooldown, backoff), http.js the I/O (fetch,
-// timeouts, redirects, size limits) and options.js reads the options. The native
+// through OpenID Connect / OAuth discovery). This file keeps the loaded set and the events;
+// beside it, refresh.js keeps the refresh schedule (cooldown, backoff), source.js where the set
+// comes from (jwks_uri or discovery, ETag, deadline), http.js does the I/O (fetch, timeouts,
+// redirects, size limits) and options.js reads the options. The native
 // JwksKeySet it extends parses and filters each set by the rules a static `jwks` follows,
 // and every verifier built with it reads the current set on each verification, with no
 // I/O. Timers are unref'd: a RemoteJwks never keeps the process alive.
@@ -11,24 +12,18 @@ const { EventEmitter } = require('node:events')
 const { JwksKeySet } = require('../../index.js')
 const { optionsErrors, callHook } = require('../core/errors.js')
 const metrics = require('../metrics/channels.js')
-const { discard, maxAgeOf, getSameOrigin, discoverJwksUri, underDeadline, jwksText } = require('./http.js')
 const { DEFAULTS, remoteOptions } = require('./options.js')
 const { Refresher } = require('./refresh.js')
+const { JwksSource } = require('./source.js')
 
 const optionsError = optionsErrors('RemoteJwks')
 
 class RemoteJwks extends JwksKeySet {
   #o
-  #fetch
-  #configured // the jwksUri option (URL), or null under discovery
-  #issuer
-  #uri = null // the key set's URL, once known
-  #etag = null
-  #controller = null
+  #source
   #refresher
   #loaded = false
   #keyIds = []
-  #fetches = 0
   #events = new EventEmitter()
 
   /**
@@ -37,13 +32,10 @@ class RemoteJwks extends JwksKeySet {
   constructor(options) {
     super()
     const { o, configured, issuer, fetch } = remoteOptions(options)
-    this.#configured = configured
-    this.#uri = configured
-    this.#issuer = issuer
-    this.#fetch = fetch
     this.#o = o
+    this.#source = new JwksSource(o, configured, issuer, fetch)
     this.#refresher = new Refresher(this, o, {
-      load: () => this.#fetchAndLoad(),
+      load: () => this.#source.fetch(this.#loaded, (text) => this.#accept(text)),
       failing: () => {
         if (this.#loaded) this._markFailing(Date.now() / 1000 + this.#o.staleWhileError)
       },
@@ -85,8 +77,8 @@ class RemoteJwks extends JwksKeySet {
       stale: this._isStale(),
       ready: this.#loaded,
       failures: r.failures,
-      jwksUri: this.#uri ? this.#uri.href : undefined,
-      fetches: this.#fetches,
+      jwksUri: this.#source.uri ? this.#source.uri.href : undefined,
+      fetches: this.#source.fetches,
     }
   }
 
@@ -94,7 +86,7 @@ class RemoteJwks extends JwksKeySet {
   close() {
     metrics.untrack('jwks', this)
     this.#refresher.close()
-    if (this.#controller) this.#controller.abort()
+    this.#source.abort()
   }
 
   /** 'update' ({ keyIds }) after each new set; 'refreshError' (Error with code) after
@@ -119,57 +111,28 @@ class RemoteJwks extends JwksKeySet {
     return this.#refresher.miss()
   }
 
-  /** One refresh under one deadline: discovery if needed, then the key set. Resolves with
-   * the max-age to honour (or null). */
-  async #fetchAndLoad() {
-    const controller = new AbortController()
-    this.#controller = controller
-    try {
-      return await underDeadline(controller, this.#o.timeout, (signal) => this.#fetchAndLoadUnder(signal))
-    } finally {
-      if (this.#controller === controller) this.#controller = null
-    }
-  }
-
-  async #fetchAndLoadUnder(signal) {
-    if (!this.#uri) this.#uri = await this.#discover(signal)
-    const headers = { accept: 'application/jwk-set+json, application/json', ...this.#o.headers }
-    if (this.#etag && this.#loaded) headers['if-none-match'] = this.#etag
-    const res = await this.#get(this.#uri, headers, signal, 'ERR_JWKS_FETCH_FAILED')
-    if (res.status === 304 && this.#loaded) {
-      discard(res)
-      this._markFresh()
-      return maxAgeOf(res)
-    }
-    const text = await jwksText(res, this.#uri, this.#o.maxBytes)
+  /** A fetched set (null: unchanged, HTTP 304) loaded, then announced (onUpdate, 'update'). */
+  #accept(text) {
+    if (text === null) return this._markFresh()
     const keyIds = this._load(text, this.#o.maxKeys)
     this.#keyIds = keyIds
     this.#loaded = true
-    this.#etag = res.headers.get('etag') || null
-    if (typeof this.#o.onUpdate === 'function') {
-      let parsed = null
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = null
-      }
-      if (parsed) callHook(this.#o.onUpdate, parsed)
+    announce(this.#o, this.#events, text, keyIds)
+  }
+}
+
+/** A new set announced to onUpdate (the parsed set) and the 'update' listeners ({ keyIds }); a hook that throws is reported, not thrown (callHook). */
+function announce(o, events, text, keyIds) {
+  if (typeof o.onUpdate === 'function') {
+    let parsed = null
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      parsed = null
     }
-    if (this.#events.listenerCount('update') > 0) callHook((k) => this.#events.emit('update', { keyIds: k }), [...keyIds])
-    return maxAgeOf(res)
+    if (parsed) callHook(o.onUpdate, parsed)
   }
-
-  /** GET with same-origin redirects only (at most 3), counted in status().fetches. */
-  #get(url, headers, signal, code) {
-    return getSameOrigin(this.#fetch, url, headers, signal, code, () => {
-      this.#fetches += 1
-    })
-  }
-
-  /** OpenID Connect discovery, then RFC 8414 metadata: the jwks_uri. */
-  #discover(signal) {
-    return discoverJwksUri(this.#issuer, this.#o, (url, headers, code) => this.#get(url, headers, signal, code), signal)
-  }
+  if (events.listenerCount('update') > 0) callHook((k) => events.emit('update', { keyIds: k }), [...keyIds])
 }
 
 const RETRYABLE = new Set(['ERR_JWKS_KID_UNKNOWN', 'ERR_JWKS_NOT_READY'])

@@ -14,6 +14,14 @@ const MAX_AGE_MIN = 60
 const MAX_AGE_MAX = 86400
 const BACKOFF_MAX = 60
 
+/** Seconds to the next refresh: the max-age the server gave (bounded), else refreshInterval. */
+function nextInterval(o, maxAge) {
+  let seconds = o.refreshInterval
+  if (maxAge !== null && maxAge !== undefined) seconds = Math.min(MAX_AGE_MAX, Math.max(MAX_AGE_MIN, maxAge))
+  // Jitter: up to 10% earlier, so that many instances do not refresh in step.
+  return seconds * (1 - Math.random() * 0.1)
+}
+
 class Refresher {
   #owner
   #o
@@ -29,11 +37,9 @@ class Refresher {
   lastError = undefined
 
   /**
-   * @param owner the RemoteJwks (its metrics are published under it)
-   * @param o its options (cooldown, refreshInterval)
-   * @param hooks `load()`: one fetch and load, a Promise of the max-age to honour (or null);
-   *   `failing(err)`: after a failed attempt, before it is published (the owner marks its keys);
-   *   `failed(err)`: after it is published (the owner's 'refreshError' event).
+   * `owner`: the RemoteJwks (metrics are published under it), `o` its options. `hooks.load()`:
+   * one fetch and load, a Promise of the max-age to honour (or null); after a failed attempt,
+   * `hooks.failing(err)` before it is published (the owner marks its keys), `failed(err)` after.
    */
   constructor(owner, o, hooks) {
     this.#owner = owner
@@ -53,7 +59,7 @@ class Refresher {
         this.lastError = undefined
         this.lastRefresh = Date.now() / 1000
         this.#inflight = null
-        this.#schedule(this.#nextInterval(maxAge))
+        this.#schedule(nextInterval(this.#o, maxAge))
         metrics.jwksFetched(this.#owner, t0, null)
       },
       (err) => {
@@ -92,13 +98,6 @@ class Refresher {
     this.#closed = true
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
-  }
-
-  #nextInterval(maxAge) {
-    let seconds = this.#o.refreshInterval
-    if (maxAge !== null && maxAge !== undefined) seconds = Math.min(MAX_AGE_MAX, Math.max(MAX_AGE_MIN, maxAge))
-    // Jitter: up to 10% earlier, so that many instances do not refresh in step.
-    return seconds * (1 - Math.random() * 0.1)
   }
 
   #schedule(seconds) {
