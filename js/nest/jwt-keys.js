@@ -11,6 +11,9 @@ const { signSpec } = require('./jwt-sign.js')
 
 class WrongSecretProviderError extends Error {}
 
+/** @nestjs/jwt's: what secretOrKeyProvider is asked a key for. */
+const JwtSecretRequestType = Object.freeze({ SIGN: 0, VERIFY: 1, 0: 'SIGN', 1: 'VERIFY' })
+
 /** As @nestjs/jwt: the deprecated key wins, with a warning on every call that uses it. */
 function secretOrPrivateKey(service) {
   service.logger.warn('"secretOrPrivateKey" has been deprecated, please use the new explicit "secret" or use "secretOrKeyProvider" or "privateKey"/"publicKey" exclusively.')
@@ -77,4 +80,4 @@ function prepareDefaults(service, vo, so) {
   }
 }
 
-module.exports = { WrongSecretProviderError, keyOf, syncKeyOf, remoteJwksOf, remoteRef, prepareDefaults }
+module.exports = { WrongSecretProviderError, JwtSecretRequestType, keyOf, syncKeyOf, remoteJwksOf, remoteRef, prepareDefaults }

@@ -19,29 +19,15 @@
 const native = require('../index.js')
 const { RemoteJwks, missed } = require('../jwks/index.js')
 const { Injectable, Inject, Optional, Logger } = require('../core/peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
-const { toJwtError } = require('../core/jwt-errors.js')
 const o = require('../core/jwt-options.js')
-const { errorLine, optionsError, optionsErrors } = require('../core/errors.js')
-const { checkSignArgs, signSpec, Signers, signWith } = require('./jwt-sign.js')
+const { errorLine, optionsErrors } = require('../core/errors.js')
+const { Signers } = require('./jwt-sign.js')
 const { Verifiers } = require('./jwt-verify.js')
-const { WrongSecretProviderError, keyOf, syncKeyOf, remoteJwksOf, remoteRef, prepareDefaults } = require('./jwt-keys.js')
+const { WrongSecretProviderError, JwtSecretRequestType, keyOf, syncKeyOf, remoteJwksOf, prepareDefaults } = require('./jwt-keys.js')
+const { FAST, verifyCall, verifyCallAsync, signCall } = require('./jwt-call.js')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
-/** Marks the module-level signer prepared at start-up. */
-const FAST = Symbol('module signer')
 const fail = optionsErrors('authbridge JwtService')
-
-const JwtSecretRequestType = Object.freeze({ SIGN: 0, VERIFY: 1, 0: 'SIGN', 1: 'VERIFY' })
-
-/** As @nestjs/jwt's mergeJwtOptions: per-call options over the module's, keys left out. */
-function mergeOptions(moduleOptions, options) {
-  if (options !== undefined && options !== null && typeof options !== 'object') throw fail('options must be an object')
-  const merged = { ...(moduleOptions || {}), ...(options || {}) }
-  delete merged.secret
-  delete merged.publicKey
-  delete merged.privateKey
-  return merged
-}
 
 /**
  * The module options' checks that need no key: the clock, the option objects, the pinned
@@ -91,34 +77,20 @@ class JwtService {
 
   // -- verification -----------------------------------------------------------
 
-  _verifyMerged(token, options, key) {
-    let spec
-    let verifier
-    try {
-      spec = o.verifySpec(fail, mergeOptions(this.options.verifyOptions, options), this._algorithms)
-      const ref = o.keyRef(key, 'authbridge JwtService') || (this._remote ? remoteRef(this) : null)
-      if (!ref) throw optionsError('secret or public key must be provided')
-      verifier = this._verifiers.get(spec, ref)
-    } catch (err) {
-      throw toJwtError(err, token, spec && spec.expected)
-    }
-    return this._verifiers.verify(verifier, token, spec)
-  }
-
   /** Verifies signature and claims; returns the claims (or { header, payload, signature } with complete: true). */
   verify(token, options) {
     if (options === undefined && this._defaultVerifier !== null) return this._verifiers.verify(this._defaultVerifier, token, this._moduleSpec)
     const key = syncKeyOf(this, token, options, 'publicKey', JwtSecretRequestType.VERIFY, 'verifyAsync')
-    return this._verifyMerged(token, options, key)
+    return verifyCall(this, token, options, key)
   }
 
   verifyAsync(token, options) {
     // With a remote key set, an unknown kid waits for the shared refresh and retries once.
-    if (!this._remote) return this._verifyAsyncOnce(token, options)
-    return this._verifyAsyncOnce(token, options).catch((err) => {
+    if (!this._remote) return verifyCallAsync(this, token, options)
+    return verifyCallAsync(this, token, options).catch((err) => {
       const wait = missed(this._remote, err)
       if (!wait) throw err
-      return wait.then(() => this._verifyAsyncOnce(token, options))
+      return wait.then(() => verifyCallAsync(this, token, options))
     })
   }
 
@@ -131,42 +103,20 @@ class JwtService {
     if (this._remote && !(this.options.jwks instanceof RemoteJwks)) this._remote.close()
   }
 
-  _verifyAsyncOnce(token, options) {
-    return new Promise((resolve, reject) => {
-      Promise.resolve()
-        .then(() => {
-          if (options === undefined && this._defaultVerifier !== null) return resolve(this._verifiers.verify(this._defaultVerifier, token, this._moduleSpec))
-          return Promise.resolve(keyOf(this, token, options, 'publicKey', JwtSecretRequestType.VERIFY)).then((key) =>
-            resolve(this._verifyMerged(token, options, key)),
-          )
-        })
-        .catch(reject)
-    })
-  }
-
   // -- signing ----------------------------------------------------------------
-
-  _signMerged(payload, options, key) {
-    checkSignArgs(payload, options)
-    if (key === FAST) return signWith(this._defaultSigner.signer, this._defaultSigner.spec, payload)
-    const spec = signSpec(mergeOptions(this.options.signOptions, options), this._algorithms[0])
-    const ref = o.keyRef(key, 'authbridge JwtService')
-    if (!ref) throw fail('secretOrPrivateKey must have a value (secret, privateKey)')
-    return signWith(this._signers.get(spec, ref).signer, spec, payload)
-  }
 
   /** Signs a JWT; options override the module's signOptions (and secret / privateKey). */
   sign(payload, options) {
     if (options === undefined && this._weakSignKey) throw this._weakSignKey
     const key = options === undefined && this._defaultSigner !== null ? FAST : syncKeyOf(this, payload, options, 'privateKey', JwtSecretRequestType.SIGN, 'signAsync')
-    return this._signMerged(payload, options, key)
+    return signCall(this, payload, options, key)
   }
 
   signAsync(payload, options) {
     return new Promise((resolve, reject) => {
       Promise.resolve()
         .then(() => (options === undefined && this._weakSignKey ? Promise.reject(this._weakSignKey) : options === undefined && this._defaultSigner !== null ? FAST : keyOf(this, payload, options, 'privateKey', JwtSecretRequestType.SIGN)))
-        .then((key) => resolve(this._signMerged(payload, options, key)))
+        .then((key) => resolve(signCall(this, payload, options, key)))
         .catch(reject)
     })
   }
