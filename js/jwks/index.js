@@ -10,13 +10,11 @@
 
 const { EventEmitter } = require('node:events')
 const { JwksKeySet } = require('../../index.js')
-const { optionsErrors, callHook } = require('../core/errors.js')
+const { callHook } = require('../core/errors.js')
 const metrics = require('../metrics/channels.js')
 const { DEFAULTS, remoteOptions } = require('./options.js')
 const { Refresher } = require('./refresh.js')
 const { JwksSource } = require('./source.js')
-
-const optionsError = optionsErrors('RemoteJwks')
 
 class RemoteJwks extends JwksKeySet {
   #o
@@ -31,22 +29,15 @@ class RemoteJwks extends JwksKeySet {
    */
   constructor(options) {
     super()
-    const { o, configured, issuer, fetch } = remoteOptions(options)
+    const { o, configured, issuer, fetch, initial } = remoteOptions(options)
     this.#o = o
     this.#source = new JwksSource(o, configured, issuer, fetch)
-    this.#refresher = new Refresher(this, o, {
+    this.#refresher = new Refresher(this, o, this.#events, {
       load: () => this.#source.fetch(this.#loaded, (text) => this.#accept(text)),
-      failing: () => {
-        if (this.#loaded) this._markFailing(Date.now() / 1000 + this.#o.staleWhileError)
-      },
-      failed: (err) => {
-        if (this.#events.listenerCount('refreshError') > 0) callHook((e) => this.#events.emit('refreshError', e), err)
-      },
+      loaded: () => this.#loaded,
     })
-    if (options.initialJwks !== undefined) {
-      const text = typeof options.initialJwks === 'string' ? options.initialJwks : JSON.stringify(options.initialJwks)
-      if (typeof text !== 'string') throw optionsError('initialJwks must be a JWK Set object or its JSON text')
-      this.#keyIds = this._load(text, o.maxKeys)
+    if (initial !== undefined) {
+      this.#keyIds = this._load(initial, o.maxKeys)
       this.#loaded = true
       this.#refresher.lastRefresh = Date.now() / 1000
     }
@@ -102,10 +93,9 @@ class RemoteJwks extends JwksKeySet {
   }
 
   /**
-   * Called by the verifiers when a token's kid is unknown (or nothing is loaded yet):
-   * starts one shared refresh when the cooldown and the backoff allow it. Returns a
-   * promise that settles (never rejects) when that refresh ends, or null when none may
-   * start now.
+   * Called by the verifiers when a token's kid is unknown (or nothing is loaded yet): one shared
+   * refresh when the cooldown and the backoff allow it; a promise that settles (never rejects)
+   * when that refresh ends, or null when none may start now.
    */
   _miss() {
     return this.#refresher.miss()

@@ -1,12 +1,13 @@
 'use strict'
 // The refresh schedule of a RemoteJwks (js/jwks/index.js, which owns one): one attempt at a
 // time (concurrent callers share it), the next one after the max-age the server gave (or
-// refreshInterval) with jitter, exponential backoff after failures, and the cooldown that
-// bounds the refreshes unknown kids may start. The fetch itself is the owner's (`load`).
+// refreshInterval) with jitter, exponential backoff after failures (the keys marked failing,
+// 'refreshError'), and the cooldown that bounds the refreshes unknown kids may start. The fetch
+// itself is the owner's (`load`).
 // Timers are unref'd.
 
 const { performance } = require('node:perf_hooks')
-const { codeOf } = require('../core/errors.js')
+const { codeOf, callHook } = require('../core/errors.js')
 const { unrefTimeout } = require('../core/timers.js')
 const metrics = require('../metrics/channels.js')
 
@@ -25,6 +26,7 @@ function nextInterval(o, maxAge) {
 class Refresher {
   #owner
   #o
+  #events
   #hooks
   #inflight = null
   #lastAttempt = -Infinity // ms, start of the last fetch
@@ -37,13 +39,14 @@ class Refresher {
   lastError = undefined
 
   /**
-   * `owner`: the RemoteJwks (metrics are published under it), `o` its options. `hooks.load()`:
-   * one fetch and load, a Promise of the max-age to honour (or null); after a failed attempt,
-   * `hooks.failing(err)` before it is published (the owner marks its keys), `failed(err)` after.
+   * `owner`: the RemoteJwks (its keys marked failing, metrics published under it), `o` its
+   * options, `events` its emitter ('refreshError'). `hooks.load()`: one fetch and load, a Promise
+   * of the max-age to honour (or null); `hooks.loaded()`: whether a set was ever loaded.
    */
-  constructor(owner, o, hooks) {
+  constructor(owner, o, events, hooks) {
     this.#owner = owner
     this.#o = o
+    this.#events = events
     this.#hooks = hooks
   }
 
@@ -67,11 +70,11 @@ class Refresher {
         const backoff = Math.min(BACKOFF_MAX, 2 ** (this.failures - 1))
         this.#backoffUntil = Date.now() + backoff * 1000
         this.lastError = `${codeOf(err, 'ERR_JWKS_FETCH_FAILED')}: ${err.message}`
-        this.#hooks.failing(err)
+        if (this.#hooks.loaded()) this.#owner._markFailing(Date.now() / 1000 + this.#o.staleWhileError)
         this.#inflight = null
         this.#schedule(backoff)
         metrics.jwksFetched(this.#owner, t0, err)
-        this.#hooks.failed(err)
+        if (this.#events.listenerCount('refreshError') > 0) callHook((e) => this.#events.emit('refreshError', e), err)
         throw err
       },
     )
