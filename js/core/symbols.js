@@ -3,9 +3,10 @@
 // an instance (js/passport/handshake.js) read, with one home.
 
 module.exports = {
-  /** The native handle the integrations call with: outcomes not counted (they report their own). */
+  // The native handles: kDirect for the public methods, their outcomes counted natively as
+  // 'direct' checks (src/metrics.rs); kHandle for the _-prefixed twins the integrations call,
+  // which report their own outcomes with their transport.
   kHandle: Symbol('authbridge.handle'),
-  /** The handle of the public methods: outcomes counted natively as 'direct' checks (src/metrics.rs). */
   kDirect: Symbol('authbridge.directHandle'),
   /** HandshakeOptions.trustProxy as a predicate (js/core/origin.js), or null. */
   kTrust: Symbol('authbridge.trustProxy'),

@@ -82,4 +82,5 @@ class Strategy {
   }
 }
 
+// originVerdict: the HTTP Origin verdict (js/core/origin.js httpOriginVerdict), still exported from here as before.
 module.exports = { Strategy, JwtStrategy: Strategy, AuthbridgeStrategy: Strategy, ExtractJwt, HandshakeAuthenticator, originVerdict }
