@@ -9,14 +9,13 @@
 
 const native = require('../index.js')
 const { RemoteJwks, missed } = require('./jwks/index.js')
-const { trustProxyPredicate, requestSecure, reqSecure } = require('./core/origin.js')
+const { trustProxyPredicate, requestSecure } = require('./core/origin.js')
 const { expiresAtOf } = require('./core/connection-lifetime.js')
 
 const metrics = require('./metrics/channels.js')
 
-const kRemote = Symbol('authbridge.remoteJwks')
-const kLists = Symbol('authbridge.revocationLists')
-const kClock = Symbol('authbridge.hasClock')
+const { kRemote, kLists, kClock, kField, kRule, kHandle, kDirect, kTrust, kLookup } = require('./core/symbols.js')
+const { KINDS, SOURCES, kindOf, cookieHeader, objectOrNone, authenticateText } = require('./core/handshake-text.js')
 
 /** The lists of HandshakeOptions per kind, as the addon applies them (the kind's own first). */
 function revocationListsOf(o) {
@@ -83,63 +82,10 @@ function attachRemote(self, remote, proto, methods) {
 }
 
 const nativeAuthenticate = native.HandshakeAuthenticator.prototype.authenticate
-const kField = Symbol('authbridge.authField')
-const kRule = Symbol('authbridge.originRule')
-const kHandle = Symbol('authbridge.handle')
-// The handle of HandshakeAuthenticator's public methods: their outcomes are counted natively
-// as 'direct' checks (src/metrics.rs). The integrations call the _-prefixed twins, with kHandle,
-// and report their own outcomes with their transport.
-const kDirect = Symbol('authbridge.directHandle')
-const kTrust = Symbol('authbridge.trustProxy')
-const kLookup = Symbol('authbridge.betterAuthLookup')
 const { BetterAuthSession, lookupState, authenticateByLookup, verifyByLookup, betterAuthRedisLookup, rememberToken, renewSession } = require('./better-auth/index.js')
-const { _jwtVerifyText: jwtVerifyText, _handshakeAuthenticate: handshakeAuthenticate, _handshakeVerifyToken: handshakeVerifyToken, _handshakeVerifyBearer: handshakeVerifyBearer, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken, _handshakeCheckOrigin: handshakeCheckOrigin } = native
-// _handshakeAuthenticate codes the kind and the source in two leading white-space characters.
-const KINDS = { 32: 'jwt', 9: 'authjs', 10: 'better-auth' }
-const SOURCES = { 32: 'auth', 9: 'header', 10: 'cookie', 13: 'query' }
-/** The kind of a one-token text result (_handshakeVerifyToken, _handshakeAuthToken, _handshakeVerifyBearer): a leading tab is an Auth.js session, a line feed a Better Auth one. */
-const kindOf = (t) => {
-  const c = t.charCodeAt(0)
-  return c === 9 ? 'authjs' : c === 10 ? 'better-auth' : 'jwt'
-}
-// A frozen { kind, source } per pair of _handshakeAuthenticate's codes (shared: nothing per call).
-const WHERE = {}
-for (const k of Object.keys(KINDS)) {
-  for (const c of Object.keys(SOURCES)) WHERE[(k << 8) | c] = Object.freeze({ kind: KINDS[k], source: SOURCES[c] })
-}
-
+const { _jwtVerifyText: jwtVerifyText, _handshakeVerifyToken: handshakeVerifyToken, _authjsDecodeText: authjsDecodeText, _handshakeAuthToken: handshakeAuthToken } = native
 /** verifyToken's result of a one-token text result. */
 const tokenResult = (t) => ({ claims: JSON.parse(t), kind: kindOf(t) })
-
-/** A Cookie header as the addon reads it: a string, or a list of strings joined with '; '. */
-function cookieHeader(c) {
-  if (typeof c === 'string' || !Array.isArray(c)) return c
-  for (let i = 0; i < c.length; i++) if (typeof c[i] !== 'string') return undefined
-  return c.join('; ')
-}
-
-/** A member that is an object, or undefined. */
-const objectOrNone = (v) => (typeof v === 'object' && v !== null ? v : undefined)
-
-/**
- * The native authenticate of an auth / query member and a headers object (or undefined): its
- * text result. `secure(headers)`: whether the request came over https (the same-origin rule).
- */
-function authenticateText(self, handle, a, q, headers, originAllowed, secure) {
-  let authorization, origin, host, cookie
-  let tls = false
-  if (headers !== undefined) {
-    authorization = headers.authorization
-    origin = headers.origin
-    // Host and the scheme are read only for the Origin rule, which a request without Origin does not reach.
-    if (typeof origin === 'string') {
-      host = headers.host
-      tls = secure(headers)
-    }
-    cookie = cookieHeader(headers.cookie)
-  }
-  return handshakeAuthenticate(handle, a, q, authorization, cookie, origin, host, originAllowed, tls)
-}
 
 /** `p` (a JwtVerifier async call's promise, its attempts not counted) with its outcome counted once, natively. */
 function countedJwt(p) {
@@ -213,7 +159,7 @@ function authenticateWith(self, handle, handshake, originAllowed) {
   }
   const q = query === undefined ? undefined : query[name]
   const secure = (h) => requestSecure(self[kTrust], handshake.secure, handshake.address, h)
-  const t = authenticateText(self, handle, a, q, headers, originAllowed, secure)
+  const t = authenticateText(handle, a, q, headers, originAllowed, secure)
   const result = { claims: JSON.parse(t), kind: KINDS[t.charCodeAt(0)], source: SOURCES[t.charCodeAt(1)] }
   // A Better Auth cookie cache, with lookupSession: its token, for the renewal at the cache's expiry.
   if (t.charCodeAt(0) === 10 && t.charCodeAt(1) === 10 && self[kLookup] !== null) {
@@ -253,44 +199,69 @@ function reportedDirect(p) {
   )
 }
 
+/** HandshakeOptions with the jwt side's remote set resolved (see withRemote): { options, remote }. */
+function withJwtRemote(options) {
+  if (!(options && typeof options === 'object' && options.jwt && typeof options.jwt === 'object')) return { options, remote: null }
+  const r = withRemote(options.jwt)
+  return r.remote ? { options: { ...options, jwt: r.options }, remote: r.remote } : { options, remote: null }
+}
+
+/**
+ * A HandshakeAuthenticator's state, fixed at construction: read once here rather than through
+ * the addon on each request (`originRule`: the addon's, which the constructor reads).
+ */
+function defineHandshakeState(self, options, originRule) {
+  // Whose X-Forwarded-Proto says a request came over https (js/core/origin.js), or null.
+  Object.defineProperty(self, kTrust, { value: trustProxyPredicate(options.trustProxy) })
+  Object.defineProperty(self, kField, { value: self._authField() })
+  Object.defineProperty(self, kRule, { value: originRule })
+  Object.defineProperty(self, kHandle, { value: self._handle() })
+  Object.defineProperty(self, kDirect, { value: self._directHandle() })
+  Object.defineProperty(self, kLists, { value: revocationListsOf(options) })
+  Object.defineProperty(self, kClock, { value: hasClock(options) })
+  Object.defineProperty(self, kLookup, { value: lookupState(options && typeof options === 'object' ? options.betterAuth : null) })
+}
+
+/**
+ * HandshakeAuthenticator#_authenticateAsync: an unknown kid waits for the key refresh and retries
+ * once, and a Better Auth session token without a usable cookie cache is looked up
+ * (`betterAuth.lookupSession`).
+ */
+function authenticateLater(self, handshake, originAllowed) {
+  const p = retryOnce(self[kRemote], () => HandshakeAuthenticator.prototype._authenticate.call(self, handshake, originAllowed))
+  const state = self[kLookup]
+  if (state === null) return p
+  return p.catch((err) => {
+    if (!err || err.code !== 'ERR_SESSION_LOOKUP_REQUIRED') throw err
+    return authenticateByLookup(self, state, self[kHandle], handshake, err)
+  })
+}
+
+/** HandshakeAuthenticator#_verifyTokenAsync: as authenticateLater, for one token. */
+function verifyTokenLater(self, token) {
+  const p = retryOnce(self[kRemote], () => HandshakeAuthenticator.prototype._verifyToken.call(self, token))
+  const state = self[kLookup]
+  if (state === null) return p
+  return p.catch((err) => {
+    if (!err || err.code !== 'ERR_SESSION_LOOKUP_REQUIRED' || typeof token !== 'string') throw err
+    return verifyByLookup(self, state, self[kHandle], token, err)
+  })
+}
+
 class HandshakeAuthenticator extends native.HandshakeAuthenticator {
   constructor(options) {
-    let o = options
-    let remote = null
-    if (options && typeof options === 'object' && options.jwt && typeof options.jwt === 'object') {
-      const r = withRemote(options.jwt)
-      if (r.remote) {
-        remote = r.remote
-        o = { ...options, jwt: r.options }
-      }
-    }
+    const { options: o, remote } = withJwtRemote(options)
     super(o)
-    // Whose X-Forwarded-Proto says a request came over https (js/socket-origin.js), or null.
-    Object.defineProperty(this, kTrust, { value: trustProxyPredicate(options.trustProxy) })
-    Object.defineProperty(this, kField, { value: this._authField() })
-    // Fixed at construction: read once here rather than through the addon on each request.
-    Object.defineProperty(this, kRule, { value: super.originRule })
-    Object.defineProperty(this, kHandle, { value: this._handle() })
-    Object.defineProperty(this, kDirect, { value: this._directHandle() })
-    Object.defineProperty(this, kLists, { value: revocationListsOf(options) })
-    Object.defineProperty(this, kClock, { value: hasClock(options) })
-    Object.defineProperty(this, kLookup, { value: lookupState(options && typeof options === 'object' ? options.betterAuth : null) })
+    defineHandshakeState(this, options, super.originRule)
     if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken', '_authenticate', '_verifyToken'])
   }
 
-  /**
-   * Whether the async paths can do better than `err`: a remote key set is refreshing
-   * (`retryable`), or a Better Auth session needs `betterAuth.lookupSession`.
-   */
+  /** Whether the async paths can do better than `err`: a key set refreshing (`retryable`), a Better Auth session to look up. */
   _worthAsync(err) {
     return !!err && (err.retryable === true || (err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && this[kLookup] !== null))
   }
 
-  /**
-   * For the connection watch (js/connection-lifetime.js): the RevocationList this
-   * authenticator consults for each kind, `{ jwt, authjs }` (null where none): `jwt.revocation`
-   * / `authjs.revocation`, else the shared `revocation`.
-   */
+  /** For the connection watch (js/core/connection-lifetime.js): each kind's RevocationList (its own, else the shared one; or null). */
   _revocationLists() {
     return this[kLists]
   }
@@ -298,6 +269,14 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
   /** For the connection watch: whether a `now` option was given (else the system clock). */
   _hasClock() {
     return this[kClock]
+  }
+
+  /**
+   * For the connection watch: a Better Auth connection at its exp, renewed through lookupSession
+   * (a Promise of fresh claims, or of the reason to close), or null (no lookupSession or token).
+   */
+  _renewSession(claims) {
+    return this[kLookup] === null ? null : renewSession(this, this[kLookup], this[kHandle], claims)
   }
 
   /**
@@ -313,39 +292,6 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
   /** As authenticate, for the integrations (which report their own outcomes). */
   _authenticate(handshake, originAllowed) {
     return authenticateWith(this, this[kHandle], handshake, originAllowed)
-  }
-
-  /**
-   * For the connection watch: a Better Auth connection at its exp, renewed through
-   * `betterAuth.lookupSession` (a Promise of fresh claims; it rejects with the reason to
-   * close), or null when it cannot be (no lookupSession, or no session token known).
-   */
-  _renewSession(claims) {
-    return this[kLookup] === null ? null : renewSession(this, this[kLookup], this[kHandle], claims)
-  }
-
-  /** For authbridge/passport: the kind of a one-token text result ('jwt' or 'authjs'). */
-  static _kindOf(t) {
-    return kindOf(t)
-  }
-
-  /** For authbridge/passport: the shared, frozen { kind, source } of a _handshakeAuthenticate text result. */
-  static _whereOf(t) {
-    return WHERE[(t.charCodeAt(0) << 8) | t.charCodeAt(1)]
-  }
-
-  /**
-   * For authbridge/passport without jwtFromRequest: authenticate({ headers }, originAllowed)'s
-   * text result (the kind and the source coded in its first two characters), for request `req`.
-   */
-  _authenticateHeadersText(req, originAllowed) {
-    const headers = req ? objectOrNone(req.headers) : undefined
-    return authenticateText(this, this[kHandle], undefined, undefined, headers, originAllowed, () => reqSecure(this[kTrust], req))
-  }
-
-  /** For authbridge/passport: whether an HTTP request came over https (see trustProxy). */
-  _reqSecure(req) {
-    return reqSecure(this[kTrust], req)
   }
 
   /** Checks one token of either kind (a 'Bearer ' prefix is tolerated): { claims, kind }. A direct call (see authenticate). */
@@ -364,53 +310,19 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
     return this[kRule]
   }
 
-  /** For authbridge/passport: verifyToken's text result (a leading tab: a session; else a JWS). */
-  _verifyTokenText(token) {
-    return handshakeVerifyToken(this[kHandle], token)
-  }
-
-  /** For authbridge/passport: the Bearer token of an Authorization header read as passport-jwt's extractor does, checked; null when there is none. */
-  _verifyBearerText(authorization) {
-    return handshakeVerifyBearer(this[kHandle], authorization)
-  }
-
-  /**
-   * For authbridge/passport, when its extractor took the token from the Cookie header: the
-   * Origin rule of the cookie source (README "Cookies and Origin") for these request headers;
-   * throws ERR_ORIGIN_NOT_ALLOWED (with the token's fingerprint, as authenticate's refusal).
-   * `originAllowed` as for authenticate.
-   */
-  _checkCookieOrigin(headers, originAllowed, token, secure) {
-    try {
-      handshakeCheckOrigin(this[kHandle], headers.origin, headers.host, originAllowed, secure === true)
-    } catch (err) {
-      if (err && err.code === 'ERR_ORIGIN_NOT_ALLOWED') err.fingerprint = native.tokenFingerprint(token)
-      throw err
-    }
-  }
-
   /** The RemoteJwks the jwt side reads, or null. */
   get remoteJwks() {
     return this[kRemote] || null
   }
 
-  /**
-   * As authenticate; an unknown kid waits for the key refresh and retries once, and a Better
-   * Auth session token without a usable cookie cache is looked up (`betterAuth.lookupSession`).
-   */
+  /** As authenticate; an unknown kid waits for the key refresh, a Better Auth session token is looked up (see authenticateLater). */
   authenticateAsync(handshake, originAllowed) {
     return reportedDirect(this._authenticateAsync(handshake, originAllowed))
   }
 
   /** As authenticateAsync, for the integrations (which report their own outcomes). */
   _authenticateAsync(handshake, originAllowed) {
-    const p = retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype._authenticate.call(this, handshake, originAllowed))
-    const state = this[kLookup]
-    if (state === null) return p
-    return p.catch((err) => {
-      if (!err || err.code !== 'ERR_SESSION_LOOKUP_REQUIRED') throw err
-      return authenticateByLookup(this, state, this[kHandle], handshake, err)
-    })
+    return authenticateLater(this, handshake, originAllowed)
   }
 
   /** As verifyToken, asynchronously (see authenticateAsync; a Better Auth session token is looked up). */
@@ -420,13 +332,7 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
 
   /** As verifyTokenAsync, for the integrations (which report their own outcomes). */
   _verifyTokenAsync(token) {
-    const p = retryOnce(this[kRemote], () => HandshakeAuthenticator.prototype._verifyToken.call(this, token))
-    const state = this[kLookup]
-    if (state === null) return p
-    return p.catch((err) => {
-      if (!err || err.code !== 'ERR_SESSION_LOOKUP_REQUIRED' || typeof token !== 'string') throw err
-      return verifyByLookup(this, state, this[kHandle], token, err)
-    })
+    return verifyTokenLater(this, token)
   }
 }
 

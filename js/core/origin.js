@@ -1,8 +1,9 @@
 'use strict'
-// authbridge/socket.io: the Origin of cookie-sourced handshakes (cross-site WebSocket
-// hijacking). The middleware's verdict on a handshake's Origin, from socketIoAuth's
-// allowedOrigins or the server's cors.origin; the authenticator applies it only when the
-// token comes from the cookie (README "Cookies and Origin").
+// The Origin of cookie-sourced handshakes and requests (cross-site WebSocket hijacking, CSRF).
+// The middleware's verdict on a handshake's Origin, from socketIoAuth's allowedOrigins or the
+// server's cors.origin, and on an HTTP request's, from the app's CORS answer; the
+// authenticator applies it only when the token comes from the cookie (README "Cookies and
+// Origin").
 
 const { optionsError } = require('./errors.js')
 
@@ -140,4 +141,37 @@ function reqSecure(trust, req) {
   return requestSecure(trust, !!(socket && socket.encrypted), socket ? socket.remoteAddress : undefined, req.headers)
 }
 
-module.exports = { normalizeOrigin, originPredicate, originVerdict, trustProxyPredicate, requestSecure, reqSecure }
+/**
+ * The Origin rule for cookie-authenticated requests (README "Cookies and Origin"): when the
+ * app's CORS middleware has already allowed this request's Origin with credentials (its
+ * Access-Control-Allow-Origin and -Credentials headers on the response), that answer
+ * stands; otherwise (undefined) the authenticator's rule decides (same origin by default).
+ */
+function corsAllowsOrigin(req) {
+  const origin = req && req.headers && req.headers.origin
+  const res = responseOf(req)
+  if (typeof origin !== 'string' || !res) return undefined
+  const allowed = res.getHeader('access-control-allow-origin') === origin && String(res.getHeader('access-control-allow-credentials')) === 'true'
+  return allowed ? true : undefined
+}
+
+/**
+ * The Node response of `req`, where the CORS answer is: Express's `req.res`; for a Fastify
+ * request (`req.raw`, Nest's FastifyAdapter copies the CORS headers of `enableCors` to the
+ * Node response before guards run) the response on its HTTP/1 connection, only when it
+ * belongs to this very request (`res.req === req.raw`); else null (the authenticator's rule).
+ */
+function responseOf(req) {
+  if (!req) return null
+  if (req.res && typeof req.res.getHeader === 'function') return req.res
+  const raw = req.raw
+  const res = raw && raw.socket && raw.socket._httpMessage
+  return res && res.req === raw && typeof res.getHeader === 'function' ? res : null
+}
+
+/** For HTTP requests (authbridge/passport, graphql-ws's HTTP side): the caller's verdict on the request's Origin for the authenticator's rule (see corsAllowsOrigin). */
+function httpOriginVerdict(authenticator, req) {
+  return authenticator.originRule === 'same-origin' ? corsAllowsOrigin(req) : undefined
+}
+
+module.exports = { normalizeOrigin, originPredicate, originVerdict, httpOriginVerdict, corsAllowsOrigin, trustProxyPredicate, requestSecure, reqSecure }

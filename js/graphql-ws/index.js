@@ -12,7 +12,7 @@
 
 const { codedError, optionsError } = require('../core/errors.js')
 const { createWsContext, authenticateNow, authenticateHandshake, isThenable, watchSocket, statusOf, queryOf, makeVerifyClient } = require('../ws/index.js')
-const { originVerdict: httpOriginVerdict } = require('../passport/index.js')
+const { httpOriginVerdict } = require('../core/origin.js')
 
 // graphql-ws's CloseCode.Unauthorized and CloseCode.Forbidden.
 const CLOSE_UNAUTHORIZED = 4401

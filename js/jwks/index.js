@@ -1,46 +1,27 @@
 'use strict'
 // RemoteJwks: a JWK Set kept current from an identity provider (a jwks_uri, or an issuer
-// through OpenID Connect / OAuth discovery). This file keeps the state (ETag, refresh
-// schedule, cooldown, backoff); http.js beside it does the I/O (fetch, timeouts, redirects,
-// size limits) and options.js reads the options. The native
+// through OpenID Connect / OAuth discovery). This file keeps the loaded set and the events;
+// beside it, refresh.js keeps the refresh schedule (cooldown, backoff), source.js where the set
+// comes from (jwks_uri or discovery, ETag, deadline), http.js does the I/O (fetch, timeouts,
+// redirects, size limits) and options.js reads the options. The native
 // JwksKeySet it extends parses and filters each set by the rules a static `jwks` follows,
 // and every verifier built with it reads the current set on each verification, with no
 // I/O. Timers are unref'd: a RemoteJwks never keeps the process alive.
 
 const { EventEmitter } = require('node:events')
-const { performance } = require('node:perf_hooks')
 const { JwksKeySet } = require('../../index.js')
-const { codeOf, optionsErrors, callHook } = require('../core/errors.js')
-const { unrefTimeout } = require('../core/timers.js')
+const { callHook } = require('../core/errors.js')
 const metrics = require('../metrics/channels.js')
-const { discard, maxAgeOf, getSameOrigin, discoverJwksUri, underDeadline, jwksText } = require('./http.js')
 const { DEFAULTS, remoteOptions } = require('./options.js')
-
-const MAX_AGE_MIN = 60
-const MAX_AGE_MAX = 86400
-const BACKOFF_MAX = 60
-
-const optionsError = optionsErrors('RemoteJwks')
+const { Refresher } = require('./refresh.js')
+const { JwksSource } = require('./source.js')
 
 class RemoteJwks extends JwksKeySet {
   #o
-  #fetch
-  #configured // the jwksUri option (URL), or null under discovery
-  #issuer
-  #uri = null // the key set's URL, once known
-  #etag = null
-  #inflight = null
-  #controller = null
-  #lastAttempt = -Infinity // ms, start of the last fetch
-  #backoffUntil = 0 // ms
-  #failures = 0
-  #timer = null
-  #closed = false
+  #source
+  #refresher
   #loaded = false
-  #lastRefresh = undefined // seconds since the epoch
-  #lastError = undefined
   #keyIds = []
-  #fetches = 0
   #events = new EventEmitter()
 
   /**
@@ -48,57 +29,55 @@ class RemoteJwks extends JwksKeySet {
    */
   constructor(options) {
     super()
-    const { o, configured, issuer, fetch } = remoteOptions(options)
-    this.#configured = configured
-    this.#uri = configured
-    this.#issuer = issuer
-    this.#fetch = fetch
+    const { o, configured, issuer, fetch, initial } = remoteOptions(options)
     this.#o = o
-    if (options.initialJwks !== undefined) {
-      const text = typeof options.initialJwks === 'string' ? options.initialJwks : JSON.stringify(options.initialJwks)
-      if (typeof text !== 'string') throw optionsError('initialJwks must be a JWK Set object or its JSON text')
-      this.#keyIds = this._load(text, o.maxKeys)
+    this.#source = new JwksSource(o, configured, issuer, fetch)
+    this.#refresher = new Refresher(this, o, this.#events, {
+      load: () => this.#source.fetch(this.#loaded, (text) => this.#accept(text)),
+      loaded: () => this.#loaded,
+    })
+    if (initial !== undefined) {
+      this.#keyIds = this._load(initial, o.maxKeys)
       this.#loaded = true
-      this.#lastRefresh = Date.now() / 1000
+      this.#refresher.lastRefresh = Date.now() / 1000
     }
     metrics.track('jwks', this)
     // The first load starts now; ready() reports it.
-    this.#attempt().catch(() => {})
+    this.#refresher.attempt().catch(() => {})
   }
 
   /** Resolves after the first good load (at once if one happened); rejects with the
    * failure of the first attempt (refreshes go on in the background). */
   ready() {
     if (this.#loaded) return Promise.resolve()
-    return this.#attempt().then(() => undefined)
+    return this.#refresher.attempt().then(() => undefined)
   }
 
   /** Fetches now, whatever the cooldown; concurrent calls share one fetch. */
   refresh() {
-    return this.#attempt().then(() => undefined)
+    return this.#refresher.attempt().then(() => undefined)
   }
 
   /** The set's state: key ids, last good refresh and last error (seconds since the epoch). */
   status() {
+    const r = this.#refresher
     return {
       keyIds: [...this.#keyIds],
-      lastRefresh: this.#lastRefresh,
-      lastError: this.#lastError,
+      lastRefresh: r.lastRefresh,
+      lastError: r.lastError,
       stale: this._isStale(),
       ready: this.#loaded,
-      failures: this.#failures,
-      jwksUri: this.#uri ? this.#uri.href : undefined,
-      fetches: this.#fetches,
+      failures: r.failures,
+      jwksUri: this.#source.uri ? this.#source.uri.href : undefined,
+      fetches: this.#source.fetches,
     }
   }
 
   /** Stops every timer and any fetch in flight; the current keys keep verifying. */
   close() {
     metrics.untrack('jwks', this)
-    this.#closed = true
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
-    if (this.#controller) this.#controller.abort()
+    this.#refresher.close()
+    this.#source.abort()
   }
 
   /** 'update' ({ keyIds }) after each new set; 'refreshError' (Error with code) after
@@ -114,119 +93,36 @@ class RemoteJwks extends JwksKeySet {
   }
 
   /**
-   * Called by the verifiers when a token's kid is unknown (or nothing is loaded yet):
-   * starts one shared refresh when the cooldown and the backoff allow it. Returns a
-   * promise that settles (never rejects) when that refresh ends, or null when none may
-   * start now.
+   * Called by the verifiers when a token's kid is unknown (or nothing is loaded yet): one shared
+   * refresh when the cooldown and the backoff allow it; a promise that settles (never rejects)
+   * when that refresh ends, or null when none may start now.
    */
   _miss() {
-    if (this.#inflight) return this.#inflight.then(() => true, () => false)
-    if (this.#closed) return null
-    const now = Date.now()
-    if (now - this.#lastAttempt < this.#o.cooldown * 1000 || now < this.#backoffUntil) return null
-    return this.#attempt().then(() => true, () => false)
+    return this.#refresher.miss()
   }
 
-  #attempt() {
-    if (this.#inflight) return this.#inflight
-    this.#lastAttempt = Date.now()
-    const t0 = performance.now()
-    const run = this.#fetchAndLoad().then(
-      (maxAge) => {
-        this.#failures = 0
-        this.#backoffUntil = 0
-        this.#lastError = undefined
-        this.#lastRefresh = Date.now() / 1000
-        this.#inflight = null
-        this.#schedule(this.#nextInterval(maxAge))
-        metrics.jwksFetched(this, t0, null)
-      },
-      (err) => {
-        this.#failures += 1
-        const backoff = Math.min(BACKOFF_MAX, 2 ** (this.#failures - 1))
-        this.#backoffUntil = Date.now() + backoff * 1000
-        this.#lastError = `${codeOf(err, 'ERR_JWKS_FETCH_FAILED')}: ${err.message}`
-        if (this.#loaded) this._markFailing(Date.now() / 1000 + this.#o.staleWhileError)
-        this.#inflight = null
-        this.#schedule(backoff)
-        metrics.jwksFetched(this, t0, err)
-        if (this.#events.listenerCount('refreshError') > 0) callHook((e) => this.#events.emit('refreshError', e), err)
-        throw err
-      },
-    )
-    this.#inflight = run
-    // The caller may drop it: never an unhandled rejection.
-    run.catch(() => {})
-    return run
-  }
-
-  #nextInterval(maxAge) {
-    let seconds = this.#o.refreshInterval
-    if (maxAge !== null && maxAge !== undefined) seconds = Math.min(MAX_AGE_MAX, Math.max(MAX_AGE_MIN, maxAge))
-    // Jitter: up to 10% earlier, so that many instances do not refresh in step.
-    return seconds * (1 - Math.random() * 0.1)
-  }
-
-  #schedule(seconds) {
-    if (this.#closed) return
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = unrefTimeout(() => {
-      this.#timer = null
-      this.#attempt().catch(() => {})
-    }, seconds * 1000)
-  }
-
-  /** One refresh under one deadline: discovery if needed, then the key set. Resolves with
-   * the max-age to honour (or null). */
-  async #fetchAndLoad() {
-    const controller = new AbortController()
-    this.#controller = controller
-    try {
-      return await underDeadline(controller, this.#o.timeout, (signal) => this.#fetchAndLoadUnder(signal))
-    } finally {
-      if (this.#controller === controller) this.#controller = null
-    }
-  }
-
-  async #fetchAndLoadUnder(signal) {
-    if (!this.#uri) this.#uri = await this.#discover(signal)
-    const headers = { accept: 'application/jwk-set+json, application/json', ...this.#o.headers }
-    if (this.#etag && this.#loaded) headers['if-none-match'] = this.#etag
-    const res = await this.#get(this.#uri, headers, signal, 'ERR_JWKS_FETCH_FAILED')
-    if (res.status === 304 && this.#loaded) {
-      discard(res)
-      this._markFresh()
-      return maxAgeOf(res)
-    }
-    const text = await jwksText(res, this.#uri, this.#o.maxBytes)
+  /** A fetched set (null: unchanged, HTTP 304) loaded, then announced (onUpdate, 'update'). */
+  #accept(text) {
+    if (text === null) return this._markFresh()
     const keyIds = this._load(text, this.#o.maxKeys)
     this.#keyIds = keyIds
     this.#loaded = true
-    this.#etag = res.headers.get('etag') || null
-    if (typeof this.#o.onUpdate === 'function') {
-      let parsed = null
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        parsed = null
-      }
-      if (parsed) callHook(this.#o.onUpdate, parsed)
+    announce(this.#o, this.#events, text, keyIds)
+  }
+}
+
+/** A new set announced to onUpdate (the parsed set) and the 'update' listeners ({ keyIds }); a hook that throws is reported, not thrown (callHook). */
+function announce(o, events, text, keyIds) {
+  if (typeof o.onUpdate === 'function') {
+    let parsed = null
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      parsed = null
     }
-    if (this.#events.listenerCount('update') > 0) callHook((k) => this.#events.emit('update', { keyIds: k }), [...keyIds])
-    return maxAgeOf(res)
+    if (parsed) callHook(o.onUpdate, parsed)
   }
-
-  /** GET with same-origin redirects only (at most 3), counted in status().fetches. */
-  #get(url, headers, signal, code) {
-    return getSameOrigin(this.#fetch, url, headers, signal, code, () => {
-      this.#fetches += 1
-    })
-  }
-
-  /** OpenID Connect discovery, then RFC 8414 metadata: the jwks_uri. */
-  #discover(signal) {
-    return discoverJwksUri(this.#issuer, this.#o, (url, headers, code) => this.#get(url, headers, signal, code), signal)
-  }
+  if (events.listenerCount('update') > 0) callHook((k) => events.emit('update', { keyIds: k }), [...keyIds])
 }
 
 const RETRYABLE = new Set(['ERR_JWKS_KID_UNKNOWN', 'ERR_JWKS_NOT_READY'])

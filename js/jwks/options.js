@@ -30,9 +30,18 @@ function countOption(o, name) {
   return v
 }
 
+/** initialJwks (a JWK Set object or its JSON text) as JSON text, or undefined. */
+function initialText(initialJwks) {
+  if (initialJwks === undefined) return undefined
+  const text = typeof initialJwks === 'string' ? initialJwks : JSON.stringify(initialJwks)
+  if (typeof text !== 'string') throw optionsError('initialJwks must be a JWK Set object or its JSON text')
+  return text
+}
+
 /**
  * The checked options (`o`: seconds, counts, allowHttp, headers, onUpdate), the configured
- * jwksUri as a URL (null under discovery), the issuer (under discovery) and the fetch.
+ * jwksUri as a URL (null under discovery), the issuer (under discovery), the fetch and the
+ * initial set's text (`initial`, or undefined).
  */
 function remoteOptions(options) {
   if (!options || typeof options !== 'object') throw optionsError('options must be an object with jwksUri or issuer')
@@ -71,7 +80,8 @@ function remoteOptions(options) {
     issuer = options.issuer
   }
   if (typeof globalThis.fetch !== 'function' && !options.fetch) throw optionsError('this Node has no global fetch: pass the fetch option')
-  return { o, configured, issuer, fetch: options.fetch || globalThis.fetch }
+  const initial = initialText(options.initialJwks)
+  return { o, configured, issuer, fetch: options.fetch || globalThis.fetch, initial }
 }
 
 module.exports = { DEFAULTS, remoteOptions }

@@ -13,36 +13,21 @@
 //   exp, nbf at sign and of every time check at verify (`now: () => Date.now() / 1000`
 //   follows fake timers).
 // README "Migrating from @nestjs/jwt and passport-jwt" lists every difference left.
-// The module (JwtModule) is in js/nest/jwt.js; signing and verification in jwt-sign.js and
-// jwt-verify.js beside this file.
+// The module (JwtModule) is in js/nest/jwt.js; signing, verification and the keys in
+// jwt-sign.js, jwt-verify.js and jwt-keys.js beside this file.
 
 const native = require('../index.js')
 const { RemoteJwks, missed } = require('../jwks/index.js')
 const { Injectable, Inject, Optional, Logger } = require('../core/peer.js').requirePeer('@nestjs/common', 'authbridge/nest')
-const { toJwtError } = require('../core/jwt-errors.js')
 const o = require('../core/jwt-options.js')
-const { errorLine, optionsError, optionsErrors } = require('../core/errors.js')
-const { checkSignArgs, signSpec, Signers, signWith } = require('./jwt-sign.js')
+const { errorLine, optionsErrors } = require('../core/errors.js')
+const { Signers } = require('./jwt-sign.js')
 const { Verifiers } = require('./jwt-verify.js')
+const { WrongSecretProviderError, JwtSecretRequestType, keyOf, syncKeyOf, remoteJwksOf, prepareDefaults } = require('./jwt-keys.js')
+const { FAST, verifyCall, verifyCallAsync, signCall } = require('./jwt-call.js')
 
 const JWT_MODULE_OPTIONS = 'AUTHBRIDGE_JWT_MODULE_OPTIONS'
-/** Marks the module-level signer prepared at start-up. */
-const FAST = Symbol('module signer')
 const fail = optionsErrors('authbridge JwtService')
-
-class WrongSecretProviderError extends Error {}
-
-const JwtSecretRequestType = Object.freeze({ SIGN: 0, VERIFY: 1, 0: 'SIGN', 1: 'VERIFY' })
-
-/** As @nestjs/jwt's mergeJwtOptions: per-call options over the module's, keys left out. */
-function mergeOptions(moduleOptions, options) {
-  if (options !== undefined && options !== null && typeof options !== 'object') throw fail('options must be an object')
-  const merged = { ...(moduleOptions || {}), ...(options || {}) }
-  delete merged.secret
-  delete merged.publicKey
-  delete merged.privateKey
-  return merged
-}
 
 /**
  * The module options' checks that need no key: the clock, the option objects, the pinned
@@ -85,91 +70,27 @@ class JwtService {
     // authbridge: keys from the identity provider (jwks: RemoteJwks, or jwksUri / issuer to build one).
     this._remote = remoteJwksOf(opts)
     if (this._remote) this._remote.on('refreshError', (e) => this.logger.warn(`JWK Set refresh failed: ${errorLine(e)}`))
-
-    // The module-level verifier and signer, prepared now: a bad key or option fails at start-up.
-    // (With secretOrKeyProvider or the deprecated secretOrPrivateKey, keys are looked up per call.)
     this._moduleSpec = o.verifySpec(fail, vo, this._algorithms, 'verifyOptions')
-    this._defaultVerifier = null
-    this._defaultSigner = null
-    const moduleSignSpec = signSpec(so, this._algorithms[0])
-    if (!opts.secretOrKeyProvider && !opts.secretOrPrivateKey) {
-      const vkey = this._remote ? this._remoteRef() : o.keyRef(opts.secret || opts.publicKey, 'authbridge JwtService')
-      if (vkey) this._defaultVerifier = this._verifiers.get(this._moduleSpec, vkey)
-      const skey = o.keyRef(opts.secret || opts.privateKey, 'authbridge JwtService')
-      if (skey) {
-        try {
-          this._defaultSigner = this._signers.get(moduleSignSpec, skey)
-        } catch (err) {
-          // verifyOptions.allowWeakSecret alone: a short secret may verify (tokens of an
-          // issuer the app does not control), never sign; signing says so when tried.
-          if (!(err && err.code === 'ERR_INVALID_KEY' && opts.secret && vo.allowWeakSecret === true && !moduleSignSpec.allowWeakSecret)) throw err
-          this._weakSignKey = Object.assign(
-            new Error(`authbridge JwtService: ${err.message.replace(/; pass allowWeakSecret.*$/, '')}; verifyOptions.allowWeakSecret lets it verify only: set signOptions.allowWeakSecret too to sign with it`),
-            { code: 'ERR_INVALID_KEY' },
-          )
-        }
-      }
-    }
-  }
-
-  // -- keys, as @nestjs/jwt's getSecretKey picks them --------------------------
-
-  /** As @nestjs/jwt: the deprecated key wins, with a warning on every call that uses it. */
-  _secretOrPrivateKey() {
-    this.logger.warn('"secretOrPrivateKey" has been deprecated, please use the new explicit "secret" or use "secretOrKeyProvider" or "privateKey"/"publicKey" exclusively.')
-    return this.options.secretOrPrivateKey
-  }
-
-  /** The key for one call; a Promise only when secretOrKeyProvider returns one. */
-  _key(subject, options, kind, requestType) {
-    const opts = this.options
-    let key
-    if (opts.secretOrKeyProvider) key = opts.secretOrKeyProvider(requestType, subject, options)
-    else key = (options && options.secret) || opts.secret || (options && options[kind]) || opts[kind]
-    const override = (k) => (opts.secretOrPrivateKey ? this._secretOrPrivateKey() : k)
-    return key instanceof Promise ? key.then(override) : override(key)
-  }
-
-  _syncKey(subject, options, kind, requestType, asyncName) {
-    const key = this._key(subject, options, kind, requestType)
-    if (key instanceof Promise) {
-      key.catch(() => {})
-      this.logger.warn(`For async version of "secretOrKeyProvider", please use "${asyncName}".`)
-      throw new WrongSecretProviderError()
-    }
-    return key
+    // The module-level verifier and signer, prepared now (js/nest/jwt-keys.js).
+    prepareDefaults(this, vo, so)
   }
 
   // -- verification -----------------------------------------------------------
 
-  _verifyMerged(token, options, key) {
-    let spec
-    let verifier
-    try {
-      spec = o.verifySpec(fail, mergeOptions(this.options.verifyOptions, options), this._algorithms)
-      const ref = o.keyRef(key, 'authbridge JwtService') || (this._remote ? this._remoteRef() : null)
-      if (!ref) throw optionsError('secret or public key must be provided')
-      verifier = this._verifiers.get(spec, ref)
-    } catch (err) {
-      throw toJwtError(err, token, spec && spec.expected)
-    }
-    return this._verifiers.verify(verifier, token, spec)
-  }
-
   /** Verifies signature and claims; returns the claims (or { header, payload, signature } with complete: true). */
   verify(token, options) {
     if (options === undefined && this._defaultVerifier !== null) return this._verifiers.verify(this._defaultVerifier, token, this._moduleSpec)
-    const key = this._syncKey(token, options, 'publicKey', JwtSecretRequestType.VERIFY, 'verifyAsync')
-    return this._verifyMerged(token, options, key)
+    const key = syncKeyOf(this, token, options, 'publicKey', JwtSecretRequestType.VERIFY, 'verifyAsync')
+    return verifyCall(this, token, options, key)
   }
 
   verifyAsync(token, options) {
     // With a remote key set, an unknown kid waits for the shared refresh and retries once.
-    if (!this._remote) return this._verifyAsyncOnce(token, options)
-    return this._verifyAsyncOnce(token, options).catch((err) => {
+    if (!this._remote) return verifyCallAsync(this, token, options)
+    return verifyCallAsync(this, token, options).catch((err) => {
       const wait = missed(this._remote, err)
       if (!wait) throw err
-      return wait.then(() => this._verifyAsyncOnce(token, options))
+      return wait.then(() => verifyCallAsync(this, token, options))
     })
   }
 
@@ -182,46 +103,20 @@ class JwtService {
     if (this._remote && !(this.options.jwks instanceof RemoteJwks)) this._remote.close()
   }
 
-  _remoteRef() {
-    return { material: this._remote, id: 'remote-jwks', remote: true }
-  }
-
-  _verifyAsyncOnce(token, options) {
-    return new Promise((resolve, reject) => {
-      Promise.resolve()
-        .then(() => {
-          if (options === undefined && this._defaultVerifier !== null) return resolve(this._verifiers.verify(this._defaultVerifier, token, this._moduleSpec))
-          return Promise.resolve(this._key(token, options, 'publicKey', JwtSecretRequestType.VERIFY)).then((key) =>
-            resolve(this._verifyMerged(token, options, key)),
-          )
-        })
-        .catch(reject)
-    })
-  }
-
   // -- signing ----------------------------------------------------------------
-
-  _signMerged(payload, options, key) {
-    checkSignArgs(payload, options)
-    if (key === FAST) return signWith(this._defaultSigner.signer, this._defaultSigner.spec, payload)
-    const spec = signSpec(mergeOptions(this.options.signOptions, options), this._algorithms[0])
-    const ref = o.keyRef(key, 'authbridge JwtService')
-    if (!ref) throw fail('secretOrPrivateKey must have a value (secret, privateKey)')
-    return signWith(this._signers.get(spec, ref).signer, spec, payload)
-  }
 
   /** Signs a JWT; options override the module's signOptions (and secret / privateKey). */
   sign(payload, options) {
     if (options === undefined && this._weakSignKey) throw this._weakSignKey
-    const key = options === undefined && this._defaultSigner !== null ? FAST : this._syncKey(payload, options, 'privateKey', JwtSecretRequestType.SIGN, 'signAsync')
-    return this._signMerged(payload, options, key)
+    const key = options === undefined && this._defaultSigner !== null ? FAST : syncKeyOf(this, payload, options, 'privateKey', JwtSecretRequestType.SIGN, 'signAsync')
+    return signCall(this, payload, options, key)
   }
 
   signAsync(payload, options) {
     return new Promise((resolve, reject) => {
       Promise.resolve()
-        .then(() => (options === undefined && this._weakSignKey ? Promise.reject(this._weakSignKey) : options === undefined && this._defaultSigner !== null ? FAST : this._key(payload, options, 'privateKey', JwtSecretRequestType.SIGN)))
-        .then((key) => resolve(this._signMerged(payload, options, key)))
+        .then(() => (options === undefined && this._weakSignKey ? Promise.reject(this._weakSignKey) : options === undefined && this._defaultSigner !== null ? FAST : keyOf(this, payload, options, 'privateKey', JwtSecretRequestType.SIGN)))
+        .then((key) => resolve(signCall(this, payload, options, key)))
         .catch(reject)
     })
   }
@@ -249,13 +144,5 @@ Injectable()(JwtService)
 Optional()(JwtService, undefined, 0)
 Inject(JWT_MODULE_OPTIONS)(JwtService, undefined, 0)
 Reflect.defineMetadata('design:paramtypes', [Object], JwtService)
-
-/** The module's RemoteJwks: given as `jwks`, or built from `jwksUri` or (discovery) `issuer`. */
-function remoteJwksOf(opts) {
-  if (opts.jwks instanceof RemoteJwks) return opts.jwks
-  if (opts.jwksUri) return new RemoteJwks({ ...opts.jwksOptions, jwksUri: opts.jwksUri })
-  if (typeof opts.issuer === 'string') return new RemoteJwks({ ...opts.jwksOptions, issuer: opts.issuer })
-  return null
-}
 
 module.exports = { JwtService, WrongSecretProviderError, JwtSecretRequestType, JWT_MODULE_OPTIONS }
