@@ -1,5 +1,7 @@
 // The revocation list's cost (issue 21 item 5), for `npm run bench:scale` and alone:
-//   node --expose-gc benchmark/scale/list.mjs [--quick]
+//   node --expose-gc benchmark/scale/list.mjs [--quick] [--verify-only] [--rounds N]
+// (--verify-only: the fill, memory and verify rows only, without the entries() and store load
+// path rows; --rounds N: N interleaved verify rounds instead of 61, 15 with --quick)
 // Rows: HS256 verify with no list / an empty list / a list of 1 M token entries + 100 k
 // subjects, the same token each time (ns per verify, median of interleaved rounds; the
 // ratios the targets name are medians of per-round ratios),
@@ -86,7 +88,11 @@ function fill(list, tokens, subjects, slice = 10_000) {
 }
 
 export async function run({ sizes, log = console.log } = {}) {
-  const quick = process.argv.includes('--quick')
+  const args = process.argv
+  const quick = args.includes('--quick')
+  const verifyOnly = args.includes('--verify-only')
+  const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : quick ? 15 : 61
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds takes a whole number >= 1')
   const tokens = (sizes && sizes.tokens) || 1_000_000
   const subjects = (sizes && sizes.subjects) || 100_000
   const rows = []
@@ -103,14 +109,14 @@ export async function run({ sizes, log = console.log } = {}) {
   rows.push({ figure: 'mean id length in that list', size: n, value: +idBytes.toFixed(1), unit: 'bytes', target: '' })
   rows.push({ figure: 'merge of 10,000 entries, median slice', size: n, value: +median.toFixed(2), unit: 'ms', target: 'a few ms' })
   rows.push({ figure: 'merge of 10,000 entries, worst slice', size: n, value: +worst.toFixed(2), unit: 'ms', target: '<= 20' })
-  {
+  if (!verifyOnly) {
     const t0 = process.hrtime.bigint()
     const count = full.entries().length // garbage at once: not kept through the timings below
     rows.push({ figure: 'entries() of the whole list', size: count, value: +(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0), unit: 'ms', target: '' })
   }
   // The Redis load's path (authbridge/redis: a ZRANGE page's [member, score] pairs merged
   // natively, list._mergePairs) into the full list: slices of 2,000 pairs.
-  {
+  if (!verifyOnly) {
     const exp = String(Math.floor(Date.now() / 1000) + 3600)
     const slices = []
     for (let s = 0; s < 50; s++) {
@@ -134,7 +140,7 @@ export async function run({ sizes, log = console.log } = {}) {
   // two variants of its round.
   const { ns, ratio } = compare(
     { none: () => none.verify(token), empty: () => empty.verify(token), full: () => big.verify(token) },
-    { rounds: quick ? 15 : 61, roundMs: 50 },
+    { rounds, roundMs: 50 },
   )
   rows.push({ figure: 'HS256 verify, no list (median of rounds)', size: 0, value: +ns.none.toFixed(0), unit: 'ns', target: '' })
   rows.push({ figure: 'HS256 verify, empty list (median of rounds)', size: 0, value: +ns.empty.toFixed(0), unit: 'ns', target: '' })
