@@ -174,7 +174,19 @@ pub fn invalid_id_claim(name: &str) -> Error {
 /// is borrowed from the claims' text, any other value is built as `json::members` builds it
 /// (escapes undone, numbers read exactly) and keyed by the id rule, as `claim_key`.
 pub fn member_key<'a>(member: Option<crate::json::Member<'a>>, name: &str) -> Result<Option<Cow<'a, str>>> {
-    let Some(member) = member else { return Ok(None) };
+    match member {
+        None => Ok(None),
+        // The common case first: a plain string of 1 to 1024 bytes is its own key.
+        Some(m) => match m.plain_str() {
+            Some(s) if !s.is_empty() && s.len() <= MAX_ID_LENGTH => Ok(Some(Cow::Borrowed(s))),
+            _ => built_member_key(m, name),
+        },
+    }
+}
+
+/// `member_key` of any other member: its value built, then keyed by the id rule.
+#[inline(never)]
+fn built_member_key<'a>(member: crate::json::Member<'a>, name: &str) -> Result<Option<Cow<'a, str>>> {
     let key = match member.plain_str() {
         Some(s) => string_key(s),
         None => match member.into_value() {
