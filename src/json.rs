@@ -243,7 +243,12 @@ impl<'de, 'n, N: AsRef<str>> Visitor<'de> for Members<'n, N> {
 /// any depth, nesting bounded) and returns the members named in `names`, in that
 /// order, without building the rest. `Err` is ("not a JSON object" or the problem).
 pub fn members<N: AsRef<str>>(bytes: &[u8], names: &[N]) -> Result<Vec<Option<Value>>, String> {
-    members_raw(bytes, names, &mut [])
+    if std::str::from_utf8(bytes).is_ok() {
+        if let Some(out) = crate::json_fast::members(bytes, names) {
+            return Ok(out);
+        }
+    }
+    members_serde(bytes, names)
 }
 
 /// A member handed back by `members_raw`: its JSON text, as the text has it (checked;

@@ -29,10 +29,11 @@ pub fn members<N: AsRef<str>>(text: &[u8], names: &[N]) -> Option<Vec<Option<Val
 /// each top-level member named `names[i]`, `text[at]` being its value's JSON text (a
 /// container whole; a string with its quotes). `None` (serde_json must decide) when the scan gives up
 /// or `found` does; `found` may have been called before.
-#[inline]
+#[inline(always)]
 pub fn scan<N: AsRef<str>>(text: &[u8], names: &[N], mut found: impl FnMut(usize, Range<usize>) -> Option<()>) -> Option<()> {
     let wanted = Wanted::of(names);
-    let mut w = Walk::open(text)?;
+    let mut w = Walk::new(text);
+    w.open()?;
     loop {
         let (is_object, first_key) = w.frames[w.depth - 1];
         w.s.ws();
@@ -60,7 +61,7 @@ struct Wanted<'n, N> {
 }
 
 impl<'n, N: AsRef<str>> Wanted<'n, N> {
-    #[inline]
+    #[inline(always)]
     fn of(names: &'n [N]) -> Self {
         let mut w = Wanted { inline: [KeyId::EMPTY; 16], many: Vec::new(), names };
         if names.len() <= w.inline.len() {
@@ -74,7 +75,7 @@ impl<'n, N: AsRef<str>> Wanted<'n, N> {
     }
 
     /// The index of the name `key` (with id `id`) among the names asked for.
-    #[inline]
+    #[inline(always)]
     fn position(&self, key: &[u8], id: KeyId) -> Option<usize> {
         let ids = if self.names.len() <= self.inline.len() { &self.inline[..self.names.len()] } else { &self.many[..] };
         ids.iter().zip(self.names).position(|(w, n)| id.same(*w, key, n.as_ref().as_bytes()))
@@ -95,23 +96,27 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    /// After the opening '{' of the top-level object.
-    #[inline]
-    fn open(text: &'a [u8]) -> Option<Walk<'a>> {
-        let mut s = Scanner { b: text, i: 0 };
-        s.ws();
-        if s.peek()? != b'{' {
+    /// The state before the text (the arrays zeroed in place: one memset, no copy).
+    #[inline(always)]
+    fn new(text: &'a [u8]) -> Walk<'a> {
+        Walk { s: Scanner { b: text, i: 0 }, keys: [(KeyId::EMPTY, 0); MAX_KEYS], nkeys: 0, frames: [(false, 0); MAX_DEPTH], depth: 1, fresh: true }
+    }
+
+    /// Reads the opening '{' of the top-level object.
+    #[inline(always)]
+    fn open(&mut self) -> Option<()> {
+        self.s.ws();
+        if self.s.peek()? != b'{' {
             return None;
         }
-        s.i += 1;
-        let mut frames = [(false, 0); MAX_DEPTH];
-        frames[0] = (true, 0);
-        Some(Walk { s, keys: [(KeyId::EMPTY, 0); MAX_KEYS], nkeys: 0, frames, depth: 1, fresh: true })
+        self.s.i += 1;
+        self.frames[0] = (true, 0);
+        Some(())
     }
 
     /// Closes the innermost container at `c` ('}' or ']'); `Some(true)` when that was the
     /// top-level object.
-    #[inline]
+    #[inline(always)]
     fn close(&mut self, c: u8, is_object: bool, first_key: usize) -> Option<bool> {
         if (c == b'}') != is_object {
             return None;
@@ -126,7 +131,7 @@ impl<'a> Walk<'a> {
     }
 
     /// The ',' before a member or an element (none after an opening bracket).
-    #[inline]
+    #[inline(always)]
     fn separator(&mut self, c: u8) -> Option<()> {
         if !self.fresh {
             if c != b',' {
@@ -141,7 +146,7 @@ impl<'a> Walk<'a> {
 
     /// A member name and its ':', refused when the object already has it; at the top
     /// level, the index of the name among those asked for.
-    #[inline]
+    #[inline(always)]
     fn member_name<N: AsRef<str>>(&mut self, first_key: usize, wanted: &Wanted<'_, N>) -> Option<Option<usize>> {
         let key_start = self.s.i + 1;
         let (key, id) = self.s.key()?;
@@ -163,7 +168,7 @@ impl<'a> Walk<'a> {
 
     /// A value: a scalar read whole, or a container opened (its contents are the next
     /// steps). A member asked for is handed to `found` with its text.
-    #[inline]
+    #[inline(always)]
     fn value(&mut self, member: Option<usize>, found: &mut impl FnMut(usize, Range<usize>) -> Option<()>) -> Option<()> {
         let s = &mut self.s;
         let start = s.i;

@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::Member;
 use crate::revocation::IdKeys;
-use crate::token::{claim_members_raw, Header};
+use crate::token::{claim_members, claim_members_raw, Header};
 
 #[derive(Debug, Clone)]
 pub struct Validation {
@@ -219,7 +219,11 @@ impl Validation {
         let names = if want_ids { &lists.with_ids[..] } else { &lists.plain[..] };
         let mut raw: [Option<Member<'a>>; 2] = [None, None];
         let split = lists.plain.len();
-        let mut m = claim_members_raw(json, "claims set (payload)", names, &mut raw[..names.len() - split])?;
+        let mut m = if want_ids {
+            claim_members_raw(json, "claims set (payload)", names, &mut raw[..names.len() - split])?
+        } else {
+            claim_members(json, "claims set (payload)", names)?
+        };
         let get = |name: &str| lists.plain.iter().position(|n| n == name).and_then(|i| m[i].as_ref());
         for r in &self.required {
             if get(r).is_none() {
