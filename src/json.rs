@@ -251,6 +251,61 @@ pub fn members<N: AsRef<str>>(bytes: &[u8], names: &[N]) -> Result<Vec<Option<Va
     members_serde(bytes, names)
 }
 
+/// A member handed back by `members_raw`: its JSON text, as the text has it (checked;
+/// no value built), or its value when serde_json read the object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Member<'a> {
+    Text(&'a str),
+    Value(Value),
+}
+
+impl<'a> Member<'a> {
+    /// A string member without escapes, borrowed from the text (else None: build the value).
+    #[inline]
+    pub fn plain_str(&self) -> Option<&'a str> {
+        match *self {
+            // Bytes: `<[u8]>::contains` is a memchr.
+            Member::Text(t) if t.as_bytes().first() == Some(&b'"') && !t.as_bytes().contains(&b'\\') => Some(&t[1..t.len() - 1]),
+            _ => None,
+        }
+    }
+
+    /// The member's value (from its text: the value `members` would have built).
+    pub fn into_value(self) -> Option<Value> {
+        match self {
+            Member::Text(t) => crate::json_fast::value_of(t.as_bytes()),
+            Member::Value(v) => Some(v),
+        }
+    }
+}
+
+/// As `members`, the last `raw.len()` names handed back in `raw` as `Member`s (their text
+/// when the fast scanner reads the object: nothing built, nothing copied) instead of in the
+/// values returned (which then holds the first `names.len() - raw.len()`).
+pub fn members_raw<'a, N: AsRef<str>>(bytes: &'a [u8], names: &[N], raw: &mut [Option<Member<'a>>]) -> Result<Vec<Option<Value>>, String> {
+    let split = names.len() - raw.len();
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let mut out: Vec<Option<Value>> = vec![None; split];
+        let scanned = crate::json_fast::scan(bytes, names, |i, at| {
+            match i.checked_sub(split) {
+                // A value starts and ends at ASCII bytes: char boundaries (`get` checks).
+                Some(k) => raw[k] = Some(Member::Text(text.get(at)?)),
+                None => out[i] = Some(crate::json_fast::value_of(&bytes[at])?),
+            }
+            Some(())
+        });
+        if scanned.is_some() {
+            return Ok(out);
+        }
+        raw.fill(None);
+    }
+    let mut all = members_serde(bytes, names)?;
+    for (slot, v) in raw.iter_mut().zip(all.drain(split..)) {
+        *slot = v.map(Member::Value);
+    }
+    Ok(all)
+}
+
 /// `members` through serde_json alone: the authority on what is refused, and why.
 pub fn members_serde<N: AsRef<str>>(bytes: &[u8], names: &[N]) -> Result<Vec<Option<Value>>, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())?;

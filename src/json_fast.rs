@@ -1,9 +1,12 @@
 //! A fast path for `json::members`: one pass over the bytes that checks the JSON and the
-//! member names and builds values only for the members asked for. It is conservative:
+//! member names and hands over the text of the members asked for (values are built from it
+//! only for them). It is conservative:
 //! whatever it is not sure about (escapes in member names, surrogate escapes, numbers with
 //! a fraction or an exponent, deep nesting, many members) makes it give up (`None`), and
 //! the serde_json path in `json::members` decides, with its exact error. It never accepts
 //! a text that path would refuse (checked by the differential test below).
+
+use std::ops::Range;
 
 use serde_json::Value;
 
@@ -12,124 +15,195 @@ const MAX_DEPTH: usize = 16;
 /// Member names kept for the duplicate checks of all open objects.
 const MAX_KEYS: usize = 32;
 
-/// `Some(Ok(values))` for a strict JSON object, `None` when serde_json must decide.
+/// `Some(values)` for a strict JSON object, `None` when serde_json must decide.
 pub fn members<N: AsRef<str>>(text: &[u8], names: &[N]) -> Option<Vec<Option<Value>>> {
-    let mut s = Scanner { b: text, i: 0 };
     let mut out: Vec<Option<Value>> = vec![None; names.len()];
-    // The names asked for, as ids (compared as integers, not with memcmp).
-    let mut inline = [KeyId::EMPTY; 16];
-    let many: Vec<KeyId>;
-    let wanted_ids: &[KeyId] = if names.len() <= inline.len() {
-        for (id, n) in inline.iter_mut().zip(names) {
-            *id = KeyId::of(n.as_ref().as_bytes());
-        }
-        &inline[..names.len()]
-    } else {
-        many = names.iter().map(|n| KeyId::of(n.as_ref().as_bytes())).collect();
-        &many
-    };
-    // Member names of the open objects (each its id and where it starts in the text: all
-    // zeros to start with, which is one memset), and where each object's names start.
-    let mut keys: [(KeyId, usize); MAX_KEYS] = [(KeyId::EMPTY, 0); MAX_KEYS];
-    let mut nkeys = 0usize;
-    let mut frames: [(bool, usize); MAX_DEPTH] = [(false, 0); MAX_DEPTH];
-    let mut depth = 0usize;
+    scan(text, names, |w, at| {
+        out[w] = Some(value_of(&text[at])?);
+        Some(())
+    })?;
+    Some(out)
+}
 
-    s.ws();
-    if s.peek()? != b'{' {
-        return None;
-    }
-    s.i += 1;
-    frames[0] = (true, 0);
-    depth = depth.max(1);
-    // State: just after '{' or '[' (`fresh`), or after a value.
-    let mut fresh = true;
+/// Checks that `text` is a strict JSON object (as `members`) and calls `found(i, at)` for
+/// each top-level member named `names[i]`, `text[at]` being its value's JSON text (a
+/// container whole; a string with its quotes). `None` (serde_json must decide) when the scan gives up
+/// or `found` does; `found` may have been called before.
+#[inline(always)]
+pub fn scan<N: AsRef<str>>(text: &[u8], names: &[N], mut found: impl FnMut(usize, Range<usize>) -> Option<()>) -> Option<()> {
+    let wanted = Wanted::of(names);
+    let mut w = Walk::new(text);
+    w.open()?;
     loop {
-        let (is_object, first_key) = frames[depth - 1];
-        s.ws();
-        let c = s.peek()?;
+        let (is_object, first_key) = w.frames[w.depth - 1];
+        w.s.ws();
+        let c = w.s.peek()?;
         if c == b'}' || c == b']' {
-            if (c == b'}') != is_object {
-                return None;
-            }
-            s.i += 1;
-            if is_object {
-                nkeys = first_key;
-            }
-            depth -= 1;
-            if depth == 0 {
+            if w.close(c, is_object, first_key)? {
                 break;
             }
-            fresh = false;
             continue;
         }
-        if !fresh {
+        w.separator(c)?;
+        let member = if is_object { w.member_name(first_key, &wanted)? } else { None };
+        w.value(member, &mut found)?;
+    }
+    w.s.ws();
+    (w.s.i == w.s.b.len()).then_some(())
+}
+
+/// The names asked for, as ids (compared as integers, not with memcmp): on the stack for up
+/// to 16 names.
+struct Wanted<'n, N> {
+    inline: [KeyId; 16],
+    many: Vec<KeyId>,
+    names: &'n [N],
+}
+
+impl<'n, N: AsRef<str>> Wanted<'n, N> {
+    #[inline(always)]
+    fn of(names: &'n [N]) -> Self {
+        let mut w = Wanted { inline: [KeyId::EMPTY; 16], many: Vec::new(), names };
+        if names.len() <= w.inline.len() {
+            for (id, n) in w.inline.iter_mut().zip(names) {
+                *id = KeyId::of(n.as_ref().as_bytes());
+            }
+        } else {
+            w.many = names.iter().map(|n| KeyId::of(n.as_ref().as_bytes())).collect();
+        }
+        w
+    }
+
+    /// The index of the name `key` (with id `id`) among the names asked for.
+    #[inline(always)]
+    fn position(&self, key: &[u8], id: KeyId) -> Option<usize> {
+        let ids = if self.names.len() <= self.inline.len() { &self.inline[..self.names.len()] } else { &self.many[..] };
+        ids.iter().zip(self.names).position(|(w, n)| id.same(*w, key, n.as_ref().as_bytes()))
+    }
+}
+
+/// The scan's state: the open containers, and the member names of the open objects (each
+/// its id and where it starts in the text: all zeros to start with, which is one memset).
+struct Walk<'a> {
+    s: Scanner<'a>,
+    keys: [(KeyId, usize); MAX_KEYS],
+    nkeys: usize,
+    /// Per open container: whether it is an object, and where its names start in `keys`.
+    frames: [(bool, usize); MAX_DEPTH],
+    depth: usize,
+    /// Just after '{' or '[' (no comma expected), not after a value.
+    fresh: bool,
+}
+
+impl<'a> Walk<'a> {
+    /// The state before the text (the arrays zeroed in place: one memset, no copy).
+    #[inline(always)]
+    fn new(text: &'a [u8]) -> Walk<'a> {
+        Walk { s: Scanner { b: text, i: 0 }, keys: [(KeyId::EMPTY, 0); MAX_KEYS], nkeys: 0, frames: [(false, 0); MAX_DEPTH], depth: 1, fresh: true }
+    }
+
+    /// Reads the opening '{' of the top-level object.
+    #[inline(always)]
+    fn open(&mut self) -> Option<()> {
+        self.s.ws();
+        if self.s.peek()? != b'{' {
+            return None;
+        }
+        self.s.i += 1;
+        self.frames[0] = (true, 0);
+        Some(())
+    }
+
+    /// Closes the innermost container at `c` ('}' or ']'); `Some(true)` when that was the
+    /// top-level object.
+    #[inline(always)]
+    fn close(&mut self, c: u8, is_object: bool, first_key: usize) -> Option<bool> {
+        if (c == b'}') != is_object {
+            return None;
+        }
+        self.s.i += 1;
+        if is_object {
+            self.nkeys = first_key;
+        }
+        self.depth -= 1;
+        self.fresh = false;
+        Some(self.depth == 0)
+    }
+
+    /// The ',' before a member or an element (none after an opening bracket).
+    #[inline(always)]
+    fn separator(&mut self, c: u8) -> Option<()> {
+        if !self.fresh {
             if c != b',' {
                 return None;
             }
-            s.i += 1;
-            s.ws();
+            self.s.i += 1;
+            self.s.ws();
         }
-        fresh = false;
-        let mut wanted: Option<usize> = None;
-        if is_object {
-            let key_start = s.i + 1;
-            let (key, id) = s.key()?;
-            if nkeys == MAX_KEYS || keys[first_key..nkeys].iter().any(|&(k, at)| id.same(k, key, &s.b[at..at + k.len])) {
-                return None;
-            }
-            keys[nkeys] = (id, key_start);
-            nkeys += 1;
-            if depth == 1 {
-                wanted = wanted_ids.iter().zip(names).position(|(w, n)| id.same(*w, key, n.as_ref().as_bytes()));
-            }
-            s.ws();
-            if s.peek()? != b':' {
-                return None;
-            }
-            s.i += 1;
-            s.ws();
+        self.fresh = false;
+        Some(())
+    }
+
+    /// A member name and its ':', refused when the object already has it; at the top
+    /// level, the index of the name among those asked for.
+    #[inline(always)]
+    fn member_name<N: AsRef<str>>(&mut self, first_key: usize, wanted: &Wanted<'_, N>) -> Option<Option<usize>> {
+        let key_start = self.s.i + 1;
+        let (key, id) = self.s.key()?;
+        let b = self.s.b;
+        if self.nkeys == MAX_KEYS || self.keys[first_key..self.nkeys].iter().any(|&(k, at)| id.same(k, key, &b[at..at + k.len])) {
+            return None;
         }
+        self.keys[self.nkeys] = (id, key_start);
+        self.nkeys += 1;
+        let member = if self.depth == 1 { wanted.position(key, id) } else { None };
+        self.s.ws();
+        if self.s.peek()? != b':' {
+            return None;
+        }
+        self.s.i += 1;
+        self.s.ws();
+        Some(member)
+    }
+
+    /// A value: a scalar read whole, or a container opened (its contents are the next
+    /// steps). A member asked for is handed to `found` with its text.
+    #[inline(always)]
+    fn value(&mut self, member: Option<usize>, found: &mut impl FnMut(usize, Range<usize>) -> Option<()>) -> Option<()> {
+        let s = &mut self.s;
         let start = s.i;
         match s.peek()? {
-            b'{' | b'[' => {
-                if depth == MAX_DEPTH {
+            c @ (b'{' | b'[') => {
+                if self.depth == MAX_DEPTH {
                     return None;
                 }
-                let obj = s.b[s.i] == b'{';
-                s.i += 1;
-                frames[depth] = (obj, nkeys);
-                depth += 1;
-                fresh = true;
-                if let Some(w) = wanted {
-                    // A wanted container (aud as a list): read it whole with serde_json.
+                if let Some(m) = member {
+                    // A wanted container (aud as a list): handed whole; the scan goes on
+                    // inside it for the strict checks.
                     let end = s.skip_container_from(start)?;
-                    out[w] = Some(serde_json::from_slice::<Value>(&s.b[start..end]).ok()?);
-                    // The scan goes on inside it for the strict checks.
+                    found(m, start..end)?;
                 }
-                continue;
+                s.i += 1;
+                self.frames[self.depth] = (c == b'{', self.nkeys);
+                self.depth += 1;
+                self.fresh = true;
+                return Some(());
             }
-            b'"' => {
-                s.string_value()?;
-            }
+            b'"' => s.string_value()?,
             b't' => s.lit(b"true")?,
             b'f' => s.lit(b"false")?,
             b'n' => s.lit(b"null")?,
             _ => s.number()?,
         }
-        if let Some(w) = wanted {
-            out[w] = Some(value_of(&s.b[start..s.i])?);
+        match member {
+            Some(m) => found(m, start..s.i),
+            None => Some(()),
         }
     }
-    s.ws();
-    if s.i != s.b.len() {
-        return None;
-    }
-    Some(out)
 }
 
-/// The value of a scalar member (already checked by the scanner).
-fn value_of(raw: &[u8]) -> Option<Value> {
+/// The value of a member's text (a scalar already checked by the scanner, or a container).
+pub fn value_of(raw: &[u8]) -> Option<Value> {
     match raw[0] {
         b'0'..=b'9' if raw.len() <= 18 && raw.iter().all(u8::is_ascii_digit) => {
             let mut n: u64 = 0;

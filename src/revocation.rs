@@ -12,6 +12,7 @@
 //! A version counter moves on every change that adds or removes an entry, so callers
 //! holding a verdict (open sockets) know when to check again.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::RwLock;
@@ -169,25 +170,67 @@ pub fn invalid_id_claim(name: &str) -> Error {
     )
 }
 
-/// As `claim_key`, taking the value: a string id is kept as it is, without a copy.
-pub fn owned_claim_key(v: Option<serde_json::Value>, name: &str) -> Result<Option<Box<str>>> {
-    match v {
-        Some(serde_json::Value::String(s)) => match string_key(&s) {
-            IdKey::Absent => Ok(None),
-            IdKey::Invalid => Err(invalid_id_claim(name)),
-            IdKey::Key(_) => Ok(Some(s.into_boxed_str())),
+/// A claim's key from a member read for it (`json::members_raw`): a string without escapes
+/// is borrowed from the claims' text, any other value is built as `json::members` builds it
+/// (escapes undone, numbers read exactly) and keyed by the id rule, as `claim_key`.
+pub fn member_key<'a>(member: Option<crate::json::Member<'a>>, name: &str) -> Result<Option<Cow<'a, str>>> {
+    match member {
+        None => Ok(None),
+        // The common case first: a plain string of 1 to 1024 bytes is its own key.
+        Some(m) => match m.plain_str() {
+            Some(s) if !s.is_empty() && s.len() <= MAX_ID_LENGTH => Ok(Some(Cow::Borrowed(s))),
+            _ => built_member_key(m, name),
         },
-        other => claim_key(other.as_ref(), name),
+    }
+}
+
+/// `member_key` of any other member: its value built, then keyed by the id rule.
+#[inline(never)]
+fn built_member_key<'a>(member: crate::json::Member<'a>, name: &str) -> Result<Option<Cow<'a, str>>> {
+    let key = match member.plain_str() {
+        Some(s) => string_key(s),
+        None => match member.into_value() {
+            // A string value is kept as it is, without a copy.
+            Some(serde_json::Value::String(s)) => match string_key(&s) {
+                IdKey::Key(_) => IdKey::Key(Cow::Owned(s)),
+                other => other.into_owned(),
+            },
+            Some(other) => value_key(Some(&other)).into_owned(),
+            // Not reached (the scanner checked the text); refused rather than let through.
+            None => IdKey::Invalid,
+        },
+    };
+    match key {
+        IdKey::Absent => Ok(None),
+        IdKey::Key(k) => Ok(Some(k)),
+        IdKey::Invalid => Err(invalid_id_claim(name)),
+    }
+}
+
+/// The revocation ids of a verified token, borrowed from its claims' text where they can be
+/// (keys by the id rule, as in `TokenIds`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IdKeys<'a> {
+    pub jti: Option<Cow<'a, str>>,
+    pub sub: Option<Cow<'a, str>>,
+    pub iat: Option<f64>,
+}
+
+impl<'a> IdKeys<'a> {
+    /// From the jti and sub members (`member_key`); one that cannot be an id is
+    /// ERR_JWT_CLAIM_INVALID.
+    pub fn from_members(jti: Option<crate::json::Member<'a>>, sub: Option<crate::json::Member<'a>>, iat: Option<f64>) -> Result<IdKeys<'a>> {
+        Ok(IdKeys { jti: member_key(jti, "jti")?, sub: member_key(sub, "sub")?, iat })
+    }
+
+    /// The ids kept (for the verified-token cache).
+    pub fn into_owned(self) -> TokenIds {
+        let own = |k: Option<Cow<'_, str>>| k.map(|k| k.into_owned().into_boxed_str());
+        TokenIds { jti: own(self.jti), sub: own(self.sub), iat: self.iat, auth_time: None, session: false }
     }
 }
 
 impl TokenIds {
-    /// As `from_values`, taking the values (the verifier's claims, read once: no copy of
-    /// the ids).
-    pub fn from_owned(jti: Option<serde_json::Value>, sub: Option<serde_json::Value>, iat: Option<f64>) -> Result<TokenIds> {
-        Ok(TokenIds { jti: owned_claim_key(jti, "jti")?, sub: owned_claim_key(sub, "sub")?, iat, auth_time: None, session: false })
-    }
-
     /// From claim values, by the id rule (`value_key`); a jti or sub that cannot be an id
     /// is ERR_JWT_CLAIM_INVALID.
     pub fn from_values(jti: Option<&serde_json::Value>, sub: Option<&serde_json::Value>, iat: Option<f64>) -> Result<TokenIds> {
@@ -559,6 +602,18 @@ impl RevocationList {
     /// without it is refused. One tolerance, the list's, for every path: a socket admitted
     /// by a verifier is not closed by a re-check of the same claims.
     pub fn check(&self, ids: &TokenIds, now: f64) -> Result<()> {
+        self.check_ids(ids.jti.as_deref(), ids.sub.as_deref(), if ids.session { ids.auth_time } else { ids.iat }, now)
+    }
+
+    /// `check` of a verified JWT's ids (its time is its iat).
+    pub fn check_keys(&self, ids: &IdKeys<'_>, now: f64) -> Result<()> {
+        self.check_ids(ids.jti.as_deref(), ids.sub.as_deref(), ids.iat, now)
+    }
+
+    /// `check` of a jti and a sub (keys), `time` being the token's iat or auth_time: one
+    /// read lock, one hash and one probe per id looked up; a table with no entry is not
+    /// looked at.
+    fn check_ids(&self, jti: Option<&str>, sub: Option<&str>, time: Option<f64>, now: f64) -> Result<()> {
         if self.refuse_all.load(Ordering::Acquire) {
             return Err(Error::new(
                 ErrorCode::RevocationStale,
@@ -569,19 +624,17 @@ impl RevocationList {
             return Ok(());
         }
         let e = self.read();
-        if let Some(jti) = &ids.jti {
+        if let Some(jti) = jti {
             if e.tokens.get(jti).is_some_and(|exp| exp > now) {
                 return Err(revoked_error(false));
             }
         }
-        if let Some(sub) = &ids.sub {
-            if let Some(before) = e.subjects.get(sub) {
-                let live = before + self.subject_ttl > now;
-                let t = if ids.session { ids.auth_time } else { ids.iat };
-                // No time: issued before any revocation of its subject.
-                if live && t.is_none_or(|t| t < before || t > now + self.clock_tolerance) {
-                    return Err(revoked_error(true));
-                }
+        if let Some(before) = sub.and_then(|sub| e.subjects.get(sub)) {
+            drop(e);
+            let live = before + self.subject_ttl > now;
+            // No time: issued before any revocation of its subject.
+            if live && time.is_none_or(|t| t < before || t > now + self.clock_tolerance) {
+                return Err(revoked_error(true));
             }
         }
         Ok(())

@@ -170,12 +170,20 @@ impl Claims {
 
 /// Parses a claims set: one strict JSON object; returns the members in `names`.
 pub fn claim_members<N: AsRef<str>>(json: &[u8], what: &str, names: &[N]) -> Result<Vec<Option<Value>>> {
-    crate::json::members(json, names).map_err(|why| {
-        if why == crate::json::NOT_OBJECT {
-            Error::malformed(format!("the {what} is not a JSON object"))
-        } else {
-            Error::malformed(format!("the {what} is not valid JSON ({why})"))
-        }
-    })
+    crate::json::members(json, names).map_err(|why| claims_error(what, why))
+}
+
+/// As `claim_members`, the last `raw.len()` names handed back as `json::Member`s (see
+/// `json::members_raw`).
+pub fn claim_members_raw<'a, N: AsRef<str>>(json: &'a [u8], what: &str, names: &[N], raw: &mut [Option<crate::json::Member<'a>>]) -> Result<Vec<Option<Value>>> {
+    crate::json::members_raw(json, names, raw).map_err(|why| claims_error(what, why))
+}
+
+fn claims_error(what: &str, why: String) -> Error {
+    if why == crate::json::NOT_OBJECT {
+        Error::malformed(format!("the {what} is not a JSON object"))
+    } else {
+        Error::malformed(format!("the {what} is not valid JSON ({why})"))
+    }
 }
 

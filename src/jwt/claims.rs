@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::revocation::TokenIds;
-use crate::token::{claim_members, Header};
+use crate::json::Member;
+use crate::revocation::IdKeys;
+use crate::token::{claim_members, claim_members_raw, Header};
 
 #[derive(Debug, Clone)]
 pub struct Validation {
@@ -22,7 +23,7 @@ pub struct Validation {
     pub ignore_not_before: bool,
     /// The claim names `check_ids` reads (without and with the revocation ids), worked out
     /// at the first check: a Validation is not changed once it is in use.
-    pub names: std::sync::OnceLock<[Vec<String>; 2]>,
+    pub names: std::sync::OnceLock<ClaimNames>,
 }
 
 impl Default for Validation {
@@ -128,41 +129,54 @@ fn string_claim<'c>(value: Option<&'c Value>, name: &str) -> Result<&'c str> {
 }
 
 
-impl Validation {
-    /// The claim names a check reads, without duplicates: the time claims always, the
-    /// others when configured, the required ones, and with `want_ids` jti and sub.
-    fn names(&self, want_ids: bool) -> &[String] {
-        let lists = self.names.get_or_init(|| {
-            let mut names: Vec<String> = Vec::new();
-            let mut add = |n: &str| {
-                if !names.iter().any(|x| x == n) {
-                    names.push(n.to_string());
-                }
-            };
-            for n in ["exp", "nbf", "iat"] {
-                add(n);
+/// The claim names a check reads, without duplicates: the time claims always (first, in
+/// that order), the others when configured, the required ones; with the revocation ids,
+/// jti and sub after them when no check reads them (those come back as their text).
+#[derive(Debug, Clone, Default)]
+pub struct ClaimNames {
+    plain: Vec<String>,
+    with_ids: Vec<String>,
+    /// Where jti and sub are in `with_ids`.
+    ids: [usize; 2],
+}
+
+impl ClaimNames {
+    fn of(v: &Validation) -> ClaimNames {
+        let mut plain: Vec<String> = Vec::new();
+        let mut add = |n: &str| {
+            if !plain.iter().any(|x| x == n) {
+                plain.push(n.to_string());
             }
-            if self.issuer.is_some() {
-                add("iss");
-            }
-            if self.subject.is_some() {
-                add("sub");
-            }
-            if self.audience.is_some() {
-                add("aud");
-            }
-            for r in &self.required {
-                add(r);
-            }
-            let mut with_ids = names.clone();
-            for id in ["jti", "sub"] {
-                if !with_ids.iter().any(|x| x == id) {
-                    with_ids.push(id.to_string());
-                }
-            }
-            [names, with_ids]
+        };
+        for n in ["exp", "nbf", "iat"] {
+            add(n);
+        }
+        if v.issuer.is_some() {
+            add("iss");
+        }
+        if v.subject.is_some() {
+            add("sub");
+        }
+        if v.audience.is_some() {
+            add("aud");
+        }
+        for r in &v.required {
+            add(r);
+        }
+        let mut with_ids = plain.clone();
+        let ids = ["jti", "sub"].map(|id| {
+            with_ids.iter().position(|x| x == id).unwrap_or_else(|| {
+                with_ids.push(id.to_string());
+                with_ids.len() - 1
+            })
         });
-        &lists[usize::from(want_ids)]
+        ClaimNames { plain, with_ids, ids }
+    }
+}
+
+impl Validation {
+    fn names(&self) -> &ClaimNames {
+        self.names.get_or_init(|| ClaimNames::of(self))
     }
 
     /// The checks that depend on the clock: exp, nbf (with tolerance) and maxAge.
@@ -196,13 +210,21 @@ impl Validation {
     }
 
     /// As `check`; with `want_ids`, also reads jti and sub in the same pass (for the
-    /// revocation list).
-    pub fn check_ids(&self, header: &Header, json: &[u8], now: f64, want_ids: bool) -> Result<(Times, Option<TokenIds>)> {
+    /// revocation list), borrowed from `json` where they can be.
+    pub fn check_ids<'a>(&self, header: &Header, json: &'a [u8], now: f64, want_ids: bool) -> Result<(Times, Option<IdKeys<'a>>)> {
         // Only the members some check reads are built: the time claims always, the
-        // others when configured, and the required ones.
-        let names = self.names(want_ids);
-        let m = claim_members(json, "claims set (payload)", names)?;
-        let get = |name: &str| names.iter().position(|n| n == name).and_then(|i| m[i].as_ref());
+        // others when configured, and the required ones; jti and sub, when only the list
+        // reads them, come back as their text (`raw`), nothing built or copied.
+        let lists = self.names();
+        let names = if want_ids { &lists.with_ids[..] } else { &lists.plain[..] };
+        let mut raw: [Option<Member<'a>>; 2] = [None, None];
+        let split = lists.plain.len();
+        let mut m = if want_ids {
+            claim_members_raw(json, "claims set (payload)", names, &mut raw[..names.len() - split])?
+        } else {
+            claim_members(json, "claims set (payload)", names)?
+        };
+        let get = |name: &str| lists.plain.iter().position(|n| n == name).and_then(|i| m[i].as_ref());
         for r in &self.required {
             if get(r).is_none() {
                 return Err(Error::claim(ErrorCode::JwtClaimMissing, r, format!("the token has no {r} claim, which is required")));
@@ -247,11 +269,11 @@ impl Validation {
             }
         }
         let ids = if want_ids {
-            // The id values are taken out of the members read (no copy of the ids).
-            let mut m = m;
-            let mut take = |name: &str| names.iter().position(|n| n == name).and_then(|i| m[i].take());
-            let jti = take("jti");
-            Some(TokenIds::from_owned(jti, take("sub"), times.iat)?)
+            // A check's member is taken (no copy); the others are the text read for the list.
+            let mut take = |i: usize| if i < split { m[i].take().map(Member::Value) } else { raw[i - split].take() };
+            let [jti, sub] = lists.ids;
+            let jti = take(jti);
+            Some(IdKeys::from_members(jti, take(sub), times.iat)?)
         } else {
             None
         };
@@ -310,8 +332,8 @@ mod tests {
         all.remove("c19");
         let e = check(&v, &h, Value::Object(all), 1000.0).unwrap_err();
         assert_eq!((e.code, e.claim.as_deref()), (ErrorCode::JwtClaimMissing, Some("c19")));
-        assert_eq!(v.names(false).len(), 23);
-        assert_eq!(v.names(true).len(), 25);
+        assert_eq!(v.names().plain.len(), 23);
+        assert_eq!((v.names().with_ids.len(), v.names().ids), (25, [23, 24]));
     }
 
     #[test]
@@ -352,5 +374,110 @@ mod tests {
         assert!(check(&v, &ok, json!({}), 0.0).is_ok());
         let bad = Header { typ: Some("JWT".into()), ..Default::default() };
         assert_eq!(check(&v, &bad, json!({}), 0.0).unwrap_err().claim.as_deref(), Some("typ"));
+    }
+
+    /// The ids `check_ids` reads for the list, and whether each was borrowed from the text.
+    fn ids_of(v: &Validation, text: &str) -> Result<(Option<String>, Option<String>, [bool; 2])> {
+        let (_, ids) = v.check_ids(&Header::default(), text.as_bytes(), 1000.0, true)?;
+        let ids = ids.unwrap();
+        let borrowed = |k: &Option<std::borrow::Cow<'_, str>>| matches!(k, Some(std::borrow::Cow::Borrowed(_)));
+        let b = [borrowed(&ids.jti), borrowed(&ids.sub)];
+        Ok((ids.jti.map(|k| k.into_owned()), ids.sub.map(|k| k.into_owned()), b))
+    }
+
+    /// The reference: the members built by serde_json, keyed by `TokenIds::from_values`.
+    fn reference(v: &Validation, text: &str) -> Result<(Option<String>, Option<String>)> {
+        v.check(&Header::default(), text.as_bytes(), 1000.0)?;
+        let m = crate::token::claim_members(text.as_bytes(), "claims set (payload)", &["jti", "sub"])?;
+        let m2 = crate::json::members_serde(text.as_bytes(), &["jti", "sub"]).unwrap();
+        assert_eq!(m, m2);
+        let ids = crate::revocation::TokenIds::from_values(m[0].as_ref(), m[1].as_ref(), None)?;
+        Ok((ids.jti.map(String::from), ids.sub.map(String::from)))
+    }
+
+    #[test]
+    fn ids_are_borrowed_when_plain() {
+        let v = Validation { required: vec![], ..Default::default() };
+        assert_eq!(ids_of(&v, r#"{"jti":"abc","sub":"u-1","exp":2000}"#).unwrap(), (Some("abc".into()), Some("u-1".into()), [true, true]));
+        // Escapes undone exactly (a copy, as before); keys compared after unescaping.
+        assert_eq!(ids_of(&v, r#"{"jti":"a\u0062c","sub":"q\"\\/"}"#).unwrap(), (Some("abc".into()), Some("q\"\\/".into()), [false, false]));
+        assert_eq!(ids_of(&v, r#"{"jti":"\ud83d\ude00"}"#).unwrap().0.as_deref(), Some("\u{1f600}"));
+        // Integers keyed by their decimal text; other numbers refused.
+        assert_eq!(ids_of(&v, r#"{"jti":42,"sub":-0}"#).unwrap(), (Some("42".into()), Some("0".into()), [false, false]));
+        assert_eq!(ids_of(&v, r#"{"jti":1.0,"sub":1e3}"#).unwrap(), (Some("1".into()), Some("1000".into()), [false, false]));
+        assert_eq!(ids_of(&v, r#"{"jti":9007199254740991}"#).unwrap().0.as_deref(), Some("9007199254740991"));
+        for bad in [r#"{"jti":9007199254740992}"#, r#"{"jti":1.5}"#, r#"{"sub":null}"#, r#"{"sub":true}"#, r#"{"jti":["a"]}"#, r#"{"jti":{}}"#] {
+            assert_eq!(ids_of(&v, bad).unwrap_err().code, ErrorCode::JwtClaimInvalid, "{bad}");
+        }
+        // No id: absent, or an empty string.
+        assert_eq!(ids_of(&v, r#"{"jti":"","x":1}"#).unwrap(), (None, None, [false, false]));
+        // Up to 1024 bytes (after unescaping); longer is refused.
+        let long = "a".repeat(1024);
+        assert_eq!(ids_of(&v, &format!(r#"{{"jti":"{long}"}}"#)).unwrap().0.as_deref(), Some(&long[..]));
+        let err = ids_of(&v, &format!(r#"{{"jti":"{long}a"}}"#)).unwrap_err();
+        assert_eq!((err.code, err.claim.as_deref()), (ErrorCode::JwtClaimInvalid, Some("jti")));
+        let escaped = format!(r#"{{"sub":"\u0061{}"}}"#, &long[1..]);
+        assert_eq!(ids_of(&v, &escaped).unwrap().1.as_deref(), Some(&long[..]));
+        let two_byte = "\u{e9}".repeat(513);
+        assert_eq!(ids_of(&v, &format!(r#"{{"sub":"{two_byte}"}}"#)).unwrap_err().code, ErrorCode::JwtClaimInvalid);
+        // Duplicates refused, also when an escape spells the same name.
+        for dup in [r#"{"jti":"a","jti":"b"}"#, r#"{"jti":"a","j\u0074i":"a"}"#, r#"{"sub":"a","x":{"sub":1,"sub":2}}"#] {
+            assert_eq!(ids_of(&v, dup).unwrap_err().code, ErrorCode::TokenMalformed, "{dup}");
+        }
+        // A sub the subject check reads is the check's value, taken (not a copy).
+        let subject = Validation { subject: Some("u-1".into()), required: vec!["jti".into()], ..Default::default() };
+        assert_eq!(ids_of(&subject, r#"{"jti":"j","sub":"u-1"}"#).unwrap(), (Some("j".into()), Some("u-1".into()), [false, false]));
+        assert_eq!(subject.names().ids, [4, 3]);
+        assert_eq!(ids_of(&subject, r#"{"jti":"j","sub":"u-2"}"#).unwrap_err().code, ErrorCode::JwtClaimInvalid);
+        // No list: nothing read for it.
+        assert_eq!(v.check_ids(&Header::default(), br#"{"jti":"a"}"#, 1000.0, false).unwrap().1, None);
+    }
+
+    #[test]
+    fn ids_read_as_the_reference_reads_them() {
+        // Mutated claims sets: the ids (or the error code) are those of the serde_json path.
+        let seeds = [
+            r#"{"jti":"abc","sub":"u","exp":2000,"iat":5}"#,
+            r#"{"sub":"\u00e9\n","jti":7,"x":[1,{"jti":2}]}"#,
+            r#"{"jti":-12,"sub":"a\\b"}"#,
+            r#"{"a":{"sub":"x"},"sub":1.5e1,"jti":"\ud800"}"#,
+        ];
+        let alphabet = b"{}[]\":,\\ u0123456789abefjtisn.-eE";
+        let v = Validation { required: vec![], ..Default::default() };
+        let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let (mut same, mut refused) = (0, 0);
+        for seed in seeds {
+            for _ in 0..3000 {
+                let mut t = seed.as_bytes().to_vec();
+                for _ in 0..(next() % 3 + 1) {
+                    let pos = (next() as usize) % (t.len() + 1);
+                    let c = alphabet[(next() as usize) % alphabet.len()];
+                    if next() % 2 == 0 && pos < t.len() {
+                        t[pos] = c;
+                    } else {
+                        t.insert(pos, c);
+                    }
+                }
+                let t = String::from_utf8(t).unwrap();
+                match (ids_of(&v, &t), reference(&v, &t)) {
+                    (Ok((j, s, _)), Ok(r)) => {
+                        assert_eq!((j, s), r, "{t}");
+                        same += 1;
+                    }
+                    (Err(a), Err(b)) => {
+                        assert_eq!((a.code, a.claim), (b.code, b.claim), "{t}");
+                        refused += 1;
+                    }
+                    (a, b) => panic!("{t}: {a:?} but the reference {b:?}"),
+                }
+            }
+        }
+        assert!(same > 1000 && refused > 1000, "{same} {refused}");
     }
 }

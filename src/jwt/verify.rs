@@ -13,7 +13,7 @@ use crate::json::value_or_text;
 use crate::jws::{self, VerifiedJws, DEFAULT_MAX_TOKEN_LENGTH};
 use crate::key::{KeyStore, VerifyKey};
 use crate::options::{length_option, non_empty_list, seconds_option};
-use crate::revocation::RevocationList;
+use crate::revocation::{IdKeys, RevocationList};
 use crate::token::{Claims, Header};
 
 /// Where the verification key comes from.
@@ -57,10 +57,13 @@ pub struct VerifierOptions {
 /// The claims RFC 9068 section 2.2 requires in an access token.
 pub const RFC9068_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
-/// The revocation ids (jti, sub) of a claims set already verified, by the id rule.
-fn revocation_ids(json: &[u8], iat: Option<f64>) -> Result<crate::revocation::TokenIds> {
-    let m = crate::token::claim_members(json, "claims set (payload)", &["jti", "sub"])?;
-    crate::revocation::TokenIds::from_values(m[0].as_ref(), m[1].as_ref(), iat)
+/// The revocation ids (jti, sub) of a claims set already verified, by the id rule
+/// (borrowed from `json` where they can be).
+fn revocation_ids(json: &[u8], iat: Option<f64>) -> Result<IdKeys<'_>> {
+    let mut raw = [None, None];
+    crate::token::claim_members_raw(json, "claims set (payload)", &["jti", "sub"], &mut raw)?;
+    let [jti, sub] = raw;
+    IdKeys::from_members(jti, sub, iat)
 }
 
 /// A verification's outcome: a cache hit, or a token verified now (header, claims JSON).
@@ -183,15 +186,10 @@ impl JwtVerifier {
                 self.validation.check_clock(&hit.times, now)?;
                 if let Some(list) = self.revocation.as_ref().filter(|l| l.consulted()) {
                     // A hit put while the list was empty has no ids: read them now.
-                    let read;
-                    let ids = match &hit.ids {
-                        Some(ids) => ids,
-                        None => {
-                            read = revocation_ids(&hit.json, hit.times.iat)?;
-                            &read
-                        }
-                    };
-                    list.check(ids, now)?;
+                    match &hit.ids {
+                        Some(ids) => list.check(ids, now)?,
+                        None => list.check_keys(&revocation_ids(&hit.json, hit.times.iat)?, now)?,
+                    }
                 }
                 return Ok(Verified::Hit(hit));
             }
@@ -202,9 +200,10 @@ impl JwtVerifier {
         let want_ids = self.revocation.as_ref().is_some_and(|l| l.consulted());
         let (times, ids) = self.validation.check_ids(&jws.header, &jws.payload, now, want_ids)?;
         if let (Some(list), Some(ids)) = (&self.revocation, &ids) {
-            list.check(ids, now)?;
+            list.check_keys(ids, now)?;
         }
         if let Some(cache) = &self.cache {
+            let ids = ids.map(IdKeys::into_owned);
             cache.put(token, Entry { header: jws.header.clone(), json: jws.payload.as_slice().into(), times, ids });
         }
         Ok(Verified::Fresh(jws.header, jws.payload))
