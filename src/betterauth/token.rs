@@ -1,0 +1,136 @@
+//! The signed session token (`<prefix>.session_token`), the Cookie header that carries it
+//! with its cookie cache, and a session the app looked up for that token.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{BetterAuthCache, BetterAuthSession, Strategy};
+use crate::error::{Error, ErrorCode, Result};
+
+impl BetterAuthSession {
+    /// Checks a session token cookie value (`token.signature`, URL-encoded or not) with
+    /// the current secret, as better-call's getSignedCookie does; returns the token.
+    pub fn verify_session_token(&self, value: &str) -> Result<String> {
+        if value.len() > self.max_len {
+            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the session token cookie is over the limit of {} bytes", self.max_len)));
+        }
+        let decoded;
+        let value = if value.contains('%') {
+            decoded = crate::extract::percent_decode(value).ok_or_else(|| Error::malformed("the session token cookie is not valid URL encoding"))?;
+            decoded.as_str()
+        } else {
+            value
+        };
+        let dot = value.rfind('.').filter(|i| *i >= 1).ok_or_else(|| {
+            Error::malformed("the session token cookie is not '<token>.<signature>' (a signed better-auth session_token)")
+        })?;
+        let (token, signature) = (&value[..dot], &value[dot + 1..]);
+        if signature.len() != 44 || !signature.ends_with('=') {
+            return Err(Error::malformed("the session token cookie's signature is not 44 base64 characters ending in '='"));
+        }
+        // better-call decodes it with atob, which ignores the 2 unused bits of the last
+        // character: so does this engine.
+        use base64::Engine;
+        let engine = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+        );
+        let sig = engine.decode(signature).map_err(|_| Error::malformed("the session token cookie's signature is not base64"))?;
+        if !self.current.verify(token.as_bytes(), &sig) {
+            return Err(Error::new(
+                ErrorCode::JwsSignatureInvalid,
+                "the session token cookie's signature does not match (another secret signed it, or it was altered)",
+            ));
+        }
+        Ok(token.to_string())
+    }
+
+    /// The verified session token of a Cookie header (the `session_token` cookie), None
+    /// when that cookie is absent: what a database or secondary-storage lookup is keyed by
+    /// when `from_cookie_header` answers ERR_SESSION_LOOKUP_REQUIRED.
+    pub fn session_token_from_header(&self, header: &str) -> Result<Option<String>> {
+        match crate::extract::cookie::session_token(header, &self.token_cookie, self.max_len)? {
+            Some(t) => self.verify_session_token(&t).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The session in a Cookie header, as better-auth's getSession reads it on its
+    /// cookie-cache path: the signed session token and the cookie cache (chunks joined),
+    /// which must belong to that token. None when neither cookie is present.
+    /// A token without a usable cache is ERR_SESSION_LOOKUP_REQUIRED: only the database
+    /// (or secondary storage) knows that session.
+    pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<BetterAuthCache>> {
+        use crate::extract::cookie::session_token;
+        let token = session_token(header, &self.token_cookie, self.max_len)?;
+        let data = session_token(header, &self.data_cookie, self.max_len)?;
+        let token = match (token, data.as_ref()) {
+            (None, None) => return Ok(None),
+            (None, Some(_)) => {
+                return Err(Error::new(
+                    ErrorCode::TokenMissing,
+                    format!(
+                        "the {} cookie came without its {} cookie: better-auth's getSession reads that as signed out",
+                        self.data_cookie, self.token_cookie
+                    ),
+                ))
+            }
+            (Some(t), _) => self.verify_session_token(&t)?,
+        };
+        let Some(data) = data else {
+            return Err(Error::new(
+                ErrorCode::SessionLookupRequired,
+                format!(
+                    "the request has a valid session token but no {} cookie (no cookie cache, or it lapsed): only the database knows this session",
+                    self.data_cookie
+                ),
+            ));
+        };
+        let cache = self.decode(&data, now)?;
+        if cache.token != token {
+            return Err(Error::new(
+                ErrorCode::SessionLookupRequired,
+                "the cookie cache belongs to another session than the session token (better-auth ignores such a cache and reads the database)",
+            ));
+        }
+        Ok(Some(cache))
+    }
+
+    /// A session the app looked up (`lookupSession`, Better Auth's secondary storage or its
+    /// database): `{ session, user }` as JSON (dates as ISO strings, as JSON.stringify writes
+    /// a Date), checked as a cookie cache's payload is (the members better-auth requires,
+    /// the session's `expiresAt` in the future) and belonging to `token` when given.
+    /// `until` (seconds) caps its expiry as a cache's would: when the lookup is to be asked again.
+    pub fn from_lookup(&self, json: &[u8], token: Option<&str>, until: Option<f64>, now: f64) -> Result<BetterAuthCache> {
+        #[derive(Deserialize)]
+        struct Found<'a> {
+            #[serde(borrow)]
+            session: Option<&'a RawValue>,
+            #[serde(borrow)]
+            user: Option<&'a RawValue>,
+        }
+        if json.len() > self.max_len {
+            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the looked-up session is {} bytes, over the limit of {}", json.len(), self.max_len)));
+        }
+        let text = std::str::from_utf8(json).map_err(|_| Error::malformed("the looked-up session is not UTF-8 JSON"))?;
+        let f: Found = serde_json::from_str(text).map_err(|_| Error::malformed("the looked-up session is not { session, user } JSON"))?;
+        let (Some(session), Some(user)) = (f.session, f.user) else {
+            return Err(Error::malformed("the looked-up session is not { session, user } (a member is missing)"));
+        };
+        let mut payload = Vec::with_capacity(json.len() + 64);
+        payload.extend_from_slice(b"{\"session\":");
+        payload.extend_from_slice(session.get().as_bytes());
+        payload.extend_from_slice(b",\"user\":");
+        payload.extend_from_slice(user.get().as_bytes());
+        payload.extend_from_slice(b",\"updatedAt\":0,\"version\":");
+        payload.extend_from_slice(serde_json::to_string(&self.version).unwrap_or_default().as_bytes());
+        payload.push(b'}');
+        let cache = self.payload(&payload, Strategy::Lookup, Some(until.unwrap_or(f64::INFINITY)), now, 0.0)?;
+        if let Some(t) = token {
+            if cache.token != t {
+                return Err(Error::new(ErrorCode::JwtClaimInvalid, "the looked-up session belongs to another session token than the one sent"));
+            }
+        }
+        Ok(cache)
+    }
+}
