@@ -1,14 +1,13 @@
 //! Reading the handshake functions' arguments: handshake fields, the caller's Origin verdict,
-//! header values, the clocks of the kinds, and the kind-coded claims text they answer.
+//! header values, and the kind-coded claims text they answer.
 
 use napi::{Env, JsValue, Unknown, ValueType};
 
-use super::instance::HandshakeCore;
-use crate::node::args::{clock, type_name};
+use crate::node::args::type_name;
 use crate::node::errors::to_js;
 use crate::node::json;
 use crate::error::Error as CoreError;
-use crate::handshake::{Clocks, Field, Kind};
+use crate::handshake::{Field, Kind};
 
 pub(super) fn to_field<'a>(s: &'a Option<String>, bad: Option<&'static str>) -> Field<'a> {
     match (s, bad) {
@@ -58,15 +57,6 @@ pub(super) fn string_value(v: &Unknown<'_>) -> napi::Result<Option<String>> {
         ValueType::String => Ok(Some(unsafe { v.cast::<String>() }?)),
         _ => Ok(None),
     }
-}
-
-/// The clocks of the kinds (one read when no kind has a `now` option).
-pub(super) fn clocks(env: &Env, core: &HandshakeCore) -> napi::Result<Clocks> {
-    if core.now_jwt.is_none() && core.now_authjs.is_none() && core.now_better_auth.is_none() {
-        return Ok(Clocks::all(crate::util::now_seconds()));
-    }
-    let ba = if core.inner.better_auth.is_some() { clock(env, &core.now_better_auth)? } else { 0.0 };
-    Ok(Clocks { jwt: clock(env, &core.now_jwt)?, authjs: clock(env, &core.now_authjs)?, better_auth: ba })
 }
 
 /// Claims as JSON text with the kind coded in a leading white-space character (none or a

@@ -4,7 +4,7 @@
 use napi::{Env, Unknown, ValueType};
 use napi_derive::napi;
 
-use super::args::{clocks, field_value, kind_text, secure_value, string_value, verdict_arg};
+use super::args::{field_value, kind_text, secure_value, string_value, verdict_arg};
 use super::instance::HandshakeCore;
 use crate::node::args::clock;
 use crate::node::errors::{guard, to_js, to_js_with};
@@ -66,7 +66,7 @@ pub fn handshake_verify_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> 
     let env_ref = env;
     let env = *env;
     let token = crate::node::args::token_arg(&env, &token)?;
-    let now = clocks(&env, &core)?;
+    let now = core.clocks(&env)?;
     let t = crate::extract::strip_bearer(&token);
     match crate::node::errors::catch(&env, || core.inner.dispatch(t, now))? {
         Ok((claims, kind)) => {
@@ -101,7 +101,7 @@ pub fn handshake_auth_token<'e>(env: &'e Env, handle: f64, token: Unknown) -> na
         if t.is_empty() {
             return Ok(None);
         }
-        let now = clocks(&env, &core)?;
+        let now = core.clocks(&env)?;
         match crate::node::errors::catch(&env, || core.inner.dispatch(t, now))? {
             Ok((claims, kind)) => {
                 if direct {
@@ -136,7 +136,7 @@ pub fn handshake_verify_bearer<'e>(env: &'e Env, handle: f64, authorization: Unk
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
             _ => return Ok(None),
         };
-        let now = clocks(&env, &core)?;
+        let now = core.clocks(&env)?;
         match crate::node::errors::catch(&env, || core.inner.dispatch(t, now))? {
             Ok((claims, kind)) => kind_text(env_ref, kind, &claims.json).map(Some),
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),

@@ -4,12 +4,13 @@
 use napi::bindgen_prelude::*;
 use napi::Env;
 
-use super::args::{clocks, to_field};
+use super::args::to_field;
+use crate::node::args::clock;
 use crate::node::errors::to_js_with;
 use crate::node::json;
 use crate::node::origin::OriginRule;
 use crate::error::Error as CoreError;
-use crate::handshake::{self, Kind};
+use crate::handshake::{self, Clocks, Kind};
 
 /// What a HandshakeAuthenticator works with, shared with the handle its JS wrapper keeps
 /// (`_handle`): the plain functions taking it (`_handshakeAuthenticate`,
@@ -28,6 +29,15 @@ impl crate::node::handle::Core for HandshakeCore {
 }
 
 impl HandshakeCore {
+    /// The clocks of the kinds (one read when no kind has a `now` option).
+    pub(super) fn clocks(&self, env: &Env) -> napi::Result<Clocks> {
+        if self.now_jwt.is_none() && self.now_authjs.is_none() && self.now_better_auth.is_none() {
+            return Ok(Clocks::all(crate::util::now_seconds()));
+        }
+        let ba = if self.inner.better_auth.is_some() { clock(env, &self.now_better_auth)? } else { 0.0 };
+        Ok(Clocks { jwt: clock(env, &self.now_jwt)?, authjs: clock(env, &self.now_authjs)?, better_auth: ba })
+    }
+
     /// Whether a page at `origin` may use the cookie: the caller's verdict when given, else
     /// the `allowedOrigins` rule (an exception thrown by a matcher function goes to the caller).
     pub(super) fn origin_allowed(&self, env: &Env, origin: &str, host: Option<&str>, secure: bool, verdict: Option<bool>) -> napi::Result<bool> {
@@ -70,7 +80,7 @@ impl HandshakeCore {
             cookie,
             query: to_field(query_s, query_bad),
         };
-        let now = clocks(&env, self)?;
+        let now = self.clocks(&env)?;
         // The Origin rule, run only for a token found in the cookie, before it is decoded.
         // A handshake without Origin does not come from a browser page.
         let mut js_error: Option<napi::Error> = None;

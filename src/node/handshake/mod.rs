@@ -12,7 +12,7 @@ mod hot;
 
 pub use hot::{handshake_auth_token, handshake_authenticate, handshake_verify_bearer, handshake_verify_token};
 
-use self::args::{clocks, secure_value, verdict_arg};
+use self::args::{secure_value, verdict_arg};
 use self::instance::HandshakeCore;
 use super::args::{clock, field, options_arg, sub_object, type_name};
 use super::authjs::AuthJsOptions;
@@ -179,7 +179,7 @@ impl HandshakeAuthenticator {
         let env_ref = env;
         let env = *env;
         let token = super::args::token_arg(&env, &token)?;
-        let now = clocks(&env, &self.core)?;
+        let now = self.core.clocks(&env)?;
         let t = crate::extract::strip_bearer(&token);
         match super::errors::catch(&env, || self.core.inner.dispatch(t, now))? {
             Ok((claims, kind)) => Ok(TokenResult { claims: self.core.json.parse(env_ref, claims.json)?, kind: kind.name().to_string() }),
