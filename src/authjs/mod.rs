@@ -8,10 +8,11 @@ use serde_json::Value;
 use crate::dirjwe::DirJwe;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::claims::check_times;
+use crate::session::{checked_times, SessionDecoder, SessionLimits};
 use crate::token::{claim_members, Claims};
 pub use keys::Format;
 
-pub const DEFAULT_MAX_LENGTH: usize = 65536;
+pub use crate::session::DEFAULT_MAX_LENGTH;
 pub const DEFAULT_CLOCK_TOLERANCE: f64 = 15.0;
 pub const DEFAULT_MAX_AGE: f64 = 30.0 * 24.0 * 60.0 * 60.0;
 
@@ -42,9 +43,9 @@ pub struct AuthJsOptions {
 pub struct AuthJsSession {
     cookie_name: String,
     jwe: DirJwe,
+    /// The tolerance resolved (the option, else the format's).
     tolerance: f64,
-    max_len: usize,
-    revocation: Option<std::sync::Arc<crate::revocation::RevocationList>>,
+    limits: SessionLimits,
 }
 
 /// The default session cookie name of each format.
@@ -75,8 +76,8 @@ impl AuthJsSession {
         if o.secrets.iter().any(|s| s.is_empty()) {
             return Err(Error::options("secret must not be empty"));
         }
-        let tolerance = crate::options::seconds_option("clockTolerance", o.clock_tolerance)?.unwrap_or(format.constants().tolerance);
-        let max_len = crate::options::length_option("maxTokenLength", o.max_token_length, DEFAULT_MAX_LENGTH)?;
+        let limits = SessionLimits::new(o.clock_tolerance, o.max_token_length)?;
+        let tolerance = limits.tolerance_or(format.constants().tolerance);
         let cookie_name = match o.cookie_name {
             Some(n) if n.is_empty() || n.contains([';', '=', ' ', ',']) => {
                 return Err(Error::options("cookieName must be a non-empty cookie name"))
@@ -90,7 +91,7 @@ impl AuthJsSession {
             (None, Format::V4) => String::new(),
         };
         let jwe = DirJwe::new(format.constants(), &o.secrets, &salt, JWS_GIVEN_TO_JWE)?;
-        Ok(AuthJsSession { cookie_name, jwe, tolerance, max_len, revocation: None })
+        Ok(AuthJsSession { cookie_name, jwe, tolerance, limits })
     }
 
     pub fn cookie_name(&self) -> &str {
@@ -101,23 +102,10 @@ impl AuthJsSession {
         self.tolerance
     }
 
-    pub fn max_token_length(&self) -> usize {
-        self.max_len
-    }
-
-    /// Refuse revoked sessions (ERR_TOKEN_REVOKED), checked after decryption and times.
-    pub fn set_revocation(&mut self, list: Option<std::sync::Arc<crate::revocation::RevocationList>>) {
-        self.revocation = list;
-    }
-
-    pub fn revocation(&self) -> Option<&std::sync::Arc<crate::revocation::RevocationList>> {
-        self.revocation.as_ref()
-    }
-
     /// Decodes and checks a session token; returns its claims.
     pub fn decode(&self, token: &str, now: f64) -> Result<Claims> {
-        let plaintext = self.jwe.decrypt(token, self.max_len)?;
-        match self.revocation.as_ref().filter(|l| l.consulted()) {
+        let plaintext = self.jwe.decrypt(token, self.limits.max_len)?;
+        match self.limits.consulted() {
             None => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat"])?;
                 require_exp(m[0].as_ref())?;
@@ -126,8 +114,7 @@ impl AuthJsSession {
             Some(list) => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat", "jti", "sub", "auth_time"])?;
                 require_exp(m[0].as_ref())?;
-                let times = crate::jwt::claims::Times::from_values(m[0].as_ref(), m[1].as_ref(), m[2].as_ref())?;
-                crate::jwt::claims::times_ok(&times, now, self.tolerance)?;
+                let times = checked_times(m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), now, self.tolerance)?;
                 let mut ids = crate::revocation::TokenIds::from_values(m[3].as_ref(), m[4].as_ref(), times.iat)?;
                 ids.auth_time = crate::jwt::claims::numeric_date(m[5].as_ref(), "auth_time")?;
                 ids.session = true;
@@ -155,7 +142,7 @@ impl AuthJsSession {
 
     /// The session in a Cookie header; None when the session cookie is absent.
     pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<Claims>> {
-        match crate::extract::cookie::session_token(header, &self.cookie_name, self.max_len)? {
+        match crate::extract::cookie::session_token(header, &self.cookie_name, self.limits.max_len)? {
             Some(token) => self.decode(&token, now).map(Some),
             None => Ok(None),
         }
@@ -176,6 +163,16 @@ impl AuthJsSession {
             }
             None => Ok(None),
         }
+    }
+}
+
+impl SessionDecoder for AuthJsSession {
+    fn limits(&self) -> &SessionLimits {
+        &self.limits
+    }
+
+    fn limits_mut(&mut self) -> &mut SessionLimits {
+        &mut self.limits
     }
 }
 

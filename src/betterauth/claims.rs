@@ -42,18 +42,18 @@ impl BetterAuthSession {
     /// ERR_TOKEN_REVOKED when the revocation list (when set) refuses the session: by session
     /// id, or by user id for sessions created before the user's revocation.
     pub fn check_revoked(&self, cache: &BetterAuthCache, now: f64) -> Result<()> {
-        if let Some(list) = &self.revocation {
-            let ids = crate::revocation::TokenIds {
-                jti: Some(cache.session_id.as_str().into()),
-                sub: Some(cache.user_id.as_str().into()),
-                // session.createdAt: a refreshed cookie cache keeps it (unlike an Auth.js
-                // session's iat), so a revoked user's older sessions stay ordered before it.
-                iat: cache.issued_at,
-                ..Default::default()
-            };
-            list.check(&ids, now)?;
+        if self.limits.revocation.is_none() {
+            return Ok(());
         }
-        Ok(())
+        let ids = crate::revocation::TokenIds {
+            jti: Some(cache.session_id.as_str().into()),
+            sub: Some(cache.user_id.as_str().into()),
+            // session.createdAt: a refreshed cookie cache keeps it (unlike an Auth.js
+            // session's iat), so a revoked user's older sessions stay ordered before it.
+            iat: cache.issued_at,
+            ..Default::default()
+        };
+        self.limits.check_revoked(&ids, now)
     }
 }
 

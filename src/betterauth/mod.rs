@@ -47,8 +47,10 @@ use crate::b64;
 use crate::dirjwe::{self, DirJwe};
 use crate::error::{Error, ErrorCode, Result};
 use crate::key::{HmacKey, KeyStore, VerifyKey};
+pub use crate::session::SessionDecoder;
+use crate::session::SessionLimits;
 
-pub const DEFAULT_MAX_LENGTH: usize = 65536;
+pub use crate::session::DEFAULT_MAX_LENGTH;
 pub const DEFAULT_PREFIX: &str = "better-auth";
 /// better-auth's fallback secret when none is configured (never a legacy secret).
 const BETTER_AUTH_DEFAULT_SECRET: &str = "better-auth-secret-12345678901234567890";
@@ -126,12 +128,10 @@ pub struct BetterAuthSession {
     jwe: DirJwe,
     headers: crate::token::HeaderCache,
     version: String,
-    tolerance: Option<f64>,
     data_cookie: String,
     token_cookie: String,
-    max_len: usize,
-    /// Refuse revoked sessions (ERR_TOKEN_REVOKED) in `claims`.
-    revocation: Option<std::sync::Arc<crate::revocation::RevocationList>>,
+    /// Revoked sessions are refused in `claims`.
+    limits: SessionLimits,
 }
 
 fn cookie_prefix(p: Option<String>) -> Result<String> {
@@ -179,8 +179,7 @@ impl BetterAuthSession {
                 None => return Err(Error::options("secret is required (BETTER_AUTH_SECRET, or secrets: BETTER_AUTH_SECRETS)")),
             },
         };
-        let tolerance = crate::options::seconds_option("clockTolerance", o.clock_tolerance)?;
-        let max_len = crate::options::length_option("maxTokenLength", o.max_token_length, DEFAULT_MAX_LENGTH)?;
+        let limits = SessionLimits::new(o.clock_tolerance, o.max_token_length)?;
         let version = match o.version {
             None => "1".to_string(),
             Some(v) if v.is_empty() => return Err(Error::options("version must be a non-empty string (better-auth reads an empty version as '1')")),
@@ -195,11 +194,9 @@ impl BetterAuthSession {
             jwe: DirJwe::new(&dirjwe::BETTER_AUTH, &all, dirjwe::BETTER_AUTH_SALT, JWS_GIVEN_TO_JWE)?,
             headers: Default::default(),
             version,
-            tolerance,
             data_cookie: dirjwe::cookie_name(&format!("{prefix}.session_data"), o.secure_cookie),
             token_cookie: dirjwe::cookie_name(&format!("{prefix}.session_token"), o.secure_cookie),
-            max_len,
-            revocation: None,
+            limits,
         })
     }
 
@@ -217,33 +214,18 @@ impl BetterAuthSession {
         self.strategy
     }
 
-    pub fn max_token_length(&self) -> usize {
-        self.max_len
-    }
-
-    /// Refuse revoked sessions (ERR_TOKEN_REVOKED) in `claims`: by session id (the list's
-    /// token ids: `revokeToken(session.id, expiresAt)`) and by user id (its subjects:
-    /// sessions created before the revocation).
-    pub fn set_revocation(&mut self, list: Option<std::sync::Arc<crate::revocation::RevocationList>>) {
-        self.revocation = list;
-    }
-
-    pub fn revocation(&self) -> Option<&std::sync::Arc<crate::revocation::RevocationList>> {
-        self.revocation.as_ref()
-    }
-
     /// The tolerance used for a strategy: the option, else better-auth's own.
     pub fn clock_tolerance(&self, strategy: Strategy) -> f64 {
-        self.tolerance.unwrap_or_else(|| strategy.default_tolerance())
+        self.limits.tolerance_or(strategy.default_tolerance())
     }
 
     /// Decodes and checks a cookie-cache value (the `session_data` cookie, chunks joined,
     /// URL-decoded as a Cookie header parser gives it).
     pub fn decode(&self, value: &str, now: f64) -> Result<BetterAuthCache> {
-        if value.len() > self.max_len {
+        if value.len() > self.limits.max_len {
             return Err(Error::new(
                 ErrorCode::TokenTooLarge,
-                format!("the cookie cache is {} bytes, over the limit of {}", value.len(), self.max_len),
+                format!("the cookie cache is {} bytes, over the limit of {}", value.len(), self.limits.max_len),
             ));
         }
         if value.is_empty() {
@@ -269,15 +251,25 @@ impl BetterAuthSession {
         match detected {
             Strategy::Compact => self.decode_compact(value, now, tolerance),
             Strategy::Jwt => {
-                let v = crate::jws::verify_compact_cached(value, &[Algorithm::HS256], &self.jwt_keys, self.max_len, &self.headers)?;
+                let v = crate::jws::verify_compact_cached(value, &[Algorithm::HS256], &self.jwt_keys, self.limits.max_len, &self.headers)?;
                 self.payload(&v.payload, Strategy::Jwt, None, now, tolerance)
             }
             Strategy::Jwe => {
-                let plaintext = self.jwe.decrypt(value, self.max_len)?;
+                let plaintext = self.jwe.decrypt(value, self.limits.max_len)?;
                 self.payload(&plaintext, Strategy::Jwe, None, now, tolerance)
             }
             Strategy::Lookup => Err(Error::malformed("not a cookie cache")),
         }
+    }
+}
+
+impl SessionDecoder for BetterAuthSession {
+    fn limits(&self) -> &SessionLimits {
+        &self.limits
+    }
+
+    fn limits_mut(&mut self) -> &mut SessionLimits {
+        &mut self.limits
     }
 }
 

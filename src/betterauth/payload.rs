@@ -107,8 +107,7 @@ fn cache_expiry(p: &Payload, cache_exp: Option<f64>, now: f64, tolerance: f64) -
             Ok(e)
         }
         None => {
-            let times = crate::jwt::claims::Times::from_values(p.exp.as_ref(), p.nbf.as_ref(), p.iat.as_ref())?;
-            crate::jwt::claims::times_ok(&times, now, tolerance)?;
+            let times = crate::session::checked_times(p.exp.as_ref(), p.nbf.as_ref(), p.iat.as_ref(), now, tolerance)?;
             times.exp.ok_or_else(|| Error::claim(ErrorCode::JwtClaimMissing, "exp", "the cookie cache has no exp claim"))
         }
     }

@@ -11,8 +11,8 @@ impl BetterAuthSession {
     /// Checks a session token cookie value (`token.signature`, URL-encoded or not) with
     /// the current secret, as better-call's getSignedCookie does; returns the token.
     pub fn verify_session_token(&self, value: &str) -> Result<String> {
-        if value.len() > self.max_len {
-            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the session token cookie is over the limit of {} bytes", self.max_len)));
+        if value.len() > self.limits.max_len {
+            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the session token cookie is over the limit of {} bytes", self.limits.max_len)));
         }
         let decoded;
         let value = if value.contains('%') {
@@ -49,7 +49,7 @@ impl BetterAuthSession {
     /// when that cookie is absent: what a database or secondary-storage lookup is keyed by
     /// when `from_cookie_header` answers ERR_SESSION_LOOKUP_REQUIRED.
     pub fn session_token_from_header(&self, header: &str) -> Result<Option<String>> {
-        match crate::extract::cookie::session_token(header, &self.token_cookie, self.max_len)? {
+        match crate::extract::cookie::session_token(header, &self.token_cookie, self.limits.max_len)? {
             Some(t) => self.verify_session_token(&t).map(Some),
             None => Ok(None),
         }
@@ -62,8 +62,8 @@ impl BetterAuthSession {
     /// (or secondary storage) knows that session.
     pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<BetterAuthCache>> {
         use crate::extract::cookie::session_token;
-        let token = session_token(header, &self.token_cookie, self.max_len)?;
-        let data = session_token(header, &self.data_cookie, self.max_len)?;
+        let token = session_token(header, &self.token_cookie, self.limits.max_len)?;
+        let data = session_token(header, &self.data_cookie, self.limits.max_len)?;
         let token = match (token, data.as_ref()) {
             (None, None) => return Ok(None),
             (None, Some(_)) => {
@@ -109,8 +109,8 @@ impl BetterAuthSession {
             #[serde(borrow)]
             user: Option<&'a RawValue>,
         }
-        if json.len() > self.max_len {
-            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the looked-up session is {} bytes, over the limit of {}", json.len(), self.max_len)));
+        if json.len() > self.limits.max_len {
+            return Err(Error::new(ErrorCode::TokenTooLarge, format!("the looked-up session is {} bytes, over the limit of {}", json.len(), self.limits.max_len)));
         }
         let text = std::str::from_utf8(json).map_err(|_| Error::malformed("the looked-up session is not UTF-8 JSON"))?;
         let f: Found = serde_json::from_str(text).map_err(|_| Error::malformed("the looked-up session is not { session, user } JSON"))?;

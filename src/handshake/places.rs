@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use super::HandshakeAuthenticator;
 use crate::error::{Error, Result};
 use crate::extract::{self, cookie};
+use crate::session::SessionDecoder;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::session::SessionDecoder;
 use crate::authjs::AuthJsOptions;
 use crate::jwt::{KeySource, VerifierOptions};
 use serde_json::{json, Value};
