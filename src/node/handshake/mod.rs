@@ -79,45 +79,41 @@ pub struct HandshakeAuthenticator {
     handle: super::handle::Handle,
 }
 
+/// The instance `new HandshakeAuthenticator(options)` makes: each kind's decoder with its
+/// clock, the core authenticator over them, the Origin rule.
+fn core_of(env: &Env, options: &Unknown) -> napi::Result<HandshakeCore> {
+    let o: HandshakeOptions = options_arg(env, options, "HandshakeAuthenticator options")?;
+    let shared = o.revocation.map(|r| r.0);
+    let (jwt, now_jwt) = decoder(env, o.jwt.map(|j| || j.build(shared.as_ref())))?;
+    let (authjs, now_authjs) = decoder(env, o.authjs.map(|a| || a.build(shared.as_ref())))?;
+    // The shared clock stands in for a kind's own; it is read through a reference each.
+    let shared_now = |own: Option<FunctionRef<(), f64>>| -> napi::Result<Option<FunctionRef<(), f64>>> {
+        match (own, &o.now) {
+            (Some(own), _) => Ok(Some(own)),
+            (None, Some(f)) => Ok(Some(f.borrow_back(env)?.create_ref()?)),
+            (None, None) => Ok(None),
+        }
+    };
+    let (better_auth, now_better_auth) = decoder(env, o.better_auth.map(|b| || b.build_with(shared.as_ref())))?;
+    let (now_jwt, now_authjs, now_better_auth) = (shared_now(now_jwt)?, shared_now(now_authjs)?, shared_now(now_better_auth)?);
+    let inner = guard(env, || handshake::HandshakeAuthenticator::new(jwt, authjs, better_auth, o.sources, o.auth_field))?;
+    let origins = origin_rule(env, options)?;
+    Ok(HandshakeCore { inner, json: json::JsonParse::new(env)?, now_jwt, now_authjs, now_better_auth, origins })
+}
+
+/// A kind's decoder and its own `now` option, when the kind's options are given.
+fn decoder<T>(env: &Env, build: Option<impl FnOnce() -> crate::Result<(T, Option<FunctionRef<(), f64>>)>>) -> napi::Result<(Option<T>, Option<FunctionRef<(), f64>>)> {
+    match build {
+        Some(b) => guard(env, b).map(|(d, now)| (Some(d), now)),
+        None => Ok((None, None)),
+    }
+}
+
 #[napi]
 impl HandshakeAuthenticator {
     #[napi(constructor, ts_args_type = "options: HandshakeOptions")]
     pub fn new(env: Env, options: Unknown) -> napi::Result<Self> {
-        let o: HandshakeOptions = options_arg(&env, &options, "HandshakeAuthenticator options")?;
-        let shared = o.revocation.map(|r| r.0);
-        let (jwt, now_jwt) = match o.jwt {
-            Some(j) => {
-                let (verifier, now) = guard(&env, || j.build(shared.as_ref()))?;
-                (Some(verifier), now)
-            }
-            None => (None, None),
-        };
-        let (authjs, now_authjs) = match o.authjs {
-            Some(a) => {
-                let (session, now) = guard(&env, || a.build(shared.as_ref()))?;
-                (Some(session), now)
-            }
-            None => (None, None),
-        };
-        // The shared clock stands in for a kind's own; it is read through a reference each.
-        let shared_now = |own: Option<FunctionRef<(), f64>>| -> napi::Result<Option<FunctionRef<(), f64>>> {
-            match (own, &o.now) {
-                (Some(own), _) => Ok(Some(own)),
-                (None, Some(f)) => Ok(Some(f.borrow_back(&env)?.create_ref()?)),
-                (None, None) => Ok(None),
-            }
-        };
-        let (better_auth, now_better_auth) = match o.better_auth {
-            Some(b) => {
-                let (session, now) = guard(&env, || b.build_with(shared.as_ref()))?;
-                (Some(session), now)
-            }
-            None => (None, None),
-        };
-        let (now_jwt, now_authjs, now_better_auth) = (shared_now(now_jwt)?, shared_now(now_authjs)?, shared_now(now_better_auth)?);
-        let inner = guard(&env, || handshake::HandshakeAuthenticator::new(jwt, authjs, better_auth, o.sources, o.auth_field))?;
-        let origins = origin_rule(&env, &options)?;
-        let core = HandshakeCore { inner, json: json::JsonParse::new(&env)?, now_jwt, now_authjs, now_better_auth, origins };
+        let core = core_of(&env, &options)?;
         Ok(HandshakeAuthenticator { core: std::sync::Arc::new(core), handle: Default::default() })
     }
 
@@ -186,7 +182,11 @@ impl HandshakeAuthenticator {
             Err(e) => Err(to_js_with(&env, e, &[("fingerprint", Some(&crate::token::fingerprint(t)))])),
         }
     }
+}
 
+/// What the JS wrapper reads of an instance: its handles, its settings, its clocks.
+#[napi]
+impl HandshakeAuthenticator {
     /// The handle of the public methods (js/index.js): `_handle()` plus the flag that counts
     /// their outcomes natively as direct calls (src/metrics.rs).
     #[napi(js_name = "_directHandle")]
