@@ -29,6 +29,7 @@
 
 mod claims;
 mod compact;
+mod lookup;
 mod members;
 mod payload;
 mod strategy;
@@ -144,6 +145,39 @@ fn cookie_prefix(p: Option<String>) -> Result<String> {
     }
 }
 
+/// The current secret (compact, jwt and the session token) and every secret the jwe strategy
+/// tries: each version of `secrets` in order, then the legacy `secret` (never better-auth's
+/// default one); `secret` alone without `secrets`.
+fn secret_list(secrets: Option<Vec<(u32, String)>>, secret: Option<String>) -> Result<(String, Vec<String>)> {
+    let legacy = secret.filter(|s| !s.is_empty());
+    Ok(match secrets {
+        Some(list) => {
+            if list.is_empty() {
+                return Err(Error::options("secrets must contain at least one entry"));
+            }
+            for (i, (v, s)) in list.iter().enumerate() {
+                if s.is_empty() {
+                    return Err(Error::options(format!("secrets: the secret of version {v} is empty")));
+                }
+                if list[..i].iter().any(|(w, _)| w == v) {
+                    return Err(Error::options(format!("secrets: version {v} appears twice")));
+                }
+            }
+            let mut all: Vec<String> = list.iter().map(|(_, s)| s.clone()).collect();
+            if let Some(l) = &legacy {
+                if l != BETTER_AUTH_DEFAULT_SECRET && !all.contains(l) {
+                    all.push(l.clone());
+                }
+            }
+            (list[0].1.clone(), all)
+        }
+        None => match legacy {
+            Some(s) => (s.clone(), vec![s]),
+            None => return Err(Error::options("secret is required (BETTER_AUTH_SECRET, or secrets: BETTER_AUTH_SECRETS)")),
+        },
+    })
+}
+
 impl BetterAuthSession {
     pub fn new(o: BetterAuthOptions) -> Result<BetterAuthSession> {
         let strategy = match o.strategy.as_deref() {
@@ -152,33 +186,7 @@ impl BetterAuthSession {
                 Error::options(format!("strategy must be 'compact', 'jwt' or 'jwe', not '{}'", crate::util::printable(s, 12)))
             })?),
         };
-        let legacy = o.secret.filter(|s| !s.is_empty());
-        let (current, all) = match o.secrets {
-            Some(list) => {
-                if list.is_empty() {
-                    return Err(Error::options("secrets must contain at least one entry"));
-                }
-                for (i, (v, s)) in list.iter().enumerate() {
-                    if s.is_empty() {
-                        return Err(Error::options(format!("secrets: the secret of version {v} is empty")));
-                    }
-                    if list[..i].iter().any(|(w, _)| w == v) {
-                        return Err(Error::options(format!("secrets: version {v} appears twice")));
-                    }
-                }
-                let mut all: Vec<String> = list.iter().map(|(_, s)| s.clone()).collect();
-                if let Some(l) = &legacy {
-                    if l != BETTER_AUTH_DEFAULT_SECRET && !all.contains(l) {
-                        all.push(l.clone());
-                    }
-                }
-                (list[0].1.clone(), all)
-            }
-            None => match legacy {
-                Some(s) => (s.clone(), vec![s]),
-                None => return Err(Error::options("secret is required (BETTER_AUTH_SECRET, or secrets: BETTER_AUTH_SECRETS)")),
-            },
-        };
+        let (current, all) = secret_list(o.secrets, o.secret)?;
         let limits = SessionLimits::new(o.clock_tolerance, o.max_token_length)?;
         let version = match o.version {
             None => "1".to_string(),
