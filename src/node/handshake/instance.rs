@@ -103,20 +103,25 @@ impl HandshakeCore {
         if let Some(e) = js_error {
             return Err(e);
         }
-        let result = result?;
-        if direct {
-            match &result {
-                Ok(a) => crate::metrics::count_direct(Some(a.kind), Some(a.source), None),
-                Err(f) => crate::metrics::count_direct(None, f.source, Some(f.error.code)),
-            }
+        outcome(&env, result?, direct)
+    }
+}
+
+/// What `run` answers: the claims, kind and source, or the refusal as a JS error with its
+/// `source` and `fingerprint`; counted natively when `direct` (src/metrics.rs).
+fn outcome(env: &Env, result: std::result::Result<handshake::Authenticated, handshake::Failure>, direct: bool) -> napi::Result<(crate::token::Claims, Kind, handshake::Source)> {
+    if direct {
+        match &result {
+            Ok(a) => crate::metrics::count_direct(Some(a.kind), Some(a.source), None),
+            Err(f) => crate::metrics::count_direct(None, f.source, Some(f.error.code)),
         }
-        match result {
-            Ok(a) => Ok((a.claims, a.kind, a.source)),
-            Err(f) => Err(to_js_with(
-                &env,
-                f.error,
-                &[("source", f.source.map(|s| s.name())), ("fingerprint", f.fingerprint.as_deref())],
-            )),
-        }
+    }
+    match result {
+        Ok(a) => Ok((a.claims, a.kind, a.source)),
+        Err(f) => Err(to_js_with(
+            env,
+            f.error,
+            &[("source", f.source.map(|s| s.name())), ("fingerprint", f.fingerprint.as_deref())],
+        )),
     }
 }
