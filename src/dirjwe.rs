@@ -203,7 +203,7 @@ impl DirJwe {
             Parts::Jws(_) => return Err(Error::new(ErrorCode::TokenWrongKind, self.jws_message)),
         };
         let header = self.headers.decode(h)?;
-        let enc = self.check_header(&header)?;
+        let enc = check_header(self.c, &header)?;
         if !ek.is_empty() {
             return Err(Error::malformed("alg dir uses an empty encrypted key part, this token has one"));
         }
@@ -214,25 +214,7 @@ impl DirJwe {
         let tag = b64::decode_small(tag.as_bytes(), &mut tag_buf, "tag")?;
         let aad = h.as_bytes();
         match header.kid.as_deref() {
-            Some(kid) => {
-                let key = self
-                    .secrets
-                    .iter()
-                    .filter_map(|s| s.key_for(enc))
-                    .find(|(_, k)| *k == kid)
-                    .map(|(key, _)| key)
-                    .ok_or_else(|| {
-                        Error::new(
-                            ErrorCode::JweNoMatchingSecret,
-                            if self.c.secret_name == "AUTH_SECRET" {
-                                "no configured secret matches the token's kid (a different AUTH_SECRET or salt/cookie name made it)".to_string()
-                            } else {
-                                format!("no configured secret matches the token's kid (a different {} made it)", self.c.secret_name)
-                            },
-                        )
-                    })?;
-                key.decrypt(&iv, &ct, aad, &tag)
-            }
+            Some(kid) => key_by_kid(self.c, &self.secrets, enc, kid)?.decrypt(&iv, &ct, aad, &tag),
             None => {
                 let take = match self.c.no_kid {
                     NoKid::First => 1,
@@ -250,40 +232,6 @@ impl DirJwe {
         }
     }
 
-    /// Header checks, reported before anything is decrypted: alg, enc, zip, crit, kid.
-    fn check_header(&self, header: &Header) -> Result<Enc> {
-        let unsupported = |m: String| Error::new(ErrorCode::JweUnsupported, m);
-        match header.alg.as_deref() {
-            Some("dir") => {}
-            Some(other) => {
-                return Err(unsupported(format!(
-                    "the JWE alg '{}' is not accepted: {} session tokens use alg 'dir'",
-                    crate::util::printable(other, 20),
-                    self.c.name
-                )))
-            }
-            None => return Err(Error::malformed("the JWE header has no alg")),
-        }
-        let enc_name = header.enc.as_deref().ok_or_else(|| Error::malformed("the JWE header has no enc"))?;
-        let enc = match Enc::from_name(enc_name) {
-            Some(e) if self.c.encs.contains(&e) => e,
-            _ => {
-                return Err(unsupported(format!(
-                    "the JWE enc '{}' is not accepted; expected {}",
-                    crate::util::printable(enc_name, 20),
-                    self.c.encs_words
-                )));
-            }
-        };
-        if header.zip {
-            return Err(unsupported("compressed JWE (zip) is never accepted".into()));
-        }
-        if header.crit.is_some() {
-            return Err(Error::malformed("the JWE header marks an extension as critical (crit), which this decoder does not understand"));
-        }
-        Ok(enc)
-    }
-
     /// Encrypts a payload with the first secret and the first `enc`, as the library does
     /// (with its kid when it writes one).
     pub fn encrypt(&self, payload: &[u8]) -> Result<String> {
@@ -298,6 +246,55 @@ impl DirJwe {
         let (iv, ct, tag) = jwe::encrypt(enc, key.bytes(), payload, h.as_bytes())?;
         Ok(format!("{h}..{}.{}.{}", b64::encode(&iv), b64::encode(&ct), b64::encode(&tag)))
     }
+}
+
+/// Header checks, reported before anything is decrypted: alg, enc, zip, crit, kid.
+fn check_header(c: &Constants, header: &Header) -> Result<Enc> {
+    let unsupported = |m: String| Error::new(ErrorCode::JweUnsupported, m);
+    match header.alg.as_deref() {
+        Some("dir") => {}
+        Some(other) => {
+            return Err(unsupported(format!(
+                "the JWE alg '{}' is not accepted: {} session tokens use alg 'dir'",
+                crate::util::printable(other, 20),
+                c.name
+            )))
+        }
+        None => return Err(Error::malformed("the JWE header has no alg")),
+    }
+    let enc_name = header.enc.as_deref().ok_or_else(|| Error::malformed("the JWE header has no enc"))?;
+    let enc = match Enc::from_name(enc_name) {
+        Some(e) if c.encs.contains(&e) => e,
+        _ => {
+            return Err(unsupported(format!(
+                "the JWE enc '{}' is not accepted; expected {}",
+                crate::util::printable(enc_name, 20),
+                c.encs_words
+            )));
+        }
+    };
+    if header.zip {
+        return Err(unsupported("compressed JWE (zip) is never accepted".into()));
+    }
+    if header.crit.is_some() {
+        return Err(Error::malformed("the JWE header marks an extension as critical (crit), which this decoder does not understand"));
+    }
+    Ok(enc)
+}
+
+/// The key of the secret whose thumbprint is `kid` (for `enc`): ERR_JWE_NO_MATCHING_SECRET
+/// when none is.
+fn key_by_kid<'s>(c: &Constants, secrets: &'s [DerivedSecret], enc: Enc, kid: &str) -> Result<&'s ContentKey> {
+    secrets.iter().filter_map(|s| s.key_for(enc)).find(|(_, k)| *k == kid).map(|(key, _)| key).ok_or_else(|| {
+        Error::new(
+            ErrorCode::JweNoMatchingSecret,
+            if c.secret_name == "AUTH_SECRET" {
+                "no configured secret matches the token's kid (a different AUTH_SECRET or salt/cookie name made it)".to_string()
+            } else {
+                format!("no configured secret matches the token's kid (a different {} made it)", c.secret_name)
+            },
+        )
+    })
 }
 
 #[cfg(test)]

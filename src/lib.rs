@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod key;
 pub mod options;
 pub mod revocation;
+pub mod session;
 pub mod origin;
 pub mod remote;
 pub mod token;

@@ -1,6 +1,7 @@
 //! Auth.js (NextAuth v5) and NextAuth v4 session tokens: compact JWE, alg `dir`,
 //! decoded synchronously with keys derived once, in the constructor.
 
+mod encode;
 pub mod keys;
 
 use serde_json::Value;
@@ -8,10 +9,11 @@ use serde_json::Value;
 use crate::dirjwe::DirJwe;
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::claims::check_times;
+use crate::session::{checked_times, SessionDecoder, SessionLimits};
 use crate::token::{claim_members, Claims};
 pub use keys::Format;
 
-pub const DEFAULT_MAX_LENGTH: usize = 65536;
+pub use crate::session::DEFAULT_MAX_LENGTH;
 pub const DEFAULT_CLOCK_TOLERANCE: f64 = 15.0;
 pub const DEFAULT_MAX_AGE: f64 = 30.0 * 24.0 * 60.0 * 60.0;
 
@@ -42,24 +44,14 @@ pub struct AuthJsOptions {
 pub struct AuthJsSession {
     cookie_name: String,
     jwe: DirJwe,
+    /// The tolerance resolved (the option, else the format's).
     tolerance: f64,
-    max_len: usize,
-    revocation: Option<std::sync::Arc<crate::revocation::RevocationList>>,
+    limits: SessionLimits,
 }
 
 /// The default session cookie name of each format.
 pub fn default_cookie_name(format: Format, secure: bool) -> String {
     crate::dirjwe::cookie_name(format.constants().cookie, secure)
-}
-
-/// A random RFC 4122 version 4 UUID, as `jti`.
-fn uuid_v4() -> Result<String> {
-    let mut b = [0u8; 16];
-    openssl::rand::rand_bytes(&mut b).map_err(|_| Error::new(ErrorCode::Internal, "no random bytes for jti"))?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
 }
 
 impl AuthJsSession {
@@ -75,8 +67,8 @@ impl AuthJsSession {
         if o.secrets.iter().any(|s| s.is_empty()) {
             return Err(Error::options("secret must not be empty"));
         }
-        let tolerance = crate::options::seconds_option("clockTolerance", o.clock_tolerance)?.unwrap_or(format.constants().tolerance);
-        let max_len = crate::options::length_option("maxTokenLength", o.max_token_length, DEFAULT_MAX_LENGTH)?;
+        let limits = SessionLimits::new(o.clock_tolerance, o.max_token_length)?;
+        let tolerance = limits.tolerance_or(format.constants().tolerance);
         let cookie_name = match o.cookie_name {
             Some(n) if n.is_empty() || n.contains([';', '=', ' ', ',']) => {
                 return Err(Error::options("cookieName must be a non-empty cookie name"))
@@ -90,7 +82,7 @@ impl AuthJsSession {
             (None, Format::V4) => String::new(),
         };
         let jwe = DirJwe::new(format.constants(), &o.secrets, &salt, JWS_GIVEN_TO_JWE)?;
-        Ok(AuthJsSession { cookie_name, jwe, tolerance, max_len, revocation: None })
+        Ok(AuthJsSession { cookie_name, jwe, tolerance, limits })
     }
 
     pub fn cookie_name(&self) -> &str {
@@ -101,23 +93,10 @@ impl AuthJsSession {
         self.tolerance
     }
 
-    pub fn max_token_length(&self) -> usize {
-        self.max_len
-    }
-
-    /// Refuse revoked sessions (ERR_TOKEN_REVOKED), checked after decryption and times.
-    pub fn set_revocation(&mut self, list: Option<std::sync::Arc<crate::revocation::RevocationList>>) {
-        self.revocation = list;
-    }
-
-    pub fn revocation(&self) -> Option<&std::sync::Arc<crate::revocation::RevocationList>> {
-        self.revocation.as_ref()
-    }
-
     /// Decodes and checks a session token; returns its claims.
     pub fn decode(&self, token: &str, now: f64) -> Result<Claims> {
-        let plaintext = self.jwe.decrypt(token, self.max_len)?;
-        match self.revocation.as_ref().filter(|l| l.consulted()) {
+        let plaintext = self.jwe.decrypt(token, self.limits.max_len)?;
+        match self.limits.consulted() {
             None => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat"])?;
                 require_exp(m[0].as_ref())?;
@@ -126,8 +105,7 @@ impl AuthJsSession {
             Some(list) => {
                 let m = claim_members(&plaintext, "session payload", &["exp", "nbf", "iat", "jti", "sub", "auth_time"])?;
                 require_exp(m[0].as_ref())?;
-                let times = crate::jwt::claims::Times::from_values(m[0].as_ref(), m[1].as_ref(), m[2].as_ref())?;
-                crate::jwt::claims::times_ok(&times, now, self.tolerance)?;
+                let times = checked_times(m[0].as_ref(), m[1].as_ref(), m[2].as_ref(), now, self.tolerance)?;
                 let mut ids = crate::revocation::TokenIds::from_values(m[3].as_ref(), m[4].as_ref(), times.iat)?;
                 ids.auth_time = crate::jwt::claims::numeric_date(m[5].as_ref(), "auth_time")?;
                 ids.session = true;
@@ -137,25 +115,9 @@ impl AuthJsSession {
         Ok(Claims { json: plaintext })
     }
 
-    /// Encrypts claims as Auth.js's `encode` does: iat, exp (iat + maxAge) and jti set
-    /// here, with the first secret.
-    pub fn encode(&self, claims: &Value, max_age: Option<f64>, now: f64) -> Result<String> {
-        let mut claims = match claims {
-            Value::Object(m) => m.clone(),
-            _ => return Err(Error::options("claims must be a plain object")),
-        };
-        let max_age = crate::options::seconds_option("maxAge", max_age)?.unwrap_or(DEFAULT_MAX_AGE);
-        let iat = now.floor() as i64;
-        claims.insert("iat".into(), Value::from(iat));
-        claims.insert("exp".into(), Value::from(iat + max_age.floor() as i64));
-        claims.insert("jti".into(), Value::String(uuid_v4()?));
-        let payload = serde_json::to_vec(&claims).map_err(|_| Error::options("claims could not be serialized to JSON"))?;
-        self.jwe.encrypt(&payload)
-    }
-
     /// The session in a Cookie header; None when the session cookie is absent.
     pub fn from_cookie_header(&self, header: &str, now: f64) -> Result<Option<Claims>> {
-        match crate::extract::cookie::session_token(header, &self.cookie_name, self.max_len)? {
+        match crate::extract::cookie::session_token(header, &self.cookie_name, self.limits.max_len)? {
             Some(token) => self.decode(&token, now).map(Some),
             None => Ok(None),
         }
@@ -176,6 +138,16 @@ impl AuthJsSession {
             }
             None => Ok(None),
         }
+    }
+}
+
+impl SessionDecoder for AuthJsSession {
+    fn limits(&self) -> &SessionLimits {
+        &self.limits
+    }
+
+    fn limits_mut(&mut self) -> &mut SessionLimits {
+        &mut self.limits
     }
 }
 

@@ -55,11 +55,8 @@ impl AuthJsOptions {
     /// The core session (`shared` is the revocation list used when the options name
     /// none), and the `now` option the binding keeps.
     pub fn build(mut self, shared: Option<&std::sync::Arc<crate::revocation::RevocationList>>) -> crate::Result<(authjs::AuthJsSession, Option<FunctionRef<(), f64>>)> {
-        let now = self.now.take();
-        let revocation = self.revocation.take().map(|r| r.0).or_else(|| shared.cloned());
-        let mut session = authjs::AuthJsSession::new(self.into())?;
-        session.set_revocation(revocation);
-        Ok((session, now))
+        let (now, own) = (self.now.take(), self.revocation.take());
+        super::options::session_build(now, own, shared, || authjs::AuthJsSession::new(self.into()))
     }
 }
 

@@ -75,39 +75,42 @@ impl BetterAuthOptions {
 
     /// As `build`, with the revocation list of the authenticator (the option's own first).
     pub fn build_with(mut self, shared: Option<&std::sync::Arc<crate::revocation::RevocationList>>) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
-        let now = self.now.take();
+        let (now, own) = (self.now.take(), self.revocation.take());
         // Read by the JS layer (js/better-auth.js), which keeps them out of the addon's way.
         let _ = (self.lookup_session.take(), self.lookup_max_age);
-        let revocation = self.revocation.take().map(|r| r.0).or_else(|| shared.cloned());
-        let secrets = match self.secrets.take() {
-            None => None,
-            Some(Either::A(text)) => Some(betterauth::parse_secrets(&text)?),
-            Some(Either::B(list)) => Some(
-                list.into_iter()
-                    .map(|s| {
-                        if s.version.is_finite() && s.version >= 0.0 && s.version.fract() == 0.0 && s.version <= u32::MAX as f64 {
-                            Ok((s.version as u32, s.value))
-                        } else {
-                            Err(crate::Error::options("secrets: each version must be a non-negative integer"))
-                        }
-                    })
-                    .collect::<crate::Result<Vec<_>>>()?,
-            ),
-        };
-        let session = betterauth::BetterAuthSession::new(betterauth::BetterAuthOptions {
-            secret: self.secret,
-            secrets,
-            cookie_prefix: self.cookie_prefix,
-            secure_cookie: self.secure_cookie.unwrap_or(false),
-            strategy: self.strategy,
-            version: self.version,
-            clock_tolerance: self.clock_tolerance,
-            max_token_length: self.max_token_length,
-        })?;
-        let mut session = session;
-        session.set_revocation(revocation);
-        Ok((session, now))
+        let secrets = secret_list(self.secrets.take())?;
+        super::options::session_build(now, own, shared, || {
+            betterauth::BetterAuthSession::new(betterauth::BetterAuthOptions {
+                secret: self.secret,
+                secrets,
+                cookie_prefix: self.cookie_prefix,
+                secure_cookie: self.secure_cookie.unwrap_or(false),
+                strategy: self.strategy,
+                version: self.version,
+                clock_tolerance: self.clock_tolerance,
+                max_token_length: self.max_token_length,
+            })
+        })
     }
+}
+
+/// The `secrets` option as (version, value) pairs: BETTER_AUTH_SECRETS text, or the array.
+fn secret_list(secrets: Option<Either<String, Vec<BetterAuthSecret>>>) -> crate::Result<Option<Vec<(u32, String)>>> {
+    Ok(match secrets {
+        None => None,
+        Some(Either::A(text)) => Some(betterauth::parse_secrets(&text)?),
+        Some(Either::B(list)) => Some(
+            list.into_iter()
+                .map(|s| {
+                    if s.version.is_finite() && s.version >= 0.0 && s.version.fract() == 0.0 && s.version <= u32::MAX as f64 {
+                        Ok((s.version as u32, s.value))
+                    } else {
+                        Err(crate::Error::options("secrets: each version must be a non-negative integer"))
+                    }
+                })
+                .collect::<crate::Result<Vec<_>>>()?,
+        ),
+    })
 }
 
 /// Decodes Better Auth sessions (the cookie cache, in any of its strategies, and the

@@ -169,6 +169,22 @@ impl TryFrom<JwsOptions> for jwt::JwsOptions {
     }
 }
 
+/// What a session decoder's napi options (AuthJsOptions, BetterAuthOptions) hand on beside
+/// its core options: the decoder `build` makes, with the revocation list set (the option's
+/// own, else the authenticator's `shared` one), and the `now` option the binding keeps.
+/// (napi-rs cannot flatten one `#[napi(object)]` base into both, so they share this.)
+pub fn session_build<S: crate::session::SessionDecoder>(
+    now: Option<FunctionRef<(), f64>>,
+    own: Option<super::revocation::RevocationRef>,
+    shared: Option<&Arc<RevocationList>>,
+    build: impl FnOnce() -> crate::Result<S>,
+) -> crate::Result<(S, Option<FunctionRef<(), f64>>)> {
+    let revocation = own.map(|r| r.0).or_else(|| shared.cloned());
+    let mut session = build()?;
+    session.set_revocation(revocation);
+    Ok((session, now))
+}
+
 impl VerifierOptions {
     /// The core verifier, and the `now` option the binding keeps.
     pub fn build(mut self, shared_revocation: Option<&Arc<RevocationList>>) -> crate::Result<(jwt::JwtVerifier, Option<FunctionRef<(), f64>>)> {

@@ -416,7 +416,11 @@ impl RevocationList {
     pub fn is_revoked(&self, env: Env, claims: Unknown, options: Option<RevocationCheckOptions>) -> napi::Result<bool> {
         Ok(self.refusal_code(&env, &claims, options)?.is_some())
     }
+}
 
+/// Its listeners.
+#[napi]
+impl RevocationList {
     /// Calls `listener(change)` after every change. Only 'change' exists.
     #[napi(ts_args_type = "event: 'change', listener: (change: RevocationChange) => void", ts_return_type = "this")]
     pub fn on<'e>(&self, env: Env, this: This<'e>, event: String, listener: FunctionRef<RevocationChange, Unknown<'static>>) -> napi::Result<This<'e>> {
@@ -444,7 +448,11 @@ impl RevocationList {
         }
         Ok(this)
     }
+}
 
+/// Loading and merging what a store holds, and pruning.
+#[napi]
+impl RevocationList {
     /// Replaces every entry (a full reload from a store); entries already past their
     /// lifetime are left out. All or nothing: on error nothing changes. Emits 'reload' with
     /// the entries added or made stricter compared with before.
@@ -521,7 +529,11 @@ impl RevocationList {
         }
         Ok(n as u32)
     }
+}
 
+/// What it holds, and its settings.
+#[napi]
+impl RevocationList {
     /// Every entry.
     #[napi]
     pub fn entries(&self) -> Vec<RevocationEntry> {

@@ -1,6 +1,7 @@
 //! Unit tests of the revocation list, and of the verifier and session decoder with one.
 
 use super::*;
+use crate::session::SessionDecoder;
 
 fn ids(jti: Option<&str>, sub: Option<&str>, iat: Option<f64>) -> TokenIds {
     TokenIds { jti: jti.map(Box::from), sub: sub.map(Box::from), iat, ..Default::default() }
