@@ -1,4 +1,4 @@
-//! The key set behind a `RemoteJwks`: fetched and refreshed by the JS side (js/jwks.js),
+//! The key set behind a `RemoteJwks`: fetched and refreshed by the JS side (js/jwks/index.js),
 //! parsed and filtered here, and shared by every verifier built with it. A verification
 //! reads the current set once (a read lock and an `Arc` clone): a refresh reaches every
 //! verifier at once, and a cache hit costs what a static `jwks` costs.

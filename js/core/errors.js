@@ -4,7 +4,7 @@
 // (ErrorCode in index.d.ts, the README's error table); nothing else reads `err.code`.
 // - Argument and option errors are plain Errors, as the addon throws them. TypeError only
 //   where a drop-in copies its original (passport-jwt's Strategy and ExtractJwt).
-// - jsonwebtoken's error classes (JsonWebTokenError, ...) are in js/jwt-errors.js: the
+// - jsonwebtoken's error classes (JsonWebTokenError, ...) are in js/core/jwt-errors.js: the
 //   drop-ins' public behaviour.
 
 /** An Error with `code` and the members of `extra` (status, cause, ...). */

@@ -1,7 +1,7 @@
 import type { Algorithm } from '../../index'
 
 /**
- * jsonwebtoken's verify options as authbridge honours them (js/jwt-options.js), shared by
+ * jsonwebtoken's verify options as authbridge honours them (js/core/jwt-options.js), shared by
  * authbridge/nest's JwtService and authbridge/passport's Strategy. Anything else is refused
  * with ERR_INVALID_OPTIONS naming it.
  */

@@ -2,11 +2,11 @@
 // authbridge/graphql-ws: GraphQL subscriptions over WebSocket (the graphql-transport-ws
 // protocol of the graphql-ws package) and GraphQL queries over HTTP, for @nestjs/graphql's
 // Apollo driver (graphql-ws's useServer options) and Mercurius (its `subscription` option).
-// Thin, as js/ws.js: the connection's token is taken from connectionParams (`authorization`,
+// Thin, as js/ws/index.js: the connection's token is taken from connectionParams (`authorization`,
 // `token`) or the upgrade request (Authorization header, the session cookie under the Origin
-// rule of js/socket-origin.js, the query where `sources` has 'query'), checked by the native
-// HandshakeAuthenticator, and the socket is then watched by js/connection-lifetime.js's
-// ConnectionWatch through js/ws.js (closed with graphql-ws's codes: 4401 at expiry, 4403
+// rule of js/core/origin.js, the query where `sources` has 'query'), checked by the native
+// HandshakeAuthenticator, and the socket is then watched by js/core/connection-lifetime.js's
+// ConnectionWatch through js/ws/index.js (closed with graphql-ws's codes: 4401 at expiry, 4403
 // on revocation, the error code as reason).
 // No peer is loaded here: graphql-ws, @nestjs/graphql and mercurius call these functions.
 

@@ -2,7 +2,7 @@
 // authbridge/metrics: the event stream (js/metrics/channels.js) and the collected state
 // (js/metrics/state.js) as OpenTelemetry instruments (openTelemetryMetrics) or prom-client
 // metrics (prometheusMetrics), plus traces of handshakes and key-set refreshes. Both peers are
-// optional and loaded only when their function is called (js/peer.js). The entry points hand
+// optional and loaded only when their function is called (js/core/peer.js). The entry points hand
 // their events to the recorders registered here (js/metrics/channels.js addRecorder), which
 // count them in plain JS (js/metrics/aggregate.js); the SDK or the registry reads the counts,
 // the native counters and the tracked objects on collection. The instruments' table:

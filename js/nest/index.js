@@ -90,7 +90,7 @@ module.exports = {
 
 // ---------------------------------------------------------------------------------------------
 // Plain WebSockets and GraphQL (issue 23): AuthenticatedWsAdapter (@nestjs/platform-ws, an
-// optional peer, loaded as IoAdapter is) and GqlAuthGuard (js/graphql-ws.js).
+// optional peer, loaded as IoAdapter is) and GqlAuthGuard (js/graphql-ws/index.js).
 // ---------------------------------------------------------------------------------------------
 
 const wsAuth = require('../ws/index.js')

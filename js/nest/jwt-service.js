@@ -5,7 +5,7 @@
 //   required when the module is set up (ERR_INVALID_OPTIONS otherwise);
 // - keys are prepared once per distinct set of options (verifiers and signers are cached),
 //   never per call;
-// - verification errors are jsonwebtoken's (name, message, expiredAt, date: js/jwt-errors.js)
+// - verification errors are jsonwebtoken's (name, message, expiredAt, date: js/core/jwt-errors.js)
 //   and also carry authbridge's `code`, `claim` and detailed `reason`;
 // - sign refuses what jsonwebtoken's sign refuses (claim types, options set to undefined,
 //   fractional durations), with jsonwebtoken's message and ERR_INVALID_OPTIONS;

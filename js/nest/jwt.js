@@ -2,8 +2,8 @@
 // authbridge/nest: JwtModule and JwtService, a drop-in for @nestjs/jwt on the native
 // verifier and signer. Same module API (register, registerAsync with useFactory /
 // useClass / useExisting, global) and the same option names (jsonwebtoken's). The service
-// is in js/nest-jwt-service.js, jsonwebtoken's errors in js/jwt-errors.js, the verify
-// options in js/jwt-options.js. @nestjs/common is an optional peer dependency, loaded only
+// is in js/nest/jwt-service.js, jsonwebtoken's errors in js/core/jwt-errors.js, the verify
+// options in js/core/jwt-options.js. @nestjs/common is an optional peer dependency, loaded only
 // here.
 
 const { Module } = require('../core/peer.js').requirePeer('@nestjs/common', 'authbridge/nest')

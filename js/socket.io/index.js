@@ -12,9 +12,9 @@
 //   passed it (`reauthenticate`);
 // - its expiry timer is armed when it connects, so a deadline that passed while later
 //   middleware ran (an async lookup, a rate limiter) closes it at once.
-// The Origin rule is in js/socket-origin.js, recovery in js/socket-recovery.js, expiry,
-// auth_refresh and revocation in js/socket-lifetime.js (the Socket.IO side of the
-// transport-neutral watch in js/connection-lifetime.js).
+// The Origin rule is in js/core/origin.js, recovery in js/socket.io/recovery.js, expiry,
+// auth_refresh and revocation in js/socket.io/lifetime.js (the Socket.IO side of the
+// transport-neutral watch in js/core/connection-lifetime.js).
 
 const { HandshakeAuthenticator, RevocationList } = require('../index.js')
 const { callHook, optionsError, refusalInfo } = require('../core/errors.js')

@@ -1,6 +1,6 @@
 'use strict'
 // authbridge/socket.io: keeps an admitted socket inside its token's validity, through the
-// transport-neutral watch of js/connection-lifetime.js (expiry timer, revocation index,
+// transport-neutral watch of js/core/connection-lifetime.js (expiry timer, revocation index,
 // auth_refresh). This file is the thin Socket.IO adapter: a socket seen as a connection
 // (claims in socket.data.user, `auth_revoked` / `auth_expired` events, disconnect(true)),
 // and the `auth_refresh` event.
@@ -22,7 +22,7 @@ function createWatch(ctx, settings, revocation) {
   })
 }
 
-/** A socket as a connection of the watch (js/connection-lifetime.js). */
+/** A socket as a connection of the watch (js/core/connection-lifetime.js). */
 class SocketConnection {
   constructor(ctx, socket) {
     this.ctx = ctx

@@ -3,7 +3,7 @@
 // rooms and socket.data restored) must be authenticated by its new handshake, never by an
 // earlier connection: recovery runs no middleware by default (`skipMiddlewares: true`), so
 // that is turned off, the packets it missed are held until it is authenticated again, and
-// a 'connect' hook (js/socket.io.js) authenticates any socket that still arrives without
+// a 'connect' hook (js/socket.io/index.js) authenticates any socket that still arrives without
 // having passed the middleware. A socket recovered with another user's token is a fresh
 // connection (issue 22 S01): the first user's rooms, socket.data and missed packets are not
 // the new user's.

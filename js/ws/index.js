@@ -1,15 +1,15 @@
 'use strict'
 // authbridge/ws: plain WebSocket servers (the `ws` package, and Nest's WsAdapter through
-// AuthenticatedWsAdapter in js/nest.js). Thin by design, as js/socket.io.js:
+// AuthenticatedWsAdapter in js/nest/index.js). Thin by design, as js/socket.io/index.js:
 // - the HTTP upgrade is authenticated by the native HandshakeAuthenticator (Authorization
-//   header, the session cookie under the Origin rule of js/socket-origin.js, the query only
+//   header, the session cookie under the Origin rule of js/core/origin.js, the query only
 //   when the authenticator's `sources` has 'query') and refused BEFORE the WebSocket opens:
 //   401 (403 for ERR_ORIGIN_NOT_ALLOWED) with the JSON body { code };
 // - an admitted socket is watched by the transport-neutral ConnectionWatch of
-//   js/connection-lifetime.js (expiry safe for 30-day sessions, revocation index,
+//   js/core/connection-lifetime.js (expiry safe for 30-day sessions, revocation index,
 //   auth_refresh with the identity rule, onFailure): this file only says what a `ws` socket
 //   is to the watch (claims in ws.data.user, close(code, reason)).
-// js/graphql-ws.js reuses createWsContext / authenticateRequest / watchSocket with the
+// js/graphql-ws/index.js reuses createWsContext / authenticateRequest / watchSocket with the
 // graphql-ws protocol's own close codes.
 
 const { HandshakeAuthenticator, RevocationList } = require('../index.js')
@@ -168,7 +168,7 @@ const isThenable = (v) => v !== null && typeof v === 'object' && typeof v.then =
  */
 function authenticateNow(ctx, handshake, req, fallbackVerdict) {
   const t0 = metrics.handshakeStart()
-  // js/socket-origin.js's rule, with no Socket.IO server (no cors.origin to read); an HTTP
+  // js/core/origin.js's rule, with no Socket.IO server (no cors.origin to read); an HTTP
   // caller (GqlAuthGuard) gives the app's CORS answer as `fallbackVerdict`.
   let verdict = originVerdict(ctx, { handshake })
   if (verdict === undefined && fallbackVerdict !== undefined && !ctx.allowOrigin) verdict = fallbackVerdict
@@ -439,7 +439,7 @@ module.exports = {
   CLOSE_EXPIRED,
   CLOSE_REVOKED,
   HandshakeAuthenticator,
-  // for js/graphql-ws.js and js/nest.js
+  // for js/graphql-ws/index.js and js/nest/index.js
   createWsContext,
   authenticateNow,
   authenticateHandshake,

@@ -84,7 +84,7 @@ pub fn is_js_space(c: char) -> bool {
     )
 }
 
-/// passport-jwt's reading of an Authorization header, `/(\S+)\s+(\S+)/` (js/extract-jwt.js):
+/// passport-jwt's reading of an Authorization header, `/(\S+)\s+(\S+)/` (js/passport/extract-jwt.js):
 /// the first run of non-space characters and the run after it, or None.
 pub fn auth_header_parts(value: &str) -> Option<(&str, &str)> {
     let start = find_js(value, 0, false)?;

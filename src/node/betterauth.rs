@@ -76,7 +76,7 @@ impl BetterAuthOptions {
     /// As `build`, with the revocation list of the authenticator (the option's own first).
     pub fn build_with(mut self, shared: Option<&std::sync::Arc<crate::revocation::RevocationList>>) -> crate::Result<(betterauth::BetterAuthSession, Option<FunctionRef<(), f64>>)> {
         let (now, own) = (self.now.take(), self.revocation.take());
-        // Read by the JS layer (js/better-auth.js), which keeps them out of the addon's way.
+        // Read by the JS layer (js/better-auth/index.js), which keeps them out of the addon's way.
         let _ = (self.lookup_session.take(), self.lookup_max_age);
         let secrets = secret_list(self.secrets.take())?;
         super::options::session_build(now, own, shared, || {
@@ -135,7 +135,7 @@ impl super::handle::Core for BetterAuthCore {
 }
 
 /// A cookie-cache value decoded and checked, as JSON text; `handle` is
-/// `BetterAuthSession#_handle()`. js/better-auth.js parses it: this is the package's
+/// `BetterAuthSession#_handle()`. js/better-auth/index.js parses it: this is the package's
 /// `BetterAuthSession#decode`. Exported as `_betterAuthDecodeText` by `raw`.
 pub fn better_auth_decode_text<'e>(env: &'e Env, handle: f64, value: Unknown) -> napi::Result<napi::JsString<'e>> {
     let core = super::handle::core::<BetterAuthCore>(env, handle)?;
@@ -172,7 +172,7 @@ impl BetterAuthSession {
         Ok(BetterAuthSession { core: std::sync::Arc::new(BetterAuthCore { inner, now }), json: json::JsonParse::new(&env)?, handle: Default::default() })
     }
 
-    /// The handle `_betterAuthDecodeText` takes (js/better-auth.js keeps one per instance).
+    /// The handle `_betterAuthDecodeText` takes (js/better-auth/index.js keeps one per instance).
     #[napi(js_name = "_handle")]
     pub fn handle(&self) -> f64 {
         self.handle.get(|| self.core.clone())

@@ -166,7 +166,7 @@ pub fn handshake_check_origin(env: &Env, handle: f64, origin: Unknown, host: Unk
     }
 }
 
-/// For the async paths of the JS layer (js/better-auth.js), after ERR_SESSION_LOOKUP_REQUIRED:
+/// For the async paths of the JS layer (js/better-auth/index.js), after ERR_SESSION_LOOKUP_REQUIRED:
 /// the verified session token of a Cookie header (Better Auth's `session_token` cookie,
 /// checked with the current secret), what `lookupSession` is called with; null when that
 /// cookie is absent. Throws ERR_INVALID_OPTIONS when no `betterAuth` is configured.
