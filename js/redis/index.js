@@ -42,71 +42,13 @@
 // the subscription. Needs Redis 6.2 or later (ZRANGE BYSCORE, ZADD GT, XRANGE exclusive ids).
 
 const { EventEmitter } = require('node:events')
-const crypto = require('node:crypto')
 const { performance } = require('node:perf_hooks')
 const { RevocationList, revocationKeyOf } = require('../../index.js')
 const { codedError } = require('../core/errors.js')
 const metrics = require('../metrics/channels.js')
-
-// KEYS: jti set, sub set, log, epoch. ARGV: now, subjectTtl, logLength, channel, publish
-// command ('' for none), mode ('e' each change logged, 'w' written back unlogged, 'm' one
-// marker), epoch candidate, then (t, x, id) triples. Returns { last log id or '', epoch, changed }.
-const WRITE_SCRIPT = `
-local now = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%.17g', now - ttl))
-redis.call('SET', KEYS[4], ARGV[7], 'NX')
-local epoch = redis.call('GET', KEYS[4])
-local mode = ARGV[6]
-local changed = 0
-local last = ''
-local function append(t, x, id)
-  local prev = '0-0'
-  local top = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
-  if top[1] then prev = top[1][1] end
-  local nid = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'p', prev, 'e', epoch, 't', t, 'x', x, 'i', id)
-  if ARGV[5] ~= '' then
-    redis.call(ARGV[5], ARGV[4], '1 ' .. prev .. ' ' .. nid .. ' ' .. epoch .. ' ' .. t .. ' ' .. x .. ' ' .. id)
-  end
-  return nid
-end
-for k = 8, #ARGV, 3 do
-  local t, x, id = ARGV[k], ARGV[k + 1], ARGV[k + 2]
-  local v = tonumber(x)
-  local key = KEYS[2]
-  local live = v ~= nil and v + ttl >= now
-  if t == 'j' then
-    key = KEYS[1]
-    live = v ~= nil and v >= now
-  end
-  if live and redis.call('ZADD', key, 'GT', 'CH', x, id) == 1 then
-    changed = changed + 1
-    if mode == 'e' then last = append(t, x, id) end
-  end
-end
-if mode == 'm' then last = append('r', '0', '') end
-return { last, epoch, changed }
-`
-
-// KEYS as above. ARGV: now, subjectTtl, epoch candidate. Trims expired entries, creates the
-// epoch if missing; returns { epoch, the log's last id or '' }.
-const SYNC_SCRIPT = `
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%.17g', now - tonumber(ARGV[2])))
-redis.call('SET', KEYS[4], ARGV[3], 'NX')
-local top = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
-local last = ''
-if top[1] then last = top[1][1] end
-return { redis.call('GET', KEYS[4]), last }
-`
-
-const sha1 = (s) => crypto.createHash('sha1').update(s).digest('hex')
-const SCRIPTS = {
-  write: { text: WRITE_SCRIPT, sha: sha1(WRITE_SCRIPT) },
-  sync: { text: SYNC_SCRIPT, sha: sha1(SYNC_SCRIPT) },
-}
+const { redisClientKind, driverOf, usesShardedPubSub } = require('./driver.js')
+const { describe, redisOptions, keysOf } = require('./options.js')
+const { WRITE_SCRIPT, SYNC_SCRIPT, SCRIPTS, runScript: runScriptOn, newEpoch } = require('./scripts.js')
 
 const PAGE = 2000 // entries per ZRANGE page (a small reply: its parse and its garbage fit between two turns)
 const LOG_PAGE = 1000 // log entries per XRANGE
@@ -120,34 +62,6 @@ const LOAD_SLICE_MS = 3
 const LOAD_SLICE_MIN = 256 // pairs
 const LOAD_SLICE_MAX = 2048
 
-/** What was passed, for an error message: the constructor's name or the type. */
-function describe(value) {
-  if (value === null) return 'null'
-  if (typeof value !== 'object' && typeof value !== 'function') return typeof value
-  const name = value.constructor && value.constructor.name
-  return name ? `a ${name}` : 'an object without a constructor'
-}
-
-/**
- * The kind of Redis client: 'node-redis', 'node-redis-cluster', 'node-redis-sentinel',
- * 'ioredis', 'ioredis-cluster', or null. One home for this test (connectToRedis reads it too).
- */
-function redisClientKind(client) {
-  if (!client || typeof client !== 'object') return null
-  if (typeof client.sendCommand === 'function' && 'isOpen' in client) {
-    // node-redis v5: createSentinel (no duplicate), createCluster (masters, slots), createClient.
-    if (typeof client.getSentinelNode === 'function' && typeof client.subscribe === 'function') return 'node-redis-sentinel'
-    if (typeof client.duplicate !== 'function') return null
-    if (Array.isArray(client.masters) && typeof client.getSlotRandomNode === 'function') return 'node-redis-cluster'
-    if (typeof client.connect === 'function') return 'node-redis'
-  }
-  if (typeof client.call === 'function' && typeof client.duplicate === 'function') {
-    if (typeof client.nodes === 'function' && Array.isArray(client.startupNodes)) return 'ioredis-cluster'
-    if (client.options && typeof client.options === 'object') return 'ioredis'
-  }
-  return null
-}
-
 /** Stream ids 'ms-seq' compared (-1, 0, 1). */
 function compareIds(a, b) {
   const [am, as] = a.split('-')
@@ -156,89 +70,10 @@ function compareIds(a, b) {
   return d < 0 ? -1 : d > 0 ? 1 : 0
 }
 
-/** Commands and subscriptions for one client kind. */
-function driverOf(client, kind, firstKey) {
-  let command
-  if (kind === 'node-redis') command = (args) => client.sendCommand(args.map(String))
-  else if (kind === 'node-redis-cluster') command = (args) => client.sendCommand(firstKey, false, args.map(String))
-  else if (kind === 'node-redis-sentinel') command = (args) => client.sendCommand(false, args.map(String))
-  else command = (args) => client.call(...args.map(String))
-
-  const closeQuietly = async (c) => {
-    try {
-      if (typeof c.close === 'function' && 'isOpen' in c) await c.close()
-      else if (typeof c.quit === 'function') await c.quit()
-      else await c.close()
-    } catch {
-      try {
-        if (typeof c.destroy === 'function') await c.destroy()
-        else c.disconnect()
-      } catch {
-        // already closed
-      }
-    }
-  }
-
-  /** Subscribes a duplicate of the client; `sharded` uses SSUBSCRIBE. */
-  async function subscribe(channel, sharded, onMessage, onReady, onError) {
-    let sub
-    if (kind === 'node-redis-sentinel') {
-      // node-redis's sentinel client keeps its own subscriber connection (to the current master).
-      const listener = (m) => onMessage(m)
-      await client.subscribe(channel, listener)
-      return {
-        connection: null,
-        async close() {
-          try {
-            await client.unsubscribe(channel, listener)
-          } catch {
-            // the client is closing
-          }
-        },
-      }
-    }
-    if (kind.startsWith('node-redis')) {
-      sub = client.duplicate()
-      sub.on('error', onError)
-      await sub.connect()
-      // A reconnect of the subscriber: messages may have been lost meanwhile.
-      sub.on('ready', onReady)
-      if (sharded) await sub.sSubscribe(channel, (m) => onMessage(m))
-      else await sub.subscribe(channel, (m) => onMessage(m))
-    } else {
-      sub = kind === 'ioredis-cluster' && sharded ? client.duplicate(undefined, { shardedSubscribers: true }) : client.duplicate()
-      sub.on('error', onError)
-      sub.on('ready', onReady)
-      sub.on(sharded ? 'smessage' : 'message', (ch, m) => {
-        if (ch === channel) onMessage(m)
-      })
-      if (sharded) await sub.ssubscribe(channel)
-      else await sub.subscribe(channel)
-    }
-    return {
-      connection: sub,
-      async close() {
-        sub.off('ready', onReady)
-        await closeQuietly(sub)
-      },
-    }
-  }
-
-  return { kind, command, subscribe }
-}
-
 /** One change (a message, a local write): 'token' / 'subject' events, as a direct revocation. */
 function applyOne(list, e) {
   if (e.jti !== undefined) list.revokeToken(e.jti, e.exp)
   else list.revokeSubject(e.sub, e.before)
-}
-
-function seconds(name, value, fallback, min) {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw codedError('ERR_INVALID_OPTIONS', `${name} must be a finite number of seconds, at least ${min}`)
-  }
-  return value
 }
 
 /** A short, printable form of an id from Redis for an error message (never a whole token). */
@@ -254,34 +89,9 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
  * load succeeded; rejects if it does not (a node must not start without its list).
  */
 async function redisRevocation(options) {
-  const o = options || {}
-  const kind = redisClientKind(o.client)
-  if (!kind) {
-    throw codedError(
-      'ERR_INVALID_OPTIONS',
-      `client must be a node-redis v5 client (createClient, createCluster or createSentinel) or an ioredis client (Redis or Cluster); got ${describe(o.client)}`,
-    )
-  }
-  if (o.list !== undefined && !(o.list instanceof RevocationList)) throw codedError('ERR_INVALID_OPTIONS', `list must be a RevocationList; got ${describe(o.list)}`)
-  const prefix = o.prefix === undefined ? 'authbridge:' : o.prefix
-  if (typeof prefix !== 'string' || prefix.length === 0 || /[{}]/.test(prefix)) {
-    throw codedError('ERR_INVALID_OPTIONS', 'prefix must be a non-empty string without { or } (it is the hash tag of every key)')
-  }
-  const resyncInterval = seconds('resyncInterval', o.resyncInterval, 5, 0.1)
-  const maxStaleness = seconds('maxStaleness', o.maxStaleness, 60, 0.1)
-  if (maxStaleness <= resyncInterval) {
-    throw codedError('ERR_INVALID_OPTIONS', 'maxStaleness must be longer than resyncInterval (a healthy node checks the log every resyncInterval)')
-  }
-  const onStale = o.onStale === undefined ? 'accept' : o.onStale
-  if (onStale !== 'accept' && onStale !== 'refuse') throw codedError('ERR_INVALID_OPTIONS', "onStale must be 'accept' or 'refuse'")
-  const logLength = o.logLength === undefined ? 10000 : o.logLength
-  if (!Number.isSafeInteger(logLength) || logLength < 100) throw codedError('ERR_INVALID_OPTIONS', 'logLength must be an integer, at least 100')
-
-  const list = o.list || new RevocationList()
-  const tag = `{${prefix}}`
-  const keys = { jti: tag + 'revoked:jti', sub: tag + 'revoked:sub', log: tag + 'log', epoch: tag + 'epoch' }
-  const KEYS = [keys.jti, keys.sub, keys.log, keys.epoch]
-  const channel = tag + 'changes'
+  const o = redisOptions(options)
+  const { kind, list, resyncInterval, maxStaleness, onStale, logLength } = o
+  const { keys, KEYS, channel } = keysOf(o.prefix)
   const driver = driverOf(o.client, kind, keys.log)
   const events = new EventEmitter()
   // An 'error' without a listener would throw: errors are reported, never fatal.
@@ -295,29 +105,10 @@ async function redisRevocation(options) {
   let last = null // the id of the last log entry applied; null: unknown (load needed)
   const counters = { fullLoads: 0, catchUps: 0, applied: 0, writtenBack: 0, incarnations: 0, skipped: 0 }
 
-  const runScript = async (script, args) => {
-    try {
-      return await driver.command(['EVALSHA', script.sha, KEYS.length, ...KEYS, ...args])
-    } catch (err) {
-      if (!/NOSCRIPT/.test(String(err && err.message))) throw err
-      return driver.command(['EVAL', script.text, KEYS.length, ...KEYS, ...args])
-    }
-  }
-  const newEpoch = () => crypto.randomBytes(12).toString('hex')
+  const runScript = (script, args) => runScriptOn(driver, KEYS, script, args)
   const nowSec = () => Date.now() / 1000
 
-  // Sharded pub/sub on a Redis 7 cluster; classic pub/sub elsewhere (one shard: the same).
-  let sharded = false
-  if (kind.endsWith('-cluster')) {
-    let info
-    try {
-      info = String(await driver.command(['INFO', 'server']))
-    } catch (err) {
-      throw codedError('ERR_REVOCATION_STALE', `the first contact with Redis failed: ${err && err.message}`, { cause: err })
-    }
-    const m = /redis_version:(\d+)/.exec(info)
-    sharded = !!m && Number(m[1]) >= 7
-  }
+  const sharded = await usesShardedPubSub(driver)
   const publish = sharded ? 'SPUBLISH' : 'PUBLISH'
 
   /** Malformed entries read from Redis: skipped, counted, and reported once per load or catch-up. */
