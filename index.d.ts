@@ -315,7 +315,7 @@ export declare class AuthJsSession {
  */
 export declare class BetterAuthSession {
   constructor(options: BetterAuthOptions)
-  /** The handle `_betterAuthDecodeText` takes (js/better-auth.js keeps one per instance). */
+  /** The handle `_betterAuthDecodeText` takes (js/better-auth/index.js keeps one per instance). */
   _handle(): number
   /** The cookie-cache cookie name read by decodeCookieHeader (`<prefix>.session_data`). */
   get dataCookieName(): string
@@ -546,7 +546,7 @@ export declare function _handshakeBetterAuthLookup(handle: number, json: string,
 export declare function _handshakeBetterAuthSignedToken(handle: number, value: string): string
 
 /**
- * For the async paths of the JS layer (js/better-auth.js), after ERR_SESSION_LOOKUP_REQUIRED:
+ * For the async paths of the JS layer (js/better-auth/index.js), after ERR_SESSION_LOOKUP_REQUIRED:
  * the verified session token of a Cookie header (Better Auth's `session_token` cookie,
  * checked with the current secret), what `lookupSession` is called with; null when that
  * cookie is absent. Throws ERR_INVALID_OPTIONS when no `betterAuth` is configured.

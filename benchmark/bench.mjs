@@ -45,20 +45,22 @@ if (METRICS === 'otel') {
 const ROUND_MS = QUICK ? 40 : 120
 
 // ---------------------------------------------------------------- timing
-async function measure(fn, isAsync) {
-  // Calibrate a batch to about ROUND_MS, then time ROUNDS batches.
+/** The batch size (calls of `fn`) that takes about ROUND_MS. */
+async function calibrate(fn, isAsync) {
   let n = 1
   for (;;) {
     const t = process.hrtime.bigint()
     if (isAsync) for (let i = 0; i < n; i++) await fn()
     else for (let i = 0; i < n; i++) fn()
     const ms = Number(process.hrtime.bigint() - t) / 1e6
-    if (ms >= ROUND_MS / 4 || n >= 1 << 24) {
-      n = Math.max(1, Math.round((n * ROUND_MS) / Math.max(ms, 0.001)))
-      break
-    }
+    if (ms >= ROUND_MS / 4 || n >= 1 << 24) return Math.max(1, Math.round((n * ROUND_MS) / Math.max(ms, 0.001)))
     n *= 4
   }
+}
+
+async function measure(fn, isAsync) {
+  // Calibrate a batch to about ROUND_MS, then time ROUNDS batches.
+  const n = await calibrate(fn, isAsync)
   const per = []
   for (let r = 0; r < ROUNDS; r++) {
     const t = process.hrtime.bigint()
@@ -75,20 +77,7 @@ async function measure(fn, isAsync) {
 const INTERLEAVE = args.includes('--interleave')
 async function measureInterleaved(peers) {
   const batches = []
-  for (const [, fn, isAsync] of peers) {
-    let n = 1
-    for (;;) {
-      const t = process.hrtime.bigint()
-      if (isAsync) for (let i = 0; i < n; i++) await fn()
-      else for (let i = 0; i < n; i++) fn()
-      const ms = Number(process.hrtime.bigint() - t) / 1e6
-      if (ms >= ROUND_MS / 4 || n >= 1 << 24) {
-        batches.push(Math.max(1, Math.round((n * ROUND_MS) / Math.max(ms, 0.001))))
-        break
-      }
-      n *= 4
-    }
-  }
+  for (const [, fn, isAsync] of peers) batches.push(await calibrate(fn, isAsync))
   const per = peers.map(() => [])
   for (let r = 0; r < ROUNDS; r++) {
     for (let p = 0; p < peers.length; p++) {

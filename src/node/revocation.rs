@@ -291,6 +291,19 @@ impl RevocationList {
         clock(env, &self.now)
     }
 
+    /// The one 'merge' change of a merge that added or made something stricter.
+    fn emit_merged(&self, env: &Env, merged: &crate::revocation::Merged) -> napi::Result<()> {
+        if merged.added + merged.stricter == 0 {
+            return Ok(());
+        }
+        let version = self.version_f64();
+        self.emit(env, || RevocationChange {
+            entries: Some(merged.changed.entries.iter().map(js_entry).collect()),
+            overflow: Some(merged.changed.overflow),
+            ..RevocationChange::of("merge", version)
+        })
+    }
+
     fn emit(&self, env: &Env, change: impl Fn() -> RevocationChange) -> napi::Result<()> {
         let listeners: Vec<Listener> = self.listeners.borrow().clone();
         for l in listeners {
@@ -478,14 +491,7 @@ impl RevocationList {
         let now = self.now(&env)?;
         let list = entries_arg(&env, &entries)?;
         let merged = guard(&env, || self.inner.merge(&list, now))?;
-        if merged.added + merged.stricter > 0 {
-            let version = self.version_f64();
-            self.emit(&env, || RevocationChange {
-                entries: Some(merged.changed.entries.iter().map(js_entry).collect()),
-                overflow: Some(merged.changed.overflow),
-                ..RevocationChange::of("merge", version)
-            })?;
-        }
+        self.emit_merged(&env, &merged)?;
         Ok(RevocationMerged { added: merged.added as u32, stricter: merged.stricter as u32 })
     }
 
@@ -507,14 +513,7 @@ impl RevocationList {
         let raw: Vec<PairText> = serde_json::from_str(&text).map_err(|_| shape())?;
         let now = self.now(&env)?;
         let (merged, skipped) = guard(&env, || self.inner.merge_pairs(tokens, &raw, now))?;
-        if merged.added + merged.stricter > 0 {
-            let version = self.version_f64();
-            self.emit(&env, || RevocationChange {
-                entries: Some(merged.changed.entries.iter().map(js_entry).collect()),
-                overflow: Some(merged.changed.overflow),
-                ..RevocationChange::of("merge", version)
-            })?;
-        }
+        self.emit_merged(&env, &merged)?;
         Ok(RevocationPairsMerged { added: merged.added as u32, stricter: merged.stricter as u32, skipped: skipped.into_iter().map(|k| k as u32).collect() })
     }
 
