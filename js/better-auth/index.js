@@ -254,4 +254,4 @@ function worthAsync(authenticator, err) {
   return typeof authenticator._worthAsync === 'function' ? authenticator._worthAsync(err) : err.retryable === true
 }
 
-module.exports = { BetterAuthSession, worthAsync, rememberToken, renewSession, lookupState, authenticateByLookup, verifyByLookup, betterAuthRedisLookup, DEFAULT_LOOKUP_MAX_AGE: DEFAULT_MAX_AGE }
+module.exports = { BetterAuthSession, worthAsync, rememberToken, renewSession, lookupState, authenticateByLookup, verifyByLookup, betterAuthRedisLookup }

@@ -75,4 +75,4 @@ class SlicedSweep {
   }
 }
 
-module.exports = { SlicedSweep, SLICE_MS, SWEEP_STRIDE }
+module.exports = { SlicedSweep, SLICE_MS }
