@@ -154,7 +154,7 @@ function handleOf(s, subscription, timers) {
       events.off(event, listener)
       return handle
     },
-    /** Stops syncing and closes the subscriber connection (not the client you gave). */
+    /** Stops syncing and closes the subscriber connection (not the client you gave); bounded (CLOSE_WAIT_MS). */
     async close() {
       if (s.closed) return
       s.closed = true
