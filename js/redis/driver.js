@@ -25,18 +25,33 @@ function redisClientKind(client) {
   return null
 }
 
+// close() waits this long at most for a check under way, and for a polite close of the
+// subscriber connection: a Redis that stopped answering (stopped, cut off) must not hold it.
+const CLOSE_WAIT_MS = 1000
+
+/** 'resolved' or 'rejected' once `promise` settles, or 'late' after ms if it has not. */
+function settledWithin(promise, ms) {
+  let timer
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms, 'late')
+  })
+  const settled = promise.then(() => 'resolved', () => 'rejected')
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer))
+}
+
+/** Closes a connection of ours: politely (close, QUIT) for up to CLOSE_WAIT_MS, else at once. */
 async function closeQuietly(c) {
+  const polite = Promise.resolve().then(() => {
+    if (typeof c.close === 'function' && 'isOpen' in c) return c.close()
+    if (typeof c.quit === 'function') return c.quit()
+    return c.close()
+  })
+  if ((await settledWithin(polite, CLOSE_WAIT_MS)) === 'resolved') return
   try {
-    if (typeof c.close === 'function' && 'isOpen' in c) await c.close()
-    else if (typeof c.quit === 'function') await c.quit()
-    else await c.close()
+    if (typeof c.destroy === 'function') await c.destroy()
+    else c.disconnect()
   } catch {
-    try {
-      if (typeof c.destroy === 'function') await c.destroy()
-      else c.disconnect()
-    } catch {
-      // already closed
-    }
+    // already closed
   }
 }
 
@@ -47,11 +62,8 @@ async function subscribeSentinel(client, channel, onMessage) {
   return {
     connection: null,
     async close() {
-      try {
-        await client.unsubscribe(channel, listener)
-      } catch {
-        // the client is closing
-      }
+      // Rejected when the client is closing; bounded when Redis does not answer.
+      await settledWithin(Promise.resolve().then(() => client.unsubscribe(channel, listener)), CLOSE_WAIT_MS)
     },
   }
 }
@@ -113,4 +125,4 @@ async function usesShardedPubSub(driver) {
   return !!m && Number(m[1]) >= 7
 }
 
-module.exports = { redisClientKind, driverOf, usesShardedPubSub }
+module.exports = { redisClientKind, driverOf, usesShardedPubSub, settledWithin, CLOSE_WAIT_MS }

@@ -85,7 +85,10 @@ export interface RedisRevocation {
   /** Redis errors and skipped malformed entries (code ERR_REVOCATION_ENTRY_INVALID, `skipped`); never fatal. */
   on(event: 'error', listener: (err: Error & { code?: string; skipped?: number }) => void): this
   off(event: string, listener: (...args: any[]) => void): this
-  /** Stops syncing and closes the subscriber connection (not the client you gave). */
+  /**
+   * Stops syncing and closes the subscriber connection (not the client you gave). Waits about a
+   * second at most for a check under way: a Redis that stopped answering does not hold it.
+   */
   close(): Promise<void>
 }
 
