@@ -12,7 +12,7 @@ const { RemoteJwks, missed } = require('./jwks/index.js')
 const { trustProxyPredicate, requestSecure } = require('./core/origin.js')
 const { expiresAtOf } = require('./core/connection-lifetime.js')
 
-const metrics = require('./metrics/channels.js')
+const metrics = require('./core/channels.js')
 
 const { kRemote, kLists, kClock, kField, kRule, kHandle, kDirect, kTrust, kLookup } = require('./core/symbols.js')
 const { KINDS, SOURCES, kindOf, cookieHeader, objectOrNone, authenticateText } = require('./core/handshake-text.js')

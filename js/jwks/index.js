@@ -11,7 +11,7 @@
 const { EventEmitter } = require('node:events')
 const { JwksKeySet } = require('../../index.js')
 const { callHook } = require('../core/errors.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 const { DEFAULTS, remoteOptions } = require('./options.js')
 const { Refresher } = require('./refresh.js')
 const { JwksSource } = require('./source.js')

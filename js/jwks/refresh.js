@@ -9,7 +9,7 @@
 const { performance } = require('node:perf_hooks')
 const { codeOf, callHook } = require('../core/errors.js')
 const { unrefTimeout } = require('../core/timers.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 
 const MAX_AGE_MIN = 60
 const MAX_AGE_MAX = 86400

@@ -17,7 +17,7 @@ const { callHook, optionsError, refusalInfo } = require('../core/errors.js')
 const { originPredicate, originVerdict } = require('../core/origin.js')
 const { ConnectionWatch, clockOf, expiresAtOf } = require('../core/connection-lifetime.js')
 const { worthAsync } = require('../better-auth/index.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 
 // Close codes (application range 4000-4999), documented in README "Plain WebSockets".
 const CLOSE_EXPIRED = 4401
