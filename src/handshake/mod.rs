@@ -39,6 +39,7 @@ pub struct HandshakeAuthenticator {
     auth_field: String,
 }
 
+/// Construction and what the napi layer reads of the settings.
 impl HandshakeAuthenticator {
     pub fn new(
         jwt: Option<JwtVerifier>,
@@ -81,7 +82,10 @@ impl HandshakeAuthenticator {
                 .unwrap_or(0.0),
         }
     }
+}
 
+/// Authentication: the token found (`places`), the cookie check, the decoder for its kind (`dispatch`).
+impl HandshakeAuthenticator {
     /// Authenticates a handshake. `now_jwt`/`now_authjs` are each decoder's clock.
     /// A failure says where the token was found and gives its fingerprint, never the token.
     pub fn authenticate(&self, h: &Handshake<'_>, now: Clocks) -> std::result::Result<Authenticated, Failure> {
