@@ -94,7 +94,7 @@ function authenticateHandshake(ctx, handshake, req, fallbackVerdict) {
 
 /** Authenticates an HTTP upgrade request (a result, or a Promise of one: see authenticateNow). */
 function authenticateRequest(ctx, req) {
-  return authenticateNow(ctx, handshakeOfRequest(req), req)
+  return authenticateNow(ctx, handshakeOfRequest(ctx, req), req)
 }
 
 module.exports = { authenticateNow, authenticateHandshake, authenticateRequest, isThenable }

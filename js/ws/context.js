@@ -1,6 +1,7 @@
 'use strict'
 // The state one server (or one adapter) shares between its upgrade check and its watch: the
-// authenticator, the settings (as socketIoAuth's), the transport's close codes, the ConnectionWatch.
+// authenticator, the settings (as socketIoAuth's), the transport's close codes, the query
+// parameter read (only when the authenticator's `sources` has 'query'), the ConnectionWatch.
 
 const { HandshakeAuthenticator, RevocationList } = require('../index.js')
 const { optionsError } = require('../core/errors.js')
@@ -51,6 +52,8 @@ function createWsContext(optionsOrAuthenticator, settings, defaults = {}) {
     closeCodes,
     transport: defaults.transport || 'ws',
     authField,
+    // The query parameter of an upgrade URL the authenticator reads (js/ws/request.js), or null: no query read.
+    queryField: authenticator.sources.includes('query') ? authField : null,
     watch: null,
   }
   ctx.watch = new ConnectionWatch({

@@ -13,7 +13,7 @@
 // graphql-ws protocol's own close codes.
 //
 // The rooms: context.js (the state of one server: settings, close codes, the watch),
-// request.js (what an upgrade request gives: its query, its path), authenticate.js
+// request.js (what an upgrade request gives: its query parameter, its path), authenticate.js
 // (the check and its outcome), watch.js (an admitted socket under the watch, auth_refresh),
 // upgrade.js (verifyClient, handleUpgrade, watchConnection).
 

@@ -68,6 +68,11 @@ impl HandshakeAuthenticator {
         self.sources[0]
     }
 
+    /// Where a token is looked for, in order (the `sources` option, default `DEFAULT_SOURCES`).
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
     /// The clock tolerance of the decoder for a kind, in seconds.
     pub fn tolerance(&self, kind: Kind) -> f64 {
         match kind {
