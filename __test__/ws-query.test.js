@@ -24,14 +24,7 @@ async function server(t, options) {
     if (!watchConnection(ws, req)) return
     ws.send(JSON.stringify({ hello: ws.data.user.sub, source: ws.data.auth.source }))
   })
-  await new Promise((r) => httpServer.listen(0, '127.0.0.1', r))
-  t.after(async () => {
-    for (const c of wss.clients) c.terminate()
-    await new Promise((r) => wss.close(r))
-    httpServer.closeAllConnections?.()
-    await new Promise((r) => httpServer.close(r))
-  })
-  return `ws://127.0.0.1:${httpServer.address().port}/socket`
+  return `ws://127.0.0.1:${await h.listen(t, httpServer, wss)}/socket`
 }
 
 async function hello(t, url) {
