@@ -101,6 +101,24 @@ describe('authbridge/ws: the query of an upgrade URL', () => {
     assert.deepEqual(queryOf(ctx, null), {})
   })
 
+  test('reading the parameter costs the length of the query (16x the pairs: far less than 256x the time)', () => {
+    // Pairs without '=' and a last one far away: a reader that looked for '=' from each pair
+    // to the end of the URL would be quadratic here.
+    const urlOf = (n) => `/socket?${'flag&'.repeat(n)}other=1&token=x`
+    const cost = (url) => {
+      let best = Infinity
+      for (let round = 0; round < 5; round++) {
+        const t0 = process.hrtime.bigint()
+        for (let i = 0; i < 20; i++) assert.equal(queryParam(url, 'token'), 'x')
+        best = Math.min(best, Number(process.hrtime.bigint() - t0))
+      }
+      return best
+    }
+    cost(urlOf(1000))
+    const ratio = cost(urlOf(16 * 2000)) / cost(urlOf(2000))
+    assert.ok(ratio < 80, `16x the pairs cost ${ratio.toFixed(1)}x the time`)
+  })
+
   test('the parameter is what new URL(url).searchParams.get gives, for generated URLs of every shape', () => {
     const parts = ['/', '?', '#', '&', '=', '+', '%', '%7', '%74', '%zz', '%C3%A9', '%FF', 'token', 'tok%65n', 't', 'o', 'k', 'e', 'n', 'x', ' ', '\t', '\n', '\r', '\0', '\x7f', 'é', '€', '😀', '\ud800', '\u00a0', '\ufeff', '\\', '//', 'http://h', 'http://[', ':99999', ';']
     const names = ['token', 't', 'tok en', 'a+b', 'é', '']
