@@ -15,9 +15,23 @@
 // The query of an upgrade URL without the parameter (shared; authenticate only reads it).
 const NO_QUERY = Object.freeze({})
 
-// What `new URL` strips or trims before it parses: ASCII tab and newline anywhere, C0 controls
-// and space at either end. A URL holding one is read by `new URL` itself.
-const UNTRIMMED = /[\t\n\r]|[\x00-\x20]$/
+/**
+ * Whether `new URL` would read `url` as the path-absolute URL it is: it starts with one '/'
+ * (not '//' nor '/\\': an authority), ends with no C0 control or space (trimmed) and holds
+ * no tab or newline (stripped anywhere).
+ */
+function originForm(url) {
+  const second = url.charCodeAt(1)
+  return (
+    url.charCodeAt(0) === 0x2f &&
+    second !== 0x2f &&
+    second !== 0x5c &&
+    url.charCodeAt(url.length - 1) > 0x20 &&
+    url.indexOf('\t') === -1 &&
+    url.indexOf('\n') === -1 &&
+    url.indexOf('\r') === -1
+  )
+}
 
 /**
  * The handshake `query` of an upgrade request: `{ [authField]: value }` when the authenticator
@@ -35,7 +49,7 @@ function queryOf(ctx, req) {
 function queryParam(url, name) {
   const q = url.indexOf('?')
   if (q === -1) return null
-  if (url.charCodeAt(0) !== 0x2f || url.charCodeAt(1) === 0x2f || url.charCodeAt(1) === 0x5c || UNTRIMMED.test(url)) return parsedParam(url, name)
+  if (!originForm(url) || !plainName(name)) return parsedParam(url, name)
   const hash = url.indexOf('#')
   if (hash !== -1 && hash < q) return null
   return paramOf(url, q + 1, hash === -1 ? url.length : hash, name)
@@ -50,24 +64,42 @@ function parsedParam(url, name) {
   }
 }
 
-/** A name or value as application/x-www-form-urlencoded reads it is the raw text when it has no '+', no '%' and no lone surrogate. */
-const plain = (raw) => raw.indexOf('%') === -1 && raw.indexOf('+') === -1 && raw.isWellFormed()
+/**
+ * A name that a raw name without '%' or '+' matches only by being equal to it: no '%' or '+'
+ * itself, no lone surrogate, no U+FFFD (what the decoder makes of a lone surrogate).
+ */
+const plainName = (name) => name.indexOf('%') === -1 && name.indexOf('+') === -1 && name.indexOf('\ufffd') === -1 && name.isWellFormed()
 
-/** The first value of `name` among the pairs of `url` from `start` to `end` (the query, without '?' and fragment), or null. */
+/** The position of the next `c` in `url` from `from`, or `end` when there is none before it. */
+function nextOf(url, c, from, end) {
+  const i = url.indexOf(c, from)
+  return i === -1 || i > end ? end : i
+}
+
+/**
+ * The first value of `name` (a plain name) among the pairs of `url` from `start` to `end` (the
+ * query, without '?' and fragment), or null. One pass: each separator is looked for once, and
+ * only a pair whose name is encoded ('%', '+'), or the pair found, is decoded.
+ */
 function paramOf(url, start, end, name) {
+  let amp = -1
+  let eq = -1
+  let pct = -1
+  let plus = -1
   while (start < end) {
-    let stop = url.indexOf('&', start)
-    if (stop === -1 || stop > end) stop = end
-    if (stop > start) {
-      const pair = url.slice(start, stop)
-      const eq = pair.indexOf('=')
-      const raw = eq === -1 ? pair : pair.slice(0, eq)
-      if (plain(raw) ? raw === name : decodedPair(pair)[0] === name) {
-        const value = eq === -1 ? '' : pair.slice(eq + 1)
-        return plain(value) ? value : decodedPair(pair)[1]
+    if (amp < start) amp = nextOf(url, '&', start, end)
+    if (amp > start) {
+      if (eq < start) eq = nextOf(url, '=', start, end)
+      if (pct < start) pct = nextOf(url, '%', start, end)
+      if (plus < start) plus = nextOf(url, '+', start, end)
+      const nameEnd = eq < amp ? eq : amp
+      const encoded = pct < nameEnd || plus < nameEnd
+      if (encoded ? decodedPair(url.slice(start, amp))[0] === name : nameEnd - start === name.length && url.startsWith(name, start)) {
+        const value = nameEnd === amp ? '' : url.slice(nameEnd + 1, amp)
+        return pct < amp || plus < amp || !value.isWellFormed() ? decodedPair(url.slice(start, amp))[1] : value
       }
     }
-    start = stop + 1
+    start = amp + 1
   }
   return null
 }
