@@ -125,8 +125,8 @@ describe('authbridge/ws: the query of an upgrade URL', () => {
   })
 
   test('the parameter is what new URL(url).searchParams.get gives, for generated URLs of every shape', () => {
-    const parts = ['/', '?', '#', '&', '=', '+', '%', '%7', '%74', '%zz', '%C3%A9', '%FF', 'token', 'tok%65n', 't', 'o', 'k', 'e', 'n', 'x', ' ', '\t', '\n', '\r', '\0', '\x7f', 'é', '€', '😀', '\ud800', '\u00a0', '\ufeff', '\\', '//', 'http://h', 'http://[', ':99999', ';']
-    const names = ['token', 't', 'tok en', 'a+b', 'é', '']
+    const parts = ['/', '?', '#', '&', '=', '+', '%', '%7', '%74', '%zz', '%C3%A9', '%FF', 'token', 'tok%65n', 't', 'o', 'k', 'e', 'n', 'x', ' ', '\t', '\n', '\r', '\0', '\x7f', 'é', '€', '😀', '\ud800', '\ufffd', '\u00a0', '\ufeff', '\\', '//', 'http://h', 'http://[', ':99999', ';']
+    const names = ['token', 't', 'tok en', 'a+b', 'é', '', 'a\ufffd']
     const reference = (url, name) => {
       try {
         return new URL(url, 'http://localhost').searchParams.get(name)
@@ -146,6 +146,6 @@ describe('authbridge/ws: the query of an upgrade URL', () => {
         checked++
       }
     }
-    assert.equal(checked, 120000)
+    assert.equal(checked, 140000)
   })
 })

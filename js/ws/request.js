@@ -7,8 +7,9 @@
 // (`new URL(req.url, 'http://localhost').searchParams.get(authField)`: the first value of that
 // name, '+' as a space, percent-decoded as UTF-8), without parsing the rest of the URL or
 // decoding any other parameter. An origin-form URL ('/path?query') is scanned here; any other
-// shape (absolute-form, '//host', tabs or newlines, spaces at the ends) goes through
-// `new URL` itself, which also decides that an unparsable URL has no query.
+// shape (absolute-form, '//host', tabs or newlines, spaces at the ends), or an authField
+// holding '%', '+' or what decodes to U+FFFD, goes through `new URL` itself, which also
+// decides that an unparsable URL has no query.
 // js/passport/extract-jwt.js has its own reader: passport-jwt's (url.parse and
 // querystring: other trimming, a list for a repeated name, at most 1000 pairs).
 
