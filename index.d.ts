@@ -381,6 +381,12 @@ export declare class HandshakeAuthenticator {
   _directHandle(): number
   /** The handshake member (`authField`) read for the 'auth' and 'query' sources. */
   _authField(): string
+  /**
+   * Where a token is looked for, in order: the `sources` option, by default
+   * ['auth', 'header', 'cookie']. A transport reads the query of a request only when this
+   * holds 'query' (authbridge/ws, authbridge/graphql-ws).
+   */
+  get sources(): Array<'auth' | 'header' | 'cookie' | 'query'>
   /** How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'. */
   get originRule(): 'same-origin' | 'any' | 'list'
   /**

@@ -215,7 +215,7 @@ for (const [name, make] of cases) {
 }
 // What one event costs the entry point (the publish and the subscriber's work), in isolation.
 {
-  const ch = require(path.join(ROOT, 'js', 'metrics', 'channels.js'))
+  const ch = require(path.join(ROOT, 'js', 'core', 'channels.js'))
   const check = () => ch.reportAccepted('jwt', 'auth', 'socket.io')
   const hs = () => ch.handshakeEnd('socket.io', ch.handshakeStart(), null)
   lines.push('', '| per event (ns, least disturbed round) | off | OpenTelemetry on | prom-client on |', '|---|---|---|---|')

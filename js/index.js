@@ -12,7 +12,7 @@ const { RemoteJwks, missed } = require('./jwks/index.js')
 const { trustProxyPredicate, requestSecure } = require('./core/origin.js')
 const { expiresAtOf } = require('./core/connection-lifetime.js')
 
-const metrics = require('./metrics/channels.js')
+const metrics = require('./core/channels.js')
 
 const { kRemote, kLists, kClock, kField, kRule, kHandle, kDirect, kTrust, kLookup } = require('./core/symbols.js')
 const { KINDS, SOURCES, kindOf, cookieHeader, objectOrNone, authenticateText } = require('./core/handshake-text.js')
@@ -248,14 +248,11 @@ function verifyTokenLater(self, token) {
   })
 }
 
-class HandshakeAuthenticator extends native.HandshakeAuthenticator {
-  constructor(options) {
-    const { options: o, remote } = withJwtRemote(options)
-    super(o)
-    defineHandshakeState(this, options, super.originRule)
-    if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken', '_authenticate', '_verifyToken'])
-  }
-
+/**
+ * What the integrations (the transports, the connection watch) read of a HandshakeAuthenticator:
+ * its state fixed at construction (defineHandshakeState), under HandshakeAuthenticator's checks.
+ */
+class HandshakeState extends native.HandshakeAuthenticator {
   /** Whether the async paths can do better than `err`: a key set refreshing (`retryable`), a Better Auth session to look up. */
   _worthAsync(err) {
     return !!err && (err.retryable === true || (err.code === 'ERR_SESSION_LOOKUP_REQUIRED' && this[kLookup] !== null))
@@ -277,6 +274,15 @@ class HandshakeAuthenticator extends native.HandshakeAuthenticator {
    */
   _renewSession(claims) {
     return this[kLookup] === null ? null : renewSession(this, this[kLookup], this[kHandle], claims)
+  }
+}
+
+class HandshakeAuthenticator extends HandshakeState {
+  constructor(options) {
+    const { options: o, remote } = withJwtRemote(options)
+    super(o)
+    defineHandshakeState(this, options, super.originRule)
+    if (remote) attachRemote(this, remote, HandshakeAuthenticator.prototype, ['authenticate', 'verifyToken', '_authenticate', '_verifyToken'])
   }
 
   /**

@@ -112,4 +112,16 @@ function nextMessage(ws, pred = () => true, ms = 5000) {
   })
 }
 
-module.exports = { JWT_SECRET, AUTH_SECRET, COOKIE, DAY_S, options, accessToken, sessionToken, open, closed, nextMessage }
+/** Listens on 127.0.0.1 (port 0); at the end of test `t` terminates the clients and closes `wss` and `httpServer`. Resolves with the port. */
+async function listen(t, httpServer, wss) {
+  await new Promise((r) => httpServer.listen(0, '127.0.0.1', r))
+  t.after(async () => {
+    for (const c of wss.clients) c.terminate()
+    await new Promise((r) => wss.close(r))
+    httpServer.closeAllConnections?.()
+    await new Promise((r) => httpServer.close(r))
+  })
+  return httpServer.address().port
+}
+
+module.exports = { JWT_SECRET, AUTH_SECRET, COOKIE, DAY_S, options, accessToken, sessionToken, open, closed, nextMessage, listen }

@@ -30,7 +30,7 @@ const { RevocationIndex, identityOf } = require('./lifetime-index.js')
 const { ExpirySchedule, expiresAtOf } = require('./lifetime-timers.js')
 const { SlicedSweep } = require('./lifetime-sweep.js')
 const { refreshOf } = require('./lifetime-refresh.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('./channels.js')
 
 /**
  * The clock the expiry timers follow, as `(kind) => milliseconds since the epoch`: the

@@ -5,7 +5,7 @@
 const { tokenFingerprint } = require('../../index.js')
 const { callHook, codeOf, refusalInfo } = require('./errors.js')
 const { identityOf } = require('./lifetime-index.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('./channels.js')
 
 /** A refused auth_refresh: reported on the lifetime channel; { ok: false, code }. */
 function refreshRefused(watch, conn, code) {

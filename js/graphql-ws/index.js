@@ -34,7 +34,7 @@ function paramsToken(params) {
 function handshakeOf(ctx, params, request) {
   const token = paramsToken(params)
   const headers = (request && request.headers) || {}
-  return { auth: token === undefined ? NO_PARAMS : { [ctx.authField]: token }, headers, query: queryOf(request) }
+  return { auth: token === undefined ? NO_PARAMS : { [ctx.authField]: token }, headers, query: queryOf(ctx, request) }
 }
 
 const NO_PARAMS = Object.freeze({})

@@ -74,91 +74,91 @@ function maxAgeOf(res) {
  * error code of a failure; `counted()` runs before each request.
  */
 async function getSameOrigin(fetchFn, url, headers, signal, code, counted) {
-    let current = url
-    for (let hops = 0; ; hops++) {
-      counted()
-      let res
-      try {
-        res = await fetchFn(current.href, { method: 'GET', headers, redirect: 'manual', signal })
-      } catch (err) {
-        if (signal.aborted) throw err
-        throw codedError(code, `could not reach ${current.origin}: ${(err && err.cause && err.cause.code) || (err && err.message) || 'network error'}`)
-      }
-      // A custom fetch that followed redirects itself: the final origin must still be the same.
-      if (res.redirected && typeof res.url === 'string' && res.url) {
-        let final = null
-        try {
-          final = new URL(res.url)
-        } catch {
-          final = null
-        }
-        if (!final || final.origin !== url.origin) {
-          discard(res)
-          throw codedError(code, `a redirect from ${url.origin} to another origin was refused`, { status: res.status })
-        }
-      }
-      if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-        discard(res)
-        const location = res.headers.get('location')
-        if (!location) throw codedError(code, `${current.origin} answered HTTP ${res.status} without a Location`, { status: res.status })
-        let next
-        try {
-          next = new URL(location, current)
-        } catch {
-          throw codedError(code, `${current.origin} redirected to an invalid URL`, { status: res.status })
-        }
-        if (next.origin !== url.origin) throw codedError(code, `a redirect from ${url.origin} to another origin (${next.origin}) was refused`, { status: res.status })
-        if (hops + 1 > MAX_REDIRECTS) throw codedError(code, `more than ${MAX_REDIRECTS} redirects from ${url.origin}`, { status: res.status })
-        current = next
-        continue
-      }
-      return res
+  let current = url
+  for (let hops = 0; ; hops++) {
+    counted()
+    let res
+    try {
+      res = await fetchFn(current.href, { method: 'GET', headers, redirect: 'manual', signal })
+    } catch (err) {
+      if (signal.aborted) throw err
+      throw codedError(code, `could not reach ${current.origin}: ${(err && err.cause && err.cause.code) || (err && err.message) || 'network error'}`)
     }
+    // A custom fetch that followed redirects itself: the final origin must still be the same.
+    if (res.redirected && typeof res.url === 'string' && res.url) {
+      let final = null
+      try {
+        final = new URL(res.url)
+      } catch {
+        final = null
+      }
+      if (!final || final.origin !== url.origin) {
+        discard(res)
+        throw codedError(code, `a redirect from ${url.origin} to another origin was refused`, { status: res.status })
+      }
+    }
+    if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+      discard(res)
+      const location = res.headers.get('location')
+      if (!location) throw codedError(code, `${current.origin} answered HTTP ${res.status} without a Location`, { status: res.status })
+      let next
+      try {
+        next = new URL(location, current)
+      } catch {
+        throw codedError(code, `${current.origin} redirected to an invalid URL`, { status: res.status })
+      }
+      if (next.origin !== url.origin) throw codedError(code, `a redirect from ${url.origin} to another origin (${next.origin}) was refused`, { status: res.status })
+      if (hops + 1 > MAX_REDIRECTS) throw codedError(code, `more than ${MAX_REDIRECTS} redirects from ${url.origin}`, { status: res.status })
+      current = next
+      continue
+    }
+    return res
   }
+}
 
 /**
  * OpenID Connect discovery, then RFC 8414 metadata: the jwks_uri of `issuer`, as a checked
  * URL. `o` holds headers, maxBytes and allowHttp; `get(url, headers, code)` fetches.
  */
 async function discoverJwksUri(issuer, o, get, signal) {
-    const base = new URL(issuer)
-    const path = base.pathname.replace(/\/$/, '')
-    const candidates = [
-      new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`),
-      new URL(`${base.origin}/.well-known/oauth-authorization-server${path}`),
-    ]
-    let lastErr = null
-    for (const url of candidates) {
-      let meta
+  const base = new URL(issuer)
+  const path = base.pathname.replace(/\/$/, '')
+  const candidates = [
+    new URL(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`),
+    new URL(`${base.origin}/.well-known/oauth-authorization-server${path}`),
+  ]
+  let lastErr = null
+  for (const url of candidates) {
+    let meta
+    try {
+      const res = await get(url, { accept: 'application/json', ...o.headers }, 'ERR_DISCOVERY_FAILED')
+      if (res.status < 200 || res.status > 299) {
+        discard(res)
+        throw codedError('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} answered HTTP ${res.status}`, { status: res.status })
+      }
+      const text = await readLimited(res, o.maxBytes, 'discovery')
       try {
-        const res = await get(url, { accept: 'application/json', ...o.headers }, 'ERR_DISCOVERY_FAILED')
-        if (res.status < 200 || res.status > 299) {
-          discard(res)
-          throw codedError('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} answered HTTP ${res.status}`, { status: res.status })
-        }
-        const text = await readLimited(res, o.maxBytes, 'discovery')
-        try {
-          meta = JSON.parse(text)
-        } catch {
-          throw codedError('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} is not JSON`)
-        }
-      } catch (err) {
-        if (signal.aborted) throw err
-        lastErr = err.code === 'ERR_DISCOVERY_FAILED' ? err : codedError('ERR_DISCOVERY_FAILED', `discovery failed: ${err.message}`, { status: err.status })
-        continue
+        meta = JSON.parse(text)
+      } catch {
+        throw codedError('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} is not JSON`)
       }
-      if (!meta || typeof meta !== 'object') throw codedError('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} is not a metadata object`)
-      if (meta.issuer !== issuer) {
-        throw codedError(
-          'ERR_DISCOVERY_ISSUER_MISMATCH',
-          `the provider's metadata names issuer ${JSON.stringify(String(meta.issuer).slice(0, 200))}, not the configured ${JSON.stringify(issuer)} (they must be equal, trailing slash included)`,
-        )
-      }
-      if (typeof meta.jwks_uri !== 'string') throw codedError('ERR_DISCOVERY_FAILED', `the provider's metadata has no jwks_uri`)
-      return checkUrl(meta.jwks_uri, o.allowHttp, 'the discovered jwks_uri', 'ERR_DISCOVERY_FAILED')
+    } catch (err) {
+      if (signal.aborted) throw err
+      lastErr = err.code === 'ERR_DISCOVERY_FAILED' ? err : codedError('ERR_DISCOVERY_FAILED', `discovery failed: ${err.message}`, { status: err.status })
+      continue
     }
-    throw lastErr
+    if (!meta || typeof meta !== 'object') throw codedError('ERR_DISCOVERY_FAILED', `${url.origin}${url.pathname} is not a metadata object`)
+    if (meta.issuer !== issuer) {
+      throw codedError(
+        'ERR_DISCOVERY_ISSUER_MISMATCH',
+        `the provider's metadata names issuer ${JSON.stringify(String(meta.issuer).slice(0, 200))}, not the configured ${JSON.stringify(issuer)} (they must be equal, trailing slash included)`,
+      )
+    }
+    if (typeof meta.jwks_uri !== 'string') throw codedError('ERR_DISCOVERY_FAILED', `the provider's metadata has no jwks_uri`)
+    return checkUrl(meta.jwks_uri, o.allowHttp, 'the discovered jwks_uri', 'ERR_DISCOVERY_FAILED')
   }
+  throw lastErr
+}
 
 /**
  * Runs `run(signal)` under one deadline of `timeout` seconds: past it, `controller` aborts

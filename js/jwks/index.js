@@ -11,17 +11,40 @@
 const { EventEmitter } = require('node:events')
 const { JwksKeySet } = require('../../index.js')
 const { callHook } = require('../core/errors.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 const { DEFAULTS, remoteOptions } = require('./options.js')
 const { Refresher } = require('./refresh.js')
 const { JwksSource } = require('./source.js')
 
+/** The set as loaded into the native key set: its key ids, whether a load happened, the announcement of a new one. */
+class LoadedSet {
+  loaded = false
+  keyIds = []
+
+  constructor(keySet, o, events) {
+    this.keySet = keySet
+    this.o = o
+    this.events = events
+  }
+
+  /** Loads `text` (a JWK Set as JSON) into the native set (a refused set changes nothing). */
+  load(text) {
+    this.keyIds = this.keySet._load(text, this.o.maxKeys)
+    this.loaded = true
+  }
+
+  /** A fetched set (null: unchanged, HTTP 304) loaded, then announced (onUpdate, 'update'). */
+  accept(text) {
+    if (text === null) return this.keySet._markFresh()
+    this.load(text)
+    announce(this.o, this.events, text, this.keyIds)
+  }
+}
+
 class RemoteJwks extends JwksKeySet {
-  #o
   #source
   #refresher
-  #loaded = false
-  #keyIds = []
+  #set
   #events = new EventEmitter()
 
   /**
@@ -30,15 +53,14 @@ class RemoteJwks extends JwksKeySet {
   constructor(options) {
     super()
     const { o, configured, issuer, fetch, initial } = remoteOptions(options)
-    this.#o = o
+    const set = (this.#set = new LoadedSet(this, o, this.#events))
     this.#source = new JwksSource(o, configured, issuer, fetch)
     this.#refresher = new Refresher(this, o, this.#events, {
-      load: () => this.#source.fetch(this.#loaded, (text) => this.#accept(text)),
-      loaded: () => this.#loaded,
+      load: () => this.#source.fetch(set.loaded, (text) => set.accept(text)),
+      loaded: () => set.loaded,
     })
     if (initial !== undefined) {
-      this.#keyIds = this._load(initial, o.maxKeys)
-      this.#loaded = true
+      set.load(initial)
       this.#refresher.lastRefresh = Date.now() / 1000
     }
     metrics.track('jwks', this)
@@ -49,7 +71,7 @@ class RemoteJwks extends JwksKeySet {
   /** Resolves after the first good load (at once if one happened); rejects with the
    * failure of the first attempt (refreshes go on in the background). */
   ready() {
-    if (this.#loaded) return Promise.resolve()
+    if (this.#set.loaded) return Promise.resolve()
     return this.#refresher.attempt().then(() => undefined)
   }
 
@@ -60,17 +82,7 @@ class RemoteJwks extends JwksKeySet {
 
   /** The set's state: key ids, last good refresh and last error (seconds since the epoch). */
   status() {
-    const r = this.#refresher
-    return {
-      keyIds: [...this.#keyIds],
-      lastRefresh: r.lastRefresh,
-      lastError: r.lastError,
-      stale: this._isStale(),
-      ready: this.#loaded,
-      failures: r.failures,
-      jwksUri: this.#source.uri ? this.#source.uri.href : undefined,
-      fetches: this.#source.fetches,
-    }
+    return statusOf(this.#set, this.#refresher, this.#source, this._isStale())
   }
 
   /** Stops every timer and any fetch in flight; the current keys keep verifying. */
@@ -100,14 +112,19 @@ class RemoteJwks extends JwksKeySet {
   _miss() {
     return this.#refresher.miss()
   }
+}
 
-  /** A fetched set (null: unchanged, HTTP 304) loaded, then announced (onUpdate, 'update'). */
-  #accept(text) {
-    if (text === null) return this._markFresh()
-    const keyIds = this._load(text, this.#o.maxKeys)
-    this.#keyIds = keyIds
-    this.#loaded = true
-    announce(this.#o, this.#events, text, keyIds)
+/** RemoteJwks#status() of its parts. */
+function statusOf(set, refresher, source, stale) {
+  return {
+    keyIds: [...set.keyIds],
+    lastRefresh: refresher.lastRefresh,
+    lastError: refresher.lastError,
+    stale,
+    ready: set.loaded,
+    failures: refresher.failures,
+    jwksUri: source.uri ? source.uri.href : undefined,
+    fetches: source.fetches,
   }
 }
 

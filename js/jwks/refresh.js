@@ -9,7 +9,7 @@
 const { performance } = require('node:perf_hooks')
 const { codeOf, callHook } = require('../core/errors.js')
 const { unrefTimeout } = require('../core/timers.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 
 const MAX_AGE_MIN = 60
 const MAX_AGE_MAX = 86400
@@ -23,16 +23,63 @@ function nextInterval(o, maxAge) {
   return seconds * (1 - Math.random() * 0.1)
 }
 
+/**
+ * When attempts happen: the timer of the next one (unref'd; none once closed), the start of
+ * the last one, and the backoff after failures, which with the cooldown gates the attempts a
+ * miss may start.
+ */
+class Pace {
+  #timer = null
+  #lastAttempt = -Infinity // ms, start of the last fetch
+  #backoffUntil = 0 // ms
+  closed = false
+
+  started() {
+    this.#lastAttempt = Date.now()
+  }
+
+  /** After a success: no backoff. */
+  succeeded() {
+    this.#backoffUntil = 0
+  }
+
+  /** After the `failures`-th failure in a row: the backoff, in seconds (1, 2, 4, ... BACKOFF_MAX). */
+  failed(failures) {
+    const backoff = Math.min(BACKOFF_MAX, 2 ** (failures - 1))
+    this.#backoffUntil = Date.now() + backoff * 1000
+    return backoff
+  }
+
+  /** Whether a miss may start an attempt: the cooldown (seconds) past since the last one, and the backoff. */
+  allows(cooldown) {
+    const now = Date.now()
+    return !(now - this.#lastAttempt < cooldown * 1000 || now < this.#backoffUntil)
+  }
+
+  /** Runs `attempt` in `seconds`, in place of the one pending. */
+  schedule(seconds, attempt) {
+    if (this.closed) return
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = unrefTimeout(() => {
+      this.#timer = null
+      attempt()
+    }, seconds * 1000)
+  }
+
+  close() {
+    this.closed = true
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+}
+
 class Refresher {
   #owner
   #o
   #events
   #hooks
   #inflight = null
-  #lastAttempt = -Infinity // ms, start of the last fetch
-  #backoffUntil = 0 // ms
-  #timer = null
-  #closed = false
+  #pace = new Pace()
   // Read by the owner's status().
   failures = 0
   lastRefresh = undefined // seconds since the epoch
@@ -53,12 +100,12 @@ class Refresher {
   /** Starts an attempt now, whatever the cooldown, or joins the one in flight. */
   attempt() {
     if (this.#inflight) return this.#inflight
-    this.#lastAttempt = Date.now()
+    this.#pace.started()
     const t0 = performance.now()
     const run = this.#hooks.load().then(
       (maxAge) => {
         this.failures = 0
-        this.#backoffUntil = 0
+        this.#pace.succeeded()
         this.lastError = undefined
         this.lastRefresh = Date.now() / 1000
         this.#inflight = null
@@ -67,8 +114,7 @@ class Refresher {
       },
       (err) => {
         this.failures += 1
-        const backoff = Math.min(BACKOFF_MAX, 2 ** (this.failures - 1))
-        this.#backoffUntil = Date.now() + backoff * 1000
+        const backoff = this.#pace.failed(this.failures)
         this.lastError = `${codeOf(err, 'ERR_JWKS_FETCH_FAILED')}: ${err.message}`
         if (this.#hooks.loaded()) this.#owner._markFailing(Date.now() / 1000 + this.#o.staleWhileError)
         this.#inflight = null
@@ -90,26 +136,17 @@ class Refresher {
    */
   miss() {
     if (this.#inflight) return this.#inflight.then(() => true, () => false)
-    if (this.#closed) return null
-    const now = Date.now()
-    if (now - this.#lastAttempt < this.#o.cooldown * 1000 || now < this.#backoffUntil) return null
+    if (this.#pace.closed || !this.#pace.allows(this.#o.cooldown)) return null
     return this.attempt().then(() => true, () => false)
   }
 
   /** No more scheduled attempts. */
   close() {
-    this.#closed = true
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
+    this.#pace.close()
   }
 
   #schedule(seconds) {
-    if (this.#closed) return
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = unrefTimeout(() => {
-      this.#timer = null
-      this.attempt().catch(() => {})
-    }, seconds * 1000)
+    this.#pace.schedule(seconds, () => this.attempt().catch(() => {}))
   }
 }
 

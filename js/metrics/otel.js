@@ -229,7 +229,7 @@ function openTelemetryMetrics(options = {}) {
   const meter = isNoopMeterProvider(api, provider) ? null : provider.getMeter('authbridge', require('../../package.json').version)
   const tracer = options.traces === false ? null : tracerOf(api, options.tracerProvider)
   if (!meter && !tracer) return DISABLED
-  // The recorder's parts (js/metrics/channels.js addRecorder) and the jwks channel's handler.
+  // The recorder's parts (js/core/channels.js addRecorder) and the jwks channel's handler.
   const handlers = { check: null, handshake: null, lifetime: null, jwks: null }
   const removeObservables = meter ? otelMetricRecorders(api, meter, handlers) : () => {}
   if (tracer) otelTraceRecorders(api, tracer, handlers)

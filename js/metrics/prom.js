@@ -36,7 +36,7 @@ function definer(registry, prefix, names) {
 }
 
 /**
- * The counters and the handshake histogram; returns the recorder's parts (js/metrics/channels.js
+ * The counters and the handshake histogram; returns the recorder's parts (js/core/channels.js
  * addRecorder) and the jwks channel's handler, as record() takes them.
  */
 function promCounters(prom, def, registry, prefix, names) {

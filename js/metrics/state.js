@@ -1,9 +1,9 @@
 'use strict'
 // What the gauges and health() read on collection: the tracked connection watches, revocation
-// lists, authbridge/redis handles and RemoteJwks instances (js/metrics/channels.js tracks
+// lists, authbridge/redis handles and RemoteJwks instances (js/core/channels.js tracks
 // them), plus the bare verifiers' native counters. Read only when a collector or a probe asks.
 
-const { live } = require('./channels.js')
+const { live } = require('../core/channels.js')
 
 /** The bare verifiers' native outcome counters: [{ verifier: 'jwt' | 'authjs' | 'betterauth', code: string | null, count }]. */
 function nativeCounts() {

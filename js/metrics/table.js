@@ -1,11 +1,11 @@
 'use strict'
 // The instruments of authbridge/metrics, by name (the README's table), and what both backends
 // (js/metrics/otel.js, js/metrics/prom.js) share: the handshake buckets, the outcome of a
-// code, the registration of their recorders (js/metrics/channels.js addRecorder) and of their
+// code, the registration of their recorders (js/core/channels.js addRecorder) and of their
 // handler of the authbridge:jwks channel.
 
 const dc = require('node:diagnostics_channel')
-const channels = require('./channels.js')
+const channels = require('../core/channels.js')
 
 // Handshake time buckets, in seconds (50 µs .. 5 s: native checks take microseconds; a key
 // refresh or an async Origin verdict can take a network round trip).
@@ -47,7 +47,7 @@ function subscribeJwks(fn) {
 const nothing = () => {}
 
 /**
- * Registers `handlers` ({ check, handshake, lifetime } as a recorder, js/metrics/channels.js;
+ * Registers `handlers` ({ check, handshake, lifetime } as a recorder, js/core/channels.js;
  * jwks on its channel); returns the function that removes them.
  */
 function record(handlers) {

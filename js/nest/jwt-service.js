@@ -125,18 +125,23 @@ class JwtService {
 
   /** The claims WITHOUT any verification (or { header, payload, signature } with complete: true); null when unreadable. */
   decode(token, options) {
-    let decoded
-    try {
-      decoded = native.decodeUnverified(token)
-    } catch {
-      return null
-    }
-    if (!decoded || decoded.payload === null || decoded.payload === undefined) return null
-    if (options && options.complete) {
-      return { header: decoded.header, payload: decoded.payload, signature: token.slice(token.lastIndexOf('.') + 1) }
-    }
-    return decoded.payload
+    return decodeUnverified(token, options)
   }
+}
+
+/** JwtService#decode: jsonwebtoken's decode over the native reader (no verification at all). */
+function decodeUnverified(token, options) {
+  let decoded
+  try {
+    decoded = native.decodeUnverified(token)
+  } catch {
+    return null
+  }
+  if (!decoded || decoded.payload === null || decoded.payload === undefined) return null
+  if (options && options.complete) {
+    return { header: decoded.header, payload: decoded.payload, signature: token.slice(token.lastIndexOf('.') + 1) }
+  }
+  return decoded.payload
 }
 
 // Decorated as TypeScript would: @Injectable(), constructor(@Optional() @Inject(JWT_MODULE_OPTIONS) options).

@@ -6,7 +6,7 @@
 const native = require('../index.js')
 const { toJwtError } = require('../core/jwt-errors.js')
 const o = require('../core/jwt-options.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 
 /** The first 16 characters of the base64url SHA-256 of a token, for logs; never the token. */
 const fingerprint = (token) => (typeof token === 'string' ? native.tokenFingerprint(token) : null)

@@ -48,7 +48,7 @@
 
 const { RevocationList, revocationKeyOf } = require('../../index.js')
 const { codedError } = require('../core/errors.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 const { redisClientKind, driverOf, usesShardedPubSub, settledWithin, CLOSE_WAIT_MS } = require('./driver.js')
 const { describe, redisOptions, keysOf } = require('./options.js')
 const { WRITE_SCRIPT, SYNC_SCRIPT } = require('./scripts.js')

@@ -23,7 +23,7 @@ const { requireMiddlewaresOnRecovery, installConnectHook, deliverMissedPackets, 
 const { expiresAtOf, createWatch, watchSocket } = require('./lifetime.js')
 const { MAX_TIMER_MS } = require('../core/timers.js')
 const { worthAsync } = require('../better-auth/index.js')
-const metrics = require('../metrics/channels.js')
+const metrics = require('../core/channels.js')
 
 // The state of a middleware made by socketIoAuth, for useOnAllNamespaces.
 const CONTEXT = Symbol('authbridge.socketIoAuth')

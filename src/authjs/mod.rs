@@ -54,6 +54,7 @@ pub fn default_cookie_name(format: Format, secure: bool) -> String {
     crate::dirjwe::cookie_name(format.constants().cookie, secure)
 }
 
+/// Construction (the format, the secrets, the cookie name, the derived keys) and the settings.
 impl AuthJsSession {
     pub fn new(o: AuthJsOptions) -> Result<AuthJsSession> {
         let format = match o.format.as_deref() {
@@ -92,7 +93,10 @@ impl AuthJsSession {
     pub fn clock_tolerance(&self) -> f64 {
         self.tolerance
     }
+}
 
+/// Decoding: a token, the session cookie of a Cookie header, or as getToken() reads a request.
+impl AuthJsSession {
     /// Decodes and checks a session token; returns its claims.
     pub fn decode(&self, token: &str, now: f64) -> Result<Claims> {
         let plaintext = self.jwe.decrypt(token, self.limits.max_len)?;

@@ -39,6 +39,7 @@ pub struct HandshakeAuthenticator {
     auth_field: String,
 }
 
+/// Construction and what the napi layer reads of the settings.
 impl HandshakeAuthenticator {
     pub fn new(
         jwt: Option<JwtVerifier>,
@@ -67,6 +68,11 @@ impl HandshakeAuthenticator {
         self.sources[0]
     }
 
+    /// Where a token is looked for, in order (the `sources` option, default `DEFAULT_SOURCES`).
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
     /// The clock tolerance of the decoder for a kind, in seconds.
     pub fn tolerance(&self, kind: Kind) -> f64 {
         match kind {
@@ -81,7 +87,10 @@ impl HandshakeAuthenticator {
                 .unwrap_or(0.0),
         }
     }
+}
 
+/// Authentication: the token found (`places`), the cookie check, the decoder for its kind (`dispatch`).
+impl HandshakeAuthenticator {
     /// Authenticates a handshake. `now_jwt`/`now_authjs` are each decoder's clock.
     /// A failure says where the token was found and gives its fingerprint, never the token.
     pub fn authenticate(&self, h: &Handshake<'_>, now: Clocks) -> std::result::Result<Authenticated, Failure> {

@@ -84,6 +84,7 @@ pub(super) fn sources(list: Option<Vec<String>>) -> Result<Vec<Source>> {
     Ok(out)
 }
 
+/// The words of ERR_TOKEN_MISSING: where a token was looked for, which cookies arrived.
 impl HandshakeAuthenticator {
     /// Where a token would be looked for, in words, for ERR_TOKEN_MISSING.
     pub(super) fn places(&self) -> String {
@@ -119,7 +120,10 @@ impl HandshakeAuthenticator {
         };
         header.map(|h| cookie::names_seen_for(h, want)).unwrap_or_default()
     }
+}
 
+/// Finding the token: the sources in their order, the first holding one decides.
+impl HandshakeAuthenticator {
     /// Finds the token: the first source holding one decides (a bad token there is
     /// refused, never skipped for the next source).
     pub fn find<'a>(&self, h: &Handshake<'a>) -> std::result::Result<Option<Found<'a>>, (Error, Source)> {

@@ -16,6 +16,7 @@ pub enum KeyStore {
     Remote(std::sync::Arc<crate::remote::RemoteKeys>),
 }
 
+/// A static JWK Set (the verifier's own `jwks` option).
 impl KeyStore {
     /// Parses a JWK Set. Keys that cannot serve the listed algorithms, or whose
     /// `use`/`key_ops`/`alg` forbid verification with them, are skipped; a set with
@@ -42,15 +43,10 @@ impl KeyStore {
         }
         Ok(KeyStore::Set(out))
     }
+}
 
-    /// True when some key of a set carries this kid (whatever the algorithm).
-    pub fn has_kid(&self, kid: &str) -> bool {
-        match self {
-            KeyStore::Set(keys) => keys.iter().any(|k| k.kid.as_deref() == Some(kid)),
-            _ => false,
-        }
-    }
-
+/// A fetched JWK Set (`RemoteJwks`, `crate::remote`).
+impl KeyStore {
     /// Parses a JWK Set fetched from an identity provider, by the rules of `from_jwks`
     /// for every asymmetric algorithm (each verifier's own pinning then applies per
     /// token), and more strictly: symmetric (`oct`) keys and keys carrying private
@@ -96,6 +92,17 @@ impl KeyStore {
             return Err(invalid(format!("the fetched JWK Set has no usable signing key{why}")));
         }
         Ok(KeyStore::Set(out))
+    }
+}
+
+/// Reading a store: the keys a token's `alg` and `kid` select.
+impl KeyStore {
+    /// True when some key of a set carries this kid (whatever the algorithm).
+    pub fn has_kid(&self, kid: &str) -> bool {
+        match self {
+            KeyStore::Set(keys) => keys.iter().any(|k| k.kid.as_deref() == Some(kid)),
+            _ => false,
+        }
     }
 
     /// Keys to try for a token's `alg` and `kid`, in order. A single key ignores kid;

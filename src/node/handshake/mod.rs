@@ -200,6 +200,14 @@ impl HandshakeAuthenticator {
         self.core.inner.auth_field().to_string()
     }
 
+    /// Where a token is looked for, in order: the `sources` option, by default
+    /// ['auth', 'header', 'cookie']. A transport reads the query of a request only when this
+    /// holds 'query' (authbridge/ws, authbridge/graphql-ws).
+    #[napi(getter, ts_return_type = "Array<'auth' | 'header' | 'cookie' | 'query'>")]
+    pub fn sources(&self) -> Vec<&'static str> {
+        self.core.inner.sources().iter().map(|s| s.name()).collect()
+    }
+
     /// How `allowedOrigins` was set: 'same-origin' (the default), 'any' ('*') or 'list'.
     #[napi(getter, ts_return_type = "'same-origin' | 'any' | 'list'")]
     pub fn origin_rule(&self) -> &'static str {
