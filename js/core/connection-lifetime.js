@@ -10,6 +10,8 @@
 //   notify(what, payload)  what: 'revoked' | 'expired'; payload: { code }
 //   close()  closes it (the watch has already forgotten it)
 //   open     optional; false once it is closed
+//   settled(fn)  optional; calls fn once its transport has finished closing (after close()):
+//            a sweep counts the close in flight until then (js/core/lifetime-sweep.js)
 //
 // Revocation at scale (issue 21): admitted connections are indexed by the key of their `jti`,
 // of their `sub`, of their identity (what auth_refresh compares) and of their `sid` (a session
@@ -73,6 +75,10 @@ function listsByKind(authenticator, own) {
   return { listsOf, extraOf, lists: [...new Set(KINDS.flatMap((k) => listsOf[k]))] }
 }
 
+// The options of a list's refusal() per kind, made once (a sweep checks every connection).
+const JWT_CHECK = Object.freeze({ kind: 'jwt' })
+const AUTHJS_CHECK = Object.freeze({ kind: 'authjs' })
+
 /**
  * The first refusal of `claims` of `kind` by one of `lists` ('ERR_TOKEN_REVOKED',
  * 'ERR_REVOCATION_STALE', a claim's code), or null: through ConnectionWatch#refusal, the ONE
@@ -80,11 +86,12 @@ function listsByKind(authenticator, own) {
  * changes, auth_refresh).
  */
 function refusalBy(lists, claims, kind) {
+  // `kind`: an Auth.js session is ordered by auth_time, not iat (README, Revocation).
+  const options = kind === 'authjs' ? AUTHJS_CHECK : JWT_CHECK
   for (const list of lists) {
     let code
     try {
-      // `kind`: an Auth.js session is ordered by auth_time, not iat (README, Revocation).
-      code = list.refusal(claims, { kind: kind === 'authjs' ? 'authjs' : 'jwt' })
+      code = list.refusal(claims, options)
     } catch (err) {
       // Claims a list cannot read are refused, never skipped.
       code = codeOf(err)
@@ -92,6 +99,14 @@ function refusalBy(lists, claims, kind) {
     if (code) return code
   }
   return null
+}
+
+// The `{ code }` told to a closed connection, one frozen object per code (none made per close).
+const PAYLOADS = new Map()
+function payloadOf(code) {
+  let payload = PAYLOADS.get(code)
+  if (payload === undefined) PAYLOADS.set(code, (payload = Object.freeze({ code })))
+  return payload
 }
 
 /** A watch's stats(). */
@@ -188,7 +203,7 @@ class ConnectionWatch {
     this.remove(conn)
     if (conn.open === false) return
     metrics.lifetime(what, this.transport, conn.kind, code)
-    conn.notify(what, { code })
+    conn.notify(what, payloadOf(code))
     conn.close()
   }
 
