@@ -24,7 +24,8 @@
 // The parts, one job each: js/core/lifetime-index.js (the revocation index and its lookups),
 // js/core/lifetime-timers.js (the expiry schedule: timers shared per due time),
 // js/core/lifetime-sweep.js (the sliced sweep), js/core/lifetime-refresh.js (auth_refresh and
-// Better Auth renewal). This file: the lists that apply, and the watch that holds the parts.
+// Better Auth renewal). This file: the lists that apply, the register of connections (entries,
+// index and schedule together), and the watch that holds the parts.
 
 const { RevocationList } = require('../../index.js')
 const { codeOf, optionsError } = require('./errors.js')
@@ -138,6 +139,48 @@ function settingsOf(options) {
 }
 
 /**
+ * The connections of a watch: `entries`, conn -> { jti, sub, id, sid, due } (insertion order:
+ * the order sweeps visit; `due`: its DueGroup), each filed in the revocation `index` and the
+ * expiry `schedule`. The watch is read for `watchesRevocation`, `expiry` and `check(conn)`.
+ */
+class ConnectionRegister {
+  constructor(watch) {
+    this.watch = watch
+    this.entries = new Map()
+    this.index = new RevocationIndex(watch.identity)
+    this.schedule = new ExpirySchedule(watch)
+  }
+
+  /** ConnectionWatch#admit: indexed (its keys read again), checked, expiry armed; false when refused. */
+  admit(conn) {
+    const watch = this.watch
+    let entry = this.entries.get(conn)
+    if (entry === undefined) this.entries.set(conn, (entry = { jti: null, sub: null, id: null, sid: null, due: null }))
+    else this.index.remove(conn, entry)
+    if (watch.watchesRevocation) {
+      this.index.add(conn, entry)
+      if (watch.check(conn)) return false
+    }
+    if (watch.expiry) this.schedule.arm(conn, entry)
+    return true
+  }
+
+  /** ConnectionWatch#remove: out of every index, its timer cancelled. */
+  remove(conn) {
+    const entry = this.entries.get(conn)
+    if (!entry) return
+    this.entries.delete(conn)
+    this.index.remove(conn, entry)
+    if (entry.due !== null) this.schedule.disarm(conn, entry)
+  }
+
+  /** Every connection forgotten (the watch closed). */
+  clear() {
+    for (const conn of [...this.entries.keys()]) this.remove(conn)
+  }
+}
+
+/**
  * Watches admitted connections: expiry (js/core/lifetime-timers.js), revocation (every list
  * that applies: the authenticator's for the connection's kind and the watch's own; the index
  * in js/core/lifetime-index.js, the sweep in js/core/lifetime-sweep.js), and refresh
@@ -153,11 +196,9 @@ class ConnectionWatch {
     const { own, ...settings } = settingsOf(options)
     Object.assign(this, settings, listsByKind(settings.authenticator, own))
     this.watchesRevocation = this.lists.length > 0 // else nothing is indexed
-    // conn -> { jti, sub, id, sid, due } (insertion order: the order sweeps visit); `due`: its DueGroup.
-    this.entries = new Map()
-    this.index = new RevocationIndex(this.identity)
-    this.schedule = new ExpirySchedule(this)
-    this.dueGroups = this.schedule.groups
+    this.register = new ConnectionRegister(this)
+    const { entries, index, schedule } = this.register
+    Object.assign(this, { entries, index, schedule, dueGroups: schedule.groups })
     this.sweeper = new SlicedSweep(this)
     this.onChange = (change) => this.changed(change)
     for (const list of this.lists) list.on('change', this.onChange)
@@ -174,28 +215,16 @@ class ConnectionWatch {
    * indexed, checked once, expiry armed. False when it was refused and closed at once.
    */
   admit(conn) {
-    let entry = this.entries.get(conn)
-    if (entry === undefined) this.entries.set(conn, (entry = { jti: null, sub: null, id: null, sid: null, due: null }))
-    else this.index.remove(conn, entry)
-    if (this.watchesRevocation) {
-      this.index.add(conn, entry)
-      if (this.check(conn)) return false
-    }
-    if (this.expiry) this.schedule.arm(conn, entry)
-    return true
+    return this.register.admit(conn)
   }
 
   update(conn) {
-    return this.admit(conn)
+    return this.register.admit(conn)
   }
 
   /** Forgets `conn` (it disconnected): out of every index, its timer cancelled. */
   remove(conn) {
-    const entry = this.entries.get(conn)
-    if (!entry) return
-    this.entries.delete(conn)
-    this.index.remove(conn, entry)
-    if (entry.due !== null) this.schedule.disarm(conn, entry)
+    this.register.remove(conn)
   }
 
   /** Forgets, tells and closes `conn`. */
@@ -239,7 +268,7 @@ class ConnectionWatch {
   close() {
     metrics.untrack('watch', this)
     for (const list of this.lists) list.off('change', this.onChange)
-    for (const conn of [...this.entries.keys()]) this.remove(conn)
+    this.register.clear()
   }
 }
 
