@@ -19,7 +19,8 @@
 // 'token' by jti, 'subject' by sub (and identity), 'merge' / 'reload' with `entries` by those
 // ids, any change carrying `sid` by sid; 'prune' and 'fresh' can refuse no one and touch none;
 // 'stale', an `overflow`, a 'reload' without `entries` and any change not understood re-check
-// every connection in slices of at most SLICE_MS, yielding to the event loop between slices.
+// every connection in slices, yielding to the event loop between slices, their closes paced by
+// the loop turn (js/core/lifetime-sweep.js).
 //
 // The parts, one job each: js/core/lifetime-index.js (the revocation index and its lookups),
 // js/core/lifetime-timers.js (the expiry schedule: timers shared per due time),
