@@ -105,7 +105,7 @@ class ExpirySchedule {
 
 /**
  * The decoders' clock tolerances of a watch, in ms per kind: read from its authenticator
- * (`clockTolerance(kind)`, 0 when it throws) once per kind, then kept (fixed at construction).
+ * (`clockTolerance(kind)`, 0 when it throws) the first time a kind is asked for, then kept.
  */
 class Tolerances extends Map {
   constructor(watch) {
