@@ -7,13 +7,18 @@
 //   - one revokeToken that closes one connected socket (median of 20)
 //   - one revokeToken naming no connected socket, a sign-out on another node (median of 20)
 //   - 100 revokeToken in a burst naming no connected socket, and 100 each closing one (total)
-//   - the 'stale' sweep (setStale(true), every socket closed): its longest slice, and the
-//     longest block of the loop meanwhile (a setImmediate probe chain)
+//   - the 'stale' sweep (setStale(true), every socket closed): its longest slice (every
+//     setImmediate callback meanwhile, the probe's included), and the loop turns meanwhile (a
+//     setImmediate probe chain: the longest, how many over 5 ms, in wall and process CPU time),
+//     the longest GC pause, the time until every socket is closed
+//   - the reference without authbridge: the same number of plain Socket.IO sockets closed with
+//     disconnect(true) in 1 ms slices, timed by the same probe (the part of the cost that is
+//     Socket.IO's own)
 //   - RSS per connected socket (server process, after GC)
 //
-//   node benchmark/scale/sockets.mjs [--sizes 1000,5000,19000] [--impl DIR]
+//   node benchmark/scale/sockets.mjs [--sizes 1000,5000,19000] [--impl DIR] [--no-reference]
 // --impl DIR: a directory holding another js/ (e.g. main's, for the before column).
-// Exports run({ sizes, log, impl }) -> rows { figure, size, value, unit, target }.
+// Exports run({ sizes, log, impl, reference }) -> rows { figure, size, value, unit, target }.
 import { createRequire } from 'node:module'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -65,18 +70,25 @@ const processCpuMs = () => {
  * Runs `act()` (which starts a sweep) and waits for `done()`, timing every setImmediate
  * callback meanwhile (the sweep's slices yield through setImmediate) in wall time and in CPU
  * time: on a loaded or virtual machine the wall figure includes time the thread was not
- * running. Returns { wallMax, wallMedian, cpuMax, slices } (the call of act()
+ * running, and the CPU-time reading taken before each callback (`ownMax`: the longest
+ * without it). Returns { wallMax, wallMedian, ownMax, cpuMax, slices } (the call of act()
  * itself counted as a slice).
  */
 async function sliceTimes(act, done) {
   const real = global.setImmediate
   const walls = []
+  const own = []
   let cpuMax = 0
   const timed = (fn) => {
     const w = performance.now()
     const c = processCpuMs()
+    const w1 = performance.now()
     fn()
-    walls.push(performance.now() - w)
+    const w2 = performance.now()
+    walls.push(w2 - w)
+    // The same slice without the CPU-time reading before it (getrusage, which can take
+    // milliseconds on a loaded virtual machine): the slice's own wall time.
+    own.push(w2 - w1)
     cpuMax = Math.max(cpuMax, processCpuMs() - c)
   }
   global.setImmediate = (fn, ...args) => real(() => timed(() => fn(...args)))
@@ -86,10 +98,12 @@ async function sliceTimes(act, done) {
   } finally {
     global.setImmediate = real
   }
-  return { wallMax: Math.max(...walls), wallMedian: median(walls), cpuMax, slices: walls.length }
+  return { wallMax: maxOf(walls), wallMedian: median(walls), ownMax: maxOf(own), cpuMax, slices: walls.length }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+/** The largest of `xs` (no spread: a sweep that waits for its closes makes a probe of a million turns). */
+const maxOf = (xs) => xs.reduce((m, x) => (x > m ? x : m), -Infinity)
 
 /** `entries` and 1,025 more that name no connection: a replace() of them says `overflow` (a sweep). */
 const overflowing = (entries, exp) => [...entries, ...Array.from({ length: 1025 }, (_, i) => ({ jti: `nobody-${Date.now()}-${i}`, exp }))]
@@ -133,11 +147,133 @@ async function clients() {
   })
 }
 
+/**
+ * A setImmediate probe chain timing every turn of the loop (wall and process CPU time) and the
+ * GC pauses meanwhile (V8's own account): start(), then stop(done) resolves, once `done()` is
+ * true (polled every 5 ms, at most 60 s) and the probe ran once more, to { longest,
+ * longestOwn, longestCpu, over5, over5Own, over5Cpu, turns, gcMax, ms } (`own`: less the
+ * probe's own CPU-time reading): a turn runs from one probe to the next, so
+ * it holds everything the loop did in between (slices, I/O callbacks, timers, GC).
+ */
+function loopProbe() {
+  let last = 0
+  let lastCpu = 0
+  let probing = true
+  const turns = []
+  const cpus = []
+  const gcs = []
+  let s0 = 0
+  const gcObserver = new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) gcs.push(e.duration)
+  })
+  // The wall time of the probe's own CPU-time reading (getrusage: up to milliseconds on a
+  // loaded virtual machine), taken out of the turn it fell in for the `own` figures.
+  const owns = []
+  let reading = 0
+  const probe = () => {
+    const now = performance.now()
+    const cpu = processCpuMs()
+    turns.push(now - last)
+    owns.push(now - last - reading)
+    cpus.push(cpu - lastCpu)
+    reading = performance.now() - now
+    last = now
+    lastCpu = cpu
+    if (probing) setImmediate(probe)
+  }
+  return {
+    start() {
+      gcObserver.observe({ entryTypes: ['gc'] })
+      lastCpu = processCpuMs()
+      s0 = last = performance.now()
+      setImmediate(probe)
+    },
+    async stop(done) {
+      const end = performance.now() + 60000
+      while (!done() && performance.now() < end) await new Promise((r) => setTimeout(r, 5))
+      const ms = performance.now() - s0
+      // Let the probe run at least once after the last close.
+      await new Promise((r) => setTimeout(r, 20))
+      probing = false
+      gcObserver.disconnect()
+      return {
+        longest: maxOf(turns),
+        longestOwn: maxOf(owns),
+        longestCpu: maxOf(cpus),
+        over5: turns.filter((x) => x > 5).length,
+        over5Own: owns.filter((x) => x > 5).length,
+        over5Cpu: cpus.filter((x) => x > 5).length,
+        turns: turns.length,
+        gcMax: gcs.length ? maxOf(gcs) : 0,
+        ms,
+      }
+    },
+  }
+}
+
+/** The rows of a loopProbe() result `p` under `what`. */
+function loopRows(row, what, size, p) {
+  row(`${what}, longest loop block (slices + the closes' I/O)`, size, p.longest, 'ms')
+  row(`${what}, longest loop block, process CPU time`, size, p.longestCpu, 'ms')
+  row(`${what}, longest loop block, wall less the probe's own CPU-time reading`, size, p.longestOwn, 'ms')
+  row(`${what}, longest GC pause meanwhile`, size, p.gcMax, 'ms')
+  row(`${what}, loop turns meanwhile`, size, p.turns, 'turns')
+  row(`${what}, loop turns over 5 ms (wall)`, size, p.over5, 'turns')
+  row(`${what}, loop turns over 5 ms (wall less the probe's own CPU-time reading)`, size, p.over5Own, 'turns')
+  row(`${what}, loop turns over 5 ms (process CPU time)`, size, p.over5Cpu, 'turns')
+  row(`${what}, until every socket closed`, size, p.ms, 'ms')
+}
+
+/**
+ * The reference without authbridge: a plain Socket.IO server, `size` clients, every socket
+ * closed with disconnect(true) in slices of 1 ms of the caller's time through setImmediate
+ * (what the sweep did before it paced itself by the loop turn), timed by the same probe.
+ */
+async function plainClosing({ size, log, row }) {
+  const { Server } = require('socket.io')
+  const server = http.createServer()
+  const io = new Server(server)
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  const child = spawnWithFiles(size + FD_MARGIN, [HERE, '--clients'], {
+    URL: `http://127.0.0.1:${server.address().port}`,
+    SECRET: 'none',
+    SIZE: String(size),
+    EXP: String(Math.floor(Date.now() / 1000) + 3600),
+    RUN: 'plain',
+  })
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve)
+    child.once('exit', (code) => reject(new Error(`client process exited ${code}`)))
+  })
+  const nsp = io.of('/')
+  await new Promise((r) => setTimeout(r, 200))
+  const open = nsp.sockets.size
+  const probe = loopProbe()
+  probe.start()
+  const it = [...nsp.sockets.values()][Symbol.iterator]()
+  const slice = () => {
+    const end = performance.now() + 1
+    for (let r = it.next(); !r.done; r = it.next()) {
+      r.value.disconnect(true)
+      if (performance.now() >= end) return setImmediate(slice)
+    }
+  }
+  slice()
+  const p = await probe.stop(() => nsp.sockets.size === 0)
+  loopRows(row, 'reference, Socket.IO alone: disconnect(true) of every socket in 1 ms slices', size, p)
+  log(`  (reference: closed ${open - nsp.sockets.size} of ${open} plain sockets in ${p.ms.toFixed(0)} ms)`)
+  child.send('close')
+  await new Promise((r) => child.once('exit', r))
+  io.close()
+  server.closeAllConnections()
+  await new Promise((r) => server.close(r))
+}
+
 // ------------------------------------------------------------------ the server side
 /** A file of a js/ directory: the first of its paths that exists (folders by integration, else the older flat js/). */
 const inJs = (jsDir, ...rels) => path.join(jsDir, rels.find((r) => fs.existsSync(path.join(jsDir, r))) ?? rels[0])
 
-async function measure({ sizes, log, impl }) {
+async function measure({ sizes, log, impl, reference = true }) {
   const jsDir = impl ? path.resolve(impl) : path.join(ROOT, 'js')
   const { RevocationList } = require(path.join(jsDir, 'index.js'))
   const { socketIoAuth, useOnAllNamespaces, watchOf } = require(inJs(jsDir, 'socket.io/index.js', 'socket.io.js'))
@@ -237,56 +373,28 @@ async function measure({ sizes, log, impl }) {
     // loop meanwhile (a setImmediate probe chain: the slices plus the closing connections'
     // own I/O between them).
     const open = nsp.sockets.size
-    let last = performance.now()
-    let lastCpu = processCpuMs()
-    let longest = 0
-    let longestCpu = 0
-    let probing = true
-    const probe = () => {
-      const now = performance.now()
-      const cpu = processCpuMs()
-      longest = Math.max(longest, now - last)
-      longestCpu = Math.max(longestCpu, cpu - lastCpu)
-      last = now
-      lastCpu = cpu
-      if (probing) setImmediate(probe)
-    }
-    // GC pauses meanwhile (V8's own account), to tell them from the closes' I/O.
-    const gcs = []
-    const gcObserver = new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) gcs.push(e.duration)
-    })
-    gcObserver.observe({ entryTypes: ['gc'] })
-    const s0 = performance.now()
+    const probe = loopProbe()
     const t = await sliceTimes(
       () => {
-        last = performance.now()
-        lastCpu = processCpuMs()
-        setImmediate(probe)
+        probe.start()
         list.setStale(true)
       },
       () => !sweeping(),
     )
-    const end = performance.now() + 60000
-    while (nsp.sockets.size > 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 5))
-    // Let the probe run at least once after the last close.
-    await new Promise((r) => setTimeout(r, 20))
-    probing = false
-    gcObserver.disconnect()
-    const sweepMs = performance.now() - s0
+    const p = await probe.stop(() => nsp.sockets.size === 0)
     row("'stale' sweep closing every socket, longest slice", size, t.wallMax, 'ms', '<= 5 ms at 50,000')
     row("'stale' sweep closing every socket, median slice", size, t.wallMedian, 'ms')
     row("'stale' sweep closing every socket, longest slice, process CPU time", size, t.cpuMax, 'ms')
-    row("'stale' sweep closing every socket, longest loop block (slices + the closes' I/O)", size, longest, 'ms')
-    row("'stale' sweep closing every socket, longest loop block, process CPU time", size, longestCpu, 'ms')
-    row("'stale' sweep closing every socket, longest GC pause meanwhile", size, gcs.length ? Math.max(...gcs) : 0, 'ms')
-    log(`  ('stale' closed ${open - nsp.sockets.size} of ${open} sockets in ${sweepMs.toFixed(0)} ms${watch ? `, ${watch.stats().slices} slices in all` : ''})`)
+    row("'stale' sweep closing every socket, longest slice, wall less the probe's own CPU-time reading", size, t.ownMax, 'ms')
+    loopRows(row, "'stale' sweep closing every socket", size, p)
+    log(`  ('stale' closed ${open - nsp.sockets.size} of ${open} sockets in ${p.ms.toFixed(0)} ms${watch ? `, ${watch.stats().slices} slices in all` : ''})`)
 
     child.send('close')
     await new Promise((r) => child.once('exit', r))
     io.close()
     server.closeAllConnections()
     await new Promise((r) => server.close(r))
+    if (reference) await plainClosing({ size: open, log, row })
   }
   return rows
 }
@@ -330,11 +438,11 @@ async function plainSweep({ log, impl }) {
  * Runs the figures; in a re-executed child when this process's soft open-file limit is too
  * low for the largest size.
  */
-export async function run({ sizes = [1000, 5000, 19000], log = console.log, impl } = {}) {
+export async function run({ sizes = [1000, 5000, 19000], log = console.log, impl, reference = true } = {}) {
   const need = Math.max(...sizes) + SPARE + FD_MARGIN
   // The sockets first: the bare-watch sweep's garbage would skew their RSS figure.
-  if (softFileLimit() >= need) return [...(await measure({ sizes, log, impl })), ...(await plainSweep({ log, impl }))]
-  const child = spawnWithFiles(need, ['--expose-gc', HERE, '--server', sizes.join(','), ...(impl ? ['--impl', impl] : [])])
+  if (softFileLimit() >= need) return [...(await measure({ sizes, log, impl, reference })), ...(await plainSweep({ log, impl }))]
+  const child = spawnWithFiles(need, ['--expose-gc', HERE, '--server', sizes.join(','), ...(impl ? ['--impl', impl] : []), ...(reference ? [] : ['--no-reference'])])
   const rows = []
   child.on('message', (m) => {
     if (m.log) log(m.log)
@@ -351,12 +459,12 @@ if (argv[0] === '--clients') {
   await clients()
 } else if (argv[0] === '--server') {
   const log = (l) => process.send({ log: l })
-  const rows = [...(await measure({ sizes: argv[1].split(',').map(Number), impl: opt('--impl'), log })), ...(await plainSweep({ log, impl: opt('--impl') }))]
+  const rows = [...(await measure({ sizes: argv[1].split(',').map(Number), impl: opt('--impl'), reference: !argv.includes('--no-reference'), log })), ...(await plainSweep({ log, impl: opt('--impl') }))]
   process.send({ rows })
   process.exit(0)
 } else if (process.argv[1] === HERE) {
   const sizes = (opt('--sizes') || '1000,5000,19000').split(',').map(Number)
-  const rows = await run({ sizes, impl: opt('--impl') })
+  const rows = await run({ sizes, impl: opt('--impl'), reference: !argv.includes('--no-reference') })
   console.log(JSON.stringify(rows))
   process.exit(0)
 }

@@ -10,6 +10,8 @@
 //   notify(what, payload)  what: 'revoked' | 'expired'; payload: { code }
 //   close()  closes it (the watch has already forgotten it)
 //   open     optional; false once it is closed
+//   settled(fn)  optional; calls fn once its transport has finished closing (after close()):
+//            a sweep counts the close in flight until then (js/core/lifetime-sweep.js)
 //
 // Revocation at scale (issue 21): admitted connections are indexed by the key of their `jti`,
 // of their `sub`, of their identity (what auth_refresh compares) and of their `sid` (a session
@@ -17,12 +19,14 @@
 // 'token' by jti, 'subject' by sub (and identity), 'merge' / 'reload' with `entries` by those
 // ids, any change carrying `sid` by sid; 'prune' and 'fresh' can refuse no one and touch none;
 // 'stale', an `overflow`, a 'reload' without `entries` and any change not understood re-check
-// every connection in slices of at most SLICE_MS, yielding to the event loop between slices.
+// every connection in slices, yielding to the event loop between slices, their closes paced by
+// the loop turn (js/core/lifetime-sweep.js).
 //
 // The parts, one job each: js/core/lifetime-index.js (the revocation index and its lookups),
 // js/core/lifetime-timers.js (the expiry schedule: timers shared per due time),
 // js/core/lifetime-sweep.js (the sliced sweep), js/core/lifetime-refresh.js (auth_refresh and
-// Better Auth renewal). This file: the lists that apply, and the watch that holds the parts.
+// Better Auth renewal). This file: the lists that apply, the register of connections (entries,
+// index and schedule together), and the watch that holds the parts.
 
 const { RevocationList } = require('../../index.js')
 const { codeOf, optionsError } = require('./errors.js')
@@ -73,6 +77,10 @@ function listsByKind(authenticator, own) {
   return { listsOf, extraOf, lists: [...new Set(KINDS.flatMap((k) => listsOf[k]))] }
 }
 
+// The options of a list's refusal() per kind, made once (a sweep checks every connection).
+const JWT_CHECK = Object.freeze({ kind: 'jwt' })
+const AUTHJS_CHECK = Object.freeze({ kind: 'authjs' })
+
 /**
  * The first refusal of `claims` of `kind` by one of `lists` ('ERR_TOKEN_REVOKED',
  * 'ERR_REVOCATION_STALE', a claim's code), or null: through ConnectionWatch#refusal, the ONE
@@ -80,11 +88,12 @@ function listsByKind(authenticator, own) {
  * changes, auth_refresh).
  */
 function refusalBy(lists, claims, kind) {
+  // `kind`: an Auth.js session is ordered by auth_time, not iat (README, Revocation).
+  const options = kind === 'authjs' ? AUTHJS_CHECK : JWT_CHECK
   for (const list of lists) {
     let code
     try {
-      // `kind`: an Auth.js session is ordered by auth_time, not iat (README, Revocation).
-      code = list.refusal(claims, { kind: kind === 'authjs' ? 'authjs' : 'jwt' })
+      code = list.refusal(claims, options)
     } catch (err) {
       // Claims a list cannot read are refused, never skipped.
       code = codeOf(err)
@@ -92,6 +101,14 @@ function refusalBy(lists, claims, kind) {
     if (code) return code
   }
   return null
+}
+
+// The `{ code }` told to a closed connection, one frozen object per code (none made per close).
+const PAYLOADS = new Map()
+function payloadOf(code) {
+  let payload = PAYLOADS.get(code)
+  if (payload === undefined) PAYLOADS.set(code, (payload = Object.freeze({ code })))
+  return payload
 }
 
 /** A watch's stats(). */
@@ -123,6 +140,48 @@ function settingsOf(options) {
 }
 
 /**
+ * The connections of a watch: `entries`, conn -> { jti, sub, id, sid, due } (insertion order:
+ * the order sweeps visit; `due`: its DueGroup), each filed in the revocation `index` and the
+ * expiry `schedule`. The watch is read for `watchesRevocation`, `expiry` and `check(conn)`.
+ */
+class ConnectionRegister {
+  constructor(watch) {
+    this.watch = watch
+    this.entries = new Map()
+    this.index = new RevocationIndex(watch.identity)
+    this.schedule = new ExpirySchedule(watch)
+  }
+
+  /** ConnectionWatch#admit: indexed (its keys read again), checked, expiry armed; false when refused. */
+  admit(conn) {
+    const watch = this.watch
+    let entry = this.entries.get(conn)
+    if (entry === undefined) this.entries.set(conn, (entry = { jti: null, sub: null, id: null, sid: null, due: null }))
+    else this.index.remove(conn, entry)
+    if (watch.watchesRevocation) {
+      this.index.add(conn, entry)
+      if (watch.check(conn)) return false
+    }
+    if (watch.expiry) this.schedule.arm(conn, entry)
+    return true
+  }
+
+  /** ConnectionWatch#remove: out of every index, its timer cancelled. */
+  remove(conn) {
+    const entry = this.entries.get(conn)
+    if (!entry) return
+    this.entries.delete(conn)
+    this.index.remove(conn, entry)
+    if (entry.due !== null) this.schedule.disarm(conn, entry)
+  }
+
+  /** Every connection forgotten (the watch closed). */
+  clear() {
+    for (const conn of [...this.entries.keys()]) this.remove(conn)
+  }
+}
+
+/**
  * Watches admitted connections: expiry (js/core/lifetime-timers.js), revocation (every list
  * that applies: the authenticator's for the connection's kind and the watch's own; the index
  * in js/core/lifetime-index.js, the sweep in js/core/lifetime-sweep.js), and refresh
@@ -138,11 +197,9 @@ class ConnectionWatch {
     const { own, ...settings } = settingsOf(options)
     Object.assign(this, settings, listsByKind(settings.authenticator, own))
     this.watchesRevocation = this.lists.length > 0 // else nothing is indexed
-    // conn -> { jti, sub, id, sid, due } (insertion order: the order sweeps visit); `due`: its DueGroup.
-    this.entries = new Map()
-    this.index = new RevocationIndex(this.identity)
-    this.schedule = new ExpirySchedule(this)
-    this.dueGroups = this.schedule.groups
+    this.register = new ConnectionRegister(this)
+    const { entries, index, schedule } = this.register
+    Object.assign(this, { entries, index, schedule, dueGroups: schedule.groups })
     this.sweeper = new SlicedSweep(this)
     this.onChange = (change) => this.changed(change)
     for (const list of this.lists) list.on('change', this.onChange)
@@ -159,28 +216,16 @@ class ConnectionWatch {
    * indexed, checked once, expiry armed. False when it was refused and closed at once.
    */
   admit(conn) {
-    let entry = this.entries.get(conn)
-    if (entry === undefined) this.entries.set(conn, (entry = { jti: null, sub: null, id: null, sid: null, due: null }))
-    else this.index.remove(conn, entry)
-    if (this.watchesRevocation) {
-      this.index.add(conn, entry)
-      if (this.check(conn)) return false
-    }
-    if (this.expiry) this.schedule.arm(conn, entry)
-    return true
+    return this.register.admit(conn)
   }
 
   update(conn) {
-    return this.admit(conn)
+    return this.register.admit(conn)
   }
 
   /** Forgets `conn` (it disconnected): out of every index, its timer cancelled. */
   remove(conn) {
-    const entry = this.entries.get(conn)
-    if (!entry) return
-    this.entries.delete(conn)
-    this.index.remove(conn, entry)
-    if (entry.due !== null) this.schedule.disarm(conn, entry)
+    this.register.remove(conn)
   }
 
   /** Forgets, tells and closes `conn`. */
@@ -188,7 +233,7 @@ class ConnectionWatch {
     this.remove(conn)
     if (conn.open === false) return
     metrics.lifetime(what, this.transport, conn.kind, code)
-    conn.notify(what, { code })
+    conn.notify(what, payloadOf(code))
     conn.close()
   }
 
@@ -224,7 +269,7 @@ class ConnectionWatch {
   close() {
     metrics.untrack('watch', this)
     for (const list of this.lists) list.off('change', this.onChange)
-    for (const conn of [...this.entries.keys()]) this.remove(conn)
+    this.register.clear()
   }
 }
 

@@ -96,37 +96,42 @@ class RevocationIndex {
    * change not understood that names no ids. 'prune' and 'fresh' can refuse no one: none.
    */
   checkNamed(c, watch) {
-    switch (c.type) {
-      case 'prune':
-      case 'fresh':
-        return true
-      case 'token':
-        this.lookup(this.byJti, c.jti, watch)
-        break
-      case 'subject':
-        this.lookup(this.bySub, c.sub, watch)
-        this.lookup(this.byIdentity, c.sub, watch)
-        break
-      case 'merge':
-      case 'reload':
-        if (c.overflow === true || !Array.isArray(c.entries)) return false
-        for (const e of c.entries) {
-          if (!e || typeof e !== 'object') continue
-          this.lookup(this.byJti, e.jti, watch)
-          this.lookup(this.bySub, e.sub, watch)
-          this.lookup(this.byIdentity, e.sub, watch)
-          this.lookup(this.bySid, e.sid, watch)
-        }
-        break
-      default:
-        if (c.type === 'stale' || (c.jti == null && c.sub == null && c.sid == null)) return false
-        this.lookup(this.byJti, c.jti, watch)
-        this.lookup(this.bySub, c.sub, watch)
-        this.lookup(this.byIdentity, c.sub, watch)
-    }
-    if (c.sid != null) this.lookup(this.bySid, c.sid, watch)
-    return true
+    return checkNamedBy(this, c, watch)
   }
+}
+
+/** RevocationIndex#checkNamed: the lookups in `index` that the change `c` calls for. */
+function checkNamedBy(index, c, watch) {
+  switch (c.type) {
+    case 'prune':
+    case 'fresh':
+      return true
+    case 'token':
+      index.lookup(index.byJti, c.jti, watch)
+      break
+    case 'subject':
+      index.lookup(index.bySub, c.sub, watch)
+      index.lookup(index.byIdentity, c.sub, watch)
+      break
+    case 'merge':
+    case 'reload':
+      if (c.overflow === true || !Array.isArray(c.entries)) return false
+      for (const e of c.entries) {
+        if (!e || typeof e !== 'object') continue
+        index.lookup(index.byJti, e.jti, watch)
+        index.lookup(index.bySub, e.sub, watch)
+        index.lookup(index.byIdentity, e.sub, watch)
+        index.lookup(index.bySid, e.sid, watch)
+      }
+      break
+    default:
+      if (c.type === 'stale' || (c.jti == null && c.sub == null && c.sid == null)) return false
+      index.lookup(index.byJti, c.jti, watch)
+      index.lookup(index.bySub, c.sub, watch)
+      index.lookup(index.byIdentity, c.sub, watch)
+  }
+  if (c.sid != null) index.lookup(index.bySid, c.sid, watch)
+  return true
 }
 
 module.exports = { RevocationIndex, identityOf }

@@ -32,8 +32,8 @@ class ExpirySchedule {
   constructor(watch) {
     this.watch = watch
     this.groups = new Map()
-    // kind -> the decoder's clock tolerance in ms (fixed at construction: read once per kind).
-    this.tolerances = new Map()
+    // kind -> the decoder's clock tolerance in ms (read once per kind).
+    this.tolerances = new Tolerances(this.watch)
   }
 
   /** Puts `conn` in the group of its close time (a new group arms the timer); closes it now when that time has passed. */
@@ -99,14 +99,29 @@ class ExpirySchedule {
 
   /** The decoder's clock tolerance of a kind, in ms. */
   toleranceOf(kind) {
-    let ms = this.tolerances.get(kind)
+    return this.tolerances.of(kind)
+  }
+}
+
+/**
+ * The decoders' clock tolerances of a watch, in ms per kind: read from its authenticator
+ * (`clockTolerance(kind)`, 0 when it throws) the first time a kind is asked for, then kept.
+ */
+class Tolerances extends Map {
+  constructor(watch) {
+    super()
+    this.watch = watch
+  }
+
+  of(kind) {
+    let ms = this.get(kind)
     if (ms === undefined) {
       try {
         ms = this.watch.authenticator.clockTolerance(kind) * 1000
       } catch {
         ms = 0
       }
-      this.tolerances.set(kind, ms)
+      this.set(kind, ms)
     }
     return ms
   }

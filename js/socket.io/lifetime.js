@@ -8,6 +8,7 @@
 const { ConnectionWatch, clockOf, expiresAtOf } = require('../core/connection-lifetime.js')
 
 const CONNECTION = Symbol('authbridge.connection')
+const WS_CLOSED = 3
 
 /** The watch of a socketIoAuth middleware's context. */
 function createWatch(ctx, settings, revocation) {
@@ -44,6 +45,17 @@ class SocketConnection {
   }
   close() {
     this.socket.disconnect(true)
+  }
+  /**
+   * Calls `fn` once the closed socket's transport has finished closing: its WebSocket's
+   * 'close' (the peer answered, the TCP connection is shut); at once for any other transport.
+   * The sweep counts the close in flight until then (js/core/lifetime-sweep.js).
+   */
+  settled(fn) {
+    const engine = this.socket.conn
+    const ws = engine && engine.transport && engine.transport.socket
+    if (ws && typeof ws.on === 'function' && ws.readyState !== WS_CLOSED) ws.on('close', fn)
+    else fn()
   }
   /** Fresh claims of the same session (a Better Auth renewal through lookupSession). */
   renew(claims) {
