@@ -7,6 +7,7 @@
 const { expiresAtOf } = require('../core/connection-lifetime.js')
 
 const OPEN = 1
+const CLOSED = 3
 // An auth_refresh message larger than this is not read (a chunked session cookie is ~16 KB).
 const MAX_REFRESH_BYTES = 64 * 1024
 
@@ -42,6 +43,14 @@ class WsConnection {
     } catch {
       this.ws.terminate()
     }
+  }
+  /**
+   * Calls `fn` once the closed WebSocket's 'close' has come (the peer answered or the socket
+   * was ended); at once if it already has. The sweep counts the close in flight until then.
+   */
+  settled(fn) {
+    if (this.ws.readyState === CLOSED) fn()
+    else this.ws.once('close', fn)
   }
   /** Fresh claims of the same session (a Better Auth renewal through lookupSession). */
   renew(claims) {
