@@ -176,12 +176,17 @@ pub fn invalid_id_claim(name: &str) -> Error {
 pub fn member_key<'a>(member: Option<crate::json::Member<'a>>, name: &str) -> Result<Option<Cow<'a, str>>> {
     match member {
         None => Ok(None),
-        // The common case first: a plain string of 1 to 1024 bytes is its own key.
-        Some(m) => match m.plain_str() {
-            Some(s) if !s.is_empty() && s.len() <= MAX_ID_LENGTH => Ok(Some(Cow::Borrowed(s))),
-            _ => built_member_key(m, name),
+        Some(m) => match plain_key(&m) {
+            Some(s) => Ok(Some(Cow::Borrowed(s))),
+            None => built_member_key(m, name),
         },
     }
+}
+
+/// The common case of `member_key`: a plain string of 1 to 1024 bytes is its own key.
+#[inline(always)]
+fn plain_key<'a>(member: &crate::json::Member<'a>) -> Option<&'a str> {
+    member.plain_str().filter(|s| !s.is_empty() && s.len() <= MAX_ID_LENGTH)
 }
 
 /// `member_key` of any other member: its value built, then keyed by the id rule.
@@ -219,7 +224,16 @@ pub struct IdKeys<'a> {
 impl<'a> IdKeys<'a> {
     /// From the jti and sub members (`member_key`); one that cannot be an id is
     /// ERR_JWT_CLAIM_INVALID.
+    #[inline(always)]
     pub fn from_members(jti: Option<crate::json::Member<'a>>, sub: Option<crate::json::Member<'a>>, iat: Option<f64>) -> Result<IdKeys<'a>> {
+        // The common case (each absent or a plain string) without a Result per id.
+        let plain = |m: &Option<crate::json::Member<'a>>| match m {
+            None => Some(None),
+            Some(m) => plain_key(m).map(|s| Some(Cow::Borrowed(s))),
+        };
+        if let (Some(j), Some(s)) = (plain(&jti), plain(&sub)) {
+            return Ok(IdKeys { jti: j, sub: s, iat });
+        }
         Ok(IdKeys { jti: member_key(jti, "jti")?, sub: member_key(sub, "sub")?, iat })
     }
 
