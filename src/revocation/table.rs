@@ -148,6 +148,7 @@ impl Shard {
     }
 }
 
+/// Lookups and single changes: one hash, one probe.
 impl IdTable {
     fn with_seed(seed: foldhash::fast::RandomState) -> IdTable {
         IdTable { shards: (0..SHARDS as u8).map(|k| Shard { k, ..Shard::default() }).collect(), len: 0, seed }
@@ -205,6 +206,10 @@ impl IdTable {
         Ok(())
     }
 
+}
+
+/// Passes over every entry.
+impl IdTable {
     /// Keeps the entries whose time passes `keep`; rebuilds (and so compacts) each shard
     /// that drops any. O(n).
     pub fn retain(&mut self, keep: impl Fn(f64) -> bool) -> usize {
