@@ -33,6 +33,7 @@ const PRUNE_EVERY: u64 = 1024;
 /// Longest jti or sub kept (bytes); longer ones are refused as options errors.
 pub const MAX_ID_LENGTH: usize = 1024;
 
+mod arena;
 mod batch;
 mod check;
 mod ids;
