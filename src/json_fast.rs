@@ -95,6 +95,7 @@ struct Walk<'a> {
     fresh: bool,
 }
 
+/// The walk's frame: its start, containers opened and closed, separators.
 impl<'a> Walk<'a> {
     /// The state before the text (the arrays zeroed in place: one memset, no copy).
     #[inline(always)]
@@ -144,6 +145,10 @@ impl<'a> Walk<'a> {
         Some(())
     }
 
+}
+
+/// The walk's steps inside a container: a member's name, a value.
+impl<'a> Walk<'a> {
     /// A member name and its ':', refused when the object already has it; at the top
     /// level, the index of the name among those asked for.
     #[inline(always)]
@@ -295,6 +300,7 @@ struct Scanner<'a> {
     i: usize,
 }
 
+/// Whitespace, member names and string values.
 impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -354,7 +360,10 @@ impl<'a> Scanner<'a> {
         self.i = i + 1;
         Some(plain)
     }
+}
 
+/// Literals, numbers, and a container skipped whole.
+impl<'a> Scanner<'a> {
     fn lit(&mut self, word: &[u8]) -> Option<()> {
         if self.b.get(self.i..self.i + word.len())? != word {
             return None;
