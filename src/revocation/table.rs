@@ -229,6 +229,29 @@ mod tests {
     }
 
     #[test]
+    fn shards_double_one_after_another() {
+        // Ids spread evenly over the shards: without the staggering every shard doubled its
+        // table within the same 10,000 inserts (64 rehashes in one merge slice).
+        let mut t = IdTable::default();
+        let capacities = |t: &IdTable| t.shards.iter().map(|s| s.index.capacity()).collect::<Vec<_>>();
+        let mut before = capacities(&t);
+        let mut most = 0;
+        for slice in 0..40 {
+            for i in slice * 10_000..(slice + 1) * 10_000 {
+                t.insert(&format!("id-{i}"), 1.0).unwrap();
+            }
+            let now = capacities(&t);
+            // Past 70,000 ids every table is over EARLY_FROM (the small ones double when full).
+            if slice >= 7 {
+                most = most.max(now.iter().zip(&before).filter(|(a, b)| a != b).count());
+            }
+            before = now;
+        }
+        assert!(most > 0 && most <= 24, "{most} shards doubled within one slice of 10,000 ids");
+        assert_eq!((t.len(), t.get("id-399999"), t.get("id-400000")), (400_000, Some(1.0), None));
+    }
+
+    #[test]
     fn raise_keeps_the_later_time() {
         let mut t = IdTable::default();
         assert_eq!(t.raise("a", 10.0).unwrap(), Raised::Added);
