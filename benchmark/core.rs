@@ -36,6 +36,9 @@ fn main() {
         black_box(verifier.verify(black_box(&token), now).unwrap());
     });
     parts(&token, n);
+    if let Ok(which) = std::env::var("LIST") {
+        list(&which, secret, now, n);
+    }
     let session = AuthJsSession::new(AuthJsOptions { secrets: vec!["s".repeat(32)], ..Default::default() }).unwrap();
     let st = session.encode(&json!({"sub": "u", "name": "Ada", "email": "a@b.c"}), None, now).unwrap();
     bench("Auth.js decode (core)", n, || {
@@ -75,4 +78,48 @@ fn parts(token: &str, n: u32) {
         m.update(black_box(input));
         black_box(m.finalize());
     });
+}
+
+/// HS256 verify with no list, an empty list and a list of 1 M token ids + 100 k subjects
+/// (the same token each time, as benchmark/scale/list.mjs): `LIST=all cargo bench ...`;
+/// `LIST=none|empty|full` times that one only (`valgrind --tool=callgrind
+/// --toggle-collect='*verify_loop*'` counts its instructions).
+fn list(which: &str, secret: &[u8], now: f64, n: u32) {
+    use authbridge::revocation::{Entry, RevocationList};
+    use std::sync::Arc;
+    let signer = JwtSigner::new(SignOptions { algorithm: Some("HS256".into()), expires_in: Some(Span::Text("1h".into())), ..Default::default() }, KeyInput::Bytes(secret)).unwrap();
+    let token = signer.sign(&json!({"sub": "bench-user", "jti": "0d6f1c1e-5d0b-4a57-9d43-3c2f0e2b8a11"}), now).unwrap();
+    let full = Arc::new(RevocationList::default());
+    if which == "full" || which == "all" {
+        let mut slices = Vec::new();
+        for chunk in 0..110 {
+            let entries: Vec<Entry> = (chunk * 10_000..(chunk + 1) * 10_000)
+                .map(|j| if j < 1_000_000 { Entry::Token { jti: format!("{j:08x}-5d0b-4a57-9d43-3c2f0e2b8a11"), exp: now + 3600.0 } } else { Entry::Subject { sub: format!("user-{j}"), before: now - 10.0 } })
+                .collect();
+            let t = Instant::now();
+            full.merge(&entries, now).unwrap();
+            slices.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        if std::env::var("SLICES").is_ok() {
+            println!("{slices:.1?}");
+        }
+        slices.sort_by(f64::total_cmp);
+        println!("merge of 10,000 entries (core): median {:.2} ms, worst {:.2} ms", slices[slices.len() / 2], slices[slices.len() - 1]);
+    }
+    let make = |list: Option<Arc<RevocationList>>| JwtVerifier::new(VerifierOptions { algorithms: vec!["HS256".into()], key: Some(KeySource::Bytes(secret.to_vec())), revocation: list, ..Default::default() }).unwrap();
+    let variants = [("none", make(None)), ("empty", make(Some(Arc::new(RevocationList::default())))), ("full", make(Some(full)))];
+    for _ in 0..if which == "all" { 3 } else { 1 } {
+        for (name, v) in variants.iter().filter(|(name, _)| which == "all" || which == *name) {
+            let t = Instant::now();
+            verify_loop(v, &token, now, n);
+            println!("HS256 verify, list {name:<18} {:>8.3} us", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+        }
+    }
+}
+
+#[inline(never)]
+fn verify_loop(v: &JwtVerifier, token: &str, now: f64, n: u32) {
+    for _ in 0..n {
+        black_box(v.verify_with(black_box(token), now, |j| j.len()).unwrap());
+    }
 }

@@ -251,10 +251,14 @@ pub fn members<N: AsRef<str>>(bytes: &[u8], names: &[N]) -> Result<Vec<Option<Va
     members_serde(bytes, names)
 }
 
-/// A member handed back by `members_raw`: its JSON text, as the text has it (checked;
-/// no value built), or its value when serde_json read the object.
+/// A member handed back by `members_raw`: a string without escapes as its content, any
+/// other value as its JSON text (checked; no value built), or its value when serde_json read
+/// the object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Member<'a> {
+    /// A string without escapes: its content (without the quotes).
+    Plain(&'a str),
+    /// Any other value's JSON text (a string with escapes, with its quotes).
     Text(&'a str),
     Value(Value),
 }
@@ -264,8 +268,7 @@ impl<'a> Member<'a> {
     #[inline]
     pub fn plain_str(&self) -> Option<&'a str> {
         match *self {
-            // Bytes: `<[u8]>::contains` is a memchr.
-            Member::Text(t) if t.as_bytes().first() == Some(&b'"') && !t.as_bytes().contains(&b'\\') => Some(&t[1..t.len() - 1]),
+            Member::Plain(s) => Some(s),
             _ => None,
         }
     }
@@ -273,6 +276,7 @@ impl<'a> Member<'a> {
     /// The member's value (from its text: the value `members` would have built).
     pub fn into_value(self) -> Option<Value> {
         match self {
+            Member::Plain(s) => Some(Value::String(s.to_owned())),
             Member::Text(t) => crate::json_fast::value_of(t.as_bytes()),
             Member::Value(v) => Some(v),
         }
@@ -286,8 +290,10 @@ pub fn members_raw<'a, N: AsRef<str>>(bytes: &'a [u8], names: &[N], raw: &mut [O
     let split = names.len() - raw.len();
     if let Ok(text) = std::str::from_utf8(bytes) {
         let mut out: Vec<Option<Value>> = vec![None; split];
-        let scanned = crate::json_fast::scan(bytes, names, |i, at| {
+        let scanned = crate::json_fast::scan(bytes, names, |i, at, plain| {
             match i.checked_sub(split) {
+                // A string without escapes: its content (between its quotes, ASCII bytes).
+                Some(k) if plain => raw[k] = Some(Member::Plain(text.get(at.start + 1..at.end - 1)?)),
                 // A value starts and ends at ASCII bytes: char boundaries (`get` checks).
                 Some(k) => raw[k] = Some(Member::Text(text.get(at)?)),
                 None => out[i] = Some(crate::json_fast::value_of(&bytes[at])?),

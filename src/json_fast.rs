@@ -18,19 +18,19 @@ const MAX_KEYS: usize = 32;
 /// `Some(values)` for a strict JSON object, `None` when serde_json must decide.
 pub fn members<N: AsRef<str>>(text: &[u8], names: &[N]) -> Option<Vec<Option<Value>>> {
     let mut out: Vec<Option<Value>> = vec![None; names.len()];
-    scan(text, names, |w, at| {
+    scan(text, names, |w, at, _| {
         out[w] = Some(value_of(&text[at])?);
         Some(())
     })?;
     Some(out)
 }
 
-/// Checks that `text` is a strict JSON object (as `members`) and calls `found(i, at)` for
-/// each top-level member named `names[i]`, `text[at]` being its value's JSON text (a
-/// container whole; a string with its quotes). `None` (serde_json must decide) when the scan gives up
+/// Checks that `text` is a strict JSON object (as `members`) and calls `found(i, at, plain)`
+/// for each top-level member named `names[i]`, `text[at]` being its value's JSON text (a
+/// container whole; a string with its quotes), `plain` true for a string without escapes. `None` (serde_json must decide) when the scan gives up
 /// or `found` does; `found` may have been called before.
 #[inline(always)]
-pub fn scan<N: AsRef<str>>(text: &[u8], names: &[N], mut found: impl FnMut(usize, Range<usize>) -> Option<()>) -> Option<()> {
+pub fn scan<N: AsRef<str>>(text: &[u8], names: &[N], mut found: impl FnMut(usize, Range<usize>, bool) -> Option<()>) -> Option<()> {
     let wanted = Wanted::of(names);
     let mut w = Walk::new(text);
     w.open()?;
@@ -95,6 +95,7 @@ struct Walk<'a> {
     fresh: bool,
 }
 
+/// The walk's frame: its start, containers opened and closed, separators.
 impl<'a> Walk<'a> {
     /// The state before the text (the arrays zeroed in place: one memset, no copy).
     #[inline(always)]
@@ -144,6 +145,10 @@ impl<'a> Walk<'a> {
         Some(())
     }
 
+}
+
+/// The walk's steps inside a container: a member's name, a value.
+impl<'a> Walk<'a> {
     /// A member name and its ':', refused when the object already has it; at the top
     /// level, the index of the name among those asked for.
     #[inline(always)]
@@ -169,9 +174,10 @@ impl<'a> Walk<'a> {
     /// A value: a scalar read whole, or a container opened (its contents are the next
     /// steps). A member asked for is handed to `found` with its text.
     #[inline(always)]
-    fn value(&mut self, member: Option<usize>, found: &mut impl FnMut(usize, Range<usize>) -> Option<()>) -> Option<()> {
+    fn value(&mut self, member: Option<usize>, found: &mut impl FnMut(usize, Range<usize>, bool) -> Option<()>) -> Option<()> {
         let s = &mut self.s;
         let start = s.i;
+        let mut plain = false;
         match s.peek()? {
             c @ (b'{' | b'[') => {
                 if self.depth == MAX_DEPTH {
@@ -181,7 +187,7 @@ impl<'a> Walk<'a> {
                     // A wanted container (aud as a list): handed whole; the scan goes on
                     // inside it for the strict checks.
                     let end = s.skip_container_from(start)?;
-                    found(m, start..end)?;
+                    found(m, start..end, false)?;
                 }
                 s.i += 1;
                 self.frames[self.depth] = (c == b'{', self.nkeys);
@@ -189,14 +195,14 @@ impl<'a> Walk<'a> {
                 self.fresh = true;
                 return Some(());
             }
-            b'"' => s.string_value()?,
+            b'"' => plain = s.string_value()?,
             b't' => s.lit(b"true")?,
             b'f' => s.lit(b"false")?,
             b'n' => s.lit(b"null")?,
             _ => s.number()?,
         }
         match member {
-            Some(m) => found(m, start..s.i),
+            Some(m) => found(m, start..s.i, plain),
             None => Some(()),
         }
     }
@@ -294,6 +300,7 @@ struct Scanner<'a> {
     i: usize,
 }
 
+/// Whitespace, member names and string values.
 impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -320,14 +327,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string value: escapes checked, control characters refused. The bytes are UTF-8
-    /// (checked by the caller before the scan).
-    fn string_value(&mut self) -> Option<()> {
+    /// (checked by the caller before the scan). `Some(true)` when it has no escape.
+    fn string_value(&mut self) -> Option<bool> {
         let mut i = self.i + 1;
+        let mut plain = true;
         loop {
             i = special(self.b, i)?;
             match self.b[i] {
                 b'"' => break,
                 b'\\' => {
+                    plain = false;
                     match *self.b.get(i + 1)? {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                         b'u' => {
@@ -349,9 +358,12 @@ impl<'a> Scanner<'a> {
             }
         }
         self.i = i + 1;
-        Some(())
+        Some(plain)
     }
+}
 
+/// Literals, numbers, and a container skipped whole.
+impl<'a> Scanner<'a> {
     fn lit(&mut self, word: &[u8]) -> Option<()> {
         if self.b.get(self.i..self.i + word.len())? != word {
             return None;

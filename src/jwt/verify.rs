@@ -85,48 +85,57 @@ pub struct JwtVerifier {
     revocation: Option<Arc<RevocationList>>,
 }
 
+/// The claim checks of a verifier's options (after its algorithms, clockTolerance, maxAge
+/// and maxTokenLength, in that order: the first bad option is the one reported).
+fn validation_of(options: &mut VerifierOptions, clock_tolerance: f64, max_age: Option<f64>) -> Result<Validation> {
+    let issuer = non_empty_list("issuer", options.issuer.take())?;
+    let audience = non_empty_list("audience", options.audience.take())?;
+    let mut typ = options.typ.as_deref().map(normalize_typ);
+    let ignore_expiration = options.ignore_expiration;
+    let mut required = options
+        .required_claims
+        .take()
+        .unwrap_or_else(|| if ignore_expiration { vec![] } else { vec!["exp".to_string()] });
+    if options.rfc9068 {
+        if matches!(&typ, Some(t) if t != "at+jwt") {
+            return Err(Error::options("rfc9068 requires typ 'at+jwt': leave typ unset or set it to 'at+jwt'"));
+        }
+        if issuer.is_none() || audience.is_none() {
+            return Err(Error::options("rfc9068 requires the issuer and audience options (RFC 9068 section 4: the resource server must check both)"));
+        }
+        if ignore_expiration {
+            return Err(Error::options("rfc9068 cannot be combined with ignoreExpiration"));
+        }
+        typ = Some("at+jwt".to_string());
+        for c in RFC9068_CLAIMS {
+            if !required.iter().any(|r| r == c) {
+                required.push(c.to_string());
+            }
+        }
+    }
+    Ok(Validation {
+        issuer,
+        audience,
+        subject: options.subject.take(),
+        typ,
+        clock_tolerance,
+        max_age,
+        required,
+        ignore_expiration,
+        ignore_not_before: options.ignore_not_before,
+        names: Default::default(),
+    })
+}
+
+/// Construction.
 impl JwtVerifier {
-    pub fn new(options: VerifierOptions) -> Result<JwtVerifier> {
+    pub fn new(mut options: VerifierOptions) -> Result<JwtVerifier> {
         // Options first, keys after: a bad option never reaches key parsing.
         let algorithms = parse_algorithms(&options.algorithms)?;
         let clock_tolerance = seconds_option("clockTolerance", options.clock_tolerance)?.unwrap_or(0.0);
         let max_age = seconds_option("maxAge", options.max_age)?;
         let max_len = length_option("maxTokenLength", options.max_token_length, DEFAULT_MAX_TOKEN_LENGTH)?;
-        let issuer = non_empty_list("issuer", options.issuer)?;
-        let audience = non_empty_list("audience", options.audience)?;
-        let mut typ = options.typ.as_deref().map(normalize_typ);
-        let mut required = options
-            .required_claims
-            .unwrap_or_else(|| if options.ignore_expiration { vec![] } else { vec!["exp".to_string()] });
-        if options.rfc9068 {
-            if matches!(&typ, Some(t) if t != "at+jwt") {
-                return Err(Error::options("rfc9068 requires typ 'at+jwt': leave typ unset or set it to 'at+jwt'"));
-            }
-            if issuer.is_none() || audience.is_none() {
-                return Err(Error::options("rfc9068 requires the issuer and audience options (RFC 9068 section 4: the resource server must check both)"));
-            }
-            if options.ignore_expiration {
-                return Err(Error::options("rfc9068 cannot be combined with ignoreExpiration"));
-            }
-            typ = Some("at+jwt".to_string());
-            for c in RFC9068_CLAIMS {
-                if !required.iter().any(|r| r == c) {
-                    required.push(c.to_string());
-                }
-            }
-        }
-        let validation = Validation {
-            issuer,
-            audience,
-            subject: options.subject,
-            typ,
-            clock_tolerance,
-            max_age,
-            required,
-            ignore_expiration: options.ignore_expiration,
-            ignore_not_before: options.ignore_not_before,
-            names: Default::default(),
-        };
+        let validation = validation_of(&mut options, clock_tolerance, max_age)?;
         let source = options.key.ok_or_else(|| Error::options("one of key, jwk or jwks is required"))?;
         let keys = build_keys(&source, &algorithms, options.allow_weak_secret)?;
         let cache = match length_option("cache", options.cache.filter(|c| *c != 0.0), 0)? {
@@ -145,7 +154,10 @@ impl JwtVerifier {
             revocation: options.revocation,
         })
     }
+}
 
+/// Its keys.
+impl JwtVerifier {
     /// Replaces the keys with a new JWK Set. Either the whole set is accepted and
     /// swapped in, or nothing changes.
     pub fn set_jwks(&mut self, jwks: &Value) -> Result<()> {
@@ -156,6 +168,10 @@ impl JwtVerifier {
         Ok(())
     }
 
+}
+
+/// Verification.
+impl JwtVerifier {
     /// Verifies signature and claims; returns (header, claims).
     pub fn verify(&self, token: &str, now: f64) -> Result<(Arc<Header>, Claims)> {
         Ok(match self.verified(token, now)? {
@@ -209,6 +225,10 @@ impl JwtVerifier {
         Ok(Verified::Fresh(jws.header, jws.payload))
     }
 
+}
+
+/// Its settings.
+impl JwtVerifier {
     pub fn clock_tolerance(&self) -> f64 {
         self.validation.clock_tolerance
     }
