@@ -64,6 +64,11 @@ impl BetterAuthSession {
     /// and jwe) and builds the result. `cache_exp` is the compact cookie's expiry.
     pub(super) fn payload(&self, json: &[u8], strategy: Strategy, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<BetterAuthCache> {
         let text = std::str::from_utf8(json).map_err(|_| Error::malformed("the session payload is not UTF-8"))?;
+        self.payload_text(text, strategy, cache_exp, now, tolerance)
+    }
+
+    /// As `payload`, for a payload already known to be UTF-8.
+    pub(super) fn payload_text(&self, text: &str, strategy: Strategy, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<BetterAuthCache> {
         let p: Payload = serde_json::from_str(text)
             .map_err(|_| Error::malformed("the session payload is not a JSON object (or repeats a member)"))?;
         // Times first (as jose checks them before better-auth looks at the payload).
@@ -73,7 +78,7 @@ impl BetterAuthSession {
         self.check_version(r.version)?;
         let session_exp = session_expiry(m.session_exp_ms, now, tolerance)?;
         let exp = cache_exp.min(session_exp);
-        let (json, session_at, user_at) = cache_json(&r, json.len(), strategy, cache_exp, exp);
+        let (json, session_at, user_at) = cache_json(&r, text.len(), strategy, cache_exp, exp);
         let Members { session_id, token, user_id, created_ms, .. } = m;
         let issued_at = created_ms.map(|m| m / 1000.0);
         Ok(BetterAuthCache { json, strategy, exp, user_id, session_id, token, issued_at, session_at, user_at })
@@ -209,19 +214,47 @@ fn cache_json(r: &Required, len: usize, strategy: Strategy, cache_exp: f64, exp:
     out.extend_from_slice(b",\"updatedAt\":");
     out.extend_from_slice(r.updated_at.get().as_bytes());
     out.extend_from_slice(b",\"version\":");
-    out.extend_from_slice(serde_json::to_string(r.version).unwrap_or_default().as_bytes());
-    out.extend_from_slice(format!(",\"strategy\":\"{}\",\"cacheExpiresAt\":{},\"expiresAt\":{}}}", strategy.name(), ms(cache_exp), ms(exp)).as_bytes());
+    if r.version.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
+        // Nothing to escape (the usual "1"): JSON.stringify's text is the string quoted.
+        out.push(b'"');
+        out.extend_from_slice(r.version.as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(serde_json::to_string(r.version).unwrap_or_default().as_bytes());
+    }
+    out.extend_from_slice(b",\"strategy\":\"");
+    out.extend_from_slice(strategy.name().as_bytes());
+    out.extend_from_slice(b"\",\"cacheExpiresAt\":");
+    ms(&mut out, cache_exp);
+    out.extend_from_slice(b",\"expiresAt\":");
+    ms(&mut out, exp);
+    out.push(b'}');
     (out, session_at, user_at)
 }
 
-/// Milliseconds as JSON: an integer when it is one.
-fn ms(seconds: f64) -> String {
+/// Milliseconds as JSON, written to `out`: an integer when it is one.
+fn ms(out: &mut Vec<u8>, seconds: f64) {
     let v = seconds * 1000.0;
     let r = v.round();
     if (v - r).abs() < 1e-3 && r.abs() < 9.0e15 {
-        format!("{}", r as i64)
+        let mut n = r as i64;
+        if n < 0 {
+            out.push(b'-');
+            n = -n;
+        }
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[at..]);
     } else {
-        serde_json::Number::from_f64(v).map(|n| n.to_string()).unwrap_or_else(|| "null".into())
+        out.extend_from_slice(serde_json::Number::from_f64(v).map(|n| n.to_string()).unwrap_or_else(|| "null".into()).as_bytes());
     }
 }
 
