@@ -3,6 +3,10 @@
 
 use serde::Deserialize;
 
+/// The members of a cached session and user that `payload` checks (better-auth's schema).
+pub(super) const SESSION: [&str; 8] = ["id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"];
+pub(super) const USER: [&str; 7] = ["id", "email", "name", "createdAt", "updatedAt", "image", "emailVerified"];
+
 /// One member's value as `payload` checks it: a string borrowed from the text (owned only
 /// when it has escapes), or its kind.
 #[derive(Clone, Debug, Default)]

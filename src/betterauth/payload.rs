@@ -5,14 +5,11 @@
 
 use serde_json::Value;
 
-use super::members::{fields, Scalar};
+use super::members::{fields, Scalar, SESSION, USER};
 use super::top::{top, Top};
 use super::{BetterAuthCache, BetterAuthSession, Strategy};
 use crate::error::{Error, ErrorCode, Result};
 
-/// The members of a cached session and user that `payload` checks (better-auth's schema).
-pub(super) const SESSION: [&str; 8] = ["id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"];
-pub(super) const USER: [&str; 7] = ["id", "email", "name", "createdAt", "updatedAt", "image", "emailVerified"];
 
 /// The payload's top-level members, present and of their types.
 struct Required<'p, 'v> {

@@ -7,8 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::members::{Scalar, Seed};
-use super::payload::{SESSION, USER};
+use super::members::{Scalar, Seed, SESSION, USER};
 
 /// The payload's top-level members (`session`, `user` and `updatedAt` as their JSON text),
 /// and the members of `session` and `user` when the one pass read them.
