@@ -23,6 +23,9 @@ fn bench(name: &str, n: u32, mut f: impl FnMut()) {
 
 fn main() {
     let n: u32 = std::env::var("N").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    if std::env::var_os("BA").is_some() {
+        return better_auth(n);
+    }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     let secret = b"ssssssssssssssssssssssssssssssss";
     let signer = JwtSigner::new(
@@ -44,6 +47,7 @@ fn main() {
     bench("Auth.js decode (core)", n, || {
         black_box(session.decode(black_box(&st), now).unwrap());
     });
+    better_auth(n);
 }
 
 #[allow(dead_code)]
@@ -121,5 +125,61 @@ fn list(which: &str, secret: &[u8], now: f64, n: u32) {
 fn verify_loop(v: &JwtVerifier, token: &str, now: f64, n: u32) {
     for _ in 0..n {
         black_box(v.verify_with(black_box(token), now, |j| j.len()).unwrap());
+    }
+}
+/// Better Auth cookie caches from real better-auth (the test vectors), decoded by the core,
+/// with the parts of a compact decode alone (`BA=1` runs only these).
+#[allow(dead_code)]
+fn better_auth(n: u32) {
+    use authbridge::betterauth::{BetterAuthOptions, BetterAuthSession};
+    // BA_COOKIES=file: cookies of that form ({ secret, cases: [{ label, now, cookieHeader }] }),
+    // e.g. the plain ones bench.mjs measures; default the test vectors (escapes, 1e+21).
+    let text = match std::env::var("BA_COOKIES") {
+        Ok(path) => std::fs::read_to_string(path).unwrap(),
+        Err(_) => include_str!("../__test__/fixtures/better-auth/vectors.json").to_string(),
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let secret = v["secret"].as_str().unwrap().to_string();
+    // BA=compact (or jwt, jwe): that strategy alone, without the parts (to profile it).
+    let only = std::env::var("BA").ok().filter(|s| ["compact", "jwt", "jwe"].contains(&s.as_str()));
+    for label in ["compact", "jwt", "jwe"] {
+        if only.as_ref().is_some_and(|o| o != label) {
+            continue;
+        }
+        let c = v["cases"].as_array().unwrap().iter().find(|c| c["label"] == label).unwrap();
+        let now = c["now"].as_f64().unwrap() / 1000.0 + 1.0;
+        let header = c["cookieHeader"].as_str().unwrap();
+        let value = authbridge::extract::cookie::session_token(header, "better-auth.session_data", 1 << 20).unwrap().unwrap().into_owned();
+        let s = BetterAuthSession::new(BetterAuthOptions { secret: Some(secret.clone()), strategy: Some(label.into()), ..Default::default() }).unwrap();
+        bench(&format!("Better Auth {label} decode (core)"), n, || {
+            black_box(s.decode(black_box(&value), now).unwrap());
+        });
+        if label == "compact" && only.is_none() {
+            let bytes = authbridge::b64::decode(value.as_bytes(), "x").unwrap();
+            bench("  b64 decode", n, || {
+                black_box(authbridge::b64::decode(black_box(value.as_bytes()), "x").unwrap());
+            });
+            bench("  serde_json IgnoredAny", n, || {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&bytes)).unwrap());
+            });
+            bench("  json_fast::scan", n, || {
+                let mut k = 0;
+                let r = authbridge::json_fast::scan(black_box(&bytes), &["session", "expiresAt", "signature"], |i, r, _| {
+                    k += i + r.len();
+                    Some(())
+                });
+                black_box((r, k));
+            });
+            bench("  dots", n, || {
+                black_box(black_box(&value).bytes().filter(|b| *b == b'.').count());
+            });
+            use hmac::Mac;
+            let mac = <hmac::Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+            bench(&format!("  hmac-sha256 {} bytes", bytes.len()), n, || {
+                let mut m = mac.clone();
+                m.update(black_box(&bytes));
+                black_box(m.finalize());
+            });
+        }
     }
 }

@@ -3,8 +3,7 @@
 
 use serde_json::Value;
 
-use super::members::{fields, Scalar};
-use super::payload::USER;
+use super::members::{fields, Scalar, USER};
 use super::{BetterAuthCache, BetterAuthSession};
 use crate::error::{Error, Result};
 

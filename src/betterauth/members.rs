@@ -3,6 +3,10 @@
 
 use serde::Deserialize;
 
+/// The members of a cached session and user that `payload` checks (better-auth's schema).
+pub(super) const SESSION: [&str; 8] = ["id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"];
+pub(super) const USER: [&str; 7] = ["id", "email", "name", "createdAt", "updatedAt", "image", "emailVerified"];
+
 /// One member's value as `payload` checks it: a string borrowed from the text (owned only
 /// when it has escapes), or its kind.
 #[derive(Clone, Debug, Default)]
@@ -73,42 +77,47 @@ impl<'de> Deserialize<'de> for Name<'de> {
     }
 }
 
+/// Reads the members `names` of a JSON object (Absent where missing), building nothing for
+/// the others; a repeated member asked for is refused.
+pub(super) struct Seed<'n>(pub &'n [&'n str]);
+
+impl<'de, 'n> serde::de::DeserializeSeed<'de> for Seed<'n> {
+    type Value = Vec<Scalar<'de>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, 'n> serde::de::Visitor<'de> for Seed<'n> {
+    type Value = Vec<Scalar<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = vec![Scalar::Absent; self.0.len()];
+        while let Some(Name(k)) = map.next_key::<Name<'de>>()? {
+            match self.0.iter().position(|n| *n == k) {
+                Some(i) => {
+                    if !matches!(out[i], Scalar::Absent) {
+                        return Err(serde::de::Error::custom("duplicate member name"));
+                    }
+                    out[i] = map.next_value()?;
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The members `names` of the JSON object `text` (Absent where missing), in one pass that
 /// builds nothing for the others; a repeated member asked for is refused. `Err(None)`: not
 /// an object; `Err(Some(why))`: not JSON.
 pub(super) fn fields<'a>(text: &'a str, names: &[&str]) -> std::result::Result<Vec<Scalar<'a>>, Option<String>> {
     if !text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
         return Err(None);
-    }
-    struct Seed<'n>(&'n [&'n str]);
-    impl<'de, 'n> serde::de::DeserializeSeed<'de> for Seed<'n> {
-        type Value = Vec<Scalar<'de>>;
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-    }
-    impl<'de, 'n> serde::de::Visitor<'de> for Seed<'n> {
-        type Value = Vec<Scalar<'de>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
-            let mut out = vec![Scalar::Absent; self.0.len()];
-            while let Some(Name(k)) = map.next_key::<Name<'de>>()? {
-                match self.0.iter().position(|n| *n == k) {
-                    Some(i) => {
-                        if !matches!(out[i], Scalar::Absent) {
-                            return Err(serde::de::Error::custom("duplicate member name"));
-                        }
-                        out[i] = map.next_value()?;
-                    }
-                    None => {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                    }
-                }
-            }
-            Ok(out)
-        }
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let out = serde::de::DeserializeSeed::deserialize(Seed(names), &mut de).map_err(|e| Some(e.to_string()))?;

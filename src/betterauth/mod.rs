@@ -34,6 +34,7 @@ mod members;
 mod payload;
 mod strategy;
 mod token;
+mod top;
 
 pub use payload::iso_date_ms;
 pub use strategy::Strategy;
@@ -178,6 +179,7 @@ fn secret_list(secrets: Option<Vec<(u32, String)>>, secret: Option<String>) -> R
     })
 }
 
+/// Construction (keys prepared once) and the settings it fixed.
 impl BetterAuthSession {
     pub fn new(o: BetterAuthOptions) -> Result<BetterAuthSession> {
         let strategy = match o.strategy.as_deref() {
@@ -226,10 +228,32 @@ impl BetterAuthSession {
     pub fn clock_tolerance(&self, strategy: Strategy) -> f64 {
         self.limits.tolerance_or(strategy.default_tolerance())
     }
+}
 
+/// Decoding a cookie cache: its size and strategy checked, then the strategy's own reading.
+impl BetterAuthSession {
     /// Decodes and checks a cookie-cache value (the `session_data` cookie, chunks joined,
     /// URL-decoded as a Cookie header parser gives it).
     pub fn decode(&self, value: &str, now: f64) -> Result<BetterAuthCache> {
+        let detected = self.strategy_of(value)?;
+        let tolerance = self.clock_tolerance(detected);
+        match detected {
+            Strategy::Compact => self.decode_compact(value, now, tolerance),
+            Strategy::Jwt => {
+                let v = crate::jws::verify_compact_cached(value, &[Algorithm::HS256], &self.jwt_keys, self.limits.max_len, &self.headers)?;
+                self.payload(&v.payload, Strategy::Jwt, None, now, tolerance)
+            }
+            Strategy::Jwe => {
+                let plaintext = self.jwe.decrypt(value, self.limits.max_len)?;
+                self.payload(&plaintext, Strategy::Jwe, None, now, tolerance)
+            }
+            Strategy::Lookup => Err(Error::malformed("not a cookie cache")),
+        }
+    }
+
+    /// The strategy a cookie-cache value is written in, once its size passes and it
+    /// matches the pinned strategy (when one is).
+    fn strategy_of(&self, value: &str) -> Result<Strategy> {
         if value.len() > self.limits.max_len {
             return Err(Error::new(
                 ErrorCode::TokenTooLarge,
@@ -255,19 +279,7 @@ impl BetterAuthSession {
                 ));
             }
         }
-        let tolerance = self.clock_tolerance(detected);
-        match detected {
-            Strategy::Compact => self.decode_compact(value, now, tolerance),
-            Strategy::Jwt => {
-                let v = crate::jws::verify_compact_cached(value, &[Algorithm::HS256], &self.jwt_keys, self.limits.max_len, &self.headers)?;
-                self.payload(&v.payload, Strategy::Jwt, None, now, tolerance)
-            }
-            Strategy::Jwe => {
-                let plaintext = self.jwe.decrypt(value, self.limits.max_len)?;
-                self.payload(&plaintext, Strategy::Jwe, None, now, tolerance)
-            }
-            Strategy::Lookup => Err(Error::malformed("not a cookie cache")),
-        }
+        Ok(detected)
     }
 }
 

@@ -3,37 +3,19 @@
 //! times, the top-level members, the `session` and `user` members, the version, the
 //! session's own expiry; then the result's JSON, built from the payload's own bytes.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::members::{fields, Scalar};
+use super::members::{fields, Scalar, SESSION, USER};
+use super::top::{top, Top};
 use super::{BetterAuthCache, BetterAuthSession, Strategy};
 use crate::error::{Error, ErrorCode, Result};
 
-/// The members of a cached session and user that `payload` checks (better-auth's schema).
-pub(super) const SESSION: [&str; 8] = ["id", "token", "userId", "expiresAt", "createdAt", "updatedAt", "ipAddress", "userAgent"];
-pub(super) const USER: [&str; 7] = ["id", "email", "name", "createdAt", "updatedAt", "image", "emailVerified"];
-
-#[derive(Deserialize)]
-struct Payload<'a> {
-    #[serde(borrow)]
-    session: Option<&'a RawValue>,
-    #[serde(borrow)]
-    user: Option<&'a RawValue>,
-    #[serde(rename = "updatedAt", borrow)]
-    updated_at: Option<&'a RawValue>,
-    version: Option<Value>,
-    exp: Option<Value>,
-    nbf: Option<Value>,
-    iat: Option<Value>,
-}
 
 /// The payload's top-level members, present and of their types.
 struct Required<'p, 'v> {
-    session: &'p RawValue,
-    user: &'p RawValue,
-    updated_at: &'p RawValue,
+    session: &'p str,
+    user: &'p str,
+    updated_at: &'p str,
     version: &'v str,
 }
 
@@ -64,16 +46,21 @@ impl BetterAuthSession {
     /// and jwe) and builds the result. `cache_exp` is the compact cookie's expiry.
     pub(super) fn payload(&self, json: &[u8], strategy: Strategy, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<BetterAuthCache> {
         let text = std::str::from_utf8(json).map_err(|_| Error::malformed("the session payload is not UTF-8"))?;
-        let p: Payload = serde_json::from_str(text)
-            .map_err(|_| Error::malformed("the session payload is not a JSON object (or repeats a member)"))?;
+        self.payload_text(text, strategy, cache_exp, now, tolerance)
+    }
+
+    /// As `payload`, for a payload already known to be UTF-8.
+    pub(super) fn payload_text(&self, text: &str, strategy: Strategy, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<BetterAuthCache> {
+        let mut p = top(text).map_err(|_| Error::malformed("the session payload is not a JSON object (or repeats a member)"))?;
         // Times first (as jose checks them before better-auth looks at the payload).
         let cache_exp = cache_expiry(&p, cache_exp, now, tolerance)?;
+        let read = p.read.take();
         let r = required(&p)?;
-        let m = check_members(r.session, r.user)?;
+        let m = check_members(r.session, r.user, read)?;
         self.check_version(r.version)?;
         let session_exp = session_expiry(m.session_exp_ms, now, tolerance)?;
         let exp = cache_exp.min(session_exp);
-        let (json, session_at, user_at) = cache_json(&r, json.len(), strategy, cache_exp, exp);
+        let (json, session_at, user_at) = cache_json(&r, text.len(), strategy, cache_exp, exp);
         let Members { session_id, token, user_id, created_ms, .. } = m;
         let issued_at = created_ms.map(|m| m / 1000.0);
         Ok(BetterAuthCache { json, strategy, exp, user_id, session_id, token, issued_at, session_at, user_at })
@@ -98,7 +85,7 @@ impl BetterAuthSession {
 
 /// The cache's expiry, in seconds: the compact cookie's own `expiresAt` (`cache_exp`), else
 /// the payload's `exp` once its times pass (`iat`, `nbf`, `exp` as jose checks them).
-fn cache_expiry(p: &Payload, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<f64> {
+fn cache_expiry(p: &Top, cache_exp: Option<f64>, now: f64, tolerance: f64) -> Result<f64> {
     match cache_exp {
         Some(e) => {
             if e < now - tolerance {
@@ -115,11 +102,11 @@ fn cache_expiry(p: &Payload, cache_exp: Option<f64>, now: f64, tolerance: f64) -
 
 /// `session`, `user` and `updatedAt` present (`updatedAt` a number), `version` a string
 /// when given (absent or empty: "1").
-fn required<'p, 'v>(p: &'v Payload<'p>) -> Result<Required<'p, 'v>> {
+fn required<'p, 'v>(p: &'v Top<'p>) -> Result<Required<'p, 'v>> {
     let session = p.session.ok_or_else(|| missing("session"))?;
     let user = p.user.ok_or_else(|| missing("user"))?;
     let updated_at = p.updated_at.ok_or_else(|| missing("updatedAt"))?;
-    if !matches!(serde_json::from_str::<Value>(updated_at.get()), Ok(Value::Number(_))) {
+    if !is_number(updated_at) {
         return Err(invalid("updatedAt", "must be a number"));
     }
     let version = match &p.version {
@@ -134,9 +121,12 @@ fn required<'p, 'v>(p: &'v Payload<'p>) -> Result<Required<'p, 'v>> {
 /// The members better-auth's schema requires of `session` and `user`, borrowed from the text
 /// (one pass each, nothing built for the members not asked for; a repeated one is refused):
 /// ids and token strings, dates as better-auth writes them, nullable strings, emailVerified.
-fn check_members(session: &RawValue, user: &RawValue) -> Result<Members> {
-    let session = members_of(session, "session", &SESSION)?;
-    let user = members_of(user, "user", &USER)?;
+/// `read`: those members when the payload's one pass read them already.
+fn check_members<'p>(session: &'p str, user: &'p str, read: Option<(Vec<Scalar<'p>>, Vec<Scalar<'p>>)>) -> Result<Members> {
+    let (session, user) = match read {
+        Some(read) => read,
+        None => (members_of(session, "session", &SESSION)?, members_of(user, "user", &USER)?),
+    };
     let session_id = string(&session[0], "session.id")?;
     let token = string(&session[1], "session.token")?;
     if matches!(session[2], Scalar::Absent) {
@@ -162,8 +152,8 @@ fn check_members(session: &RawValue, user: &RawValue) -> Result<Members> {
 }
 
 /// The members `names` of the object `raw` (the payload's `name`).
-fn members_of<'p>(raw: &'p RawValue, name: &str, names: &[&str]) -> Result<Vec<Scalar<'p>>> {
-    fields(raw.get(), names).map_err(|why| match why {
+fn members_of<'p>(raw: &'p str, name: &str, names: &[&str]) -> Result<Vec<Scalar<'p>>> {
+    fields(raw, names).map_err(|why| match why {
         None => invalid(name, "must be an object"),
         Some(why) => Error::malformed(format!("the cookie cache's {name} is not strict JSON ({why})")),
     })
@@ -201,27 +191,64 @@ fn session_expiry(session_exp_ms: f64, now: f64, tolerance: f64) -> Result<f64> 
 fn cache_json(r: &Required, len: usize, strategy: Strategy, cache_exp: f64, exp: f64) -> (Vec<u8>, std::ops::Range<usize>, std::ops::Range<usize>) {
     let mut out = Vec::with_capacity(len + 128);
     out.extend_from_slice(b"{\"session\":");
-    let session_at = out.len()..out.len() + r.session.get().len();
-    out.extend_from_slice(r.session.get().as_bytes());
+    let session_at = out.len()..out.len() + r.session.len();
+    out.extend_from_slice(r.session.as_bytes());
     out.extend_from_slice(b",\"user\":");
-    let user_at = out.len()..out.len() + r.user.get().len();
-    out.extend_from_slice(r.user.get().as_bytes());
+    let user_at = out.len()..out.len() + r.user.len();
+    out.extend_from_slice(r.user.as_bytes());
     out.extend_from_slice(b",\"updatedAt\":");
-    out.extend_from_slice(r.updated_at.get().as_bytes());
+    out.extend_from_slice(r.updated_at.as_bytes());
     out.extend_from_slice(b",\"version\":");
-    out.extend_from_slice(serde_json::to_string(r.version).unwrap_or_default().as_bytes());
-    out.extend_from_slice(format!(",\"strategy\":\"{}\",\"cacheExpiresAt\":{},\"expiresAt\":{}}}", strategy.name(), ms(cache_exp), ms(exp)).as_bytes());
+    if r.version.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\') {
+        // Nothing to escape (the usual "1"): JSON.stringify's text is the string quoted.
+        out.push(b'"');
+        out.extend_from_slice(r.version.as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(serde_json::to_string(r.version).unwrap_or_default().as_bytes());
+    }
+    out.extend_from_slice(b",\"strategy\":\"");
+    out.extend_from_slice(strategy.name().as_bytes());
+    out.extend_from_slice(b"\",\"cacheExpiresAt\":");
+    ms(&mut out, cache_exp);
+    out.extend_from_slice(b",\"expiresAt\":");
+    ms(&mut out, exp);
+    out.push(b'}');
     (out, session_at, user_at)
 }
 
-/// Milliseconds as JSON: an integer when it is one.
-fn ms(seconds: f64) -> String {
+/// Whether a member's JSON text is a number (a plain integer read directly).
+fn is_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.len() <= 20 && digits.bytes().all(|c| c.is_ascii_digit()) && (digits.len() == 1 || !digits.starts_with('0')) {
+        return true;
+    }
+    matches!(serde_json::from_str::<Value>(text), Ok(Value::Number(_)))
+}
+
+/// Milliseconds as JSON, written to `out`: an integer when it is one.
+fn ms(out: &mut Vec<u8>, seconds: f64) {
     let v = seconds * 1000.0;
     let r = v.round();
     if (v - r).abs() < 1e-3 && r.abs() < 9.0e15 {
-        format!("{}", r as i64)
+        let mut n = r as i64;
+        if n < 0 {
+            out.push(b'-');
+            n = -n;
+        }
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&digits[at..]);
     } else {
-        serde_json::Number::from_f64(v).map(|n| n.to_string()).unwrap_or_else(|| "null".into())
+        out.extend_from_slice(serde_json::Number::from_f64(v).map(|n| n.to_string()).unwrap_or_else(|| "null".into()).as_bytes());
     }
 }
 

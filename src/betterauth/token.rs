@@ -4,6 +4,7 @@
 use super::{BetterAuthCache, BetterAuthSession};
 use crate::error::{Error, ErrorCode, Result};
 
+/// The signed session token.
 impl BetterAuthSession {
     /// Checks a session token cookie value (`token.signature`, URL-encoded or not) with
     /// the current secret, as better-call's getSignedCookie does; returns the token.
@@ -51,7 +52,10 @@ impl BetterAuthSession {
             None => Ok(None),
         }
     }
+}
 
+/// The Cookie header that carries the session token with its cookie cache.
+impl BetterAuthSession {
     /// The session in a Cookie header, as better-auth's getSession reads it on its
     /// cookie-cache path: the signed session token and the cookie cache (chunks joined),
     /// which must belong to that token. None when neither cookie is present.
