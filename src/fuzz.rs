@@ -215,6 +215,7 @@ const GEN_BAD_NUMBERS: [&str; 7] = ["1e400", "01", "1.", ".5", "-", "+1", "0x1"]
 const GEN_LITERALS: [&str; 3] = ["true", "false", "null"];
 const GEN_BAD_LITERALS: [&str; 4] = ["tru", "nul", "True", "NaN"];
 
+/// The generator and the JSON structure (containers, white space).
 impl<'a> JsonGen<'a> {
     fn build(data: &'a [u8]) -> Vec<u8> {
         let mut g = JsonGen { b: data, i: 0, out: Vec::with_capacity(data.len() * 4) };
@@ -276,7 +277,10 @@ impl<'a> JsonGen<'a> {
         }
         self.out.push(if object { b'}' } else { b']' });
     }
+}
 
+/// The texts inside: member names, strings and values.
+impl<'a> JsonGen<'a> {
     /// A member name: one the verifiers ask for (so duplicates and wanted members come
     /// often), or one with escapes, or any string.
     fn key(&mut self, c: u8) {
