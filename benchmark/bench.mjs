@@ -1,15 +1,11 @@
 // npm run bench: authbridge against every peer, in one process and one run.
 // Each peer is used the way it is meant to be used (keys prepared once where it can),
 // with the same token and the same claim checks (exp at least). Writes RESULTS.md.
-//   node --expose-gc benchmark/bench.mjs [--quick] [--no-write] [--filter text] [--metrics otel|prom]
-//   node --expose-gc benchmark/bench.mjs --filter "Better Auth" --runs 3 --interleave --section better-auth
+//   node benchmark/bench.mjs [--quick] [--no-write] [--filter text] [--metrics otel|prom]
+//   node benchmark/bench.mjs --filter "Better Auth" --runs 3 --interleave --section better-auth
 //     (--section: only the filtered cases, each run --runs times, written to RESULTS.md as the
 //     marked section <!-- name:start --> ... <!-- name:end -->, replacing that section alone;
-//     --interleave: the peers take turns round by round, for a loaded machine; with
-//     --expose-gc (as `npm run bench` runs it) a full gc() runs before each peer's round,
-//     outside the timed part, so each peer's round pays for its own garbage only, not for a
-//     collection of what the peer before it left: a slow peer that allocates a lot, such as
-//     better-auth's getSession, otherwise has it collected during the next peer's round)
+//     --interleave: the peers take turns round by round, for a loaded machine)
 import { createRequire } from 'node:module'
 import crypto from 'node:crypto'
 import os from 'node:os'
@@ -78,11 +74,7 @@ async function measure(fn, isAsync) {
 
 // --interleave: the peers of a case take turns round by round (each calibrated first), so a
 // change in the machine's load falls on all of them alike (for a loaded, shared machine).
-// Under `node --expose-gc`, gc() before every round (not timed): each peer's round starts
-// from a collected heap and pays for its own garbage only (if anything this favours the
-// peers that allocate most: their major collections fall outside their rounds).
 const INTERLEAVE = args.includes('--interleave')
-const collect = typeof globalThis.gc === 'function' ? globalThis.gc : () => {}
 async function measureInterleaved(peers) {
   const batches = []
   for (const [, fn, isAsync] of peers) batches.push(await calibrate(fn, isAsync))
@@ -91,7 +83,6 @@ async function measureInterleaved(peers) {
     for (let p = 0; p < peers.length; p++) {
       const [, fn, isAsync] = peers[p]
       const n = batches[p]
-      collect()
       const t = process.hrtime.bigint()
       if (isAsync) for (let i = 0; i < n; i++) await fn()
       else for (let i = 0; i < n; i++) fn()
@@ -487,10 +478,10 @@ if (WRITE && SECTION !== null) {
   const names = [...new Set(results.map((r) => r.name))]
   const lines = [
     `<!-- ${SECTION}:start -->`,
-    `## ${FILTER} (${typeof globalThis.gc === 'function' ? 'node --expose-gc ' : ''}benchmark/bench.mjs --filter "${FILTER}" --runs ${RUNS}${INTERLEAVE ? ' --interleave' : ''} --section ${SECTION})`,
+    `## ${FILTER} (benchmark/bench.mjs --filter "${FILTER}" --runs ${RUNS}${INTERLEAVE ? ' --interleave' : ''} --section ${SECTION})`,
     '',
     `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpu ? cpu.model : 'unknown'}, ${os.cpus().length} cores (load average ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}); Node ${process.version}`,
-    `- ${ROUNDS} rounds of about ${ROUND_MS} ms per peer and run${INTERLEAVE ? ', the peers taking turns round by round' : ''}${INTERLEAVE && typeof globalThis.gc === 'function' ? ' (node --expose-gc: a full gc() before each peer\'s round, outside the timing, so each peer pays for its own garbage only)' : ''}; per run the median time per operation and the ratio (row's median / first authbridge row's median: above 1, authbridge is faster).`,
+    `- ${ROUNDS} rounds of about ${ROUND_MS} ms per peer and run${INTERLEAVE ? ', the peers taking turns round by round' : ''}; per run the median time per operation and the ratio (row's median / first authbridge row's median: above 1, authbridge is faster).`,
     '',
   ]
   for (const name of names) {
