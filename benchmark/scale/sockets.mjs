@@ -14,7 +14,7 @@
 //   - the reference without authbridge: the same number of plain Socket.IO sockets closed with
 //     disconnect(true) in 1 ms slices, timed by the same probe (the part of the cost that is
 //     Socket.IO's own)
-//   - RSS per connected socket (server process, after GC)
+//   - RSS per connected socket (server process, after GC; RSS growth, and the JS heap in use)
 //
 //   node benchmark/scale/sockets.mjs [--sizes 1000,5000,19000] [--impl DIR] [--no-reference]
 // --impl DIR: a directory holding another js/ (e.g. main's, for the before column).
@@ -273,6 +273,11 @@ async function plainClosing({ size, log, row }) {
 /** A file of a js/ directory: the first of its paths that exists (folders by integration, else the older flat js/). */
 const inJs = (jsDir, ...rels) => path.join(jsDir, rels.find((r) => fs.existsSync(path.join(jsDir, r))) ?? rels[0])
 
+function heapInUse() {
+  const m = process.memoryUsage()
+  return m.heapUsed + m.external
+}
+
 async function measure({ sizes, log, impl, reference = true }) {
   const jsDir = impl ? path.resolve(impl) : path.join(ROOT, 'js')
   const { RevocationList } = require(path.join(jsDir, 'index.js'))
@@ -293,8 +298,16 @@ async function measure({ sizes, log, impl, reference = true }) {
     const middleware = socketIoAuth({ jwt: { algorithms: ['HS256'], key: SECRET } }, { revocation: list })
     useOnAllNamespaces(io, middleware)
     await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    // The earlier size's sockets (and the reference's) are freed only once their closes have
+    // finished: wait for that before the baseline.
+    await new Promise((r) => setTimeout(r, 2000))
     if (global.gc) global.gc()
+    if (global.gc) global.gc()
+    // RSS keeps pages the earlier sizes freed (the allocator reuses them): a later size's RSS
+    // growth can be below its real need, even negative. The JS heap in use (heapUsed +
+    // external, after GC) is not subject to that.
     const rssBefore = process.memoryUsage().rss
+    const heapBefore = heapInUse()
     const run = `r${size}`
     const total = size + SPARE
     const child = spawnWithFiles(total + FD_MARGIN, [HERE, '--clients'], {
@@ -314,7 +327,8 @@ async function measure({ sizes, log, impl, reference = true }) {
     if (global.gc) global.gc()
     await new Promise((r) => setTimeout(r, 200))
     if (global.gc) global.gc()
-    row('RSS per connected socket', size, (process.memoryUsage().rss - rssBefore) / 1024 / nsp.sockets.size, 'KB')
+    row('RSS per connected socket (growth; pages freed by earlier sizes are reused)', size, (process.memoryUsage().rss - rssBefore) / 1024 / nsp.sockets.size, 'KB')
+    row('JS heap per connected socket (heapUsed + external, after GC)', size, (heapInUse() - heapBefore) / 1024 / nsp.sockets.size, 'KB')
 
     // A change naming no connected socket (a sign-out of someone connected elsewhere).
     const none = []
