@@ -36,15 +36,6 @@ const ONE = 20
 const BURST = 100
 const FD_MARGIN = 500
 
-function softFileLimit() {
-  try {
-    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
-    return Number(line.trim().split(/\s+/)[3])
-  } catch {
-    return Infinity
-  }
-}
-
 /** Spawns `node args` through sh with the soft open-file limit raised to `files`. */
 function spawnWithFiles(files, args, env) {
   const cmd = `ulimit -n ${files} 2>/dev/null; exec "$0" "$@"`
@@ -298,14 +289,8 @@ async function measure({ sizes, log, impl, reference = true }) {
     const middleware = socketIoAuth({ jwt: { algorithms: ['HS256'], key: SECRET } }, { revocation: list })
     useOnAllNamespaces(io, middleware)
     await new Promise((r) => server.listen(0, '127.0.0.1', r))
-    // The earlier size's sockets (and the reference's) are freed only once their closes have
-    // finished: wait for that before the baseline.
-    await new Promise((r) => setTimeout(r, 2000))
+    // run() gives each size a process of its own: the baseline holds no other size's sockets.
     if (global.gc) global.gc()
-    if (global.gc) global.gc()
-    // RSS keeps pages the earlier sizes freed (the allocator reuses them): a later size's RSS
-    // growth can be below its real need, even negative. The JS heap in use (heapUsed +
-    // external, after GC) is not subject to that.
     const rssBefore = process.memoryUsage().rss
     const heapBefore = heapInUse()
     const run = `r${size}`
@@ -327,7 +312,7 @@ async function measure({ sizes, log, impl, reference = true }) {
     if (global.gc) global.gc()
     await new Promise((r) => setTimeout(r, 200))
     if (global.gc) global.gc()
-    row('RSS per connected socket (growth; pages freed by earlier sizes are reused)', size, (process.memoryUsage().rss - rssBefore) / 1024 / nsp.sockets.size, 'KB')
+    row('RSS per connected socket', size, (process.memoryUsage().rss - rssBefore) / 1024 / nsp.sockets.size, 'KB')
     row('JS heap per connected socket (heapUsed + external, after GC)', size, (heapInUse() - heapBefore) / 1024 / nsp.sockets.size, 'KB')
 
     // A change naming no connected socket (a sign-out of someone connected elsewhere).
@@ -449,21 +434,22 @@ async function plainSweep({ log, impl }) {
 }
 
 /**
- * Runs the figures; in a re-executed child when this process's soft open-file limit is too
- * low for the largest size.
+ * Runs the figures: each size in a server process of its own (re-executed with the open-file
+ * limit it needs), so that its memory baseline holds nothing of another size's sockets and no
+ * size inherits another's heap; then the bare-watch sweep here.
  */
 export async function run({ sizes = [1000, 5000, 19000], log = console.log, impl, reference = true } = {}) {
-  const need = Math.max(...sizes) + SPARE + FD_MARGIN
-  // The sockets first: the bare-watch sweep's garbage would skew their RSS figure.
-  if (softFileLimit() >= need) return [...(await measure({ sizes, log, impl, reference })), ...(await plainSweep({ log, impl }))]
-  const child = spawnWithFiles(need, ['--expose-gc', HERE, '--server', sizes.join(','), ...(impl ? ['--impl', impl] : []), ...(reference ? [] : ['--no-reference'])])
   const rows = []
-  child.on('message', (m) => {
-    if (m.log) log(m.log)
-    if (m.rows) rows.push(...m.rows)
-  })
-  const code = await new Promise((r) => child.once('exit', r))
-  if (code !== 0) throw new Error(`socket benchmark server exited ${code}`)
+  for (const size of sizes) {
+    const child = spawnWithFiles(size + SPARE + FD_MARGIN, ['--expose-gc', HERE, '--server', String(size), ...(impl ? ['--impl', impl] : []), ...(reference ? [] : ['--no-reference'])])
+    child.on('message', (m) => {
+      if (m.log) log(m.log)
+      if (m.rows) rows.push(...m.rows)
+    })
+    const code = await new Promise((r) => child.once('exit', r))
+    if (code !== 0) throw new Error(`socket benchmark server (${size} sockets) exited ${code}`)
+  }
+  rows.push(...(await plainSweep({ log, impl })))
   return rows
 }
 
@@ -473,7 +459,7 @@ if (argv[0] === '--clients') {
   await clients()
 } else if (argv[0] === '--server') {
   const log = (l) => process.send({ log: l })
-  const rows = [...(await measure({ sizes: argv[1].split(',').map(Number), impl: opt('--impl'), reference: !argv.includes('--no-reference'), log })), ...(await plainSweep({ log, impl: opt('--impl') }))]
+  const rows = await measure({ sizes: argv[1].split(',').map(Number), impl: opt('--impl'), reference: !argv.includes('--no-reference'), log })
   process.send({ rows })
   process.exit(0)
 } else if (process.argv[1] === HERE) {
