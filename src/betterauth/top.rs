@@ -2,7 +2,7 @@
 //! that `payload` checks; the two-pass reading (the members' JSON text first, then each
 //! object's members) decides whatever that pass does not take.
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -164,13 +164,6 @@ impl<'de> Visitor<'de> for OnePass<'de> {
             return Err(fail());
         }
         Ok(t)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for OnePass<'de> {
-    type Value = Top<'de>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Top<'de>, D::Error> {
-        d.deserialize_map(self)
     }
 }
 
