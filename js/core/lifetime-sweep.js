@@ -221,4 +221,4 @@ class SlicedSweep {
   }
 }
 
-module.exports = { SlicedSweep, SLICE_MS, TURN_MS, FIRST_CLOSES, MAX_CLOSES, SETTLE_MS }
+module.exports = { SlicedSweep, TURN_MS, FIRST_CLOSES, MAX_CLOSES }
