@@ -33,6 +33,7 @@ const { codeOf, optionsError } = require('./errors.js')
 const { RevocationIndex, identityOf } = require('./lifetime-index.js')
 const { ExpirySchedule, expiresAtOf } = require('./lifetime-timers.js')
 const { SlicedSweep } = require('./lifetime-sweep.js')
+const { ShardedMap } = require('./sharded.js')
 const { refreshOf } = require('./lifetime-refresh.js')
 const metrics = require('./channels.js')
 
@@ -147,7 +148,8 @@ function settingsOf(options) {
 class ConnectionRegister {
   constructor(watch) {
     this.watch = watch
-    this.entries = new Map()
+    // Split over parts (js/core/sharded.js): one Map of every connection shrinks in one piece.
+    this.entries = new ShardedMap()
     this.index = new RevocationIndex(watch.identity)
     this.schedule = new ExpirySchedule(watch)
   }

@@ -6,6 +6,7 @@
 // 'merge' / 'reload' with `entries` by those ids, any change carrying `sid` by sid.
 
 const { revocationKeyOf } = require('../../index.js')
+const { ShardedMap } = require('./sharded.js')
 
 /**
  * Who a token is for, for auth_refresh: `identity(claims)` when given, else the `sub` claim;
@@ -50,10 +51,10 @@ function deleteFrom(map, key, conn) {
 class RevocationIndex {
   constructor(identity) {
     this.identity = identity
-    this.byJti = new Map()
-    this.bySub = new Map()
-    this.byIdentity = new Map()
-    this.bySid = new Map()
+    this.byJti = new ShardedMap()
+    this.bySub = new ShardedMap()
+    this.byIdentity = new ShardedMap()
+    this.bySid = new ShardedMap()
   }
 
   add(conn, entry) {

@@ -6,6 +6,7 @@
 
 const { unrefTimeout } = require('./timers.js')
 const { renewOrEnd } = require('./lifetime-refresh.js')
+const { ShardedSet } = require('./sharded.js')
 
 /** Milliseconds since the epoch at which the token stops being valid (exp), or null. */
 function expiresAtOf(claims) {
@@ -17,7 +18,7 @@ class DueGroup {
   constructor(kind, at) {
     this.kind = kind
     this.at = at
-    this.conns = new Set()
+    this.conns = new ShardedSet()
     this.timer = null
   }
 }
