@@ -23,6 +23,10 @@ fn bench(name: &str, n: u32, mut f: impl FnMut()) {
 
 fn main() {
     let n: u32 = std::env::var("N").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    if std::env::var_os("CHECK").is_some() {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+        return check_only(now, n);
+    }
     if std::env::var_os("BA").is_some() {
         return better_auth(n);
     }
@@ -180,6 +184,39 @@ fn better_auth(n: u32) {
                 m.update(black_box(&bytes));
                 black_box(m.finalize());
             });
+        }
+    }
+}
+
+/// The list's check alone, a miss on 1.1 M entries vs an empty list: `CHECK=1 cargo bench ...`.
+fn check_only(now: f64, n: u32) {
+    use authbridge::revocation::{Entry, IdKeys, RevocationList};
+    use std::borrow::Cow;
+    let full = RevocationList::default();
+    for chunk in 0..110 {
+        let entries: Vec<Entry> = (chunk * 10_000..(chunk + 1) * 10_000)
+            .map(|j| if j < 1_000_000 { Entry::Token { jti: format!("{j:08x}-5d0b-4a57-9d43-3c2f0e2b8a11"), exp: now + 3600.0 } } else { Entry::Subject { sub: format!("user-{j}"), before: now - 10.0 } })
+            .collect();
+        full.merge(&entries, now).unwrap();
+    }
+    let empty = RevocationList::default();
+    let jtis: Vec<String> = (0..4096).map(|j| format!("{:08x}-1111-4a57-9d43-3c2f0e2b8a11", j * 7919)).collect();
+    let mut junk = vec![0u8; 4 << 20];
+    for &(label, count, trash) in &[("1 key", 1usize, false), ("256 keys", 256, false), ("4096 keys", 4096, false), ("256 keys + 64 KiB touched", 256, true)] {
+        for (name, list) in [("empty", &empty), ("full", &full)] {
+            let t = Instant::now();
+            let mut i = 0usize;
+            let mut off = 0usize;
+            for _ in 0..n {
+                let k = IdKeys { jti: Some(Cow::Borrowed(jtis[i & (count - 1)].as_str())), sub: Some(Cow::Borrowed("bench-user")), iat: Some(now) };
+                black_box(list.check_keys(black_box(&k), now).is_ok());
+                i += 1;
+                if trash {
+                    for b in junk[off..off + 65536].iter_mut().step_by(64) { *b = b.wrapping_add(1); }
+                    off = (off + 65536) % junk.len();
+                }
+            }
+            println!("check {label:<28} {name:<6} {:>8.1} ns", t.elapsed().as_secs_f64() * 1e9 / n as f64);
         }
     }
 }
