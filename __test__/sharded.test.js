@@ -84,6 +84,8 @@ test('shardOf: objects keep their part without a visible property; frozen ones a
   assert.deepEqual(Object.keys(conn), ['claims'])
   assert.equal(JSON.stringify(conn), '{"claims":{"sub":"a"}}')
   assert.equal(shardOf(Object.freeze({})), 0)
+  const refusing = new Proxy({}, { defineProperty() { throw new Error('no') } })
+  assert.equal(shardOf(refusing), 0)
   assert.equal(shardOf('user-1'), shardOf('user-1'))
   assert.equal(shardOf(42), shardOf(42))
   // Keys of every kind map into the parts.
