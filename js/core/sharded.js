@@ -16,9 +16,11 @@ const SHARD = Symbol('authbridge.shard')
 let turn = 0
 
 /**
- * The part of `key`: for an object, a number given in turn and kept on it (a non-enumerable
- * symbol property; part 0 for an object that takes none, frozen or a refusing Proxy); for a string, a hash of its last 8
- * characters and its length; for a number, a hash of it.
+ * The part of `key`: for an object, a number given in turn and kept on it (a non-enumerable,
+ * read-only symbol property; part 0 for an object that takes none: frozen, or a Proxy that
+ * refuses it); for a string, a hash of its last 8 characters and its length; for a number, a
+ * hash of its 32-bit integer part (-0 and 0 alike, as a Map). The same key always lands in the
+ * same part.
  */
 function shardOf(key) {
   if (typeof key === 'string') {
