@@ -438,14 +438,7 @@ describe('Better Auth in authbridge/ws, the Nest adapter and authbridge/graphql-
       if (!watchConnection(ws, req)) return
       ws.send(JSON.stringify({ sub: ws.data.user.sub, sid: ws.data.user.sid, kind: ws.data.auth.kind, source: ws.data.auth.source }))
     })
-    await new Promise((r) => httpServer.listen(0, '127.0.0.1', r))
-    t.after(async () => {
-      for (const c of wss.clients) c.terminate()
-      await new Promise((r) => wss.close(r))
-      httpServer.closeAllConnections?.()
-      await new Promise((r) => httpServer.close(r))
-    })
-    const url = `ws://127.0.0.1:${httpServer.address().port}/`
+    const url = `ws://127.0.0.1:${await wsh.listen(t, httpServer, wss)}/`
     const c = await wsh.open(url, { headers: { cookie: header } })
     t.after(() => c.ws.terminate())
     assert.deepEqual(await wsh.nextMessage(c.ws), { sub: user.id, sid: session.id, kind: 'better-auth', source: 'cookie' })
