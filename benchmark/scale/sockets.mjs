@@ -67,8 +67,9 @@ const processCpuMs = () => {
  * callback meanwhile (the sweep's slices yield through setImmediate) in wall time and in CPU
  * time: on a loaded or virtual machine the wall figure includes time the thread was not
  * running, and the CPU-time reading taken before each callback (`ownMax`: the longest
- * without it). Returns { wallMax, wallMedian, ownMax, cpuMax, slices } (the call of act()
- * itself counted as a slice).
+ * without it). Returns { wallMax, wallMedian, ownMax, cpuMax, slices, lessGcMax, onCoreMax,
+ * waitMax } (the call of act() itself counted as a slice; `lessGcMax`: the longest less the
+ * GC pauses inside it, `onCoreMax`: less the waits for a core, `waitMax`: the longest such wait).
  */
 async function sliceTimes(act, done) {
   const real = global.setImmediate
@@ -111,12 +112,10 @@ async function sliceTimes(act, done) {
   // sweep's work apart from the collection of the garbage the process made before and during it.
   gcs.sort((a, b) => a[0] - b[0])
   let g = 0
-  let gcInSliceMax = 0
   const lessGc = spans.map(([a, b]) => {
     while (g < gcs.length && gcs[g][1] <= a) g++
     let inside = 0
     for (let k = g; k < gcs.length && gcs[k][0] < b; k++) inside += Math.min(b, gcs[k][1]) - Math.max(a, gcs[k][0])
-    gcInSliceMax = Math.max(gcInSliceMax, inside)
     return b - a - inside
   })
   // Each slice's own wall time less the time its thread waited for a core meanwhile (the
@@ -125,7 +124,7 @@ async function sliceTimes(act, done) {
   // server and take one from it in the middle of a slice now and then, for a scheduler time
   // slice of a few ms (measured: up to 8 ms of waiting inside one slice at 19,000 sockets).
   const onCore = own.map((x, i) => x - (Number.isNaN(waits[i]) ? 0 : waits[i]))
-  return { wallMax: maxOf(walls), wallMedian: median(walls), ownMax: maxOf(own), cpuMax, slices: walls.length, lessGcMax: maxOf(lessGc), gcInSliceMax, onCoreMax: Number.isNaN(waits[0]) ? NaN : maxOf(onCore), waitMax: maxOf(waits) }
+  return { wallMax: maxOf(walls), wallMedian: median(walls), ownMax: maxOf(own), cpuMax, slices: walls.length, lessGcMax: maxOf(lessGc), onCoreMax: Number.isNaN(waits[0]) ? NaN : maxOf(onCore), waitMax: maxOf(waits) }
 }
 
 /**
